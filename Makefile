@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# oobd: out-of-band management path supervisor.
+#
+#   make                 build into build/
+#   make check           (as root) install test dependencies, build, run unit
+#                        and integration tests (each in its own sandbox)
+#   make demo            (as root) show the whole path working, in a sandbox
+#   make install DESTDIR=... PREFIX=/usr
+
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= /lib/systemd/system
+DESTDIR ?=
+
+BUILD ?= build
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
+       -Wno-unused-parameter
+CPPFLAGS += -D_GNU_SOURCE -Isrc
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS)
+LIBS = -lmnl -linih
+ifeq ($(SAN),1)
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+LIB_SRCS = src/log.c src/util.c src/addr.c src/config.c src/netns.c src/nl.c src/link.c \
+           src/ifaddr.c src/route.c src/sysctl.c src/dns.c src/service.c src/sshd.c \
+           src/reconcile.c
+LIB_OBJS = $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
+PROGS = $(BUILD)/oobd $(BUILD)/nsenter-main $(BUILD)/nsenter-oob
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+
+.PHONY: all clean check unit integration deps demo install
+all: $(PROGS)
+
+$(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/liboobd.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/oobd: $(BUILD)/oobd.o $(BUILD)/liboobd.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/nsenter-main: $(BUILD)/nsenter-main.o
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/nsenter-oob: $(BUILD)/nsenter-oob.o $(BUILD)/liboobd.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/liboobd.a $(wildcard src/*.h) | $(BUILD)/unit
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/liboobd.a $(LIBS) -lcmocka
+
+$(BUILD) $(BUILD)/unit:
+	mkdir -p $@
+
+deps:
+	@tests/deps.sh
+
+unit: $(UNIT_BINS)
+	CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' $(UNIT_BINS)
+
+integration: all
+	OOBD_BUILD=$(abspath $(BUILD)) prove --exec bash $(PROVE_FLAGS) tests/*.t
+
+check: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) integration
+
+demo: all
+	@tests/demo.sh $(abspath $(BUILD))
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/oobd \
+	        $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	        $(DESTDIR)$(SYSCONFDIR)/iproute2/rt_protos.d $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0755 $(BUILD)/oobd $(DESTDIR)$(SBINDIR)/oobd
+	install -m 0755 $(BUILD)/nsenter-main $(BUILD)/nsenter-oob $(DESTDIR)$(BINDIR)/
+	for f in oobd.conf sshd_config; do \
+	  [ -e $(DESTDIR)$(SYSCONFDIR)/oobd/$$f ] || install -m 0600 conf/$$f $(DESTDIR)$(SYSCONFDIR)/oobd/$$f; \
+	done
+	[ -e $(DESTDIR)$(SYSCONFDIR)/iproute2/rt_protos.d/oobd.conf ] || \
+	  install -m 0644 conf/rt_protos.oobd.conf $(DESTDIR)$(SYSCONFDIR)/iproute2/rt_protos.d/oobd.conf
+	install -m 0644 docs/oobd.8 $(DESTDIR)$(MANDIR)/man8/oobd.8
+	install -m 0644 docs/oobd.conf.5 $(DESTDIR)$(MANDIR)/man5/oobd.conf.5
+	install -m 0644 docs/nsenter-main.1 docs/nsenter-oob.1 $(DESTDIR)$(MANDIR)/man1/
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/oobd.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/oobd.service
+
+clean:
+	rm -rf build build-*

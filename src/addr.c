@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "addr.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+size_t ipaddr_len(const struct ipaddr *a)
+{
+	return a->family == AF_INET ? 4 : 16;
+}
+
+bool ipaddr_equal(const struct ipaddr *a, const struct ipaddr *b)
+{
+	return a->family == b->family && memcmp(a->b, b->b, ipaddr_len(a)) == 0;
+}
+
+bool ipaddr_parse(const char *s, struct ipaddr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (strchr(s, ':')) {
+		out->family = AF_INET6;
+		return inet_pton(AF_INET6, s, &out->v6) == 1;
+	}
+	out->family = AF_INET;
+	return inet_pton(AF_INET, s, &out->v4) == 1;
+}
+
+int prefix_parse(const char *s, struct prefix *out)
+{
+	char buf[64], *slash, *end;
+	unsigned long len;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (!slash)
+		return -EINVAL;
+	*slash = '\0';
+	if (!ipaddr_parse(buf, &out->addr))
+		return -EINVAL;
+	if (slash[1] < '0' || slash[1] > '9')
+		return -EINVAL;
+	errno = 0;
+	len = strtoul(slash + 1, &end, 10);
+	if (*end != '\0' || errno)
+		return -EINVAL;
+	if (len > (out->addr.family == AF_INET ? 32UL : 128UL))
+		return -ERANGE;
+	out->len = (unsigned)len;
+	return 0;
+}
+
+bool prefix_equal(const struct prefix *a, const struct prefix *b)
+{
+	return a->len == b->len && ipaddr_equal(&a->addr, &b->addr);
+}
+
+bool prefix_contains(const struct prefix *p, const struct ipaddr *a)
+{
+	unsigned full = p->len / 8, rest = p->len % 8;
+
+	if (p->addr.family != a->family)
+		return false;
+	if (memcmp(p->addr.b, a->b, full) != 0)
+		return false;
+	if (rest) {
+		unsigned char mask = (unsigned char)(0xff << (8 - rest));
+		if ((p->addr.b[full] & mask) != (a->b[full] & mask))
+			return false;
+	}
+	return true;
+}
+
+bool prefix_is_network(const struct prefix *p)
+{
+	size_t n = ipaddr_len(&p->addr);
+	for (size_t bit = p->len; bit < n * 8; bit++)
+		if (p->addr.b[bit / 8] & (0x80 >> (bit % 8)))
+			return false;
+	return true;
+}
+
+const char *ipaddr_str(const struct ipaddr *a, char buf[IPADDR_STRLEN])
+{
+	if (!inet_ntop(a->family, a->b, buf, IPADDR_STRLEN))
+		snprintf(buf, IPADDR_STRLEN, "?");
+	return buf;
+}
+
+const char *prefix_str(const struct prefix *p, char buf[PREFIX_STRLEN])
+{
+	char a[IPADDR_STRLEN];
+	snprintf(buf, PREFIX_STRLEN, "%s/%u", ipaddr_str(&p->addr, a), p->len);
+	return buf;
+}
+
+bool mac_parse(const char *s, unsigned char mac[6])
+{
+	unsigned v[6];
+	char tail;
+
+	if (strlen(s) != 17)
+		return false;
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
+		return false;
+	for (int i = 0; i < 6; i++) {
+		if (s[i * 3] == ' ' || s[i * 3 + 1] == ' ')
+			return false;
+		mac[i] = (unsigned char)v[i];
+	}
+	return true;
+}
+
+const char *mac_str(const unsigned char mac[6], char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	return buf;
+}

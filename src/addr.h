@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OOBD_ADDR_H
+#define OOBD_ADDR_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* An IPv4 or IPv6 address, and a prefix of one. Pure value types. */
+struct ipaddr {
+	int family;                 /* AF_INET or AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+		unsigned char b[16];
+	};
+};
+
+struct prefix {
+	struct ipaddr addr;
+	unsigned len;
+};
+
+size_t ipaddr_len(const struct ipaddr *a);
+bool ipaddr_equal(const struct ipaddr *a, const struct ipaddr *b);
+/* Parses a literal address; true on success. */
+bool ipaddr_parse(const char *s, struct ipaddr *out);
+/* "ADDR/LEN"; errors: -EINVAL (syntax), -ERANGE (length). */
+int prefix_parse(const char *s, struct prefix *out);
+bool prefix_equal(const struct prefix *a, const struct prefix *b);
+/* True if host bits beyond len are all zero. */
+bool prefix_is_network(const struct prefix *p);
+bool prefix_contains(const struct prefix *p, const struct ipaddr *a);
+
+#define IPADDR_STRLEN 46
+#define PREFIX_STRLEN 50
+const char *ipaddr_str(const struct ipaddr *a, char buf[IPADDR_STRLEN]);
+const char *prefix_str(const struct prefix *p, char buf[PREFIX_STRLEN]);
+
+/* MAC addresses, "02:00:5e:00:53:01". */
+bool mac_parse(const char *s, unsigned char mac[6]);
+const char *mac_str(const unsigned char mac[6], char buf[18]);
+
+#endif

@@ -1,0 +1,733 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The INI config: parsed with inih, validated before anything touches the
+ * system. Every problem is reported as FILE:LINE: message, and all of them
+ * are reported in one run.
+ *
+ * inih hands its handler no line numbers, so we feed it lines through our own
+ * reader, which counts them, checks the line syntax itself and strips leading
+ * blanks (inih would otherwise treat an indented line as a continuation of
+ * the previous value, a surprise in a config this important).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "util.h"
+
+#include <unistd.h>
+
+enum section {
+	SEC_NONE, SEC_NAMESPACE, SEC_INTERFACE, SEC_DNS, SEC_SYSCTL, SEC_SSHD, SEC_UNKNOWN,
+	SEC__MAX
+};
+
+static const char *const section_names[SEC__MAX] = {
+	[SEC_NAMESPACE] = "namespace",
+	[SEC_INTERFACE] = "interface",
+	[SEC_DNS] = "dns",
+	[SEC_SYSCTL] = "sysctl",
+	[SEC_SSHD] = "sshd",
+};
+
+/* Keys that may appear once; the line they were first seen on. */
+enum once_key {
+	K_NS_NAME, K_MATCH, K_RENAME, K_KIND, K_PARENT, K_VLAN, K_MTU, K_SEARCH,
+	K_SSHD_EXEC, K_SSHD_CONFIG, K__MAX
+};
+
+struct parser {
+	const char *name;
+	const char *data;
+	size_t len, pos;
+	int line;
+	enum section sec;
+	int section_line[SEC__MAX];
+	int once_line[K__MAX];
+	int gw4_line, gw6_line;
+	int kind_line, parent_line, vlan_line, match_line;
+	FILE *errs;
+	int nerr;
+	struct config *c;
+};
+
+static void __attribute__((format(printf, 3, 4)))
+perr(struct parser *p, int line, const char *fmt, ...)
+{
+	va_list ap;
+	if (p->errs) {
+		fprintf(p->errs, "%s:%d: ", p->name, line);
+		va_start(ap, fmt);
+		vfprintf(p->errs, fmt, ap);
+		va_end(ap);
+		fputc('\n', p->errs);
+	}
+	p->nerr++;
+}
+
+bool netns_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+	return len > 0 && len <= NAME_MAX && !strchr(name, '/') && strcmp(name, ".") != 0 &&
+	       strcmp(name, "..") != 0;
+}
+
+bool ifname_valid(const char *name)
+{
+	size_t len = strlen(name);
+	if (len == 0 || len >= IFNAMSIZ || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return false;
+	for (const char *s = name; *s; s++)
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) || !isprint((unsigned char)*s))
+			return false;
+	return true;
+}
+
+const char *config_nic_name_in_ns(const struct config *c)
+{
+	if (c->iface.rename[0])
+		return c->iface.rename;
+	if (c->iface.kind != NIC_PHYSICAL)
+		return OOBD_DEFAULT_CHILD_NAME;
+	if (c->iface.match == MATCH_NAME)
+		return c->iface.match_name;
+	return NULL; /* matched by MAC and not renamed: known only once found */
+}
+
+static char *skip_blank(char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\r')
+		s++;
+	return s;
+}
+
+static enum section section_lookup(const char *name)
+{
+	for (int i = 0; i < SEC__MAX; i++)
+		if (section_names[i] && strcmp(section_names[i], name) == 0)
+			return (enum section)i;
+	return SEC_UNKNOWN;
+}
+
+/* A "[name]" header line: validated here, where we know the line number. */
+static void section_header(struct parser *p, char *s)
+{
+	char *end = strchr(s, ']');
+	char name[128];
+	size_t n;
+	enum section sec;
+
+	if (!end) {
+		perr(p, p->line, "section header without closing ']'");
+		p->sec = SEC_UNKNOWN;
+		return;
+	}
+	if (*skip_blank(end + 1) != '\0' && *skip_blank(end + 1) != ';' && *skip_blank(end + 1) != '#') {
+		perr(p, p->line, "unexpected text after section header");
+	}
+	n = (size_t)(end - s - 1);
+	if (n >= sizeof(name))
+		n = sizeof(name) - 1;
+	memcpy(name, s + 1, n);
+	name[n] = '\0';
+	sec = section_lookup(name);
+	if (sec == SEC_UNKNOWN) {
+		perr(p, p->line, "unknown section [%s]", name);
+	} else if (p->section_line[sec]) {
+		perr(p, p->line, "duplicate section [%s] (first at line %d)", name, p->section_line[sec]);
+	} else {
+		p->section_line[sec] = p->line;
+	}
+	p->sec = sec;
+}
+
+/* inih's reader: one line per call. Returns the sanitised line. */
+static char *config_reader(char *str, int num, void *stream)
+{
+	struct parser *p = stream;
+	size_t start = p->pos, end, len;
+	char line[CONFIG_MAX_LINE + 1];
+	char *s;
+
+	if (p->pos >= p->len)
+		return NULL;
+	end = start;
+	while (end < p->len && p->data[end] != '\n')
+		end++;
+	p->pos = end < p->len ? end + 1 : end;
+	p->line++;
+	len = end - start;
+
+	str[0] = '\n';
+	str[1] = '\0';
+	if (memchr(p->data + start, '\0', len)) {
+		perr(p, p->line, "NUL byte in line");
+		return str;
+	}
+	if (len > CONFIG_MAX_LINE || len + 2 > (size_t)num) {
+		perr(p, p->line, "line too long (at most %d characters)", num - 2 < CONFIG_MAX_LINE ? num - 2 : CONFIG_MAX_LINE);
+		return str;
+	}
+	memcpy(line, p->data + start, len);
+	line[len] = '\0';
+	s = skip_blank(line);
+	if (*s == '\0' || *s == ';' || *s == '#')
+		return str;
+	if (*s == '[') {
+		section_header(p, s);
+		snprintf(str, (size_t)num, "%s\n", s);
+		return str;
+	}
+	if (!strchr(s, '=')) {
+		perr(p, p->line, "expected 'key = value' or '[section]'");
+		return str;
+	}
+	if (p->sec == SEC_NONE) {
+		perr(p, p->line, "key outside of any section");
+		return str;
+	}
+	snprintf(str, (size_t)num, "%s\n", s);
+	return str;
+}
+
+static bool once(struct parser *p, enum once_key k, const char *name)
+{
+	if (p->once_line[k]) {
+		perr(p, p->line, "key '%s': duplicate (first at line %d)", name, p->once_line[k]);
+		return false;
+	}
+	p->once_line[k] = p->line;
+	return true;
+}
+
+static bool parse_uint(const char *s, unsigned long min, unsigned long max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*end || errno || v < min || v > max)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+static bool abs_path_valid(const char *s)
+{
+	return s[0] == '/' && strlen(s) < PATH_MAX;
+}
+
+static void set_ifname(struct parser *p, const char *key, const char *value, char out[IFNAMSIZ])
+{
+	if (!ifname_valid(value)) {
+		perr(p, p->line, "key '%s': invalid interface name '%s' (1-%d characters, no '/', ':' or blanks)",
+		     key, value, IFNAMSIZ - 1);
+		return;
+	}
+	strcpy(out, value);
+}
+
+static bool unicast_ok(struct parser *p, const char *key, const struct ipaddr *a, const char *text)
+{
+	bool bad;
+	if (a->family == AF_INET) {
+		unsigned char first = a->b[0];
+		bad = first == 0 || first == 127 || first >= 224;
+	} else {
+		bad = IN6_IS_ADDR_UNSPECIFIED(&a->v6) || IN6_IS_ADDR_LOOPBACK(&a->v6) ||
+		      IN6_IS_ADDR_MULTICAST(&a->v6);
+	}
+	if (bad)
+		perr(p, p->line, "key '%s': '%s' is not a usable unicast address", key, text);
+	return !bad;
+}
+
+static void iface_address(struct parser *p, const char *value)
+{
+	struct iface_cfg *i = &p->c->iface;
+	struct prefix pfx;
+	int r = prefix_parse(value, &pfx);
+
+	if (r == -ERANGE) {
+		perr(p, p->line, "key 'address': prefix length of '%s' out of range (0-%d)", value,
+		     pfx.addr.family == AF_INET ? 32 : 128);
+		return;
+	}
+	if (r < 0) {
+		perr(p, p->line, "key 'address': '%s' is not ADDRESS/PREFIXLEN", value);
+		return;
+	}
+	if (!unicast_ok(p, "address", &pfx.addr, value))
+		return;
+	for (size_t k = 0; k < i->n_addrs; k++) {
+		if (ipaddr_equal(&i->addrs[k].pfx.addr, &pfx.addr)) {
+			perr(p, p->line, "key 'address': duplicate address '%s' (first at line %d)", value,
+			     i->addrs[k].line);
+			return;
+		}
+	}
+	if (i->n_addrs >= CONFIG_MAX_ADDRESSES) {
+		perr(p, p->line, "key 'address': too many addresses (at most %d)", CONFIG_MAX_ADDRESSES);
+		return;
+	}
+	i->addrs = xrealloc(i->addrs, i->n_addrs + 1, sizeof(*i->addrs));
+	i->addrs[i->n_addrs++] = (struct addr_cfg){ .pfx = pfx, .line = p->line };
+}
+
+static void iface_gateway(struct parser *p, const char *value)
+{
+	struct iface_cfg *i = &p->c->iface;
+	struct ipaddr a;
+
+	if (!ipaddr_parse(value, &a)) {
+		perr(p, p->line, "key 'gateway': '%s' is not an IP address", value);
+		return;
+	}
+	if (!unicast_ok(p, "gateway", &a, value))
+		return;
+	if (a.family == AF_INET) {
+		if (i->has_gw4) {
+			perr(p, p->line, "key 'gateway': second IPv4 gateway (first at line %d; at most one per family)", p->gw4_line);
+			return;
+		}
+		i->has_gw4 = true;
+		i->gw4 = a;
+		p->gw4_line = p->line;
+	} else {
+		if (i->has_gw6) {
+			perr(p, p->line, "key 'gateway': second IPv6 gateway (first at line %d; at most one per family)", p->gw6_line);
+			return;
+		}
+		i->has_gw6 = true;
+		i->gw6 = a;
+		p->gw6_line = p->line;
+	}
+}
+
+/* "PREFIX via ADDR" or "PREFIX" (on-link). */
+static void iface_route(struct parser *p, const char *value)
+{
+	struct iface_cfg *i = &p->c->iface;
+	struct route_cfg r = { .line = p->line };
+	char buf[256], *tok[4], *save = NULL;
+	int n = 0, e;
+	char pb[PREFIX_STRLEN];
+
+	if (strlen(value) >= sizeof(buf)) {
+		perr(p, p->line, "key 'route': value too long");
+		return;
+	}
+	strcpy(buf, value);
+	for (char *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		if (n == 4) {
+			n++;
+			break;
+		}
+		tok[n++] = t;
+	}
+	if (!(n == 1 || (n == 3 && strcmp(tok[1], "via") == 0))) {
+		perr(p, p->line, "key 'route': expected 'PREFIX via ADDRESS' or 'PREFIX', got '%s'", value);
+		return;
+	}
+	if (strcmp(tok[0], "default") == 0) {
+		perr(p, p->line, "key 'route': use 'gateway = ADDRESS' for the default route");
+		return;
+	}
+	e = prefix_parse(tok[0], &r.dst);
+	if (e == -ERANGE) {
+		perr(p, p->line, "key 'route': prefix length of '%s' out of range", tok[0]);
+		return;
+	}
+	if (e < 0) {
+		perr(p, p->line, "key 'route': '%s' is not PREFIX/LEN", tok[0]);
+		return;
+	}
+	if (!prefix_is_network(&r.dst)) {
+		perr(p, p->line, "key 'route': '%s' has host bits set beyond /%u", tok[0], r.dst.len);
+		return;
+	}
+	if (r.dst.len == 0) {
+		perr(p, p->line, "key 'route': use 'gateway = ADDRESS' for the default route");
+		return;
+	}
+	if (n == 3) {
+		if (!ipaddr_parse(tok[2], &r.via)) {
+			perr(p, p->line, "key 'route': gateway '%s' is not an IP address", tok[2]);
+			return;
+		}
+		if (r.via.family != r.dst.addr.family) {
+			perr(p, p->line, "key 'route': gateway '%s' is not of the family of '%s'", tok[2], tok[0]);
+			return;
+		}
+		if (!unicast_ok(p, "route", &r.via, tok[2]))
+			return;
+		r.has_via = true;
+	}
+	for (size_t k = 0; k < i->n_routes; k++) {
+		if (prefix_equal(&i->routes[k].dst, &r.dst)) {
+			perr(p, p->line, "key 'route': duplicate route to %s (first at line %d)",
+			     prefix_str(&r.dst, pb), i->routes[k].line);
+			return;
+		}
+	}
+	if (i->n_routes >= CONFIG_MAX_ROUTES) {
+		perr(p, p->line, "key 'route': too many routes (at most %d)", CONFIG_MAX_ROUTES);
+		return;
+	}
+	i->routes = xrealloc(i->routes, i->n_routes + 1, sizeof(*i->routes));
+	i->routes[i->n_routes++] = r;
+}
+
+static void handle_interface(struct parser *p, const char *key, const char *value)
+{
+	struct iface_cfg *i = &p->c->iface;
+
+	if (strcmp(key, "match") == 0) {
+		if (!once(p, K_MATCH, key))
+			return;
+		p->match_line = p->line;
+		if (strncasecmp(value, "mac:", 4) == 0) {
+			if (!mac_parse(value + 4, i->match_mac)) {
+				perr(p, p->line, "key 'match': '%s' is not a MAC address (mac:xx:xx:xx:xx:xx:xx)", value + 4);
+				return;
+			}
+			if (i->match_mac[0] & 1) {
+				perr(p, p->line, "key 'match': '%s' is a multicast MAC address", value + 4);
+				return;
+			}
+			i->match = MATCH_MAC;
+		} else {
+			set_ifname(p, key, value, i->match_name);
+			if (i->match_name[0])
+				i->match = MATCH_NAME;
+		}
+	} else if (strcmp(key, "rename") == 0) {
+		if (once(p, K_RENAME, key))
+			set_ifname(p, key, value, i->rename);
+	} else if (strcmp(key, "kind") == 0) {
+		if (!once(p, K_KIND, key))
+			return;
+		p->kind_line = p->line;
+		if (strcmp(value, "physical") == 0)
+			i->kind = NIC_PHYSICAL;
+		else if (strcmp(value, "vlan") == 0)
+			i->kind = NIC_VLAN;
+		else if (strcmp(value, "macvlan") == 0)
+			i->kind = NIC_MACVLAN;
+		else
+			perr(p, p->line, "key 'kind': '%s' is not one of physical, vlan, macvlan", value);
+	} else if (strcmp(key, "parent") == 0) {
+		if (!once(p, K_PARENT, key))
+			return;
+		p->parent_line = p->line;
+		set_ifname(p, key, value, i->parent);
+	} else if (strcmp(key, "vlan") == 0) {
+		if (!once(p, K_VLAN, key))
+			return;
+		p->vlan_line = p->line;
+		if (!parse_uint(value, 1, 4094, &i->vlan_id))
+			perr(p, p->line, "key 'vlan': '%s' is not a VLAN id (1-4094)", value);
+	} else if (strcmp(key, "mtu") == 0) {
+		if (!once(p, K_MTU, key))
+			return;
+		if (!parse_uint(value, 68, 65535, &i->mtu))
+			perr(p, p->line, "key 'mtu': '%s' is not an MTU (68-65535)", value);
+	} else if (strcmp(key, "address") == 0) {
+		iface_address(p, value);
+	} else if (strcmp(key, "gateway") == 0) {
+		iface_gateway(p, value);
+	} else if (strcmp(key, "route") == 0) {
+		iface_route(p, value);
+	} else {
+		perr(p, p->line, "unknown key '%s' in [interface]", key);
+	}
+}
+
+static bool search_valid(const char *s)
+{
+	if (strlen(s) > 1024)
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '.' || *s == '-' || *s == '_' || *s == ' ' || *s == '\t'))
+			return false;
+	return true;
+}
+
+static void handle_dns(struct parser *p, const char *key, const char *value)
+{
+	struct dns_cfg *d = &p->c->dns;
+
+	if (strcmp(key, "nameserver") == 0) {
+		struct ipaddr a;
+		if (!ipaddr_parse(value, &a)) {
+			perr(p, p->line, "key 'nameserver': '%s' is not an IP address", value);
+			return;
+		}
+		for (size_t k = 0; k < d->n_ns; k++) {
+			if (ipaddr_equal(&d->ns[k], &a)) {
+				perr(p, p->line, "key 'nameserver': duplicate '%s'", value);
+				return;
+			}
+		}
+		if (d->n_ns == CONFIG_MAX_NAMESERVERS) {
+			perr(p, p->line, "key 'nameserver': at most %d nameservers (the resolver reads only the first %d)",
+			     CONFIG_MAX_NAMESERVERS, CONFIG_MAX_NAMESERVERS);
+			return;
+		}
+		d->ns[d->n_ns++] = a;
+	} else if (strcmp(key, "search") == 0) {
+		if (!once(p, K_SEARCH, key))
+			return;
+		if (!search_valid(value)) {
+			perr(p, p->line, "key 'search': '%s' is not a space-separated list of domains", value);
+			return;
+		}
+		d->search = xstrdup(value);
+	} else {
+		perr(p, p->line, "unknown key '%s' in [dns]", key);
+	}
+}
+
+static bool sysctl_key_valid(const char *k)
+{
+	size_t len = strlen(k);
+	if (strncmp(k, "net.", 4) != 0 || len > 200 || len < 5)
+		return false;
+	if (strstr(k, "..") || k[len - 1] == '.')
+		return false;
+	for (const char *s = k; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '.' || *s == '_' || *s == '-' || *s == '/'))
+			return false;
+	return true;
+}
+
+static void handle_sysctl(struct parser *p, const char *key, const char *value)
+{
+	struct config *c = p->c;
+
+	if (!sysctl_key_valid(key)) {
+		perr(p, p->line, "sysctl '%s': only net.* keys can be set inside the namespace", key);
+		return;
+	}
+	if (strlen(value) > 256) {
+		perr(p, p->line, "sysctl '%s': value too long", key);
+		return;
+	}
+	for (size_t k = 0; k < c->n_sysctls; k++) {
+		if (strcmp(c->sysctls[k].key, key) == 0) {
+			perr(p, p->line, "sysctl '%s': duplicate (first at line %d)", key, c->sysctls[k].line);
+			return;
+		}
+	}
+	if (c->n_sysctls >= CONFIG_MAX_SYSCTLS) {
+		perr(p, p->line, "too many sysctls (at most %d)", CONFIG_MAX_SYSCTLS);
+		return;
+	}
+	c->sysctls = xrealloc(c->sysctls, c->n_sysctls + 1, sizeof(*c->sysctls));
+	c->sysctls[c->n_sysctls++] = (struct sysctl_cfg){ xstrdup(key), xstrdup(value), p->line };
+}
+
+static void set_path(struct parser *p, enum once_key k, const char *key, const char *value, char **out)
+{
+	if (!once(p, k, key))
+		return;
+	if (!abs_path_valid(value)) {
+		perr(p, p->line, "key '%s': '%s' is not an absolute path", key, value);
+		return;
+	}
+	free(*out);
+	*out = xstrdup(value);
+}
+
+static int config_handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct parser *p = user;
+	(void)section;
+
+	if (*value == '\0') {
+		perr(p, p->line, "key '%s': empty value", key);
+		return 1;
+	}
+	switch (p->sec) {
+	case SEC_NAMESPACE:
+		if (strcmp(key, "name") == 0) {
+			if (!once(p, K_NS_NAME, key))
+				break;
+			if (!netns_name_valid(value))
+				perr(p, p->line, "key 'name': '%s' is not a valid namespace name", value);
+			else
+				str_copy(p->c->netns, value, sizeof(p->c->netns));
+		} else {
+			perr(p, p->line, "unknown key '%s' in [namespace]", key);
+		}
+		break;
+	case SEC_INTERFACE:
+		handle_interface(p, key, value);
+		break;
+	case SEC_DNS:
+		handle_dns(p, key, value);
+		break;
+	case SEC_SYSCTL:
+		handle_sysctl(p, key, value);
+		break;
+	case SEC_SSHD:
+		if (strcmp(key, "exec") == 0) {
+			set_path(p, K_SSHD_EXEC, key, value, &p->c->sshd.exec);
+			p->c->sshd.exec_line = p->line;
+		} else if (strcmp(key, "config") == 0) {
+			set_path(p, K_SSHD_CONFIG, key, value, &p->c->sshd.config);
+			p->c->sshd.config_line = p->line;
+		}
+		else
+			perr(p, p->line, "unknown key '%s' in [sshd]", key);
+		break;
+	case SEC_NONE:
+	case SEC_UNKNOWN:
+	case SEC__MAX:
+		break; /* already reported */
+	}
+	return 1;
+}
+
+static bool has_family(const struct iface_cfg *i, int family)
+{
+	for (size_t k = 0; k < i->n_addrs; k++)
+		if (i->addrs[k].pfx.addr.family == family)
+			return true;
+	return false;
+}
+
+/* Checks that need the whole file. */
+static void config_validate(struct parser *p)
+{
+	struct config *c = p->c;
+	struct iface_cfg *i = &c->iface;
+	int sec_line = p->section_line[SEC_INTERFACE];
+
+	if (!sec_line) {
+		perr(p, p->line > 0 ? p->line : 1, "missing [interface] section");
+		return;
+	}
+	i->line = sec_line;
+	if (i->kind == NIC_PHYSICAL) {
+		if (i->match == MATCH_NONE && !p->match_line)
+			perr(p, sec_line, "[interface]: missing 'match' (an interface name or mac:ADDRESS)");
+		if (p->parent_line)
+			perr(p, p->parent_line, "key 'parent': only for kind = vlan or macvlan");
+		if (p->vlan_line)
+			perr(p, p->vlan_line, "key 'vlan': only for kind = vlan");
+	} else {
+		const char *kind = i->kind == NIC_VLAN ? "vlan" : "macvlan";
+		if (!p->parent_line)
+			perr(p, p->kind_line, "kind = %s needs 'parent' (the shared NIC in the main namespace)", kind);
+		if (p->match_line)
+			perr(p, p->match_line, "key 'match': not used with kind = %s (name the child with 'rename')", kind);
+		if (i->kind == NIC_VLAN && !p->vlan_line)
+			perr(p, p->kind_line, "kind = vlan needs 'vlan' (the VLAN id)");
+		if (i->kind == NIC_MACVLAN && p->vlan_line)
+			perr(p, p->vlan_line, "key 'vlan': only for kind = vlan");
+	}
+	if (i->has_gw4 && !has_family(i, AF_INET))
+		perr(p, p->gw4_line, "key 'gateway': IPv4 gateway but no IPv4 address on the interface");
+	if (i->has_gw6 && !has_family(i, AF_INET6) && !IN6_IS_ADDR_LINKLOCAL(&i->gw6.v6))
+		perr(p, p->gw6_line, "key 'gateway': IPv6 gateway but no IPv6 address on the interface");
+	for (size_t k = 0; k < i->n_addrs; k++) {
+		const struct ipaddr *a = &i->addrs[k].pfx.addr;
+		if ((i->has_gw4 && ipaddr_equal(a, &i->gw4)) || (i->has_gw6 && ipaddr_equal(a, &i->gw6)))
+			perr(p, i->addrs[k].line, "key 'address': the gateway is this host's own address");
+	}
+	for (size_t k = 0; k < i->n_routes; k++) {
+		struct route_cfg *r = &i->routes[k];
+		if (!has_family(i, r->dst.addr.family) &&
+		    !(r->has_via && r->via.family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&r->via.v6)))
+			perr(p, r->line, "key 'route': no %s address on the interface to reach it",
+			     r->dst.addr.family == AF_INET ? "IPv4" : "IPv6");
+	}
+	if (i->mtu && i->mtu < 1280 && has_family(i, AF_INET6))
+		perr(p, p->once_line[K_MTU], "key 'mtu': IPv6 needs an MTU of at least 1280");
+	c->dns.present = p->section_line[SEC_DNS] != 0;
+}
+
+int config_load_buffer(const char *name, const char *data, size_t len, FILE *errs, struct config **out)
+{
+	struct config *c = xcalloc(1, sizeof(*c));
+	struct parser p = { .name = name, .data = data, .len = len, .errs = errs, .c = c };
+
+	c->path = xstrdup(name);
+	str_copy(c->netns, OOBD_DEFAULT_NETNS, sizeof(c->netns));
+	/* A UTF-8 byte order mark is harmless; inih would skip it too. */
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+		p.pos = 3;
+	ini_parse_stream(config_reader, &p, config_handler, &p);
+	config_validate(&p);
+	if (!c->sshd.exec)
+		c->sshd.exec = xstrdup(OOBD_DEFAULT_SSHD);
+	if (!c->sshd.config)
+		c->sshd.config = xstrdup(OOBD_DEFAULT_SSHD_CONFIG);
+	if (p.nerr) {
+		config_free(c);
+		return p.nerr;
+	}
+	*out = c;
+	return 0;
+}
+
+int config_load(const char *path, FILE *errs, struct config **out)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+	int r = read_file(path, &data, &len, CONFIG_MAX_BYTES);
+
+	if (r < 0) {
+		if (errs)
+			fprintf(errs, "%s:0: cannot read config: %s\n", path,
+				r == -EFBIG ? "file too large" : strerror(-r));
+		return 1;
+	}
+	return config_load_buffer(path, data, len, errs, out);
+}
+
+void config_free(struct config *c)
+{
+	if (!c)
+		return;
+	free(c->path);
+	free(c->iface.addrs);
+	free(c->iface.routes);
+	free(c->dns.search);
+	for (size_t k = 0; k < c->n_sysctls; k++) {
+		free(c->sysctls[k].key);
+		free(c->sysctls[k].value);
+	}
+	free(c->sysctls);
+	free(c->sshd.exec);
+	free(c->sshd.config);
+	free(c);
+}
+
+int config_check_files(const struct config *c, FILE *errs)
+{
+	int nerr = 0;
+
+	if (access(c->sshd.exec, X_OK) < 0) {
+		fprintf(errs, "%s:%d: key 'exec': sshd program %s%s: %s\n", c->path, c->sshd.exec_line,
+			c->sshd.exec, c->sshd.exec_line ? "" : " (default)", strerror(errno));
+		nerr++;
+	}
+	if (access(c->sshd.config, R_OK) < 0) {
+		fprintf(errs, "%s:%d: key 'config': sshd config %s%s: %s\n", c->path, c->sshd.config_line,
+			c->sshd.config, c->sshd.config_line ? "" : " (default)", strerror(errno));
+		nerr++;
+	}
+	return nerr;
+}

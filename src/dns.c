@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "dns.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "netns.h"
+#include "util.h"
+
+int dns_render(const struct dns_cfg *dns, char *buf, size_t len)
+{
+	size_t n = 0;
+	int w = snprintf(buf, len, "# written by oobd from its config; edits here are overwritten\n");
+
+	if (w < 0 || (size_t)w >= len)
+		return -ENOSPC;
+	n = (size_t)w;
+	for (size_t i = 0; i < dns->n_ns; i++) {
+		char a[IPADDR_STRLEN];
+		w = snprintf(buf + n, len - n, "nameserver %s\n", ipaddr_str(&dns->ns[i], a));
+		if (w < 0 || (size_t)w >= len - n)
+			return -ENOSPC;
+		n += (size_t)w;
+	}
+	if (dns->search) {
+		w = snprintf(buf + n, len - n, "search %s\n", dns->search);
+		if (w < 0 || (size_t)w >= len - n)
+			return -ENOSPC;
+		n += (size_t)w;
+	}
+	return (int)n;
+}
+
+int dns_apply(const char *netns, const struct dns_cfg *dns)
+{
+	char dir[PATH_MAX], path[PATH_MAX], buf[4096];
+	_cleanup_free_ char *cur = NULL;
+	int len, r;
+
+	len = dns_render(dns, buf, sizeof(buf));
+	if (len < 0)
+		return len;
+	if (snprintf(dir, sizeof(dir), "%s/%s", NETNS_ETC_DIR, netns) >= (int)sizeof(dir) ||
+	    snprintf(path, sizeof(path), "%s/resolv.conf", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	r = mkdir_p(dir, 0755);
+	if (r < 0)
+		return r;
+	if (read_file(path, &cur, NULL, sizeof(buf)) == 0 && strcmp(cur, buf) == 0)
+		return 0; /* unchanged: no write, no inotify noise */
+	return write_file_in_place(path, buf, (size_t)len, 0644);
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OOBD_DNS_H
+#define OOBD_DNS_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+/* The namespace's resolv.conf overlay, /etc/netns/NAME/resolv.conf. */
+
+/* Render the file's content into BUF. Returns its length, or -ENOSPC. */
+int dns_render(const struct dns_cfg *dns, char *buf, size_t len);
+
+/* Write it, in place when it exists: processes in the namespace see
+ * /etc/resolv.conf as a bind mount of that inode. 0 or -errno. */
+int dns_apply(const char *netns, const struct dns_cfg *dns);
+
+#endif

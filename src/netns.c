@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "netns.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+#ifndef NSFS_MAGIC
+#define NSFS_MAGIC 0x6e736673
+#endif
+
+static int netns_path(const char *name, char buf[PATH_MAX])
+{
+	if (snprintf(buf, PATH_MAX, "%s/%s", NETNS_RUN_DIR, name) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int netns_open(const char *name)
+{
+	char path[PATH_MAX];
+	struct statfs sfs;
+	int fd, r = netns_path(name, path);
+
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* A plain file left behind by a failed "ip netns add" is not a namespace. */
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+/* Make /run/netns a shared mount point, as ip does, so that namespaces
+ * bound later appear in mount namespaces that were copied earlier. */
+static int run_dir_make_shared(void)
+{
+	if (mount("", NETNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return -errno;
+	if (mount(NETNS_RUN_DIR, NETNS_RUN_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
+		return -errno;
+	if (mount("", NETNS_RUN_DIR, "none", MS_PRIVATE | MS_REC, NULL) < 0)
+		return -errno;
+	if (mount("", NETNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Bind-mount SRC (a /proc/.../ns/net path) onto the empty file at PATH,
+ * in a child process: "/proc/self" of a thread would name the wrong task. */
+static int bind_in_child(const char *src, const char *path, bool new_ns)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (new_ns && unshare(CLONE_NEWNET) < 0)
+			_exit(errno);
+		if (mount(src, path, "none", MS_BIND, NULL) < 0)
+			_exit(errno);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(status))
+		return -EIO;
+	return -WEXITSTATUS(status);
+}
+
+static int run_dir_prepare(int *lockfd)
+{
+	int r;
+
+	if (mkdir(NETNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	*lockfd = open(NETNS_RUN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*lockfd < 0)
+		return -errno;
+	if (flock(*lockfd, LOCK_EX) < 0)
+		return -errno;
+	r = run_dir_make_shared();
+	return r;
+}
+
+int netns_create(const char *name)
+{
+	char path[PATH_MAX];
+	_cleanup_close_ int lockfd = -1;
+	int fd, r;
+
+	r = netns_path(name, path);
+	if (r < 0)
+		return r;
+	r = run_dir_prepare(&lockfd);
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	r = bind_in_child("/proc/self/ns/net", path, true);
+	if (r < 0) {
+		umount2(path, MNT_DETACH);
+		unlink(path);
+		return r;
+	}
+	fd = netns_open(name);
+	if (fd < 0) {
+		umount2(path, MNT_DETACH);
+		unlink(path);
+	}
+	return fd;
+}
+
+int netns_bind(const char *name, int nsfd)
+{
+	char path[PATH_MAX], src[64];
+	_cleanup_close_ int lockfd = -1;
+	int fd, r;
+
+	r = netns_path(name, path);
+	if (r < 0)
+		return r;
+	r = run_dir_prepare(&lockfd);
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	/* The forked child still has NSFD (O_CLOEXEC acts only at exec); its
+	 * /proc/self/fd entry names the namespace inode. */
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", nsfd);
+	r = bind_in_child(src, path, false);
+	if (r < 0) {
+		unlink(path);
+		return r;
+	}
+	return 0;
+}
+
+int netns_delete(const char *name)
+{
+	char path[PATH_MAX];
+	int r = netns_path(name, path);
+
+	if (r < 0)
+		return r;
+	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return -errno;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int netns_call_in(int nsfd, int (*fn)(void *), void *arg)
+{
+	_cleanup_close_ int orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (orig < 0)
+		return -errno;
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return -errno;
+	r = fn(arg);
+	if (setns(orig, CLONE_NEWNET) < 0) {
+		/* Staying in the wrong namespace would misconfigure everything after. */
+		log_err("cannot return to the main network namespace: %s", strerror(errno));
+		abort();
+	}
+	return r;
+}
+
+static void etc_overlay(const char *name)
+{
+	char dir[PATH_MAX];
+	DIR *d;
+	struct dirent *e;
+
+	if (snprintf(dir, sizeof(dir), "%s/%s", NETNS_ETC_DIR, name) >= (int)sizeof(dir))
+		return;
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char src[PATH_MAX], dst[PATH_MAX];
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (snprintf(src, sizeof(src), "%s/%s", dir, e->d_name) >= (int)sizeof(src) ||
+		    snprintf(dst, sizeof(dst), "/etc/%s", e->d_name) >= (int)sizeof(dst))
+			continue;
+		if (mount(src, dst, "none", MS_BIND, NULL) < 0)
+			log_warn("bind %s -> %s failed: %s", src, dst, strerror(errno));
+	}
+	closedir(d);
+}
+
+int netns_exec_view(const char *name, int nsfd, char *errbuf, int errlen)
+{
+	struct statvfs st;
+	unsigned long flags = 0;
+
+	if (setns(nsfd, CLONE_NEWNET) < 0) {
+		snprintf(errbuf, (size_t)errlen, "entering network namespace \"%s\": %s", name, strerror(errno));
+		return -errno;
+	}
+	if (unshare(CLONE_NEWNS) < 0) {
+		snprintf(errbuf, (size_t)errlen, "creating a mount namespace: %s", strerror(errno));
+		return -errno;
+	}
+	/* Nothing mounted here may propagate back to the host. */
+	if (mount("", "/", "none", MS_SLAVE | MS_REC, NULL) < 0) {
+		snprintf(errbuf, (size_t)errlen, "making / a slave mount: %s", strerror(errno));
+		return -errno;
+	}
+	/* A fresh sysfs, so /sys/class/net lists this namespace's links. */
+	if (statvfs("/sys", &st) == 0 && (st.f_flag & ST_RDONLY))
+		flags = MS_RDONLY;
+	if (umount2("/sys", MNT_DETACH) < 0 && errno != EINVAL) {
+		/* ip carries on too: /sys then shows the host's links. */
+		log_warn("umount of /sys failed: %s", strerror(errno));
+	}
+	if (mount(name, "/sys", "sysfs", flags, NULL) < 0)
+		log_warn("mount of /sys failed: %s", strerror(errno));
+	etc_overlay(name);
+	return 0;
+}

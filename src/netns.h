@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OOBD_NETNS_H
+#define OOBD_NETNS_H
+
+#include <stdbool.h>
+
+/*
+ * Named network namespaces, with exactly the semantics of iproute2's
+ * "ip netns" (docs/netns-semantics.md), without forking ip.
+ */
+
+#define NETNS_RUN_DIR "/run/netns"
+#define NETNS_ETC_DIR "/etc/netns"
+
+/* Open /run/netns/NAME if it is a bound namespace: fd, or -errno
+ * (-ENOENT: absent; -EINVAL: present but not a namespace mount). */
+int netns_open(const char *name);
+
+/* Create /run/netns/NAME like "ip netns add"; returns an fd to it, or -errno. */
+int netns_create(const char *name);
+
+/* Bind the namespace behind FD at /run/netns/NAME again (after "ip netns
+ * del" unmounted it while oobd still holds it). 0 or -errno. */
+int netns_bind(const char *name, int fd);
+
+/* Unbind and remove /run/netns/NAME like "ip netns del". 0 or -errno. */
+int netns_delete(const char *name);
+
+/* Run FN(ARG) with the calling thread inside the network namespace NSFD,
+ * then return to where it was. Sockets FN opens stay in NSFD's namespace.
+ * Returns FN's result, or -errno if the namespace could not be entered. */
+int netns_call_in(int nsfd, int (*fn)(void *), void *arg);
+
+/*
+ * Give the calling process the view "ip netns exec NAME" gives: enter the
+ * network namespace, a private mount namespace (slave to the host), a
+ * fresh /sys, and every /etc/netns/NAME/E bound over /etc/E. For use in a child
+ * right before exec. Overlay failures are warnings (as with ip). 0 or -errno,
+ * with a message in ERRBUF.
+ */
+int netns_exec_view(const char *name, int nsfd, char *errbuf, int errlen);
+
+#endif

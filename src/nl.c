@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "nl.h"
+
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "netns.h"
+#include "util.h"
+
+/* Requests in flight at once, and bytes per send: the acknowledgements of
+ * one window must fit the receive buffer, or the kernel drops them. */
+#define NL_WINDOW_MSGS 512
+#define NL_WINDOW_BYTES (128 * 1024)
+#define NL_RCVBUF (8 * 1024 * 1024)
+
+static int nl_open_groups(struct nl *nl, unsigned groups, int flags)
+{
+	int one = 1, rcvbuf = NL_RCVBUF;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | flags);
+	if (!nl->sock)
+		return -errno;
+	if (mnl_socket_bind(nl->sock, groups, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+		mnl_socket_close(nl->sock);
+		nl->sock = NULL;
+		return -e;
+	}
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	nl->seq = (uint32_t)time(NULL);
+	/* Errors carry only our header back, plus the kernel's reason text. */
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	if (setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	return 0;
+}
+
+int nl_open(struct nl *nl)
+{
+	return nl_open_groups(nl, 0, 0);
+}
+
+int nl_open_monitor(struct nl *nl, unsigned groups)
+{
+	return nl_open_groups(nl, groups, SOCK_NONBLOCK);
+}
+
+int nl_fd(const struct nl *nl)
+{
+	return nl->sock ? mnl_socket_get_fd(nl->sock) : -1;
+}
+
+static int nl_open_cb(void *arg)
+{
+	return nl_open(arg);
+}
+
+struct monitor_args {
+	struct nl *nl;
+	unsigned groups;
+};
+
+static int nl_open_monitor_cb(void *arg)
+{
+	struct monitor_args *a = arg;
+	return nl_open_monitor(a->nl, a->groups);
+}
+
+int nl_open_monitor_in(struct nl *nl, unsigned groups, int nsfd)
+{
+	struct monitor_args a = { nl, groups };
+	return netns_call_in(nsfd, nl_open_monitor_cb, &a);
+}
+
+int nl_open_in(struct nl *nl, int nsfd)
+{
+	return netns_call_in(nsfd, nl_open_cb, nl);
+}
+
+void nl_close(struct nl *nl)
+{
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	nl->sock = NULL;
+}
+
+struct nlmsghdr *nl_msg_init(struct nl *nl, void *buf, uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	nlh->nlmsg_seq = ++nl->seq;
+	return nlh;
+}
+
+struct nl_batch {
+	char *buf;
+	size_t len, cap;
+	size_t *offsets;       /* start of each request in buf */
+	long *tags;
+	size_t n, cap_n;
+	struct nlmsghdr *open;
+};
+
+struct nl_batch *nl_batch_new(void)
+{
+	return xcalloc(1, sizeof(struct nl_batch));
+}
+
+void nl_batch_free(struct nl_batch *b)
+{
+	if (!b)
+		return;
+	free(b->buf);
+	free(b->offsets);
+	free(b->tags);
+	free(b);
+}
+
+size_t nl_batch_count(const struct nl_batch *b)
+{
+	return b->n;
+}
+
+struct nlmsghdr *nl_batch_add(struct nl_batch *b, struct nl *nl, uint16_t type, uint16_t flags, long tag)
+{
+	struct nlmsghdr *nlh;
+
+	if (b->len + NL_MSG_MAX > b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 16 * NL_MSG_MAX;
+		b->buf = xrealloc(b->buf, b->cap, 1);
+	}
+	if (b->n == b->cap_n) {
+		b->cap_n = b->cap_n ? b->cap_n * 2 : 64;
+		b->offsets = xrealloc(b->offsets, b->cap_n, sizeof(*b->offsets));
+		b->tags = xrealloc(b->tags, b->cap_n, sizeof(*b->tags));
+	}
+	memset(b->buf + b->len, 0, NL_MSG_MAX);
+	nlh = nl_msg_init(nl, b->buf + b->len, type, flags | NLM_F_REQUEST | NLM_F_ACK);
+	b->offsets[b->n] = b->len;
+	b->tags[b->n] = tag;
+	b->open = nlh;
+	return nlh;
+}
+
+void nl_batch_commit(struct nl_batch *b, struct nlmsghdr *nlh)
+{
+	if (nlh != b->open)
+		return;
+	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
+	b->n++;
+	b->open = NULL;
+}
+
+static void ext_ack_msg(const struct nlmsghdr *nlh, char *out, size_t outlen)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t hlen = sizeof(*e);
+	const struct nlattr *attr;
+
+	out[0] = '\0';
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		hlen += mnl_nlmsg_get_payload_len(&e->msg);
+	mnl_attr_for_each(attr, nlh, hlen) {
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
+			str_copy(out, mnl_attr_get_str(attr), outlen);
+			return;
+		}
+	}
+}
+
+int nl_batch_run(struct nl *nl, struct nl_batch *b, nl_error_cb on_error, void *data)
+{
+	char rbuf[MNL_SOCKET_BUFFER_SIZE * 4];
+	size_t sent = 0, acked = 0;
+	int failed = 0;
+	uint32_t first_seq;
+
+	if (b->n == 0)
+		return 0;
+	first_seq = ((struct nlmsghdr *)b->buf)->nlmsg_seq;
+	while (acked < b->n) {
+		/* Keep the window full: many requests in flight at once. */
+		if (sent < b->n && sent - acked < NL_WINDOW_MSGS / 2) {
+			size_t end = sent, start_off = b->offsets[sent];
+			while (end < b->n && end - acked < NL_WINDOW_MSGS &&
+			       b->offsets[end] - start_off < NL_WINDOW_BYTES)
+				end++;
+			size_t end_off = end < b->n ? b->offsets[end] : b->len;
+			if (mnl_socket_sendto(nl->sock, b->buf + start_off, end_off - start_off) < 0)
+				return -errno;
+			sent = end;
+		}
+		ssize_t n = mnl_socket_recvfrom(nl->sock, rbuf, sizeof(rbuf));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno; /* ENOBUFS here would mean lost acks */
+		}
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)rbuf;
+		int len = (int)n;
+		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_pid != nl->portid)
+				continue;
+			uint32_t idx = nlh->nlmsg_seq - first_seq;
+			if (idx >= b->n)
+				continue;
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+			acked++;
+			if (e->error) {
+				char ext[256];
+				ext_ack_msg(nlh, ext, sizeof(ext));
+				failed++;
+				if (on_error)
+					on_error(b->tags[idx], e->error, ext, data);
+			}
+		}
+	}
+	return failed;
+}
+
+struct single_result {
+	int err;
+	char *ext;
+	size_t extlen;
+};
+
+static void single_error(long tag, int err, const char *extmsg, void *data)
+{
+	struct single_result *r = data;
+	(void)tag;
+	r->err = err;
+	if (r->ext)
+		snprintf(r->ext, r->extlen, "%s", extmsg);
+}
+
+int nl_request(struct nl *nl, struct nlmsghdr *nlh, char *extmsg, size_t extlen)
+{
+	struct nl_batch *b = nl_batch_new();
+	struct single_result res = { 0, extmsg, extlen };
+	struct nlmsghdr *m;
+	int r;
+
+	if (extmsg && extlen)
+		extmsg[0] = '\0';
+	if (nlh->nlmsg_len > NL_MSG_MAX) {
+		nl_batch_free(b);
+		return -EMSGSIZE;
+	}
+	m = nl_batch_add(b, nl, nlh->nlmsg_type, nlh->nlmsg_flags, 0);
+	uint32_t seq = m->nlmsg_seq;
+	memcpy(m, nlh, nlh->nlmsg_len);
+	m->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	m->nlmsg_seq = seq;
+	nl_batch_commit(b, m);
+	r = nl_batch_run(nl, b, single_error, &res);
+	nl_batch_free(b);
+	if (r < 0)
+		return r;
+	return res.err;
+}
+
+int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
+	uint32_t seq = nlh->nlmsg_seq;
+	int r;
+
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_DUMP;
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		r = mnl_cb_run(buf, (size_t)n, seq, nl->portid, cb, data);
+		if (r < 0)
+			return -errno;
+		if (r == MNL_CB_STOP)
+			return 0;
+	}
+}

@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * oobd: the out-of-band path supervisor. Reads the config, makes the
+ * namespace, NIC, addresses, routes, sysctls and DNS overlay real through
+ * the one reconcile path, runs sshd inside, and then sits in one event loop
+ * (signals, link events, the namespace's name, a single deadline) keeping
+ * all of it so.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/rtnetlink.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "link.h"
+#include "log.h"
+#include "netns.h"
+#include "nl.h"
+#include "reconcile.h"
+#include "service.h"
+#include "sshd.h"
+#include "util.h"
+#include "version.h"
+
+#define OOBD_LOCK_FILE OOBD_RUN_DIR "/oobd.pid"
+
+struct oobd {
+	struct config *cfg;
+	struct netstate ns;
+	struct nl nl_main;           /* requests in the main namespace */
+	struct nl mon_main;          /* link events in the main namespace */
+	struct nl mon_oob;           /* link events in the oob namespace */
+	struct service sshd;
+	unsigned long long sshd_conf_hash;
+	int epfd, sigfd, timerfd, inofd, lockfd;
+	bool stopping, need_reconcile;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: oobd [-c FILE] [-t]\n"
+		"Bring up and keep the out-of-band management path: a network namespace\n"
+		"with a dedicated NIC and its own sshd.\n"
+		"\n"
+		"  -c, --config FILE  config file (default " OOBD_DEFAULT_CONFIG ")\n"
+		"  -t, --test         check the config, print every problem as FILE:LINE: ...,\n"
+		"                     and exit 0 if it is usable, 1 if not\n"
+		"  -h, --help         show this help\n"
+		"  -V, --version      show the version\n"
+		"\n"
+		"Runs in the foreground and logs to stderr with <N> syslog level prefixes.\n"
+		"SIGHUP reloads the config; SIGTERM stops sshd and exits, leaving the\n"
+		"namespace and the NIC in place for the next oobd to adopt.\n"
+		"See oobd(8) and oobd.conf(5).\n");
+}
+
+/* Print config problems as error-level log lines. */
+static int load_config(const char *path, struct config **out)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *errs = open_memstream(&buf, &len);
+	int n;
+
+	if (!errs)
+		return -errno;
+	n = config_load(path, errs, out);
+	if (n == 0) {
+		n = config_check_files(*out, errs);
+		if (n) {
+			config_free(*out);
+			*out = NULL;
+		}
+	}
+	fclose(errs);
+	for (char *line = buf, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		log_err("%s", line);
+	}
+	free(buf);
+	return n;
+}
+
+static unsigned long long file_hash(const char *path)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	unsigned long long h = 1469598103934665603ULL;
+
+	if (read_file(path, &data, &len, 1 << 20) < 0)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)data[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static int lock_acquire(void)
+{
+	char buf[32];
+	int fd, n;
+
+	if (mkdir_p(OOBD_RUN_DIR, 0755) < 0) {
+		log_err("creating %s: %s", OOBD_RUN_DIR, strerror(errno));
+		return -1;
+	}
+	fd = open(OOBD_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		log_err("opening %s: %s", OOBD_LOCK_FILE, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		n = (int)read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		log_err("another oobd is running (pid %s); not starting a second one", *buf ? buf : "?");
+		close(fd);
+		return -1;
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+		log_warn("writing %s: %s", OOBD_LOCK_FILE, strerror(errno));
+	return fd;
+}
+
+static void oom_protect(void)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "-1000", 5) != 5)
+		log_warn("setting oom_score_adj to -1000: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+static int epoll_watch(struct oobd *o, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	if (epoll_ctl(o->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		log_err("epoll_ctl: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void arm_timer(struct oobd *o)
+{
+	struct itimerspec its = { 0 };
+	long long d = o->sshd.deadline_ms;
+
+	if (d > 0) {
+		if (d < 1)
+			d = 1;
+		its.it_value.tv_sec = d / 1000;
+		its.it_value.tv_nsec = (d % 1000) * 1000000;
+	}
+	timerfd_settime(o->timerfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void sshd_start(struct oobd *o)
+{
+	sshd_prepare(&o->cfg->sshd);
+	o->sshd_conf_hash = file_hash(o->cfg->sshd.config);
+	service_start(&o->sshd, o->cfg->netns, o->ns.nsfd);
+}
+
+static void run_reconcile(struct oobd *o)
+{
+	o->need_reconcile = false;
+	if (reconcile_namespace(o->cfg, &o->ns) < 0)
+		return;
+	reconcile_dns(o->cfg);
+	reconcile_nic(o->cfg, &o->ns, &o->nl_main);
+}
+
+static void reload(struct oobd *o)
+{
+	struct config *nc = NULL;
+	const struct iface_cfg *a, *b;
+	int n;
+
+	log_notice("reloading %s", o->cfg->path);
+	n = load_config(o->cfg->path, &nc);
+	if (n) {
+		log_err("reload: %s has %d problem(s); nothing changed", o->cfg->path, n);
+		return;
+	}
+	a = &o->cfg->iface;
+	b = &nc->iface;
+	if (strcmp(nc->netns, o->cfg->netns) != 0 || a->kind != b->kind || a->match != b->match ||
+	    strcmp(a->match_name, b->match_name) != 0 || memcmp(a->match_mac, b->match_mac, 6) != 0 ||
+	    strcmp(a->rename, b->rename) != 0 || strcmp(a->parent, b->parent) != 0 || a->vlan_id != b->vlan_id) {
+		log_err("reload: the namespace name or the NIC's identity changed; that needs a restart of oobd; "
+			"nothing changed");
+		config_free(nc);
+		return;
+	}
+	bool sshd_changed = strcmp(nc->sshd.exec, o->cfg->sshd.exec) != 0 ||
+			    strcmp(nc->sshd.config, o->cfg->sshd.config) != 0 ||
+			    file_hash(nc->sshd.config) != o->sshd_conf_hash;
+	config_free(o->cfg);
+	o->cfg = nc;
+	run_reconcile(o);
+	if (sshd_changed) {
+		log_notice("sshd configuration changed; restarting the sshd listener (sessions stay)");
+		service_set_argv(&o->sshd, sshd_argv(&o->cfg->sshd));
+		if (o->sshd.state == SVC_UP)
+			service_stop(&o->sshd);
+		o->sshd.want_up = true;
+		if (o->sshd.state == SVC_DOWN || o->sshd.state == SVC_BACKOFF)
+			sshd_start(o);
+	}
+	log_notice("reload done");
+}
+
+static void handle_signals(struct oobd *o)
+{
+	struct signalfd_siginfo si;
+
+	while (read(o->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			for (;;) {
+				int status;
+				pid_t pid = waitpid(-1, &status, WNOHANG);
+				if (pid <= 0)
+					break;
+				if (service_reaped(&o->sshd, pid, status) && o->sshd.state == SVC_DOWN && o->sshd.want_up &&
+				    !o->stopping)
+					sshd_start(o); /* a stop for a restart has completed */
+			}
+			break;
+		case SIGTERM:
+		case SIGINT:
+			if (!o->stopping)
+				log_notice("stopping (signal %d); the namespace and the NIC stay in place",
+					   (int)si.ssi_signo);
+			o->stopping = true;
+			service_stop(&o->sshd);
+			break;
+		case SIGHUP:
+			if (!o->stopping)
+				reload(o);
+			break;
+		}
+	}
+}
+
+/* Link events: the NIC appeared in the main namespace, or vanished from ours. */
+static void handle_link_events(struct oobd *o, struct nl *mon, bool in_oob)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	ssize_t n;
+
+	while ((n = mnl_socket_recvfrom(mon->sock, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == ENOBUFS)
+				o->need_reconcile = true; /* lost events: look again */
+			if (errno == EINTR || errno == ENOBUFS)
+				continue;
+			break;
+		}
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+		int len = (int)n;
+		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			struct link_info li;
+			if ((nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK) || link_parse(nlh, &li) < 0)
+				continue;
+			if (!in_oob && nlh->nlmsg_type == RTM_NEWLINK && !o->ns.nic_ifindex)
+				o->need_reconcile = true;
+			if (in_oob && li.ifindex == o->ns.nic_ifindex) {
+				if (nlh->nlmsg_type == RTM_DELLINK) {
+					log_warn("NIC %s left namespace \"%s\"", o->ns.nic_name, o->cfg->netns);
+					o->ns.nic_ifindex = 0;
+					o->need_reconcile = true;
+				} else if (!(li.flags & IFF_UP)) {
+					o->need_reconcile = true;
+				}
+			}
+		}
+	}
+}
+
+static void handle_inotify(struct oobd *o)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	while (read(o->inofd, buf, sizeof(buf)) > 0)
+		;
+	o->need_reconcile = true;
+}
+
+static int setup_loop(struct oobd *o)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	o->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	o->epfd = epoll_create1(EPOLL_CLOEXEC);
+	o->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (o->sigfd < 0 || o->epfd < 0 || o->timerfd < 0) {
+		log_err("setting up the event loop: %s", strerror(errno));
+		return -1;
+	}
+	if (epoll_watch(o, o->sigfd) < 0 || epoll_watch(o, o->timerfd) < 0)
+		return -1;
+	return 0;
+}
+
+/* Event sources that need the namespace. */
+static void watch_namespace(struct oobd *o)
+{
+	int r;
+
+	if (nl_open_monitor(&o->mon_main, RTMGRP_LINK) == 0)
+		epoll_watch(o, nl_fd(&o->mon_main));
+	else
+		log_err("subscribing to link events: %s", strerror(errno));
+	r = nl_open_monitor_in(&o->mon_oob, RTMGRP_LINK, o->ns.nsfd);
+	if (r == 0)
+		epoll_watch(o, nl_fd(&o->mon_oob));
+	else
+		log_err("subscribing to link events in namespace \"%s\": %s", o->cfg->netns, strerror(-r));
+	/* "ip netns del" unmounts and unlinks the name: notice and re-bind. */
+	o->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (o->inofd >= 0 && inotify_add_watch(o->inofd, NETNS_RUN_DIR, IN_DELETE | IN_MOVED_FROM | IN_ATTRIB) >= 0)
+		epoll_watch(o, o->inofd);
+	else
+		log_warn("watching %s: %s", NETNS_RUN_DIR, strerror(errno));
+}
+
+static int run(struct oobd *o)
+{
+	struct epoll_event evs[8];
+
+	while (!(o->stopping && o->sshd.state == SVC_DOWN)) {
+		arm_timer(o);
+		int n = epoll_wait(o->epfd, evs, ARRAY_SIZE(evs), -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("epoll_wait: %s", strerror(errno));
+			return 1;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			if (fd == o->sigfd) {
+				handle_signals(o);
+			} else if (fd == o->timerfd) {
+				uint64_t ticks;
+				(void)!read(o->timerfd, &ticks, sizeof(ticks));
+			} else if (fd == nl_fd(&o->mon_main)) {
+				handle_link_events(o, &o->mon_main, false);
+			} else if (fd == nl_fd(&o->mon_oob)) {
+				handle_link_events(o, &o->mon_oob, true);
+			} else if (fd == o->inofd) {
+				handle_inotify(o);
+			}
+		}
+		if (service_deadline(&o->sshd, now_ms()) && !o->stopping)
+			sshd_start(o);
+		if (o->need_reconcile && !o->stopping)
+			run_reconcile(o);
+	}
+	log_notice("stopped");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "test", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	struct oobd o = { .epfd = -1, .sigfd = -1, .timerfd = -1, .inofd = -1, .lockfd = -1 };
+	const char *path = OOBD_DEFAULT_CONFIG;
+	bool test = false;
+	int c, r;
+
+	log_init("oobd");
+	while ((c = getopt_long(argc, argv, "c:thV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+			test = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("oobd %s\n", OOBD_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (test) {
+		/* Plain FILE:LINE: lines, for humans and editors. */
+		r = config_load(path, stderr, &o.cfg);
+		if (r == 0)
+			r = config_check_files(o.cfg, stderr);
+		config_free(o.cfg);
+		if (r == 0)
+			printf("%s: configuration is valid\n", path);
+		return r ? 1 : 0;
+	}
+	if (geteuid() != 0) {
+		log_err("must be run as root");
+		return 1;
+	}
+	if (load_config(path, &o.cfg)) {
+		log_err("%s is not usable; not starting", path);
+		return 1;
+	}
+	log_notice("oobd %s starting with %s", OOBD_VERSION, path);
+	oom_protect();
+	o.lockfd = lock_acquire();
+	if (o.lockfd < 0)
+		return 1;
+	if (setup_loop(&o) < 0)
+		return 1;
+	netstate_init(&o.ns);
+	r = nl_open(&o.nl_main);
+	if (r < 0) {
+		log_err("opening a netlink socket: %s", strerror(-r));
+		return 1;
+	}
+	if (reconcile_namespace(o.cfg, &o.ns) < 0)
+		return 1;
+	watch_namespace(&o);
+	reconcile_dns(o.cfg);
+	reconcile_nic(o.cfg, &o.ns, &o.nl_main);
+	service_init(&o.sshd, "sshd", sshd_argv(&o.cfg->sshd));
+	sshd_start(&o);
+	r = run(&o);
+	service_free(&o.sshd);
+	nl_close(&o.mon_main);
+	nl_close(&o.mon_oob);
+	nl_close(&o.nl_main);
+	netstate_close(&o.ns);
+	config_free(o.cfg);
+	return r;
+}

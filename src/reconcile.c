@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "reconcile.h"
+
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dns.h"
+#include "ifaddr.h"
+#include "link.h"
+#include "log.h"
+#include "netns.h"
+#include "route.h"
+#include "sysctl.h"
+#include "util.h"
+
+void netstate_init(struct netstate *ns)
+{
+	memset(ns, 0, sizeof(*ns));
+	ns->nsfd = -1;
+}
+
+void netstate_close(struct netstate *ns)
+{
+	nl_close(&ns->nl_oob);
+	if (ns->nsfd >= 0)
+		close(ns->nsfd);
+	ns->nsfd = -1;
+}
+
+static bool same_inode(int a, int b)
+{
+	struct stat sa, sb;
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int reconcile_namespace(const struct config *c, struct netstate *ns)
+{
+	const char *name = c->netns;
+	int fd = netns_open(name), r;
+
+	if (ns->nsfd >= 0) {
+		/* We hold it: make sure its name still points at it. */
+		if (fd >= 0) {
+			bool same = same_inode(fd, ns->nsfd);
+			close(fd);
+			if (same)
+				return 0;
+			log_err("namespace \"%s\": /run/netns/%s now names another namespace; keeping ours", name, name);
+			return -EEXIST;
+		}
+		netns_delete(name); /* a stale empty file, if any */
+		r = netns_bind(name, ns->nsfd);
+		if (r < 0) {
+			log_err("namespace \"%s\": re-binding its name: %s", name, strerror(-r));
+			return r;
+		}
+		log_warn("namespace \"%s\": its name had been removed; bound it again", name);
+		return 0;
+	}
+	if (fd == -EINVAL) {
+		/* A leftover empty file from an interrupted "ip netns add". */
+		log_warn("namespace \"%s\": /run/netns/%s is not a namespace; replacing it", name, name);
+		netns_delete(name);
+		fd = -ENOENT;
+	}
+	if (fd >= 0) {
+		ns->ns_created = false;
+		log_info("namespace \"%s\": adopted", name);
+	} else if (fd == -ENOENT) {
+		fd = netns_create(name);
+		if (fd < 0) {
+			log_err("creating network namespace \"%s\": %s", name, strerror(-fd));
+			return fd;
+		}
+		ns->ns_created = true;
+		log_info("namespace \"%s\": created", name);
+	} else {
+		log_err("opening network namespace \"%s\": %s", name, strerror(-fd));
+		return fd;
+	}
+	ns->nsfd = fd;
+	ns->ns_since = (long long)time(NULL);
+	r = nl_open_in(&ns->nl_oob, fd);
+	if (r < 0) {
+		log_err("opening a netlink socket in namespace \"%s\": %s", name, strerror(-r));
+		close(fd);
+		ns->nsfd = -1;
+		return r;
+	}
+	return 0;
+}
+
+static const char *nic_desc(const struct config *c, char *buf, size_t len)
+{
+	char mac[18];
+	const struct iface_cfg *i = &c->iface;
+
+	if (i->kind != NIC_PHYSICAL)
+		snprintf(buf, len, "%s child of %s", i->kind == NIC_VLAN ? "vlan" : "macvlan", i->parent);
+	else if (i->match == MATCH_MAC)
+		snprintf(buf, len, "NIC with MAC %s", mac_str(i->match_mac, mac));
+	else
+		snprintf(buf, len, "NIC %s", i->match_name);
+	return buf;
+}
+
+/* Find the NIC among the namespace's links. */
+static int nic_find_in_ns(const struct config *c, struct netstate *ns, struct link_info *out, int *lo_ifindex,
+			  bool *lo_up)
+{
+	struct link_info *links = NULL;
+	size_t n = 0;
+	int r = link_list(&ns->nl_oob, &links, &n), idx;
+
+	if (r < 0)
+		return r;
+	for (size_t k = 0; k < n; k++) {
+		if (links[k].flags & IFF_LOOPBACK) {
+			*lo_ifindex = links[k].ifindex;
+			*lo_up = links[k].flags & IFF_UP;
+		}
+	}
+	idx = link_match(&c->iface, config_nic_name_in_ns(c), links, n);
+	if (idx >= 0)
+		*out = links[idx];
+	free(links);
+	return idx >= 0 ? 0 : idx;
+}
+
+/* Move or create the NIC from the main namespace. -ENODEV while absent. */
+static int nic_claim_from_main(const struct config *c, struct netstate *ns, struct nl *nl_main)
+{
+	const struct iface_cfg *i = &c->iface;
+	struct link_info *links = NULL;
+	size_t n = 0;
+	char desc[64], ext[256];
+	int r = link_list(nl_main, &links, &n), idx;
+
+	if (r < 0) {
+		log_err("listing links of the main namespace: %s", strerror(-r));
+		return r;
+	}
+	nic_desc(c, desc, sizeof(desc));
+	if (i->kind == NIC_PHYSICAL) {
+		idx = link_match(i, i->match == MATCH_NAME ? i->match_name : NULL, links, n);
+	} else {
+		idx = -ENOENT;
+		for (size_t k = 0; k < n; k++)
+			if (strcmp(links[k].name, i->parent) == 0)
+				idx = (int)k;
+	}
+	if (idx == -ENOTUNIQ) {
+		log_err("%s: several links match; not guessing which one is the NIC", desc);
+		free(links);
+		return -ENOTUNIQ;
+	}
+	if (idx < 0) {
+		if (!ns->nic_waiting_logged)
+			log_warn("%s: not present; waiting for it to appear", desc);
+		ns->nic_waiting_logged = true;
+		free(links);
+		return -ENODEV;
+	}
+	ns->nic_waiting_logged = false;
+	if (i->kind == NIC_PHYSICAL) {
+		r = link_move(nl_main, links[idx].ifindex, ns->nsfd, i->rename[0] ? i->rename : NULL, ext, sizeof(ext));
+		if (r < 0)
+			log_err("moving %s into namespace \"%s\"%s%s: %s%s%s", links[idx].name, c->netns,
+				i->rename[0] ? " as " : "", i->rename, strerror(-r), *ext ? ": " : "", ext);
+		else
+			log_info("moved %s (ifindex %d) into namespace \"%s\"%s%s", links[idx].name, links[idx].ifindex,
+				 c->netns, i->rename[0] ? " as " : "", i->rename);
+	} else {
+		char buf[NL_MSG_MAX] = { 0 };
+		const char *name = config_nic_name_in_ns(c);
+		struct nlmsghdr *nlh = link_child_request(nl_main, buf, i, links[idx].ifindex, ns->nsfd, name);
+		r = nl_request(nl_main, nlh, ext, sizeof(ext));
+		if (r < 0)
+			log_err("creating %s %s in namespace \"%s\": %s%s%s", desc, name, c->netns, strerror(-r),
+				*ext ? ": " : "", ext);
+		else
+			log_info("created %s %s in namespace \"%s\"", desc, name, c->netns);
+	}
+	free(links);
+	return r;
+}
+
+/* TEMPLATE's '*' stands for the NIC's name. */
+static void sysctl_kv_add(struct sysctl_kv *kv, size_t *n, char (*keys)[128], const char *template, const char *nic,
+			  const char *value)
+{
+	char nicdot[IFNAMSIZ];
+	const char *star = strchr(template, '*');
+	size_t k;
+
+	/* In dotted sysctl keys a '.' inside an interface name is written '/'. */
+	str_copy(nicdot, nic ? nic : "", sizeof(nicdot));
+	for (char *s = nicdot; *s; s++)
+		if (*s == '.')
+			*s = '/';
+	if (star)
+		snprintf(keys[*n], sizeof(keys[*n]), "%.*s%s%s", (int)(star - template), template, nicdot, star + 1);
+	else
+		str_copy(keys[*n], template, sizeof(keys[*n]));
+	for (k = 0; k < *n; k++)
+		if (strcmp(kv[k].key, keys[*n]) == 0)
+			return;
+	kv[*n] = (struct sysctl_kv){ keys[*n], value, 0 };
+	(*n)++;
+}
+
+static bool user_sets(const struct config *c, const char *key)
+{
+	for (size_t k = 0; k < c->n_sysctls; k++)
+		if (strcmp(c->sysctls[k].key, key) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A fresh namespace accepts router advertisements and ICMP redirects: any
+ * host on the management LAN could hand the NIC an address, a default route
+ * or a detour. Off unless the config says otherwise; then the config's own
+ * sysctls.
+ */
+static void reconcile_sysctls(const struct config *c, struct netstate *ns)
+{
+	static const char *const hardening[] = {
+		"net.ipv6.conf.all.accept_ra",        "net.ipv6.conf.default.accept_ra",
+		"net.ipv6.conf.*.accept_ra",         "net.ipv4.conf.all.accept_redirects",
+		"net.ipv4.conf.default.accept_redirects", "net.ipv4.conf.*.accept_redirects",
+		"net.ipv6.conf.all.accept_redirects", "net.ipv6.conf.default.accept_redirects",
+		"net.ipv6.conf.*.accept_redirects",
+	};
+	size_t cap = ARRAY_SIZE(hardening) + c->n_sysctls, n = 0;
+	struct sysctl_kv *kv = xcalloc(cap, sizeof(*kv));
+	char (*keys)[128] = xcalloc(cap, sizeof(*keys));
+	int r;
+
+	for (size_t k = 0; k < ARRAY_SIZE(hardening); k++) {
+		sysctl_kv_add(kv, &n, keys, hardening[k], ns->nic_name, "0");
+		if (user_sets(c, kv[n - 1].key))
+			n--;
+	}
+	size_t n_hardening = n;
+	for (size_t k = 0; k < c->n_sysctls; k++)
+		kv[n++] = (struct sysctl_kv){ c->sysctls[k].key, c->sysctls[k].value, 0 };
+	r = sysctl_write_in(ns->nsfd, kv, n);
+	if (r < 0)
+		log_err("setting sysctls in namespace \"%s\": %s", c->netns, strerror(-r));
+	for (size_t k = 0; r > 0 && k < n; k++) {
+		if (!kv[k].err)
+			continue;
+		/* Without IPv6 in the kernel, its hardening keys do not exist. */
+		if (k < n_hardening && kv[k].err == -ENOENT)
+			continue;
+		if (k < n_hardening)
+			log_err("sysctl %s = %s in namespace \"%s\": %s", kv[k].key, kv[k].value, c->netns,
+				strerror(-kv[k].err));
+		else
+			log_err("%s:%d: sysctl %s = %s in namespace \"%s\": %s", c->path,
+				c->sysctls[k - n_hardening].line, kv[k].key, kv[k].value, c->netns,
+				strerror(-kv[k].err));
+	}
+	free(kv);
+	free(keys);
+}
+
+struct batch_report {
+	const char *what;            /* "adding address" */
+	const char *nic;
+	char (*desc)[PREFIX_STRLEN + IPADDR_STRLEN + 8];
+	int failed_eexist;
+};
+
+static void batch_error(long tag, int err, const char *ext, void *data)
+{
+	struct batch_report *rep = data;
+	if (err == -EEXIST) {
+		/* Present already (someone else's entry with the same key). */
+		rep->failed_eexist++;
+		return;
+	}
+	log_err("%s %s on %s: %s%s%s", rep->what, rep->desc[tag], rep->nic, strerror(-err), *ext ? ": " : "", ext);
+}
+
+static void reconcile_addresses(const struct config *c, struct netstate *ns)
+{
+	const struct iface_cfg *i = &c->iface;
+	struct ifaddr_entry *cur = NULL;
+	size_t n_cur = 0, n_desc = 0;
+	struct nl_batch *b;
+	char (*desc)[PREFIX_STRLEN + IPADDR_STRLEN + 8];
+	int r = ifaddr_list(&ns->nl_oob, ns->nic_ifindex, &cur, &n_cur);
+
+	if (r < 0) {
+		log_err("listing addresses of %s: %s", ns->nic_name, strerror(-r));
+		return;
+	}
+	desc = xcalloc(i->n_addrs + n_cur + 1, sizeof(*desc));
+	b = nl_batch_new();
+	/* Ours (by protocol tag) that the config no longer names go first, so
+	 * a changed prefix length can be re-added. */
+	for (size_t k = 0; k < n_cur; k++) {
+		bool wanted = false;
+		if (cur[k].proto != RTPROT_OOBD)
+			continue;
+		for (size_t d = 0; d < i->n_addrs && !wanted; d++)
+			wanted = prefix_equal(&cur[k].pfx, &i->addrs[d].pfx);
+		if (wanted)
+			continue;
+		prefix_str(&cur[k].pfx, desc[n_desc]);
+		log_info("removing address %s from %s (no longer configured)", desc[n_desc], ns->nic_name);
+		ifaddr_batch_del(b, &ns->nl_oob, ns->nic_ifindex, &cur[k].pfx, (long)n_desc);
+		n_desc++;
+	}
+	for (size_t d = 0; d < i->n_addrs; d++) {
+		bool present = false;
+		for (size_t k = 0; k < n_cur && !present; k++)
+			present = prefix_equal(&cur[k].pfx, &i->addrs[d].pfx);
+		if (present)
+			continue;
+		prefix_str(&i->addrs[d].pfx, desc[n_desc]);
+		ifaddr_batch_add(b, &ns->nl_oob, ns->nic_ifindex, &i->addrs[d].pfx, (long)n_desc);
+		n_desc++;
+	}
+	if (nl_batch_count(b)) {
+		struct batch_report rep = { "changing address", ns->nic_name, desc, 0 };
+		r = nl_batch_run(&ns->nl_oob, b, batch_error, &rep);
+		if (r < 0)
+			log_err("configuring addresses on %s: %s", ns->nic_name, strerror(-r));
+		else
+			log_info("addresses on %s: %zu changed, %d failed", ns->nic_name, nl_batch_count(b), r);
+	}
+	nl_batch_free(b);
+	free(desc);
+	free(cur);
+}
+
+struct want_route {
+	struct prefix dst;
+	const struct ipaddr *via;
+};
+
+static bool route_matches(const struct route_entry *e, const struct want_route *w, int oif)
+{
+	if (!prefix_equal(&e->dst, &w->dst) || e->oif != oif)
+		return false;
+	if (!w->via)
+		return !e->has_gw;
+	return e->has_gw && ipaddr_equal(&e->gw, w->via);
+}
+
+static void reconcile_routes(const struct config *c, struct netstate *ns)
+{
+	const struct iface_cfg *i = &c->iface;
+	struct route_entry *cur = NULL;
+	size_t n_cur = 0, n_want = 0, n_desc = 0;
+	struct want_route *want = xcalloc(i->n_routes + 2, sizeof(*want));
+	struct nl_batch *b = nl_batch_new();
+	char (*desc)[PREFIX_STRLEN + IPADDR_STRLEN + 8];
+	int families[2] = { AF_INET, AF_INET6 };
+
+	if (i->has_gw4)
+		want[n_want++] = (struct want_route){ { .addr = { .family = AF_INET }, .len = 0 }, &i->gw4 };
+	if (i->has_gw6)
+		want[n_want++] = (struct want_route){ { .addr = { .family = AF_INET6 }, .len = 0 }, &i->gw6 };
+	for (size_t k = 0; k < i->n_routes; k++)
+		want[n_want++] = (struct want_route){ i->routes[k].dst, i->routes[k].has_via ? &i->routes[k].via : NULL };
+
+	for (int f = 0; f < 2; f++) {
+		struct route_entry *v = NULL;
+		size_t n = 0;
+		int r = route_list(&ns->nl_oob, families[f], &v, &n);
+		if (r < 0) {
+			log_err("listing routes in namespace \"%s\": %s", c->netns, strerror(-r));
+			continue;
+		}
+		cur = xrealloc(cur, n_cur + n + 1, sizeof(*cur));
+		memcpy(cur + n_cur, v, n * sizeof(*v));
+		n_cur += n;
+		free(v);
+	}
+	desc = xcalloc(n_want + n_cur + 1, sizeof(*desc));
+	for (size_t k = 0; k < n_cur; k++) {
+		bool wanted = false;
+		if (cur[k].proto != RTPROT_OOBD)
+			continue;
+		for (size_t w = 0; w < n_want && !wanted; w++)
+			wanted = route_matches(&cur[k], &want[w], ns->nic_ifindex);
+		if (wanted)
+			continue;
+		prefix_str(&cur[k].dst, desc[n_desc]);
+		log_info("removing route %s (no longer configured)", desc[n_desc]);
+		route_batch_del(b, &ns->nl_oob, &cur[k], (long)n_desc);
+		n_desc++;
+	}
+	for (size_t w = 0; w < n_want; w++) {
+		bool present = false;
+		char gw[IPADDR_STRLEN];
+		for (size_t k = 0; k < n_cur && !present; k++)
+			present = route_matches(&cur[k], &want[w], ns->nic_ifindex);
+		if (present)
+			continue;
+		prefix_str(&want[w].dst, desc[n_desc]);
+		if (want[w].via) {
+			strcat(desc[n_desc], " via ");
+			strcat(desc[n_desc], ipaddr_str(want[w].via, gw));
+		}
+		route_batch_add(b, &ns->nl_oob, ns->nic_ifindex, &want[w].dst, want[w].via, (long)n_desc);
+		n_desc++;
+	}
+	if (nl_batch_count(b)) {
+		struct batch_report rep = { "changing route", ns->nic_name, desc, 0 };
+		int r = nl_batch_run(&ns->nl_oob, b, batch_error, &rep);
+		if (r < 0)
+			log_err("configuring routes in namespace \"%s\": %s", c->netns, strerror(-r));
+		else if (rep.failed_eexist)
+			log_warn("%d configured route(s) conflict with routes oobd does not own; left those alone",
+				 rep.failed_eexist);
+		if (r >= 0)
+			log_info("routes in namespace \"%s\": %zu changed, %d failed", c->netns, nl_batch_count(b),
+				 r - rep.failed_eexist);
+	}
+	nl_batch_free(b);
+	free(desc);
+	free(want);
+	free(cur);
+}
+
+int reconcile_nic(const struct config *c, struct netstate *ns, struct nl *nl_main)
+{
+	struct link_info li;
+	int lo_ifindex = 0, r;
+	bool lo_up = false;
+	char ext[256];
+
+	r = nic_find_in_ns(c, ns, &li, &lo_ifindex, &lo_up);
+	if (r == -ENOENT) {
+		r = nic_claim_from_main(c, ns, nl_main);
+		if (r < 0)
+			goto lo;
+		r = nic_find_in_ns(c, ns, &li, &lo_ifindex, &lo_up);
+	}
+	if (r < 0) {
+		if (r != -ENODEV)
+			log_err("finding the NIC in namespace \"%s\": %s", c->netns, strerror(-r));
+		goto lo;
+	}
+	if (ns->nic_ifindex != li.ifindex)
+		log_info("NIC %s (ifindex %d) in namespace \"%s\"", li.name, li.ifindex, c->netns);
+	ns->nic_ifindex = li.ifindex;
+	str_copy(ns->nic_name, li.name, sizeof(ns->nic_name));
+lo:
+	if (lo_ifindex && !lo_up) {
+		int e = link_set_up(&ns->nl_oob, lo_ifindex, true, ext, sizeof(ext));
+		if (e < 0)
+			log_err("setting lo up in namespace \"%s\": %s", c->netns, strerror(-e));
+	}
+	if (r < 0) {
+		ns->nic_ifindex = 0;
+		return r;
+	}
+	/* Before the link goes up: sysctls (no router advertisements), MTU,
+	 * addresses; then up; then the routes that need it. */
+	reconcile_sysctls(c, ns);
+	if (c->iface.mtu && li.mtu != c->iface.mtu) {
+		r = link_set_mtu(&ns->nl_oob, li.ifindex, c->iface.mtu, ext, sizeof(ext));
+		if (r < 0)
+			log_err("setting MTU %u on %s: %s%s%s", c->iface.mtu, li.name, strerror(-r), *ext ? ": " : "", ext);
+	}
+	reconcile_addresses(c, ns);
+	if (!(li.flags & IFF_UP)) {
+		r = link_set_up(&ns->nl_oob, li.ifindex, true, ext, sizeof(ext));
+		if (r < 0) {
+			log_err("setting %s up: %s%s%s", li.name, strerror(-r), *ext ? ": " : "", ext);
+			return r;
+		}
+	}
+	reconcile_routes(c, ns);
+	return 0;
+}
+
+int reconcile_dns(const struct config *c)
+{
+	int r;
+
+	if (!c->dns.present)
+		return 0;
+	r = dns_apply(c->netns, &c->dns);
+	if (r < 0)
+		log_err("writing %s/%s/resolv.conf: %s", NETNS_ETC_DIR, c->netns, strerror(-r));
+	return r;
+}

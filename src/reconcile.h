@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OOBD_RECONCILE_H
+#define OOBD_RECONCILE_H
+
+#include <net/if.h>
+#include <stdbool.h>
+
+#include "config.h"
+#include "nl.h"
+
+/*
+ * The one "make it so" path: from the desired state of a config to the
+ * kernel's, idempotently. Start-up, adoption of what an earlier oobd set
+ * up, a NIC that reappears and a reload all run this same code; it only
+ * adds what is missing and only removes what oobd itself owns.
+ */
+
+struct netstate {
+	int nsfd;                    /* the namespace, held open */
+	bool ns_created;             /* created by us, or adopted */
+	long long ns_since;          /* unix time it was created or adopted */
+	struct nl nl_oob;            /* a socket inside the namespace */
+	int nic_ifindex;             /* in the namespace; 0 while absent */
+	char nic_name[IFNAMSIZ];
+	bool nic_waiting_logged;
+};
+
+void netstate_init(struct netstate *ns);
+void netstate_close(struct netstate *ns);
+
+/* Create or adopt the namespace, and re-bind its name if it was removed
+ * while we hold it. 0 or -errno (logged). */
+int reconcile_namespace(const struct config *c, struct netstate *ns);
+
+/*
+ * Claim the NIC (in the namespace already, or moved or created from the main
+ * namespace through NL_MAIN) and configure it: sysctls, MTU, addresses,
+ * link up, gateways, routes. Returns 0 when all is in place, -ENODEV while
+ * the NIC is absent, or -errno; problems are logged. DNS is separate.
+ */
+int reconcile_nic(const struct config *c, struct netstate *ns, struct nl *nl_main);
+
+/* Write the resolv.conf overlay if [dns] is given. */
+int reconcile_dns(const struct config *c);
+
+#endif

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OOBD_SERVICE_H
+#define OOBD_SERVICE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/*
+ * Supervised children, run inside the namespace with the "ip netns exec"
+ * view. Each is an explicit state machine driven by one deadline:
+ *
+ *   DOWN --start--> UP --exit--> BACKOFF --deadline--> (start again)
+ *     UP --stop--> STOPPING --exit--> DOWN
+ *
+ * A child that dies is restarted at once the first time, then after an
+ * exponentially growing delay up to a cap; the delay resets once the child
+ * has stayed up long enough. It never gives up for good.
+ */
+
+enum service_state { SVC_DOWN, SVC_UP, SVC_BACKOFF, SVC_STOPPING };
+
+#define SERVICE_BACKOFF_FIRST_MS 500
+#define SERVICE_BACKOFF_MAX_MS 30000
+#define SERVICE_RESET_MS 60000
+#define SERVICE_STOP_TIMEOUT_MS 5000
+
+struct service {
+	char *name;
+	char **argv;                 /* argv[0] is an absolute path */
+	enum service_state state;
+	pid_t pid;
+	long long started_ms;
+	long long deadline_ms;       /* BACKOFF: restart at; STOPPING: SIGKILL at; else 0 */
+	unsigned backoff_ms;         /* delay before the next restart after a quick death */
+	unsigned backoff_max_ms, reset_ms;
+	unsigned restarts;
+	int last_status;             /* wait status of the last exit, -1 if none */
+	bool want_up;
+};
+
+void service_init(struct service *s, const char *name, char **argv);
+void service_set_argv(struct service *s, char **argv);
+void service_free(struct service *s);
+
+/* Spawn now. NETNS/NSFD name the namespace whose view the child gets.
+ * 0, or -errno with the reason logged (the service is then in BACKOFF). */
+int service_start(struct service *s, const char *netns, int nsfd);
+
+/* Ask it to stop (SIGTERM, then SIGKILL at the deadline). */
+void service_stop(struct service *s);
+
+/* PID exited with STATUS: true if it was this service's. Decides the
+ * next state and deadline. */
+bool service_reaped(struct service *s, pid_t pid, int status);
+
+/* Act on an expired deadline: restart, or escalate a stop. Returns true if
+ * the service wants to be started now (the caller starts it). */
+bool service_deadline(struct service *s, long long now);
+
+/* Describe a wait status: "exited with status 1", "killed by signal 9". */
+const char *service_status_str(int status, char *buf, size_t len);
+
+/* The child side, usable by any exec in the namespace: signals reset, fds
+ * closed, oom_score_adj 0, the exec view set up; then exec. Never returns. */
+void service_child_exec(char *const argv[], const char *netns, int nsfd, int errpipe, bool die_with_parent)
+	__attribute__((noreturn));
+
+#endif

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "sshd.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "service.h"
+#include "util.h"
+
+static const char *const default_hostkeys[] = {
+	"/etc/ssh/ssh_host_rsa_key",
+	"/etc/ssh/ssh_host_ecdsa_key",
+	"/etc/ssh/ssh_host_ed25519_key",
+};
+
+static void strv_push(char ***v, int *n, const char *s)
+{
+	*v = xrealloc(*v, (size_t)*n + 2, sizeof(char *));
+	(*v)[(*n)++] = xstrdup(s);
+	(*v)[*n] = NULL;
+}
+
+int sshd_hostkeys(const char *config_path, char ***out)
+{
+	_cleanup_free_ char *data = NULL;
+	char **keys = NULL;
+	int n = 0, r;
+
+	r = read_file(config_path, &data, NULL, 1 << 20);
+	if (r < 0)
+		return r;
+	for (char *line = data, *next; line; line = next) {
+		char *kw, *val, *end;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		kw = line + strspn(line, " \t");
+		if (*kw == '#' || *kw == '\0')
+			continue;
+		end = kw + strcspn(kw, " \t=");
+		val = end + strspn(end, " \t=");
+		*end = '\0';
+		if (strcasecmp(kw, "Match") == 0)
+			break; /* HostKey is not allowed in Match blocks */
+		if (strcasecmp(kw, "HostKey") != 0)
+			continue;
+		if (*val == '"') {
+			val++;
+			val[strcspn(val, "\"")] = '\0';
+		} else {
+			val[strcspn(val, " \t\r")] = '\0';
+		}
+		if (*val)
+			strv_push(&keys, &n, val);
+	}
+	if (n == 0)
+		for (size_t i = 0; i < ARRAY_SIZE(default_hostkeys); i++)
+			strv_push(&keys, &n, default_hostkeys[i]);
+	*out = keys;
+	return n;
+}
+
+static const char *key_type(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	if (strstr(base, "ed25519"))
+		return "ed25519";
+	if (strstr(base, "ecdsa"))
+		return "ecdsa";
+	if (strstr(base, "rsa"))
+		return "rsa";
+	return "ed25519";
+}
+
+/* ssh-keygen sits beside ssh in /usr/bin; sshd may be elsewhere. */
+static int keygen(const char *path)
+{
+	char *argv[] = { "/usr/bin/ssh-keygen", "-q", "-t", (char *)key_type(path), "-N", "", "-C", "oobd host key",
+			 "-f", (char *)path, NULL };
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		service_child_exec(argv, NULL, -1, -1, false);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+int sshd_prepare(const struct sshd_cfg *cfg)
+{
+	char **keys = NULL;
+	int n, r = 0;
+
+	/* At boot the distribution's ssh.service creates this only later. */
+	if (mkdir(SSHD_PRIVSEP_DIR, 0755) < 0 && errno != EEXIST) {
+		r = -errno;
+		log_err("creating %s: %s", SSHD_PRIVSEP_DIR, strerror(errno));
+	}
+	n = sshd_hostkeys(cfg->config, &keys);
+	if (n < 0) {
+		log_err("reading sshd config %s: %s", cfg->config, strerror(-n));
+		return n;
+	}
+	for (int i = 0; i < n; i++) {
+		if (access(keys[i], F_OK) == 0)
+			continue;
+		int e = keygen(keys[i]);
+		if (e < 0) {
+			log_err("generating host key %s failed", keys[i]);
+			r = e;
+		} else {
+			log_notice("generated host key %s", keys[i]);
+		}
+	}
+	for (int i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+	return r;
+}
+
+char **sshd_argv(const struct sshd_cfg *cfg)
+{
+	char **v = NULL;
+	int n = 0;
+
+	strv_push(&v, &n, cfg->exec);
+	strv_push(&v, &n, "-D");
+	strv_push(&v, &n, "-e");
+	strv_push(&v, &n, "-f");
+	strv_push(&v, &n, cfg->config);
+	strv_push(&v, &n, "-o");
+	strv_push(&v, &n, "PidFile=" OOBD_SSHD_PIDFILE);
+	return v;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OOBD_UTIL_H
+#define OOBD_UTIL_H
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* Scope-bound resources, after bubblewrap: every early return cleans up. */
+static inline void cleanup_freep(void *p)
+{
+	free(*(void **)p);
+}
+static inline void cleanup_closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+#define _cleanup_free_ __attribute__((cleanup(cleanup_freep)))
+#define _cleanup_close_ __attribute__((cleanup(cleanup_closep)))
+
+static inline void *steal_pointer(void *pp)
+{
+	void **p = pp, *r = *p;
+	*p = NULL;
+	return r;
+}
+static inline int steal_fd(int *fd)
+{
+	int r = *fd;
+	*fd = -1;
+	return r;
+}
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation failure in a supervisor is not recoverable in any useful way. */
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+
+/* mkdir -p with the given mode for the directories it creates; 0 or -errno. */
+int mkdir_p(const char *path, unsigned mode);
+
+/* Whole-file write: to a new file via tmp+rename, or (in_place) into the
+ * existing inode so bind mounts of it see the change. 0 or -errno. */
+int write_file_atomic(const char *path, const char *data, size_t len, unsigned mode);
+int write_file_in_place(const char *path, const char *data, size_t len, unsigned mode);
+
+/* Read a small file whole (NUL-terminated). 0 or -errno. */
+int read_file(const char *path, char **out, size_t *len, size_t max);
+
+/* Copy SRC into DST of SIZE bytes, truncating; always NUL-terminated. */
+void str_copy(char *dst, const char *src, size_t size);
+
+/* Monotonic clock in milliseconds. */
+long long now_ms(void);
+
+#endif

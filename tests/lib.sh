@@ -1,0 +1,180 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared helpers for oobd's integration tests: TAP output, the sandbox, a veth
+# "dedicated NIC" with an "admin workstation" namespace at its other end, and
+# real ssh keys and configs. Source it first thing in a test:
+#
+#   . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
+#
+# Every test runs in its own "unshare --net --mount --pid" sandbox: PID 1 is
+# the test itself, /run and /etc/netns are private tmpfs, and everything the
+# test creates (namespaces, veths, processes) dies with it. The machine's own
+# network is never touched. Addresses are documentation ranges only.
+
+set -u
+TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC_DIR=$(cd "$TESTS_DIR/.." && pwd)
+BUILD=${OOBD_BUILD:-$SRC_DIR/build}
+OOBD=$BUILD/oobd
+NSENTER_MAIN=$BUILD/nsenter-main
+NSENTER_OOB=$BUILD/nsenter-oob
+
+_tap_n=0
+_tap_failed=0
+
+ok() { # ok COND-STATUS DESCRIPTION  (use: cmd; ok $? "desc")
+	local st=$1; shift
+	_tap_n=$((_tap_n + 1))
+	if [ "$st" -eq 0 ]; then
+		echo "ok $_tap_n - $*"
+	else
+		echo "not ok $_tap_n - $*"
+		_tap_failed=$((_tap_failed + 1))
+	fi
+	return "$st"
+}
+pass() { ok 0 "$@"; }
+fail() { ok 1 "$@"; }
+check() { # check DESCRIPTION -- CMD...: ok if CMD succeeds
+	local desc=$1; shift; [ "$1" = "--" ] && shift
+	"$@" >/dev/null 2>&1
+	ok $? "$desc"
+}
+is() { # is GOT WANT DESCRIPTION
+	if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; diag "got:  '$1'"; diag "want: '$2'"; fi
+}
+like() { # like TEXT REGEX DESCRIPTION
+	if printf '%s' "$1" | grep -Eq -- "$2"; then ok 0 "$3"; else ok 1 "$3"; diag "no match for /$2/ in:"; printf '%s\n' "$1" | sed 's/^/#   /'; fi
+}
+unlike() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then ok 1 "$3"; diag "unexpected /$2/ in:"; printf '%s\n' "$1" | sed 's/^/#   /'; else ok 0 "$3"; fi
+}
+diag() { echo "# $*"; }
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+done_testing() {
+	echo "1..$_tap_n"
+	[ "$_tap_failed" -eq 0 ]
+	exit $?
+}
+bail() { echo "Bail out! $*"; exit 255; }
+
+# wait_until SECONDS CMD...: retry CMD until it succeeds or the deadline passes.
+# A deadline, never a fixed sleep: machines here are shared and noisy.
+wait_until() {
+	local limit=$1; shift
+	local end=$(( $(date +%s%N) + limit * 1000000000 ))
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "$(date +%s%N)" -ge "$end" ] && return 1
+		sleep 0.05
+	done
+}
+
+sandbox_enter() {
+	if [ "${OOBD_SANDBOX:-}" != 1 ]; then
+		[ "$(id -u)" = 0 ] || skip_all "needs root (namespaces, veth, sshd)"
+		command -v unshare >/dev/null || skip_all "needs unshare (util-linux)"
+		command -v ip >/dev/null || skip_all "needs ip (iproute2)"
+		[ -x "$OOBD" ] || bail "$OOBD not built (run make)"
+		exec unshare --net --mount --pid --fork --mount-proc -- env OOBD_SANDBOX=1 bash "$0" "$@"
+	fi
+	mount --make-rprivate /
+	mount -t tmpfs -o mode=0755 tmpfs /run
+	mkdir -p /etc/netns && mount -t tmpfs -o mode=0755 tmpfs /etc/netns
+	ip link set lo up
+	# Files sshd's StrictModes accepts: root-owned, no world-writable parent.
+	T=/run/oobd-test
+	mkdir -m 0700 -p "$T"
+	trap sandbox_cleanup EXIT
+}
+
+sandbox_cleanup() {
+	local st=$?
+	if [ "$st" -ne 0 ] || [ "$_tap_failed" -ne 0 ]; then
+		for f in "$T"/*.log; do
+			[ -f "$f" ] || continue
+			diag "--- $f"
+			sed 's/^/#   /' "$f" | tail -n 60
+		done
+	fi
+	# The sandbox's PID namespace ends with us: every process in it dies.
+	return "$st"
+}
+
+NIC=oobnic
+NIC_MAC=02:00:5e:00:53:01
+OOB4=203.0.113.10
+OOB6=2001:db8:10::10
+ADM4=203.0.113.1
+ADM6=2001:db8:10::1
+
+# make_nic [NAME [MAC]]: a veth pair, NAME in the sandbox's main namespace, its
+# peer "adm0" in namespace "admin" (the admin workstation), addressed and up.
+make_nic() {
+	local name=${1:-$NIC} mac=${2:-$NIC_MAC}
+	ip netns list | grep -qw admin || ip netns add admin
+	ip link add "$name" address "$mac" type veth peer name adm0 netns admin
+	ip -n admin link set lo up
+	ip -n admin addr add "$ADM4/24" dev adm0
+	ip -n admin addr add "$ADM6/64" dev adm0 nodad
+	ip -n admin link set adm0 up
+}
+
+# make_keys: a client key pair and the oob sshd's host key dir, in $T.
+make_keys() {
+	ssh-keygen -q -t ed25519 -N '' -C oob-test -f "$T/id_client"
+	cp "$T/id_client.pub" "$T/authorized_keys"
+	chmod 600 "$T/authorized_keys"
+}
+
+# write_sshd_config [EXTRA...]: the shipped hardened config, pointed at $T.
+write_sshd_config() {
+	sed -e "s|^HostKey .*|HostKey $T/ssh_host_ed25519_key|" \
+	    -e "s|^AuthorizedKeysFile .*|AuthorizedKeysFile $T/authorized_keys|" \
+	    "$SRC_DIR/conf/sshd_config" > "$T/sshd_config"
+	for l in "$@"; do echo "$l" >> "$T/sshd_config"; done
+	chmod 600 "$T/sshd_config"
+}
+
+# write_config FILE: an oobd config; the [interface] body comes from stdin.
+write_config() {
+	local f=$1
+	{
+		echo "[namespace]"
+		echo "name = oob"
+		cat
+		echo "[sshd]"
+		echo "config = $T/sshd_config"
+	} > "$f"
+}
+
+# start_oobd CONFIG [ARGS...]: oobd in the background, log in $T/oobd.log.
+start_oobd() {
+	local conf=$1; shift
+	"$OOBD" -c "$conf" "$@" >>"$T/oobd.log" 2>&1 &
+	OOBD_PID=$!
+}
+
+stop_oobd() {
+	[ -n "${OOBD_PID:-}" ] || return 0
+	kill -TERM "$OOBD_PID" 2>/dev/null
+	wait "$OOBD_PID" 2>/dev/null
+	OOBD_PID=
+}
+
+# oob_ssh ADDR CMD...: the real ssh client from the admin namespace, key only.
+oob_ssh() {
+	local addr=$1; shift
+	ip netns exec admin ssh -F /dev/null -i "$T/id_client" \
+		-o UserKnownHostsFile="$T/known_hosts" -o StrictHostKeyChecking=accept-new \
+		-o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR \
+		-o PasswordAuthentication=no -o KbdInteractiveAuthentication=no \
+		"root@$addr" "$@"
+}
+
+# Is sshd answering with its banner at ADDR:22, from the admin workstation?
+ssh_banner() {
+	local addr=$1
+	ip netns exec admin timeout 3 bash -c "exec 3<>/dev/tcp/$addr/22 && head -c 8 <&3" 2>/dev/null | grep -q '^SSH-2.0'
+}
+
+sshd_pid() { cat /run/oobd/sshd.pid 2>/dev/null; }
