@@ -22,14 +22,14 @@ WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-p
        -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -Isrc
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS)
-LIBS = -lmnl -linih
+LIBS = -lmnl -linih -lip4tc -lip6tc
 ifeq ($(SAN),1)
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-LIB_SRCS = src/log.c src/util.c src/addr.c src/config.c src/netns.c src/nl.c src/link.c \
-           src/ifaddr.c src/route.c src/sysctl.c src/dns.c src/service.c src/sshd.c \
-           src/reconcile.c
+# Every src/*.c but the programs' mains is library code.
+MAIN_SRCS = src/oobd.c src/nsenter-main.c src/nsenter-oob.c src/oobctl.c
+LIB_SRCS = $(filter-out $(MAIN_SRCS),$(wildcard src/*.c))
 LIB_OBJS = $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
 PROGS = $(BUILD)/oobd $(BUILD)/nsenter-main $(BUILD)/nsenter-oob
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
@@ -37,6 +37,11 @@ UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
 .PHONY: all clean check unit integration deps demo install
 all: $(PROGS)
+
+# Further suites (sanitizers, fuzzing, static analysis, benchmarks) live in
+# tests/*.mk; each may add targets to CHECK_EXTRA, run last by "make check".
+CHECK_EXTRA =
+-include $(sort $(wildcard tests/*.mk))
 
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
@@ -73,6 +78,7 @@ check: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) integration
+	$(if $(strip $(CHECK_EXTRA)),$(MAKE) $(CHECK_EXTRA))
 
 demo: all
 	@tests/demo.sh $(abspath $(BUILD))

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 enum section {
-	SEC_NONE, SEC_NAMESPACE, SEC_INTERFACE, SEC_DNS, SEC_SYSCTL, SEC_SSHD, SEC_UNKNOWN,
+	SEC_NONE, SEC_NAMESPACE, SEC_INTERFACE, SEC_DNS, SEC_SYSCTL, SEC_SSHD, SEC_FIREWALL, SEC_UNKNOWN,
 	SEC__MAX
 };
 
@@ -36,12 +36,13 @@ static const char *const section_names[SEC__MAX] = {
 	[SEC_DNS] = "dns",
 	[SEC_SYSCTL] = "sysctl",
 	[SEC_SSHD] = "sshd",
+	[SEC_FIREWALL] = "firewall",
 };
 
 /* Keys that may appear once; the line they were first seen on. */
 enum once_key {
 	K_NS_NAME, K_MATCH, K_RENAME, K_KIND, K_PARENT, K_VLAN, K_MTU, K_SEARCH,
-	K_SSHD_EXEC, K_SSHD_CONFIG, K__MAX
+	K_SSHD_EXEC, K_SSHD_CONFIG, K_FW_IPV4, K_FW_IPV6, K__MAX
 };
 
 struct parser {
@@ -591,6 +592,17 @@ static int config_handler(void *user, const char *section, const char *key, cons
 		else
 			perr(p, p->line, "unknown key '%s' in [sshd]", key);
 		break;
+	case SEC_FIREWALL:
+		if (strcmp(key, "ipv4") == 0) {
+			set_path(p, K_FW_IPV4, key, value, &p->c->firewall.ipv4);
+			p->c->firewall.ipv4_line = p->line;
+		} else if (strcmp(key, "ipv6") == 0) {
+			set_path(p, K_FW_IPV6, key, value, &p->c->firewall.ipv6);
+			p->c->firewall.ipv6_line = p->line;
+		} else {
+			perr(p, p->line, "unknown key '%s' in [firewall]", key);
+		}
+		break;
 	case SEC_NONE:
 	case SEC_UNKNOWN:
 	case SEC__MAX:
@@ -656,6 +668,7 @@ static void config_validate(struct parser *p)
 	if (i->mtu && i->mtu < 1280 && has_family(i, AF_INET6))
 		perr(p, p->once_line[K_MTU], "key 'mtu': IPv6 needs an MTU of at least 1280");
 	c->dns.present = p->section_line[SEC_DNS] != 0;
+	c->firewall.present = p->section_line[SEC_FIREWALL] != 0;
 }
 
 int config_load_buffer(const char *name, const char *data, size_t len, FILE *errs, struct config **out)
@@ -712,6 +725,8 @@ void config_free(struct config *c)
 	free(c->sysctls);
 	free(c->sshd.exec);
 	free(c->sshd.config);
+	free(c->firewall.ipv4);
+	free(c->firewall.ipv6);
 	free(c);
 }
 

@@ -79,6 +79,12 @@ struct sshd_cfg {
 	int exec_line, config_line;  /* 0 when defaulted */
 };
 
+struct firewall_cfg {
+	bool present;                /* a [firewall] section was given */
+	char *ipv4, *ipv6;           /* iptables-restore files, or NULL */
+	int ipv4_line, ipv6_line;
+};
+
 struct config {
 	char *path;
 	char netns[256];
@@ -87,6 +93,7 @@ struct config {
 	struct sysctl_cfg *sysctls;
 	size_t n_sysctls;
 	struct sshd_cfg sshd;
+	struct firewall_cfg firewall;
 };
 
 /*

@@ -2,17 +2,18 @@
 #include "sshd.h"
 
 #include <ctype.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
-#include "service.h"
+#include "proc.h"
 #include "util.h"
 
 static const char *const default_hostkeys[] = {
@@ -86,17 +87,72 @@ static int keygen(const char *path)
 {
 	char *argv[] = { "/usr/bin/ssh-keygen", "-q", "-t", (char *)key_type(path), "-N", "", "-C", "oobd host key",
 			 "-f", (char *)path, NULL };
-	int status;
-	pid_t pid = fork();
+	struct proc_result res;
+	int r = proc_run(argv, -1, -1, 4096, 60000, &res);
 
-	if (pid < 0)
-		return -errno;
-	if (pid == 0)
-		service_child_exec(argv, NULL, -1, -1, false);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+	if (r < 0)
+		return r;
+	if (!proc_ok(&res)) {
+		log_err("ssh-keygen for %s: %s", path, res.out);
+		r = -EIO;
+	}
+	proc_result_free(&res);
+	return r;
+}
+
+int sshd_check_config(const char *exec, const char *config_path, char **why)
+{
+	char *argv[] = { (char *)exec, "-t", "-f", (char *)config_path, NULL };
+	struct proc_result res;
+	int r = proc_run(argv, -1, -1, 8192, 10000, &res);
+
+	*why = NULL;
+	if (r < 0)
+		return r;
+	if (!proc_ok(&res)) {
+		while (res.out_len && (res.out[res.out_len - 1] == '\n'))
+			res.out[--res.out_len] = '\0';
+		*why = steal_pointer(&res.out);
+		r = -EINVAL;
+	}
+	proc_result_free(&res);
+	return r;
+}
+
+int sshd_listen_ports(const char *exec, const char *config_path, unsigned ports[], int max, char **why)
+{
+	char *argv[] = { (char *)exec, "-T", "-f", (char *)config_path, NULL };
+	struct proc_result res;
+	int r = proc_run(argv, -1, -1, 1 << 20, 10000, &res), n = 0;
+
+	*why = NULL;
+	if (r < 0)
+		return r;
+	if (!proc_ok(&res)) {
+		*why = steal_pointer(&res.out);
+		proc_result_free(&res);
+		return -EINVAL;
+	}
+	/* "listenaddress 0.0.0.0:22", "listenaddress [::]:2222": the effective
+	 * sockets, whatever mix of Port and ListenAddress made them. */
+	for (char *line = res.out, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (strncmp(line, "listenaddress ", 14) != 0)
+			continue;
+		char *colon = strrchr(line, ':');
+		unsigned long port = colon ? strtoul(colon + 1, NULL, 10) : 0;
+		bool dup = false;
+		if (port == 0 || port > 65535)
+			continue;
+		for (int k = 0; k < n; k++)
+			dup = dup || ports[k] == port;
+		if (!dup && n < max)
+			ports[n++] = (unsigned)port;
+	}
+	proc_result_free(&res);
+	return n;
 }
 
 int sshd_prepare(const struct sshd_cfg *cfg)

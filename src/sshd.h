@@ -22,4 +22,13 @@ char **sshd_argv(const struct sshd_cfg *cfg);
  * sshd's defaults when it names none. Returns the count, or -errno. */
 int sshd_hostkeys(const char *config_path, char ***out);
 
+/* "sshd -t -f CONFIG": 0 when sshd accepts it; else -EINVAL and sshd's
+ * complaint in *WHY (malloc'ed), or another -errno if it could not run. */
+int sshd_check_config(const char *exec, const char *config_path, char **why);
+
+/* "sshd -T -f CONFIG": the TCP ports it will listen on (at most MAX into
+ * PORTS). The count, or -errno (-EINVAL with sshd's complaint in *WHY).
+ * Needs the host keys to exist (sshd_prepare). */
+int sshd_listen_ports(const char *exec, const char *config_path, unsigned ports[], int max, char **why);
+
 #endif

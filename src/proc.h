@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OOBD_PROC_H
+#define OOBD_PROC_H
+
+#include <stddef.h>
+
+/*
+ * Run a helper program to completion (ssh-keygen, "sshd -t", "sshd -T",
+ * iptables-legacy-restore) and collect what it printed. Never through a
+ * shell. The child gets the supervisor-free state of service_child_exec();
+ * with NSFD >= 0 it runs in that network namespace (network only: the
+ * mount view is the caller's).
+ */
+struct proc_result {
+	int status;                  /* wait status */
+	char *out;                   /* stdout and stderr, NUL-terminated, malloc'ed */
+	size_t out_len;
+};
+
+/* STDIN_FD (or -1 for /dev/null) becomes the child's stdin. Output beyond
+ * MAX_OUT bytes is discarded. TIMEOUT_MS > 0 kills the child when it takes
+ * longer. 0 when it ran (see status), or -errno when it could not run. */
+int proc_run(char *const argv[], int nsfd, int stdin_fd, size_t max_out, int timeout_ms, struct proc_result *res);
+void proc_result_free(struct proc_result *res);
+
+/* True when the program ran and exited 0. */
+int proc_ok(const struct proc_result *res);
+
+#endif
