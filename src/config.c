@@ -25,8 +25,11 @@
 
 #include <unistd.h>
 
+#define DEFAULT_BACKOFF_MAX_MS 30000
+#define DEFAULT_BACKOFF_RESET_MS 60000
+
 enum section {
-	SEC_NONE, SEC_NAMESPACE, SEC_INTERFACE, SEC_DNS, SEC_SYSCTL, SEC_SSHD, SEC_FIREWALL, SEC_UNKNOWN,
+	SEC_NONE, SEC_NAMESPACE, SEC_INTERFACE, SEC_DNS, SEC_SYSCTL, SEC_SSHD, SEC_FIREWALL, SEC_SERVICE, SEC_UNKNOWN,
 	SEC__MAX
 };
 
@@ -42,7 +45,7 @@ static const char *const section_names[SEC__MAX] = {
 /* Keys that may appear once; the line they were first seen on. */
 enum once_key {
 	K_NS_NAME, K_MATCH, K_RENAME, K_KIND, K_PARENT, K_VLAN, K_MTU, K_SEARCH,
-	K_SSHD_EXEC, K_SSHD_CONFIG, K_FW_IPV4, K_FW_IPV6, K__MAX
+	K_SSHD_EXEC, K_SSHD_CONFIG, K_SSHD_BACKOFF_MAX, K_SSHD_BACKOFF_RESET, K_FW_IPV4, K_FW_IPV6, K__MAX
 };
 
 struct parser {
@@ -55,6 +58,7 @@ struct parser {
 	int once_line[K__MAX];
 	int gw4_line, gw6_line;
 	int kind_line, parent_line, vlan_line, match_line;
+	int svc_once[3];             /* exec, backoff_max, backoff_reset of the current [service] */
 	FILE *errs;
 	int nerr;
 	struct config *c;
@@ -118,6 +122,56 @@ static enum section section_lookup(const char *name)
 	return SEC_UNKNOWN;
 }
 
+static bool service_name_valid(const char *n)
+{
+	size_t len = strlen(n);
+	if (len == 0 || len > SERVICE_NAME_MAX)
+		return false;
+	for (; *n; n++)
+		if (!(isalnum((unsigned char)*n) || *n == '-' || *n == '_' || *n == '.'))
+			return false;
+	return true;
+}
+
+/* "[service NAME]": one section per service, each name once. */
+static void service_header(struct parser *p, char *rest)
+{
+	struct config *c = p->c;
+	char *name = skip_blank(rest);
+	size_t len = strlen(name);
+
+	while (len && (name[len - 1] == ' ' || name[len - 1] == '\t'))
+		name[--len] = '\0';
+	p->sec = SEC_UNKNOWN;
+	if (!service_name_valid(name)) {
+		perr(p, p->line, "section [service %s]: the name must be 1-%d letters, digits, '-', '_' or '.'", name,
+		     SERVICE_NAME_MAX);
+		return;
+	}
+	if (strcmp(name, "sshd") == 0) {
+		perr(p, p->line, "section [service sshd]: sshd is configured in [sshd]");
+		return;
+	}
+	for (size_t k = 0; k < c->n_services; k++) {
+		if (strcmp(c->services[k].name, name) == 0) {
+			perr(p, p->line, "duplicate section [service %s] (first at line %d)", name, c->services[k].line);
+			return;
+		}
+	}
+	if (c->n_services >= CONFIG_MAX_SERVICES) {
+		perr(p, p->line, "too many [service] sections (at most %d)", CONFIG_MAX_SERVICES);
+		return;
+	}
+	c->services = xrealloc(c->services, c->n_services + 1, sizeof(*c->services));
+	struct service_cfg *sc = &c->services[c->n_services++];
+	memset(sc, 0, sizeof(*sc));
+	strcpy(sc->name, name);
+	sc->line = p->line;
+	sc->backoff = (struct backoff_cfg){ DEFAULT_BACKOFF_MAX_MS, DEFAULT_BACKOFF_RESET_MS };
+	p->sec = SEC_SERVICE;
+	memset(p->svc_once, 0, sizeof(p->svc_once));
+}
+
 /* A "[name]" header line: validated here, where we know the line number. */
 static void section_header(struct parser *p, char *s)
 {
@@ -139,6 +193,10 @@ static void section_header(struct parser *p, char *s)
 		n = sizeof(name) - 1;
 	memcpy(name, s + 1, n);
 	name[n] = '\0';
+	if (strncmp(name, "service", 7) == 0 && (name[7] == ' ' || name[7] == '\t' || name[7] == '\0')) {
+		service_header(p, name + 7);
+		return;
+	}
 	sec = section_lookup(name);
 	if (sec == SEC_UNKNOWN) {
 		perr(p, p->line, "unknown section [%s]", name);
@@ -550,6 +608,71 @@ static void set_path(struct parser *p, enum once_key k, const char *key, const c
 	*out = xstrdup(value);
 }
 
+/* Seconds, possibly fractional ("0.5"), into milliseconds within [MIN, MAX]. */
+static bool parse_seconds(const char *s, unsigned min_ms, unsigned max_ms, unsigned *out)
+{
+	char *end;
+	double v;
+
+	if (!((*s >= '0' && *s <= '9') || *s == '.'))
+		return false;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end || errno || v * 1000.0 < min_ms || v * 1000.0 > max_ms)
+		return false;
+	*out = (unsigned)(v * 1000.0 + 0.5);
+	return true;
+}
+
+static void set_backoff(struct parser *p, const char *key, const char *value, struct backoff_cfg *b)
+{
+	if (strcmp(key, "backoff_max") == 0) {
+		if (!parse_seconds(value, 100, 3600000, &b->max_ms))
+			perr(p, p->line, "key 'backoff_max': '%s' is not a number of seconds (0.1-3600)", value);
+	} else {
+		if (!parse_seconds(value, 100, 86400000, &b->reset_ms))
+			perr(p, p->line, "key 'backoff_reset': '%s' is not a number of seconds (0.1-86400)", value);
+	}
+}
+
+static void handle_service(struct parser *p, const char *key, const char *value)
+{
+	struct service_cfg *sc = &p->c->services[p->c->n_services - 1];
+	static const char *const keys[] = { "exec", "backoff_max", "backoff_reset" };
+	char err[128];
+	int k;
+
+	for (k = 0; k < 3; k++)
+		if (strcmp(key, keys[k]) == 0)
+			break;
+	if (k == 3) {
+		perr(p, p->line, "unknown key '%s' in [service %s]", key, sc->name);
+		return;
+	}
+	if (p->svc_once[k]) {
+		perr(p, p->line, "key '%s': duplicate (first at line %d)", key, p->svc_once[k]);
+		return;
+	}
+	p->svc_once[k] = p->line;
+	if (k > 0) {
+		set_backoff(p, key, value, &sc->backoff);
+		return;
+	}
+	sc->exec_line = p->line;
+	sc->argv = config_split_words(value, err, sizeof(err));
+	if (!sc->argv) {
+		perr(p, p->line, "key 'exec': %s", err);
+		return;
+	}
+	if (!abs_path_valid(sc->argv[0])) {
+		perr(p, p->line, "key 'exec': the program '%s' must be an absolute path", sc->argv[0]);
+		config_free_words(sc->argv);
+		sc->argv = NULL;
+		return;
+	}
+	sc->exec_line_text = xstrdup(value);
+}
+
 static int config_handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct parser *p = user;
@@ -588,9 +711,18 @@ static int config_handler(void *user, const char *section, const char *key, cons
 		} else if (strcmp(key, "config") == 0) {
 			set_path(p, K_SSHD_CONFIG, key, value, &p->c->sshd.config);
 			p->c->sshd.config_line = p->line;
+		} else if (strcmp(key, "backoff_max") == 0) {
+			if (once(p, K_SSHD_BACKOFF_MAX, key))
+				set_backoff(p, key, value, &p->c->sshd.backoff);
+		} else if (strcmp(key, "backoff_reset") == 0) {
+			if (once(p, K_SSHD_BACKOFF_RESET, key))
+				set_backoff(p, key, value, &p->c->sshd.backoff);
 		}
 		else
 			perr(p, p->line, "unknown key '%s' in [sshd]", key);
+		break;
+	case SEC_SERVICE:
+		handle_service(p, key, value);
 		break;
 	case SEC_FIREWALL:
 		if (strcmp(key, "ipv4") == 0) {
@@ -667,6 +799,9 @@ static void config_validate(struct parser *p)
 	}
 	if (i->mtu && i->mtu < 1280 && has_family(i, AF_INET6))
 		perr(p, p->once_line[K_MTU], "key 'mtu': IPv6 needs an MTU of at least 1280");
+	for (size_t k = 0; k < c->n_services; k++)
+		if (!c->services[k].exec_line)
+			perr(p, c->services[k].line, "[service %s]: missing 'exec'", c->services[k].name);
 	c->dns.present = p->section_line[SEC_DNS] != 0;
 	c->firewall.present = p->section_line[SEC_FIREWALL] != 0;
 }
@@ -677,6 +812,7 @@ int config_load_buffer(const char *name, const char *data, size_t len, FILE *err
 	struct parser p = { .name = name, .data = data, .len = len, .errs = errs, .c = c };
 
 	c->path = xstrdup(name);
+	c->sshd.backoff = (struct backoff_cfg){ DEFAULT_BACKOFF_MAX_MS, DEFAULT_BACKOFF_RESET_MS };
 	str_copy(c->netns, OOBD_DEFAULT_NETNS, sizeof(c->netns));
 	/* A UTF-8 byte order mark is harmless; inih would skip it too. */
 	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
@@ -725,6 +861,11 @@ void config_free(struct config *c)
 	free(c->sysctls);
 	free(c->sshd.exec);
 	free(c->sshd.config);
+	for (size_t k = 0; k < c->n_services; k++) {
+		config_free_words(c->services[k].argv);
+		free(c->services[k].exec_line_text);
+	}
+	free(c->services);
 	free(c->firewall.ipv4);
 	free(c->firewall.ipv6);
 	free(c);
@@ -745,4 +886,93 @@ int config_check_files(const struct config *c, FILE *errs)
 		nerr++;
 	}
 	return nerr;
+}
+
+char **config_split_words(const char *s, char *err, size_t errlen)
+{
+	size_t n = 0, len = strlen(s);
+	char **v = xcalloc(1, sizeof(char *));
+	char *word = xcalloc(len + 1, 1);
+
+	for (;;) {
+		size_t w = 0;
+		bool have = false;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		while (*s && *s != ' ' && *s != '\t') {
+			have = true;
+			if (*s == '\'') {
+				const char *end = strchr(s + 1, '\'');
+				if (!end) {
+					snprintf(err, errlen, "unterminated single quote");
+					goto fail;
+				}
+				memcpy(word + w, s + 1, (size_t)(end - s - 1));
+				w += (size_t)(end - s - 1);
+				s = end + 1;
+			} else if (*s == '"') {
+				for (s++; *s != '"'; s++) {
+					if (!*s) {
+						snprintf(err, errlen, "unterminated double quote");
+						goto fail;
+					}
+					if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
+						s++;
+					word[w++] = *s;
+				}
+				s++;
+			} else if (*s == '\\') {
+				if (!s[1]) {
+					snprintf(err, errlen, "trailing backslash");
+					goto fail;
+				}
+				word[w++] = s[1];
+				s += 2;
+			} else {
+				word[w++] = *s++;
+			}
+		}
+		if (!have)
+			continue;
+		if (n >= CONFIG_MAX_ARGS) {
+			snprintf(err, errlen, "too many words (at most %d)", CONFIG_MAX_ARGS);
+			goto fail;
+		}
+		word[w] = '\0';
+		v = xrealloc(v, n + 2, sizeof(char *));
+		v[n++] = xstrdup(word);
+		v[n] = NULL;
+	}
+	free(word);
+	if (n == 0) {
+		snprintf(err, errlen, "empty command");
+		config_free_words(v);
+		return NULL;
+	}
+	return v;
+fail:
+	free(word);
+	config_free_words(v);
+	return NULL;
+}
+
+void config_free_words(char **argv)
+{
+	if (!argv)
+		return;
+	for (char **a = argv; *a; a++)
+		free(*a);
+	free(argv);
+}
+
+bool config_words_equal(char *const *a, char *const *b)
+{
+	if (!a || !b)
+		return a == b;
+	for (; *a && *b; a++, b++)
+		if (strcmp(*a, *b) != 0)
+			return false;
+	return !*a && !*b;
 }

@@ -73,10 +73,31 @@ struct dns_cfg {
 	char *search;                /* space-separated, or NULL */
 };
 
+/* Restart policy of a supervised child (see service.h). */
+struct backoff_cfg {
+	unsigned max_ms;             /* cap of the delay between restarts */
+	unsigned reset_ms;           /* up this long: the next death restarts at once */
+};
+
 struct sshd_cfg {
 	char *exec;
 	char *config;
 	int exec_line, config_line;  /* 0 when defaulted */
+	struct backoff_cfg backoff;
+};
+
+#define CONFIG_MAX_SERVICES 32
+#define CONFIG_MAX_ARGS 256
+#define SERVICE_NAME_MAX 32
+
+/* A [service NAME] section: a small daemon run in the namespace. */
+struct service_cfg {
+	char name[SERVICE_NAME_MAX + 1];
+	char **argv;                 /* "exec" split into words, NULL-terminated */
+	char *exec_line_text;        /* "exec" as written, for messages and diffs */
+	struct backoff_cfg backoff;
+	int line;
+	int exec_line;               /* 0 when 'exec' is missing */
 };
 
 struct firewall_cfg {
@@ -94,6 +115,8 @@ struct config {
 	size_t n_sysctls;
 	struct sshd_cfg sshd;
 	struct firewall_cfg firewall;
+	struct service_cfg *services;
+	size_t n_services;
 };
 
 /*
@@ -112,6 +135,18 @@ int config_check_files(const struct config *c, FILE *errs);
 
 /* The interface's name inside the namespace, when it is known up front. */
 const char *config_nic_name_in_ns(const struct config *c);
+
+/*
+ * Split S into words the way the config documents for "exec": blanks
+ * separate words; 'single quotes' keep everything literally; "double
+ * quotes" keep blanks, and in them a backslash escapes " and \ only;
+ * outside quotes a backslash escapes the next character. No variables, no
+ * globbing, no shell. Returns a NULL-terminated malloc'ed vector, or NULL
+ * with the reason in ERR.
+ */
+char **config_split_words(const char *s, char *err, size_t errlen);
+void config_free_words(char **argv);
+bool config_words_equal(char *const *a, char *const *b);
 
 /* Shared validators, also used by the helpers. */
 bool netns_name_valid(const char *name);

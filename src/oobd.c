@@ -2,9 +2,10 @@
 /*
  * oobd: the out-of-band path supervisor. Reads the config, makes the
  * namespace, NIC, addresses, routes, sysctls and DNS overlay real through
- * the one reconcile path, runs sshd inside, and then sits in one event loop
- * (signals, link events, the namespace's name, a single deadline) keeping
- * all of it so.
+ * the one reconcile path, runs sshd and the configured services inside,
+ * and then sits in one event loop (signals, link events in both
+ * namespaces, the namespace's name, the sshd readiness probe, a single
+ * deadline) keeping all of it so.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,9 +28,11 @@
 #include "log.h"
 #include "netns.h"
 #include "nl.h"
+#include "notify.h"
 #include "reconcile.h"
 #include "service.h"
 #include "sshd.h"
+#include "sshd_supervise.h"
 #include "util.h"
 #include "version.h"
 
@@ -41,8 +44,11 @@ struct oobd {
 	struct nl nl_main;           /* requests in the main namespace */
 	struct nl mon_main;          /* link events in the main namespace */
 	struct nl mon_oob;           /* link events in the oob namespace */
-	struct service sshd;
+	struct sshd_sup sshd;
+	struct service *svcs;        /* [service NAME] sections, in config order */
+	size_t n_svcs;
 	unsigned long long sshd_conf_hash;
+	long long watchdog_next;
 	int epfd, sigfd, timerfd, inofd, lockfd;
 	bool stopping, need_reconcile;
 };
@@ -50,19 +56,22 @@ struct oobd {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: oobd [-c FILE] [-t]\n"
+		"Usage: oobd [-c FILE] [-t | --down]\n"
 		"Bring up and keep the out-of-band management path: a network namespace\n"
-		"with a dedicated NIC and its own sshd.\n"
+		"with a dedicated NIC, its own sshd and small services.\n"
 		"\n"
 		"  -c, --config FILE  config file (default " OOBD_DEFAULT_CONFIG ")\n"
 		"  -t, --test         check the config, print every problem as FILE:LINE: ...,\n"
 		"                     and exit 0 if it is usable, 1 if not\n"
+		"      --down         tear the path down (oobd must not be running): hand the\n"
+		"                     NIC back to the main namespace under its original name\n"
+		"                     (a vlan/macvlan child is deleted), remove the namespace\n"
 		"  -h, --help         show this help\n"
 		"  -V, --version      show the version\n"
 		"\n"
 		"Runs in the foreground and logs to stderr with <N> syslog level prefixes.\n"
-		"SIGHUP reloads the config; SIGTERM stops sshd and exits, leaving the\n"
-		"namespace and the NIC in place for the next oobd to adopt.\n"
+		"SIGHUP reloads the config; SIGTERM stops sshd and the services and exits,\n"
+		"leaving the namespace and the NIC in place for the next oobd to adopt.\n"
 		"See oobd(8) and oobd.conf(5).\n");
 }
 
@@ -128,7 +137,7 @@ static int lock_acquire(void)
 		n = (int)read(fd, buf, sizeof(buf) - 1);
 		buf[n > 0 ? n : 0] = '\0';
 		buf[strcspn(buf, "\n")] = '\0';
-		log_err("another oobd is running (pid %s); not starting a second one", *buf ? buf : "?");
+		log_err("another oobd is running (pid %s)", *buf ? buf : "?");
 		close(fd);
 		return -1;
 	}
@@ -141,10 +150,44 @@ static int lock_acquire(void)
 static void oom_protect(void)
 {
 	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	/* A memory-starved main system must not take the way in with it. */
 	if (fd < 0 || write(fd, "-1000", 5) != 5)
-		log_warn("setting oom_score_adj to -1000: %s", strerror(errno));
+		log_warn("setting oom_score_adj to -1000: %s (oobd stays killable by the OOM killer)", strerror(errno));
 	if (fd >= 0)
 		close(fd);
+}
+
+/*
+ * A listener left by an oobd that died before it could stop it (its
+ * PDEATHSIG is still on its way) would hold the port: make sure it is gone.
+ */
+static void reap_orphan_listener(void)
+{
+	_cleanup_free_ char *pidtxt = NULL;
+	char exe[64], target[256];
+	long pid;
+	ssize_t n;
+
+	if (read_file(OOBD_SSHD_PIDFILE, &pidtxt, NULL, 64) < 0)
+		return;
+	pid = strtol(pidtxt, NULL, 10);
+	if (pid <= 1)
+		return;
+	snprintf(exe, sizeof(exe), "/proc/%ld/exe", pid);
+	n = readlink(exe, target, sizeof(target) - 1);
+	if (n <= 0)
+		return;
+	target[n] = '\0';
+	if (!strstr(target, "sshd"))
+		return; /* the pid was reused by something else */
+	log_warn("an sshd listener (pid %ld) of an earlier oobd is still running; stopping it", pid);
+	kill((pid_t)pid, SIGTERM);
+	for (int i = 0; i < 200 && kill((pid_t)pid, 0) == 0; i++) {
+		struct timespec ts = { 0, 10 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	if (kill((pid_t)pid, 0) == 0)
+		kill((pid_t)pid, SIGKILL);
 }
 
 static int epoll_watch(struct oobd *o, int fd)
@@ -157,25 +200,138 @@ static int epoll_watch(struct oobd *o, int fd)
 	return 0;
 }
 
+static long long earliest(long long a, long long b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	return a < b ? a : b;
+}
+
+/* One timer for everything: the earliest deadline of any state machine. */
 static void arm_timer(struct oobd *o)
 {
 	struct itimerspec its = { 0 };
-	long long d = o->sshd.deadline_ms;
+	long long d = sshd_sup_deadline(&o->sshd);
 
+	for (size_t i = 0; i < o->n_svcs; i++)
+		d = earliest(d, o->svcs[i].deadline_ms);
+	d = earliest(d, o->watchdog_next);
 	if (d > 0) {
-		if (d < 1)
-			d = 1;
 		its.it_value.tv_sec = d / 1000;
 		its.it_value.tv_nsec = (d % 1000) * 1000000;
+		if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+			its.it_value.tv_nsec = 1;
 	}
 	timerfd_settime(o->timerfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
+static void update_status(struct oobd *o)
+{
+	if (!notify_enabled())
+		return;
+	notify_status("namespace %s; %s%s; sshd %s (%s config)", o->cfg->netns,
+		      o->ns.nic_ifindex ? "NIC " : "waiting for the NIC",
+		      o->ns.nic_ifindex ? o->ns.nic_name : "",
+		      o->sshd.ready ? "ready" : o->sshd.svc.state == SVC_UP ? "starting" : "down",
+		      sshd_source_name(o->sshd.source));
+}
+
 static void sshd_start(struct oobd *o)
 {
-	sshd_prepare(&o->cfg->sshd);
 	o->sshd_conf_hash = file_hash(o->cfg->sshd.config);
-	service_start(&o->sshd, o->cfg->netns, o->ns.nsfd);
+	sshd_sup_start(&o->sshd, o->cfg->netns, o->ns.nsfd);
+}
+
+static void services_start_all(struct oobd *o)
+{
+	for (size_t i = 0; i < o->n_svcs; i++)
+		if (o->svcs[i].state == SVC_DOWN)
+			service_start(&o->svcs[i], o->cfg->netns, o->ns.nsfd);
+}
+
+static char **argv_dup(char *const *argv)
+{
+	size_t n = 0;
+	char **v;
+
+	while (argv[n])
+		n++;
+	v = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		v[i] = xstrdup(argv[i]);
+	return v;
+}
+
+static void services_init(struct oobd *o)
+{
+	o->n_svcs = o->cfg->n_services;
+	o->svcs = xcalloc(o->n_svcs, sizeof(*o->svcs));
+	for (size_t i = 0; i < o->n_svcs; i++) {
+		const struct service_cfg *sc = &o->cfg->services[i];
+		service_init(&o->svcs[i], sc->name, argv_dup(sc->argv), sc->backoff.max_ms, sc->backoff.reset_ms);
+	}
+}
+
+/*
+ * Reload: services that are new start, removed ones stop, changed ones
+ * restart; the others are left alone. A removed service still running is
+ * kept in the table (stopping) until it is reaped.
+ */
+static void services_reload(struct oobd *o, const struct config *nc)
+{
+	size_t n_old = o->n_svcs;
+
+	for (size_t i = 0; i < n_old; i++) {
+		struct service *s = &o->svcs[i];
+		const struct service_cfg *sc = NULL;
+		for (size_t k = 0; k < nc->n_services; k++)
+			if (strcmp(nc->services[k].name, s->name) == 0)
+				sc = &nc->services[k];
+		if (!sc) {
+			log_notice("service %s removed from the config; stopping it", s->name);
+			service_stop(s);
+			continue;
+		}
+		s->backoff_max_ms = sc->backoff.max_ms;
+		s->reset_ms = sc->backoff.reset_ms;
+		if (!config_words_equal(s->argv, sc->argv)) {
+			log_notice("service %s changed; restarting it", s->name);
+			service_set_argv(s, argv_dup(sc->argv));
+			service_stop(s);
+			s->want_up = true; /* started again when reaped */
+		}
+	}
+	for (size_t k = 0; k < nc->n_services; k++) {
+		bool known = false;
+		for (size_t i = 0; i < n_old; i++)
+			known = known || strcmp(o->svcs[i].name, nc->services[k].name) == 0;
+		if (known)
+			continue;
+		o->svcs = xrealloc(o->svcs, o->n_svcs + 1, sizeof(*o->svcs));
+		service_init(&o->svcs[o->n_svcs], nc->services[k].name, argv_dup(nc->services[k].argv),
+			     nc->services[k].backoff.max_ms, nc->services[k].backoff.reset_ms);
+		o->n_svcs++;
+		log_notice("service %s added", nc->services[k].name);
+	}
+}
+
+/* Drop services that were removed from the config and have stopped. */
+static void services_compact(struct oobd *o)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < o->n_svcs; i++) {
+		bool configured = false;
+		for (size_t k = 0; k < o->cfg->n_services; k++)
+			configured = configured || strcmp(o->cfg->services[k].name, o->svcs[i].name) == 0;
+		if (!configured && o->svcs[i].state == SVC_DOWN) {
+			service_free(&o->svcs[i]);
+			continue;
+		}
+		o->svcs[w++] = o->svcs[i];
+	}
+	o->n_svcs = w;
 }
 
 static void run_reconcile(struct oobd *o)
@@ -185,6 +341,7 @@ static void run_reconcile(struct oobd *o)
 		return;
 	reconcile_dns(o->cfg);
 	reconcile_nic(o->cfg, &o->ns, &o->nl_main);
+	update_status(o);
 }
 
 static void reload(struct oobd *o)
@@ -204,27 +361,67 @@ static void reload(struct oobd *o)
 	if (strcmp(nc->netns, o->cfg->netns) != 0 || a->kind != b->kind || a->match != b->match ||
 	    strcmp(a->match_name, b->match_name) != 0 || memcmp(a->match_mac, b->match_mac, 6) != 0 ||
 	    strcmp(a->rename, b->rename) != 0 || strcmp(a->parent, b->parent) != 0 || a->vlan_id != b->vlan_id) {
-		log_err("reload: the namespace name or the NIC's identity changed; that needs a restart of oobd; "
-			"nothing changed");
+		log_err("reload: the namespace name or the NIC's identity changed; that needs oobd --down and a "
+			"restart; nothing changed");
 		config_free(nc);
 		return;
 	}
 	bool sshd_changed = strcmp(nc->sshd.exec, o->cfg->sshd.exec) != 0 ||
 			    strcmp(nc->sshd.config, o->cfg->sshd.config) != 0 ||
 			    file_hash(nc->sshd.config) != o->sshd_conf_hash;
+	services_reload(o, nc);
 	config_free(o->cfg);
 	o->cfg = nc;
 	run_reconcile(o);
-	if (sshd_changed) {
+	sshd_sup_update(&o->sshd, o->cfg);
+	if (sshd_changed || o->sshd.source != SSHD_CONFIGURED) {
 		log_notice("sshd configuration changed; restarting the sshd listener (sessions stay)");
-		service_set_argv(&o->sshd, sshd_argv(&o->cfg->sshd));
-		if (o->sshd.state == SVC_UP)
-			service_stop(&o->sshd);
-		o->sshd.want_up = true;
-		if (o->sshd.state == SVC_DOWN || o->sshd.state == SVC_BACKOFF)
-			sshd_start(o);
+		sshd_sup_restart(&o->sshd);
 	}
+	for (size_t i = 0; i < o->n_svcs; i++)
+		if (o->svcs[i].state == SVC_DOWN && o->svcs[i].want_up)
+			service_start(&o->svcs[i], o->cfg->netns, o->ns.nsfd);
+	services_start_all(o);
 	log_notice("reload done");
+}
+
+static void begin_stop(struct oobd *o, int sig)
+{
+	if (!o->stopping)
+		log_notice("stopping (signal %d); the namespace and the NIC stay in place", sig);
+	o->stopping = true;
+	notify_send("STOPPING=1");
+	service_stop(&o->sshd.svc);
+	o->sshd.restart_pending = false;
+	for (size_t i = 0; i < o->n_svcs; i++)
+		service_stop(&o->svcs[i]);
+}
+
+static void reap_children(struct oobd *o)
+{
+	for (;;) {
+		int status;
+		bool start_now = false;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+
+		if (pid <= 0)
+			break;
+		if (sshd_sup_reaped(&o->sshd, pid, status, &start_now)) {
+			if (start_now && !o->stopping)
+				sshd_start(o);
+			continue;
+		}
+		for (size_t i = 0; i < o->n_svcs; i++) {
+			struct service *s = &o->svcs[i];
+			if (!service_reaped(s, pid, status))
+				continue;
+			/* A stop for a restart (changed on reload) has completed. */
+			if (s->state == SVC_DOWN && s->want_up && !o->stopping)
+				service_start(s, o->cfg->netns, o->ns.nsfd);
+			break;
+		}
+	}
+	services_compact(o);
 }
 
 static void handle_signals(struct oobd *o)
@@ -234,27 +431,18 @@ static void handle_signals(struct oobd *o)
 	while (read(o->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGCHLD:
-			for (;;) {
-				int status;
-				pid_t pid = waitpid(-1, &status, WNOHANG);
-				if (pid <= 0)
-					break;
-				if (service_reaped(&o->sshd, pid, status) && o->sshd.state == SVC_DOWN && o->sshd.want_up &&
-				    !o->stopping)
-					sshd_start(o); /* a stop for a restart has completed */
-			}
+			reap_children(o);
 			break;
 		case SIGTERM:
 		case SIGINT:
-			if (!o->stopping)
-				log_notice("stopping (signal %d); the namespace and the NIC stay in place",
-					   (int)si.ssi_signo);
-			o->stopping = true;
-			service_stop(&o->sshd);
+			begin_stop(o, (int)si.ssi_signo);
 			break;
 		case SIGHUP:
-			if (!o->stopping)
+			if (!o->stopping) {
+				notify_send("RELOADING=1");
 				reload(o);
+				notify_send("READY=1");
+			}
 			break;
 		}
 	}
@@ -303,6 +491,23 @@ static void handle_inotify(struct oobd *o)
 	o->need_reconcile = true;
 }
 
+static void handle_timer(struct oobd *o)
+{
+	uint64_t ticks;
+	long long now = now_ms();
+
+	(void)!read(o->timerfd, &ticks, sizeof(ticks));
+	if (sshd_sup_tick(&o->sshd, now, o->ns.nsfd) && !o->stopping)
+		sshd_start(o);
+	for (size_t i = 0; i < o->n_svcs; i++)
+		if (service_deadline(&o->svcs[i], now) && !o->stopping)
+			service_start(&o->svcs[i], o->cfg->netns, o->ns.nsfd);
+	if (o->watchdog_next && now >= o->watchdog_next) {
+		notify_send("WATCHDOG=1");
+		o->watchdog_next = now + notify_watchdog_interval_ms();
+	}
+}
+
 static int setup_loop(struct oobd *o)
 {
 	sigset_t mask;
@@ -340,7 +545,7 @@ static void watch_namespace(struct oobd *o)
 		epoll_watch(o, nl_fd(&o->mon_oob));
 	else
 		log_err("subscribing to link events in namespace \"%s\": %s", o->cfg->netns, strerror(-r));
-	/* "ip netns del" unmounts and unlinks the name: notice and re-bind. */
+	/* "ip netns del" unmounts and unlinks the name: notice and bind it again. */
 	o->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (o->inofd >= 0 && inotify_add_watch(o->inofd, NETNS_RUN_DIR, IN_DELETE | IN_MOVED_FROM | IN_ATTRIB) >= 0)
 		epoll_watch(o, o->inofd);
@@ -348,11 +553,22 @@ static void watch_namespace(struct oobd *o)
 		log_warn("watching %s: %s", NETNS_RUN_DIR, strerror(errno));
 }
 
+static bool all_down(const struct oobd *o)
+{
+	if (o->sshd.svc.state != SVC_DOWN)
+		return false;
+	for (size_t i = 0; i < o->n_svcs; i++)
+		if (o->svcs[i].state != SVC_DOWN && o->svcs[i].state != SVC_BACKOFF)
+			return false;
+	return true;
+}
+
 static int run(struct oobd *o)
 {
-	struct epoll_event evs[8];
+	struct epoll_event evs[16];
+	bool was_ready = o->sshd.ready;
 
-	while (!(o->stopping && o->sshd.state == SVC_DOWN)) {
+	while (!(o->stopping && all_down(o))) {
 		arm_timer(o);
 		int n = epoll_wait(o->epfd, evs, ARRAY_SIZE(evs), -1);
 		if (n < 0) {
@@ -363,26 +579,56 @@ static int run(struct oobd *o)
 		}
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
-			if (fd == o->sigfd) {
+			if (fd == o->sigfd)
 				handle_signals(o);
-			} else if (fd == o->timerfd) {
-				uint64_t ticks;
-				(void)!read(o->timerfd, &ticks, sizeof(ticks));
-			} else if (fd == nl_fd(&o->mon_main)) {
+			else if (fd == o->timerfd)
+				handle_timer(o);
+			else if (fd == nl_fd(&o->mon_main))
 				handle_link_events(o, &o->mon_main, false);
-			} else if (fd == nl_fd(&o->mon_oob)) {
+			else if (fd == nl_fd(&o->mon_oob))
 				handle_link_events(o, &o->mon_oob, true);
-			} else if (fd == o->inofd) {
+			else if (fd == o->inofd)
 				handle_inotify(o);
-			}
+			else if (fd == o->sshd.probe_fd)
+				sshd_sup_probe_event(&o->sshd, evs[i].events, o->ns.nsfd);
 		}
-		if (service_deadline(&o->sshd, now_ms()) && !o->stopping)
-			sshd_start(o);
 		if (o->need_reconcile && !o->stopping)
 			run_reconcile(o);
+		if (was_ready != o->sshd.ready) {
+			was_ready = o->sshd.ready;
+			update_status(o);
+		}
 	}
 	log_notice("stopped");
 	return 0;
+}
+
+static int do_down(const char *path)
+{
+	struct config *cfg = NULL;
+	struct nl nl_main;
+	int lockfd, r;
+
+	if (load_config(path, &cfg)) {
+		log_err("%s is not usable", path);
+		return 1;
+	}
+	lockfd = lock_acquire();
+	if (lockfd < 0) {
+		log_err("stop oobd first (e.g. systemctl stop oobd): a running oobd would take the NIC back");
+		config_free(cfg);
+		return 1;
+	}
+	r = nl_open(&nl_main);
+	if (r == 0) {
+		r = reconcile_down(cfg, &nl_main);
+		nl_close(&nl_main);
+	} else {
+		log_err("opening a netlink socket: %s", strerror(-r));
+	}
+	config_free(cfg);
+	close(lockfd);
+	return r < 0 ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -390,13 +636,14 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "test", no_argument, NULL, 't' },
+		{ "down", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	struct oobd o = { .epfd = -1, .sigfd = -1, .timerfd = -1, .inofd = -1, .lockfd = -1 };
 	const char *path = OOBD_DEFAULT_CONFIG;
-	bool test = false;
+	bool test = false, down = false;
 	int c, r;
 
 	log_init("oobd");
@@ -407,6 +654,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			test = true;
+			break;
+		case 'D':
+			down = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -419,7 +669,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (test && down)) {
 		usage(stderr);
 		return 2;
 	}
@@ -437,6 +687,9 @@ int main(int argc, char **argv)
 		log_err("must be run as root");
 		return 1;
 	}
+	if (down)
+		return do_down(path);
+	notify_init();
 	if (load_config(path, &o.cfg)) {
 		log_err("%s is not usable; not starting", path);
 		return 1;
@@ -459,10 +712,22 @@ int main(int argc, char **argv)
 	watch_namespace(&o);
 	reconcile_dns(o.cfg);
 	reconcile_nic(o.cfg, &o.ns, &o.nl_main);
-	service_init(&o.sshd, "sshd", sshd_argv(&o.cfg->sshd));
+	reap_orphan_listener();
+	sshd_sup_init(&o.sshd, o.cfg, o.epfd);
 	sshd_start(&o);
+	services_init(&o);
+	services_start_all(&o);
+	/* The namespace (and its firewall) is in place, the NIC is claimed or
+	 * known to be absent, sshd has been started: the main network may go on. */
+	notify_send("READY=1");
+	update_status(&o);
+	if (notify_watchdog_interval_ms())
+		o.watchdog_next = now_ms() + notify_watchdog_interval_ms();
 	r = run(&o);
-	service_free(&o.sshd);
+	sshd_sup_free(&o.sshd);
+	for (size_t i = 0; i < o.n_svcs; i++)
+		service_free(&o.svcs[i]);
+	free(o.svcs);
 	nl_close(&o.mon_main);
 	nl_close(&o.mon_oob);
 	nl_close(&o.nl_main);

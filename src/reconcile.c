@@ -2,6 +2,8 @@
 #include "reconcile.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <string.h>
@@ -169,6 +171,11 @@ static int nic_claim_from_main(const struct config *c, struct netstate *ns, stru
 	}
 	ns->nic_waiting_logged = false;
 	if (i->kind == NIC_PHYSICAL) {
+		char state[64];
+		/* Remember its name in the main namespace, to hand it back as it was. */
+		int len = snprintf(state, sizeof(state), "%s\n", links[idx].name);
+		if (mkdir_p(OOBD_STATE_DIR, 0755) == 0)
+			write_file_atomic(NIC_STATE_FILE, state, (size_t)len, 0644);
 		r = link_move(nl_main, links[idx].ifindex, ns->nsfd, i->rename[0] ? i->rename : NULL, ext, sizeof(ext));
 		if (r < 0)
 			log_err("moving %s into namespace \"%s\"%s%s: %s%s%s", links[idx].name, c->netns,
@@ -497,4 +504,79 @@ int reconcile_dns(const struct config *c)
 	if (r < 0)
 		log_err("writing %s/%s/resolv.conf: %s", NETNS_ETC_DIR, c->netns, strerror(-r));
 	return r;
+}
+
+static int main_netns_fd(void)
+{
+	return open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+}
+
+int reconcile_down(const struct config *c, struct nl *nl_main)
+{
+	struct netstate ns;
+	struct link_info li;
+	int lo_ifindex = 0, r, ret = 0;
+	bool lo_up = false;
+	char ext[256], dns_path[PATH_MAX], *orig = NULL;
+
+	netstate_init(&ns);
+	ns.nsfd = netns_open(c->netns);
+	if (ns.nsfd == -ENOENT) {
+		log_notice("namespace \"%s\" does not exist; nothing to tear down", c->netns);
+		return 0;
+	}
+	if (ns.nsfd < 0) {
+		log_err("opening network namespace \"%s\": %s", c->netns, strerror(-ns.nsfd));
+		return ns.nsfd;
+	}
+	r = nl_open_in(&ns.nl_oob, ns.nsfd);
+	if (r < 0) {
+		log_err("opening a netlink socket in namespace \"%s\": %s", c->netns, strerror(-r));
+		netstate_close(&ns);
+		return r;
+	}
+	r = nic_find_in_ns(c, &ns, &li, &lo_ifindex, &lo_up);
+	if (r == 0 && c->iface.kind != NIC_PHYSICAL) {
+		r = link_delete(&ns.nl_oob, li.ifindex);
+		if (r < 0)
+			log_err("deleting %s in namespace \"%s\": %s", li.name, c->netns, strerror(-r));
+		else
+			log_info("deleted %s in namespace \"%s\"", li.name, c->netns);
+	} else if (r == 0) {
+		_cleanup_close_ int mainfd = main_netns_fd();
+		if (read_file(NIC_STATE_FILE, &orig, NULL, 4096) == 0)
+			orig[strcspn(orig, "\n")] = '\0';
+		if (!orig || !ifname_valid(orig)) {
+			free(orig);
+			orig = xstrdup(c->iface.match == MATCH_NAME ? c->iface.match_name : li.name);
+		}
+		r = link_move(&ns.nl_oob, li.ifindex, mainfd, orig, ext, sizeof(ext));
+		if (r == -EEXIST) /* the name is taken in the main namespace */
+			r = link_move(&ns.nl_oob, li.ifindex, mainfd, NULL, ext, sizeof(ext));
+		if (r < 0)
+			log_err("handing %s back to the main namespace: %s%s%s", li.name, strerror(-r), *ext ? ": " : "", ext);
+		else
+			log_info("handed %s back to the main namespace as %s", li.name, orig);
+		free(orig);
+	} else {
+		log_notice("the NIC is not in namespace \"%s\"", c->netns);
+		r = 0;
+	}
+	if (r < 0)
+		ret = r;
+	netstate_close(&ns);
+	unlink(NIC_STATE_FILE);
+	if (c->dns.present) {
+		snprintf(dns_path, sizeof(dns_path), "%s/%s/resolv.conf", NETNS_ETC_DIR, c->netns);
+		unlink(dns_path);
+		snprintf(dns_path, sizeof(dns_path), "%s/%s", NETNS_ETC_DIR, c->netns);
+		rmdir(dns_path);
+	}
+	r = netns_delete(c->netns);
+	if (r < 0) {
+		log_err("removing namespace \"%s\": %s", c->netns, strerror(-r));
+		return r;
+	}
+	log_notice("namespace \"%s\" removed", c->netns);
+	return ret;
 }

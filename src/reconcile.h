@@ -40,6 +40,15 @@ int reconcile_namespace(const struct config *c, struct netstate *ns);
  */
 int reconcile_nic(const struct config *c, struct netstate *ns, struct nl *nl_main);
 
+/* Where the NIC's original name is kept while it is in the namespace. */
+#define OOBD_STATE_DIR "/run/oobd"
+#define NIC_STATE_FILE OOBD_STATE_DIR "/nic.name"
+
+/* The explicit teardown: hand a physical NIC back to the main namespace
+ * under its original name (a vlan/macvlan child is deleted), remove the
+ * resolv.conf overlay oobd wrote and the namespace's name. 0 or -errno. */
+int reconcile_down(const struct config *c, struct nl *nl_main);
+
 /* Write the resolv.conf overlay if [dns] is given. */
 int reconcile_dns(const struct config *c);
 

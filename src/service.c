@@ -14,14 +14,14 @@
 #include "netns.h"
 #include "util.h"
 
-void service_init(struct service *s, const char *name, char **argv)
+void service_init(struct service *s, const char *name, char **argv, unsigned backoff_max_ms, unsigned reset_ms)
 {
 	memset(s, 0, sizeof(*s));
 	s->name = xstrdup(name);
 	s->argv = argv;
 	s->last_status = -1;
-	s->backoff_max_ms = SERVICE_BACKOFF_MAX_MS;
-	s->reset_ms = SERVICE_RESET_MS;
+	s->backoff_max_ms = backoff_max_ms ? backoff_max_ms : SERVICE_BACKOFF_MAX_MS;
+	s->reset_ms = reset_ms ? reset_ms : SERVICE_RESET_MS;
 }
 
 static void argv_free(char **argv)
@@ -125,7 +125,7 @@ static void service_schedule_restart(struct service *s, long long now)
 	s->deadline_ms = now + s->backoff_ms;
 	/* The first quick death restarts at once; then the delay doubles. */
 	if (s->backoff_ms == 0)
-		s->backoff_ms = SERVICE_BACKOFF_FIRST_MS;
+		s->backoff_ms = SERVICE_BACKOFF_FIRST_MS < s->backoff_max_ms ? SERVICE_BACKOFF_FIRST_MS : s->backoff_max_ms;
 	else if (s->backoff_ms < s->backoff_max_ms)
 		s->backoff_ms = s->backoff_ms * 2 > s->backoff_max_ms ? s->backoff_max_ms : s->backoff_ms * 2;
 }

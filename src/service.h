@@ -38,7 +38,8 @@ struct service {
 	bool want_up;
 };
 
-void service_init(struct service *s, const char *name, char **argv);
+/* ARGV is taken over (freed by service_free). Backoff from the config. */
+void service_init(struct service *s, const char *name, char **argv, unsigned backoff_max_ms, unsigned reset_ms);
 void service_set_argv(struct service *s, char **argv);
 void service_free(struct service *s);
 

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "log.h"
 #include "proc.h"
 #include "util.h"
@@ -29,12 +30,13 @@ static void strv_push(char ***v, int *n, const char *s)
 	(*v)[*n] = NULL;
 }
 
-int sshd_hostkeys(const char *config_path, char ***out)
+int sshd_config_values(const char *config_path, const char *keyword, char ***out)
 {
 	_cleanup_free_ char *data = NULL;
 	char **keys = NULL;
 	int n = 0, r;
 
+	*out = NULL;
 	r = read_file(config_path, &data, NULL, 1 << 20);
 	if (r < 0)
 		return r;
@@ -50,8 +52,8 @@ int sshd_hostkeys(const char *config_path, char ***out)
 		val = end + strspn(end, " \t=");
 		*end = '\0';
 		if (strcasecmp(kw, "Match") == 0)
-			break; /* HostKey is not allowed in Match blocks */
-		if (strcasecmp(kw, "HostKey") != 0)
+			break; /* only the global part: Match blocks are conditional */
+		if (strcasecmp(kw, keyword) != 0)
 			continue;
 		if (*val == '"') {
 			val++;
@@ -62,11 +64,27 @@ int sshd_hostkeys(const char *config_path, char ***out)
 		if (*val)
 			strv_push(&keys, &n, val);
 	}
-	if (n == 0)
-		for (size_t i = 0; i < ARRAY_SIZE(default_hostkeys); i++)
-			strv_push(&keys, &n, default_hostkeys[i]);
 	*out = keys;
 	return n;
+}
+
+int sshd_hostkeys(const char *config_path, char ***out)
+{
+	int n = sshd_config_values(config_path, "HostKey", out);
+
+	if (n == 0)
+		for (size_t i = 0; i < ARRAY_SIZE(default_hostkeys); i++)
+			strv_push(out, &n, default_hostkeys[i]);
+	return n;
+}
+
+void sshd_free_strv(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
 }
 
 static const char *key_type(const char *path)
@@ -119,6 +137,46 @@ int sshd_check_config(const char *exec, const char *config_path, char **why)
 	return r;
 }
 
+int sshd_listen_addrs(const char *exec, const char *config_path, struct sshd_listen *out, int max, char **why)
+{
+	char *argv[] = { (char *)exec, "-T", "-f", (char *)config_path, NULL };
+	struct proc_result res;
+	int r = proc_run(argv, -1, -1, 1 << 20, 10000, &res), n = 0;
+
+	*why = NULL;
+	if (r < 0)
+		return r;
+	if (!proc_ok(&res)) {
+		*why = steal_pointer(&res.out);
+		proc_result_free(&res);
+		return -EINVAL;
+	}
+	for (char *line = res.out, *next; line && *line; line = next) {
+		char host[64];
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (strncmp(line, "listenaddress ", 14) != 0 || n >= max)
+			continue;
+		char *a = line + 14, *colon = strrchr(a, ':');
+		unsigned long port = colon ? strtoul(colon + 1, NULL, 10) : 0;
+		if (!colon || port == 0 || port > 65535)
+			continue;
+		*colon = '\0';
+		if (*a == '[') {
+			a++;
+			a[strcspn(a, "]")] = '\0';
+		}
+		str_copy(host, a, sizeof(host));
+		if (!ipaddr_parse(host, &out[n].addr))
+			continue; /* a host name: sshd resolves it, we do not */
+		out[n].port = (unsigned)port;
+		n++;
+	}
+	proc_result_free(&res);
+	return n;
+}
+
 int sshd_listen_ports(const char *exec, const char *config_path, unsigned ports[], int max, char **why)
 {
 	char *argv[] = { (char *)exec, "-T", "-f", (char *)config_path, NULL };
@@ -155,7 +213,7 @@ int sshd_listen_ports(const char *exec, const char *config_path, unsigned ports[
 	return n;
 }
 
-int sshd_prepare(const struct sshd_cfg *cfg)
+int sshd_prepare(const char *config_path)
 {
 	char **keys = NULL;
 	int n, r = 0;
@@ -165,9 +223,9 @@ int sshd_prepare(const struct sshd_cfg *cfg)
 		r = -errno;
 		log_err("creating %s: %s", SSHD_PRIVSEP_DIR, strerror(errno));
 	}
-	n = sshd_hostkeys(cfg->config, &keys);
+	n = sshd_hostkeys(config_path, &keys);
 	if (n < 0) {
-		log_err("reading sshd config %s: %s", cfg->config, strerror(-n));
+		log_err("reading sshd config %s: %s", config_path, strerror(-n));
 		return n;
 	}
 	for (int i = 0; i < n; i++) {
@@ -181,22 +239,20 @@ int sshd_prepare(const struct sshd_cfg *cfg)
 			log_notice("generated host key %s", keys[i]);
 		}
 	}
-	for (int i = 0; i < n; i++)
-		free(keys[i]);
-	free(keys);
+	sshd_free_strv(keys);
 	return r;
 }
 
-char **sshd_argv(const struct sshd_cfg *cfg)
+char **sshd_argv(const char *exec, const char *config_path)
 {
 	char **v = NULL;
 	int n = 0;
 
-	strv_push(&v, &n, cfg->exec);
+	strv_push(&v, &n, exec);
 	strv_push(&v, &n, "-D");
 	strv_push(&v, &n, "-e");
 	strv_push(&v, &n, "-f");
-	strv_push(&v, &n, cfg->config);
+	strv_push(&v, &n, config_path);
 	strv_push(&v, &n, "-o");
 	strv_push(&v, &n, "PidFile=" OOBD_SSHD_PIDFILE);
 	return v;

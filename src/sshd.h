@@ -2,6 +2,7 @@
 #ifndef OOBD_SSHD_H
 #define OOBD_SSHD_H
 
+#include "addr.h"
 #include "config.h"
 
 /* The oob sshd: what it needs before it can start, and its command line. */
@@ -13,14 +14,25 @@
 /* Create /run/sshd if missing and generate the host keys the sshd config
  * names (or sshd's defaults) that do not exist yet. 0 or -errno; what
  * failed is logged. */
-int sshd_prepare(const struct sshd_cfg *cfg);
+int sshd_prepare(const char *config_path);
 
-/* "sshd -D -e -f CONFIG -o PidFile=..." as a NULL-terminated malloc'ed argv. */
-char **sshd_argv(const struct sshd_cfg *cfg);
+/* "EXEC -D -e -f CONFIG -o PidFile=..." as a NULL-terminated malloc'ed argv. */
+char **sshd_argv(const char *exec, const char *config_path);
 
-/* The HostKey paths of an sshd config file (top level, before any Match);
- * sshd's defaults when it names none. Returns the count, or -errno. */
+/* The values of KEYWORD (first word of each) in an sshd config, global part
+ * only (before any Match). A NULL-terminated malloc'ed vector; the count,
+ * or -errno. */
+int sshd_config_values(const char *config_path, const char *keyword, char ***out);
+/* The HostKey paths, or sshd's defaults when it names none. */
 int sshd_hostkeys(const char *config_path, char ***out);
+void sshd_free_strv(char **v);
+
+struct sshd_listen {
+	struct ipaddr addr;          /* 0.0.0.0 or :: for the wildcard */
+	unsigned port;
+};
+/* "sshd -T -f CONFIG": the sockets it will listen on. Count or -errno. */
+int sshd_listen_addrs(const char *exec, const char *config_path, struct sshd_listen *out, int max, char **why);
 
 /* "sshd -t -f CONFIG": 0 when sshd accepts it; else -EINVAL and sshd's
  * complaint in *WHY (malloc'ed), or another -errno if it could not run. */

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OOBD_NOTIFY_H
+#define OOBD_NOTIFY_H
+
+#include <stdbool.h>
+
+/*
+ * The service manager's notification protocol (sd_notify(3), a stable
+ * interface): datagrams like "READY=1", "STATUS=...", "WATCHDOG=1" to the
+ * socket named by $NOTIFY_SOCKET. Written here so oobd does not need
+ * libsystemd (an initramfs may not have it). A no-op without the variable.
+ */
+
+/* Read $NOTIFY_SOCKET and $WATCHDOG_USEC/$WATCHDOG_PID, and unset them so
+ * children do not inherit them. */
+void notify_init(void);
+bool notify_enabled(void);
+/* Send one message (several "KEY=VALUE" lines). 0 or -errno. */
+int notify_send(const char *msg);
+int notify_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The watchdog ping interval in ms (half the manager's timeout), or 0. */
+long long notify_watchdog_interval_ms(void);
+
+#endif

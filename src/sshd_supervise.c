@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "sshd_supervise.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "netns.h"
+#include "proc.h"
+#include "util.h"
+
+static const char *const source_names[SSHD__SOURCES] = {
+	[SSHD_CONFIGURED] = "configured",
+	[SSHD_LAST_GOOD] = "last-good",
+	[SSHD_BUILTIN_CONF] = "built-in",
+};
+
+const char *sshd_source_name(enum sshd_source src)
+{
+	return src < SSHD__SOURCES ? source_names[src] : "?";
+}
+
+void sshd_sup_init(struct sshd_sup *s, const struct config *c, int epfd)
+{
+	memset(s, 0, sizeof(*s));
+	s->epfd = epfd;
+	s->probe_fd = -1;
+	s->exec = xstrdup(c->sshd.exec);
+	s->config = xstrdup(c->sshd.config);
+	service_init(&s->svc, "sshd", NULL, c->sshd.backoff.max_ms, c->sshd.backoff.reset_ms);
+}
+
+static void probe_close(struct sshd_sup *s)
+{
+	if (s->probe_fd >= 0) {
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->probe_fd, NULL);
+		close(s->probe_fd);
+	}
+	s->probe_fd = -1;
+	s->probe_retry_at = 0;
+	s->banner_len = 0;
+}
+
+void sshd_sup_free(struct sshd_sup *s)
+{
+	probe_close(s);
+	service_free(&s->svc);
+	free(s->exec);
+	free(s->config);
+	s->exec = s->config = NULL;
+}
+
+void sshd_sup_update(struct sshd_sup *s, const struct config *c)
+{
+	free(s->exec);
+	free(s->config);
+	s->exec = xstrdup(c->sshd.exec);
+	s->config = xstrdup(c->sshd.config);
+	s->svc.backoff_max_ms = c->sshd.backoff.max_ms;
+	s->svc.reset_ms = c->sshd.backoff.reset_ms;
+	memset(s->failed, 0, sizeof(s->failed));
+}
+
+const char *sshd_sup_config_path(const struct sshd_sup *s)
+{
+	switch (s->source) {
+	case SSHD_LAST_GOOD:
+		return SSHD_LAST_GOOD_PATH;
+	case SSHD_BUILTIN_CONF:
+		return SSHD_BUILTIN_PATH;
+	default:
+		return s->config;
+	}
+}
+
+static void __attribute__((format(printf, 3, 4))) strbuf_add(char **buf, size_t *len, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return;
+	*buf = xrealloc(*buf, *len + (size_t)n + 1, 1);
+	memcpy(*buf + *len, line, (size_t)n + 1);
+	*len += (size_t)n;
+}
+
+/*
+ * The built-in config: port 22, key-only, root by key, the host keys and
+ * authorized keys of the configured file where they can be read (plus
+ * /etc/oobd/authorized_keys), no PAM, no forwarding.
+ */
+static int builtin_write(struct sshd_sup *s)
+{
+	char **keys = NULL, **akf = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	int n, usable = 0, r;
+
+	strbuf_add(&buf, &len, "%s", "# Built-in fallback of oobd: the configured sshd config failed.\n"
+				     "Port 22\nPermitRootLogin prohibit-password\nPubkeyAuthentication yes\n"
+				     "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+				     "AuthenticationMethods publickey\nUsePAM no\nStrictModes yes\nUseDNS no\n"
+				     "X11Forwarding no\nAllowAgentForwarding no\nAllowTcpForwarding no\n"
+				     "PermitTunnel no\nPermitUserEnvironment no\n");
+	n = sshd_config_values(s->config, "HostKey", &keys);
+	for (int i = 0; i < n; i++) {
+		if (access(keys[i], R_OK) == 0) {
+			strbuf_add(&buf, &len, "HostKey %s\n", keys[i]);
+			usable++;
+		}
+	}
+	if (!usable) {
+		char *argv[] = { "/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "oobd built-in host key",
+				 "-f", SSHD_BUILTIN_HOSTKEY, NULL };
+		struct proc_result res;
+		if (access(SSHD_BUILTIN_HOSTKEY, R_OK) != 0 && proc_run(argv, -1, -1, 4096, 60000, &res) == 0)
+			proc_result_free(&res);
+		strbuf_add(&buf, &len, "HostKey %s\n", SSHD_BUILTIN_HOSTKEY);
+	}
+	strbuf_add(&buf, &len, "%s", "AuthorizedKeysFile");
+	n = sshd_config_values(s->config, "AuthorizedKeysFile", &akf);
+	for (int i = 0; i < n; i++)
+		if (strcmp(akf[i], "/etc/oobd/authorized_keys") != 0)
+			strbuf_add(&buf, &len, " %s", akf[i]);
+	strbuf_add(&buf, &len, "%s", " /etc/oobd/authorized_keys\n");
+	r = write_file_atomic(SSHD_BUILTIN_PATH, buf, len, 0600);
+	if (r < 0)
+		log_err("writing %s: %s", SSHD_BUILTIN_PATH, strerror(-r));
+	sshd_free_strv(keys);
+	sshd_free_strv(akf);
+	free(buf);
+	return r;
+}
+
+/* The first source not marked failed that sshd -t accepts. */
+static enum sshd_source choose_source(struct sshd_sup *s)
+{
+	for (int round = 0; round < 2; round++) {
+		for (int src = 0; src < SSHD__SOURCES; src++) {
+			const char *path;
+			char *why = NULL;
+			int r;
+
+			if (s->failed[src])
+				continue;
+			if (src == SSHD_LAST_GOOD && access(SSHD_LAST_GOOD_PATH, R_OK) != 0)
+				continue;
+			if (src == SSHD_BUILTIN_CONF && builtin_write(s) < 0)
+				continue;
+			path = src == SSHD_CONFIGURED ? s->config : src == SSHD_LAST_GOOD ? SSHD_LAST_GOOD_PATH : SSHD_BUILTIN_PATH;
+			r = sshd_check_config(s->exec, path, &why);
+			if (r == 0)
+				return (enum sshd_source)src;
+			if (why)
+				for (char *nl = why; (nl = strchr(nl, '\n'));)
+					*nl = ' ';
+			log_err("sshd -t rejects the %s sshd config %s: %s", source_names[src], path,
+				why ? why : strerror(-r));
+			free(why);
+			s->failed[src] = true;
+		}
+		/* Everything failed: forget and start over; something may have
+		 * been transient (or sshd itself is missing: then we retry with
+		 * backoff, never giving up). */
+		memset(s->failed, 0, sizeof(s->failed));
+		if (round == 0)
+			log_err("no sshd config passes sshd -t; trying them all again");
+	}
+	return SSHD_BUILTIN_CONF;
+}
+
+static void probe_connect(struct sshd_sup *s, int nsfd);
+
+void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd)
+{
+	enum sshd_source prev = s->source;
+	const char *path;
+	char *why = NULL;
+
+	probe_close(s);
+	s->ready = false;
+	s->restart_pending = false;
+	sshd_prepare(s->config);
+	s->source = choose_source(s);
+	path = sshd_sup_config_path(s);
+	if (s->source != SSHD_CONFIGURED)
+		log_err("starting sshd with the %s config %s instead of %s", source_names[s->source], path, s->config);
+	else if (prev != SSHD_CONFIGURED)
+		log_notice("starting sshd with the configured config %s", path);
+	s->n_listen = sshd_listen_addrs(s->exec, path, s->listen, SSHD_MAX_LISTEN, &why);
+	if (s->n_listen <= 0) {
+		/* sshd's own default */
+		s->listen[0] = (struct sshd_listen){ .addr = { .family = AF_INET }, .port = 22 };
+		s->n_listen = 1;
+	}
+	free(why);
+	service_set_argv(&s->svc, sshd_argv(s->exec, path));
+	if (service_start(&s->svc, netns, nsfd) == 0) {
+		s->probe_deadline = now_ms() + SSHD_READY_TIMEOUT_MS;
+		probe_connect(s, nsfd);
+	}
+}
+
+struct probe_sock {
+	int family;
+};
+
+static int probe_socket_cb(void *arg)
+{
+	struct probe_sock *p = arg;
+	int fd = socket(p->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Connect to the first listening socket, through loopback for a wildcard. */
+static void probe_connect(struct sshd_sup *s, int nsfd)
+{
+	struct sshd_listen *l = &s->listen[0];
+	struct probe_sock ps = { l->addr.family };
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	struct epoll_event ev = { .events = EPOLLOUT };
+	int fd;
+
+	probe_close(s);
+	fd = netns_call_in(nsfd, probe_socket_cb, &ps);
+	if (fd < 0) {
+		log_warn("sshd readiness probe: socket: %s", strerror(-fd));
+		s->probe_retry_at = now_ms() + SSHD_PROBE_RETRY_MS;
+		return;
+	}
+	if (l->addr.family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)l->port);
+		sin->sin_addr = l->addr.v4;
+		if (sin->sin_addr.s_addr == htonl(INADDR_ANY))
+			sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sl = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)l->port);
+		sin6->sin6_addr = l->addr.v6;
+		if (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
+			sin6->sin6_addr = in6addr_loopback;
+		sl = sizeof(*sin6);
+	}
+	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS) {
+		close(fd);
+		s->probe_retry_at = now_ms() + SSHD_PROBE_RETRY_MS;
+		return;
+	}
+	s->probe_fd = fd;
+	ev.data.fd = fd;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		close(fd);
+		s->probe_fd = -1;
+		s->probe_retry_at = now_ms() + SSHD_PROBE_RETRY_MS;
+	}
+}
+
+static void mark_ready(struct sshd_sup *s)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+
+	probe_close(s);
+	s->ready = true;
+	s->ready_ms = now_ms();
+	s->failed[s->source] = false;
+	log_info("sshd ready (pid %d, %s config, %lld ms after start)", (int)s->svc.pid, source_names[s->source],
+		 s->ready_ms - s->svc.started_ms);
+	if (s->source != SSHD_CONFIGURED)
+		return;
+	/* It worked: keep a copy for the day the configured one breaks. */
+	if (read_file(s->config, &data, &len, 1 << 20) == 0) {
+		int r = write_file_atomic(SSHD_LAST_GOOD_PATH, data, len, 0600);
+		if (r < 0)
+			log_warn("saving %s: %s", SSHD_LAST_GOOD_PATH, strerror(-r));
+	}
+}
+
+void sshd_sup_probe_event(struct sshd_sup *s, uint32_t events, int nsfd)
+{
+	int err = 0;
+	socklen_t el = sizeof(err);
+
+	if (s->probe_fd < 0)
+		return;
+	if (s->banner_len == 0 && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+		getsockopt(s->probe_fd, SOL_SOCKET, SO_ERROR, &err, &el);
+		if (err) {
+			/* Not listening yet: sshd binds a few ms after exec. */
+			probe_close(s);
+			s->probe_retry_at = now_ms() + SSHD_PROBE_RETRY_MS;
+			return;
+		}
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = s->probe_fd };
+		epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->probe_fd, &ev);
+		s->banner_len = 0;
+		if (!(events & EPOLLIN))
+			return;
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		ssize_t n = read(s->probe_fd, s->banner + s->banner_len, sizeof(s->banner) - s->banner_len);
+		if (n <= 0) {
+			if (n < 0 && errno == EAGAIN)
+				return;
+			probe_close(s);
+			s->probe_retry_at = now_ms() + SSHD_PROBE_RETRY_MS;
+			return;
+		}
+		s->banner_len += (size_t)n;
+		if (s->banner_len < sizeof(s->banner))
+			return;
+		if (memcmp(s->banner, "SSH-2.0-", 8) == 0) {
+			mark_ready(s);
+		} else {
+			probe_close(s);
+			s->probe_retry_at = now_ms() + SSHD_PROBE_RETRY_MS;
+		}
+	}
+	(void)nsfd;
+}
+
+long long sshd_sup_deadline(const struct sshd_sup *s)
+{
+	long long d = s->svc.deadline_ms;
+	long long probe = 0;
+
+	if (s->svc.state == SVC_UP && !s->ready) {
+		probe = s->probe_deadline;
+		if (s->probe_retry_at && s->probe_retry_at < probe)
+			probe = s->probe_retry_at;
+	}
+	if (probe && (!d || probe < d))
+		d = probe;
+	return d;
+}
+
+bool sshd_sup_tick(struct sshd_sup *s, long long now, int nsfd)
+{
+	if (s->svc.state == SVC_UP && !s->ready) {
+		if (now >= s->probe_deadline) {
+			probe_close(s);
+			log_err("sshd (pid %d) with the %s config %s showed no SSH banner within %d ms; marking it failed",
+				(int)s->svc.pid, source_names[s->source], sshd_sup_config_path(s), SSHD_READY_TIMEOUT_MS);
+			s->failed[s->source] = true;
+			s->restart_pending = true;
+			service_stop(&s->svc);
+		} else if (s->probe_retry_at && now >= s->probe_retry_at) {
+			s->probe_retry_at = 0;
+			probe_connect(s, nsfd);
+		}
+	}
+	return service_deadline(&s->svc, now);
+}
+
+bool sshd_sup_reaped(struct sshd_sup *s, pid_t pid, int status, bool *start_now)
+{
+	bool was_ready = s->ready;
+
+	*start_now = false;
+	if (!service_reaped(&s->svc, pid, status))
+		return false;
+	probe_close(s);
+	s->ready = false;
+	/* An error exit before the banner is the config's fault (a port in
+	 * use, a bad key...); a signal is somebody else's doing. */
+	if (!was_ready && WIFEXITED(status) && WEXITSTATUS(status) != 0 && !s->restart_pending) {
+		log_err("sshd with the %s config %s exited before it was ready; marking it failed",
+			source_names[s->source], sshd_sup_config_path(s));
+		s->failed[s->source] = true;
+	}
+	if (s->svc.state == SVC_DOWN && s->restart_pending) {
+		s->restart_pending = false;
+		s->svc.want_up = true;
+		*start_now = true;
+	}
+	return true;
+}
+
+void sshd_sup_restart(struct sshd_sup *s)
+{
+	if (s->svc.state == SVC_UP) {
+		s->restart_pending = true;
+		service_stop(&s->svc);
+	} else {
+		s->svc.want_up = true;
+		s->svc.deadline_ms = now_ms();
+		if (s->svc.state == SVC_DOWN)
+			s->svc.state = SVC_BACKOFF;
+	}
+}

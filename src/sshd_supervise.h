@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OOBD_SSHD_SUPERVISE_H
+#define OOBD_SSHD_SUPERVISE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "service.h"
+#include "sshd.h"
+
+/*
+ * The oob sshd is hard to configure into a lock-out. Before every start the
+ * config to use is chosen: the configured one if "sshd -t" accepts it and it
+ * has not just failed; else the last config that worked (a copy kept under
+ * /run/oobd); else a built-in minimal safe config (key-only, the oob
+ * authorized keys, port 22). After a start, a readiness probe connects
+ * inside the namespace and waits for the SSH banner; a config whose sshd
+ * exits with an error or shows no banner within SSHD_READY_TIMEOUT_MS is
+ * marked failed and the next one is tried. A config that reached its banner
+ * becomes the last-good one. Marks are cleared by a reload, and when every
+ * choice has failed (so a transient problem heals).
+ *
+ * What this cannot catch: a config sshd accepts and that answers, but lets
+ * nobody in (a wrong AllowUsers, an authorized_keys file that holds the
+ * wrong key). The banner proves the listener, not the login.
+ */
+
+#define SSHD_READY_TIMEOUT_MS 5000
+#define SSHD_PROBE_RETRY_MS 25
+#define SSHD_LAST_GOOD_PATH OOBD_RUN_DIR "/sshd_config.last-good"
+#define SSHD_BUILTIN_PATH OOBD_RUN_DIR "/sshd_config.builtin"
+#define SSHD_BUILTIN_HOSTKEY OOBD_RUN_DIR "/ssh_host_ed25519_key"
+#define SSHD_MAX_LISTEN 16
+
+enum sshd_source { SSHD_CONFIGURED, SSHD_LAST_GOOD, SSHD_BUILTIN_CONF, SSHD__SOURCES };
+const char *sshd_source_name(enum sshd_source src);
+
+struct sshd_sup {
+	struct service svc;
+	char *exec;                  /* from the config */
+	char *config;                /* the configured file */
+	enum sshd_source source;     /* of the running (or last started) sshd */
+	bool failed[SSHD__SOURCES];
+	bool ready;
+	bool restart_pending;        /* stopped to be started again at once */
+	long long ready_ms;
+	struct sshd_listen listen[SSHD_MAX_LISTEN];
+	int n_listen;
+	/* readiness probe */
+	int epfd;
+	int probe_fd;
+	long long probe_deadline, probe_retry_at;
+	char banner[8];
+	size_t banner_len;
+};
+
+void sshd_sup_init(struct sshd_sup *s, const struct config *c, int epfd);
+void sshd_sup_free(struct sshd_sup *s);
+
+/* The config changed (reload): take its sshd settings, forget failures. */
+void sshd_sup_update(struct sshd_sup *s, const struct config *c);
+
+/* Choose a config and start sshd in the namespace; begin probing. */
+void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd);
+
+/* The file the running sshd was started with. */
+const char *sshd_sup_config_path(const struct sshd_sup *s);
+
+/* The probe's fd became ready. */
+void sshd_sup_probe_event(struct sshd_sup *s, uint32_t events, int nsfd);
+
+/* The earliest deadline (0: none). */
+long long sshd_sup_deadline(const struct sshd_sup *s);
+
+/* Deadlines passed: returns true when sshd should be started now. */
+bool sshd_sup_tick(struct sshd_sup *s, long long now, int nsfd);
+
+/* A child exited: true if it was sshd; *START_NOW when it should be
+ * started again at once (a stop for a restart completed). */
+bool sshd_sup_reaped(struct sshd_sup *s, pid_t pid, int status, bool *start_now);
+
+/* Stop and start again (a changed config); sessions stay. */
+void sshd_sup_restart(struct sshd_sup *s);
+
+#endif
