@@ -31,7 +31,7 @@ endif
 MAIN_SRCS = src/oobd.c src/nsenter-main.c src/nsenter-oob.c src/oobctl.c
 LIB_SRCS = $(filter-out $(MAIN_SRCS),$(wildcard src/*.c))
 LIB_OBJS = $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
-PROGS = $(BUILD)/oobd $(BUILD)/nsenter-main $(BUILD)/nsenter-oob
+PROGS = $(BUILD)/oobd $(BUILD)/oobctl $(BUILD)/nsenter-main $(BUILD)/nsenter-oob
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
@@ -51,6 +51,9 @@ $(BUILD)/liboobd.a: $(LIB_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/oobd: $(BUILD)/oobd.o $(BUILD)/liboobd.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/oobctl: $(BUILD)/oobctl.o $(BUILD)/liboobd.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/nsenter-main: $(BUILD)/nsenter-main.o

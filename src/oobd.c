@@ -21,37 +21,27 @@
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "control.h"
 #include "link.h"
 #include "log.h"
 #include "netns.h"
 #include "nl.h"
+#include "ifaddr.h"
 #include "notify.h"
+#include "route.h"
+#include "oobd.h"
 #include "reconcile.h"
 #include "service.h"
 #include "sshd.h"
 #include "sshd_supervise.h"
+#include "status.h"
+#include "strbuf.h"
 #include "util.h"
 #include "version.h"
-
-#define OOBD_LOCK_FILE OOBD_RUN_DIR "/oobd.pid"
-
-struct oobd {
-	struct config *cfg;
-	struct netstate ns;
-	struct nl nl_main;           /* requests in the main namespace */
-	struct nl mon_main;          /* link events in the main namespace */
-	struct nl mon_oob;           /* link events in the oob namespace */
-	struct sshd_sup sshd;
-	struct service *svcs;        /* [service NAME] sections, in config order */
-	size_t n_svcs;
-	unsigned long long sshd_conf_hash;
-	long long watchdog_next;
-	int epfd, sigfd, timerfd, inofd, lockfd;
-	bool stopping, need_reconcile;
-};
 
 static void usage(FILE *f)
 {
@@ -75,8 +65,8 @@ static void usage(FILE *f)
 		"See oobd(8) and oobd.conf(5).\n");
 }
 
-/* Print config problems as error-level log lines. */
-static int load_config(const char *path, struct config **out)
+/* Print config problems as error-level log lines (and into ERRS if given). */
+static int load_config(const char *path, struct config **out, struct strbuf *errs_out)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -94,6 +84,8 @@ static int load_config(const char *path, struct config **out)
 		}
 	}
 	fclose(errs);
+	if (errs_out && buf)
+		sb_puts(errs_out, buf);
 	for (char *line = buf, *next; line && *line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
@@ -218,6 +210,7 @@ static void arm_timer(struct oobd *o)
 	for (size_t i = 0; i < o->n_svcs; i++)
 		d = earliest(d, o->svcs[i].deadline_ms);
 	d = earliest(d, o->watchdog_next);
+	d = earliest(d, ctl_deadline(&o->ctl));
 	if (d > 0) {
 		its.it_value.tv_sec = d / 1000;
 		its.it_value.tv_nsec = (d % 1000) * 1000000;
@@ -246,9 +239,13 @@ static void sshd_start(struct oobd *o)
 
 static void services_start_all(struct oobd *o)
 {
-	for (size_t i = 0; i < o->n_svcs; i++)
-		if (o->svcs[i].state == SVC_DOWN)
+	for (size_t i = 0; i < o->n_svcs; i++) {
+		bool configured = false;
+		for (size_t k = 0; k < o->cfg->n_services; k++)
+			configured = configured || strcmp(o->cfg->services[k].name, o->svcs[i].name) == 0;
+		if (configured && o->svcs[i].state == SVC_DOWN)
 			service_start(&o->svcs[i], o->cfg->netns, o->ns.nsfd);
+	}
 }
 
 static char **argv_dup(char *const *argv)
@@ -337,6 +334,8 @@ static void services_compact(struct oobd *o)
 static void run_reconcile(struct oobd *o)
 {
 	o->need_reconcile = false;
+	if (o->down)
+		return;
 	if (reconcile_namespace(o->cfg, &o->ns) < 0)
 		return;
 	reconcile_dns(o->cfg);
@@ -344,17 +343,19 @@ static void run_reconcile(struct oobd *o)
 	update_status(o);
 }
 
-static void reload(struct oobd *o)
+/* Re-read the config and apply the difference. 0, or -1 when the new
+ * config is refused (nothing changed; the reasons in ERRS if given). */
+static int reload(struct oobd *o, struct strbuf *errs)
 {
 	struct config *nc = NULL;
 	const struct iface_cfg *a, *b;
 	int n;
 
 	log_notice("reloading %s", o->cfg->path);
-	n = load_config(o->cfg->path, &nc);
+	n = load_config(o->cfg->path, &nc, errs);
 	if (n) {
 		log_err("reload: %s has %d problem(s); nothing changed", o->cfg->path, n);
-		return;
+		return -1;
 	}
 	a = &o->cfg->iface;
 	b = &nc->iface;
@@ -363,8 +364,11 @@ static void reload(struct oobd *o)
 	    strcmp(a->rename, b->rename) != 0 || strcmp(a->parent, b->parent) != 0 || a->vlan_id != b->vlan_id) {
 		log_err("reload: the namespace name or the NIC's identity changed; that needs oobd --down and a "
 			"restart; nothing changed");
+		if (errs)
+			sb_puts(errs, "the namespace name or the NIC's identity changed: that needs \"oobctl down\", "
+				      "then a restart of oobd with the new config, then \"oobctl up\"\n");
 		config_free(nc);
-		return;
+		return -1;
 	}
 	bool sshd_changed = strcmp(nc->sshd.exec, o->cfg->sshd.exec) != 0 ||
 			    strcmp(nc->sshd.config, o->cfg->sshd.config) != 0 ||
@@ -372,17 +376,19 @@ static void reload(struct oobd *o)
 	services_reload(o, nc);
 	config_free(o->cfg);
 	o->cfg = nc;
-	run_reconcile(o);
 	sshd_sup_update(&o->sshd, o->cfg);
+	if (o->down) {
+		log_notice("reload done (the path is down by request; nothing started)");
+		return 0;
+	}
+	run_reconcile(o);
 	if (sshd_changed || o->sshd.source != SSHD_CONFIGURED) {
 		log_notice("sshd configuration changed; restarting the sshd listener (sessions stay)");
 		sshd_sup_restart(&o->sshd);
 	}
-	for (size_t i = 0; i < o->n_svcs; i++)
-		if (o->svcs[i].state == SVC_DOWN && o->svcs[i].want_up)
-			service_start(&o->svcs[i], o->cfg->netns, o->ns.nsfd);
 	services_start_all(o);
 	log_notice("reload done");
+	return 0;
 }
 
 static void begin_stop(struct oobd *o, int sig)
@@ -440,7 +446,7 @@ static void handle_signals(struct oobd *o)
 		case SIGHUP:
 			if (!o->stopping) {
 				notify_send("RELOADING=1");
-				reload(o);
+				reload(o, NULL);
 				notify_send("READY=1");
 			}
 			break;
@@ -448,7 +454,34 @@ static void handle_signals(struct oobd *o)
 	}
 }
 
-/* Link events: the NIC appeared in the main namespace, or vanished from ours. */
+static bool addr_configured(const struct config *c, const struct prefix *p)
+{
+	for (size_t k = 0; k < c->iface.n_addrs; k++)
+		if (prefix_equal(&c->iface.addrs[k].pfx, p))
+			return true;
+	return false;
+}
+
+/* One of our addresses or routes vanished from the namespace: drift. */
+static void handle_drift(struct oobd *o, const struct nlmsghdr *nlh)
+{
+	if (nlh->nlmsg_type == RTM_DELADDR) {
+		struct ifaddr_entry e;
+		if (ifaddr_parse(nlh, &e) == 0 && e.ifindex == o->ns.nic_ifindex && addr_configured(o->cfg, &e.pfx)) {
+			o->ns.drift = true;
+			o->need_reconcile = true;
+		}
+	} else if (nlh->nlmsg_type == RTM_DELROUTE) {
+		struct route_entry e;
+		if (route_parse(nlh, &e) == 0 && e.proto == RTPROT_OOBD && e.table == RT_TABLE_MAIN) {
+			o->ns.drift = true;
+			o->need_reconcile = true;
+		}
+	}
+}
+
+/* Netlink events: the NIC appeared in the main namespace, or vanished from
+ * ours; an address or route of ours vanished. */
 static void handle_link_events(struct oobd *o, struct nl *mon, bool in_oob)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -466,9 +499,11 @@ static void handle_link_events(struct oobd *o, struct nl *mon, bool in_oob)
 		int len = (int)n;
 		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
 			struct link_info li;
+			if (in_oob && o->ns.nic_ifindex)
+				handle_drift(o, nlh);
 			if ((nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK) || link_parse(nlh, &li) < 0)
 				continue;
-			if (!in_oob && nlh->nlmsg_type == RTM_NEWLINK && !o->ns.nic_ifindex)
+			if (!in_oob && nlh->nlmsg_type == RTM_NEWLINK && !o->ns.nic_ifindex && !o->down)
 				o->need_reconcile = true;
 			if (in_oob && li.ifindex == o->ns.nic_ifindex) {
 				if (nlh->nlmsg_type == RTM_DELLINK) {
@@ -502,6 +537,7 @@ static void handle_timer(struct oobd *o)
 	for (size_t i = 0; i < o->n_svcs; i++)
 		if (service_deadline(&o->svcs[i], now) && !o->stopping)
 			service_start(&o->svcs[i], o->cfg->netns, o->ns.nsfd);
+	ctl_tick(&o->ctl, now);
 	if (o->watchdog_next && now >= o->watchdog_next) {
 		notify_send("WATCHDOG=1");
 		o->watchdog_next = now + notify_watchdog_interval_ms();
@@ -531,26 +567,88 @@ static int setup_loop(struct oobd *o)
 	return 0;
 }
 
+/* Event sources of the main namespace, for the daemon's whole life. */
+static void watch_main(struct oobd *o)
+{
+	int r = nl_open_monitor(&o->mon_main, RTMGRP_LINK);
+
+	if (r == 0)
+		epoll_watch(o, nl_fd(&o->mon_main));
+	else
+		log_err("subscribing to link events: %s", strerror(-r));
+}
+
 /* Event sources that need the namespace. */
 static void watch_namespace(struct oobd *o)
 {
 	int r;
 
-	if (nl_open_monitor(&o->mon_main, RTMGRP_LINK) == 0)
-		epoll_watch(o, nl_fd(&o->mon_main));
-	else
-		log_err("subscribing to link events: %s", strerror(errno));
-	r = nl_open_monitor_in(&o->mon_oob, RTMGRP_LINK, o->ns.nsfd);
+	r = nl_open_monitor_in(&o->mon_oob, RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE |
+						       RTMGRP_IPV6_ROUTE, o->ns.nsfd);
 	if (r == 0)
 		epoll_watch(o, nl_fd(&o->mon_oob));
 	else
-		log_err("subscribing to link events in namespace \"%s\": %s", o->cfg->netns, strerror(-r));
+		log_err("subscribing to events in namespace \"%s\": %s", o->cfg->netns, strerror(-r));
 	/* "ip netns del" unmounts and unlinks the name: notice and bind it again. */
-	o->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (o->inofd >= 0 && inotify_add_watch(o->inofd, NETNS_RUN_DIR, IN_DELETE | IN_MOVED_FROM | IN_ATTRIB) >= 0)
-		epoll_watch(o, o->inofd);
-	else
-		log_warn("watching %s: %s", NETNS_RUN_DIR, strerror(errno));
+	if (o->inofd < 0) {
+		o->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (o->inofd >= 0 &&
+		    inotify_add_watch(o->inofd, NETNS_RUN_DIR, IN_DELETE | IN_MOVED_FROM | IN_ATTRIB) >= 0)
+			epoll_watch(o, o->inofd);
+		else
+			log_warn("watching %s: %s", NETNS_RUN_DIR, strerror(errno));
+	}
+}
+
+/* Bring the path up: namespace, overlay, NIC, sshd, services. Start-up,
+ * adoption and "oobctl up" all come through here. */
+static int path_up(struct oobd *o)
+{
+	if (reconcile_namespace(o->cfg, &o->ns) < 0)
+		return -1;
+	if (!o->mon_oob.sock)
+		watch_namespace(o);
+	reconcile_dns(o->cfg);
+	reconcile_nic(o->cfg, &o->ns, &o->nl_main);
+	reap_orphan_listener();
+	o->sshd.svc.want_up = true;
+	if (o->sshd.svc.state == SVC_STOPPING)
+		o->sshd.restart_pending = true; /* started again when the old one is reaped */
+	else if (o->sshd.svc.state != SVC_UP)
+		sshd_start(o);
+	for (size_t i = 0; i < o->n_svcs; i++)
+		o->svcs[i].want_up = true;
+	services_start_all(o);
+	return 0;
+}
+
+/* "oobctl down": stop everything, hand the NIC back, remove the namespace,
+ * and remember that (under /run) until "oobctl up". */
+static int path_down(struct oobd *o, struct strbuf *msg)
+{
+	int r;
+
+	if (write_file_atomic(OOBD_DOWN_FILE, "down\n", 5, 0644) < 0)
+		log_warn("writing %s: %s", OOBD_DOWN_FILE, strerror(errno));
+	o->down = true;
+	log_notice("taking the out-of-band path down by request");
+	o->sshd.restart_pending = false;
+	service_stop(&o->sshd.svc);
+	for (size_t i = 0; i < o->n_svcs; i++)
+		service_stop(&o->svcs[i]);
+	if (o->mon_oob.sock) {
+		epoll_ctl(o->epfd, EPOLL_CTL_DEL, nl_fd(&o->mon_oob), NULL);
+		nl_close(&o->mon_oob);
+	}
+	/* Let go of the namespace so it can die once the NIC is out. */
+	netstate_close(&o->ns);
+	netstate_init(&o->ns);
+	r = reconcile_down(o->cfg, &o->nl_main);
+	if (msg)
+		sb_printf(msg, r < 0 ? "tearing down failed (see the log): %s\n" : "%s\n",
+			  r < 0 ? strerror(-r) : "the out-of-band path is down; \"oobctl up\" brings it back");
+	update_status(o);
+	return r;
 }
 
 static bool all_down(const struct oobd *o)
@@ -591,6 +689,8 @@ static int run(struct oobd *o)
 				handle_inotify(o);
 			else if (fd == o->sshd.probe_fd)
 				sshd_sup_probe_event(&o->sshd, evs[i].events, o->ns.nsfd);
+			else if (ctl_owns_fd(&o->ctl, fd))
+				ctl_event(&o->ctl, fd, evs[i].events);
 		}
 		if (o->need_reconcile && !o->stopping)
 			run_reconcile(o);
@@ -603,19 +703,126 @@ static int run(struct oobd *o)
 	return 0;
 }
 
+
+/* Is the peer PID in our namespace (connected through the oob path)? */
+static bool peer_in_namespace(const struct oobd *o, pid_t pid)
+{
+	char path[64];
+	struct stat a, b;
+
+	if (o->ns.nsfd < 0 || pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	return stat(path, &a) == 0 && fstat(o->ns.nsfd, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+static struct service *service_by_name(struct oobd *o, const char *name)
+{
+	if (strcmp(name, "sshd") == 0)
+		return &o->sshd.svc;
+	for (size_t i = 0; i < o->n_svcs; i++)
+		if (strcmp(o->svcs[i].name, name) == 0)
+			return &o->svcs[i];
+	return NULL;
+}
+
+/*
+ * The control commands (docs/control.md). Each answers at once: nothing
+ * here waits on a child or the network beyond a few netlink dumps.
+ */
+static void control_handler(struct ctl_server *srv, struct ctl_client *c, char *line, void *data)
+{
+	struct oobd *o = data;
+	struct strbuf out;
+	char *argv[8], *save = NULL;
+	int argc = 0;
+
+	for (char *t = strtok_r(line, " \t", &save); t && argc < (int)ARRAY_SIZE(argv); t = strtok_r(NULL, " \t", &save))
+		argv[argc++] = t;
+	sb_init(&out);
+	if (argc == 0) {
+		ctl_reply(srv, c, 3, "error", xstrdup("empty request\n"));
+	} else if (strcmp(argv[0], "status") == 0 && (argc == 1 || (argc == 2 && strcmp(argv[1], "json") == 0))) {
+		enum status_health h = status_render(o, argc == 2, &out);
+		ctl_reply(srv, c, h == STATUS_OK ? 0 : 1, h == STATUS_OK ? "ok" : "degraded", sb_steal(&out));
+	} else if (strcmp(argv[0], "metrics") == 0 && argc == 1) {
+		status_metrics(o, &out);
+		ctl_reply(srv, c, 0, "ok", sb_steal(&out));
+	} else if (strcmp(argv[0], "reload") == 0 && argc == 1) {
+		notify_send("RELOADING=1");
+		int r = reload(o, &out);
+		notify_send("READY=1");
+		if (r == 0)
+			sb_puts(&out, "reloaded\n");
+		ctl_reply(srv, c, r == 0 ? 0 : 1, r == 0 ? "ok" : "rejected", sb_steal(&out));
+	} else if (strcmp(argv[0], "restart") == 0 && argc == 2) {
+		struct service *s = service_by_name(o, argv[1]);
+		if (!s) {
+			sb_printf(&out, "no service named \"%s\"\n", argv[1]);
+			ctl_reply(srv, c, 3, "error", sb_steal(&out));
+		} else if (o->down) {
+			ctl_reply(srv, c, 1, "down", xstrdup("the path is down by request; \"oobctl up\" first\n"));
+		} else {
+			log_notice("restarting %s by request", s->name);
+			if (s == &o->sshd.svc) {
+				sshd_sup_restart(&o->sshd);
+			} else if (s->state == SVC_UP) {
+				service_stop(s);
+				s->want_up = true;
+			} else {
+				s->want_up = true;
+				s->backoff_ms = 0;
+				s->deadline_ms = now_ms();
+				s->state = SVC_BACKOFF;
+			}
+			sb_printf(&out, "restarting %s\n", s->name);
+			ctl_reply(srv, c, 0, "ok", sb_steal(&out));
+		}
+	} else if (strcmp(argv[0], "down") == 0 && (argc == 1 || (argc == 2 && strcmp(argv[1], "yes") == 0))) {
+		if (o->down) {
+			ctl_reply(srv, c, 0, "ok", xstrdup("the out-of-band path is already down\n"));
+		} else if (argc == 1 && peer_in_namespace(o, c->pid)) {
+			ctl_reply(srv, c, 5, "confirm",
+				  xstrdup("you are connected through the out-of-band path: taking it down cuts this "
+					  "session; use \"oobctl down --yes\" to do it anyway\n"));
+		} else {
+			int r = path_down(o, &out);
+			ctl_reply(srv, c, r < 0 ? 1 : 0, r < 0 ? "failed" : "ok", sb_steal(&out));
+		}
+	} else if (strcmp(argv[0], "up") == 0 && argc == 1) {
+		if (!o->down) {
+			ctl_reply(srv, c, 0, "ok", xstrdup("the out-of-band path is up already\n"));
+		} else {
+			unlink(OOBD_DOWN_FILE);
+			o->down = false;
+			log_notice("bringing the out-of-band path up by request");
+			int r = path_up(o);
+			update_status(o);
+			ctl_reply(srv, c, r < 0 ? 1 : 0, r < 0 ? "failed" : "ok",
+				  xstrdup(r < 0 ? "bringing the path up failed (see the log)\n" : "the out-of-band path is up\n"));
+		}
+	} else if (strcmp(argv[0], "ping") == 0 && argc == 1) {
+		ctl_reply(srv, c, 0, "ok", xstrdup("pong\n"));
+	} else {
+		sb_printf(&out, "unknown request \"%s\"\n", argv[0]);
+		ctl_reply(srv, c, 3, "error", sb_steal(&out));
+	}
+	sb_free(&out);
+}
+
 static int do_down(const char *path)
 {
 	struct config *cfg = NULL;
 	struct nl nl_main;
 	int lockfd, r;
 
-	if (load_config(path, &cfg)) {
+	if (load_config(path, &cfg, NULL)) {
 		log_err("%s is not usable", path);
 		return 1;
 	}
 	lockfd = lock_acquire();
 	if (lockfd < 0) {
-		log_err("stop oobd first (e.g. systemctl stop oobd): a running oobd would take the NIC back");
+		log_err("use \"oobctl down\" while oobd runs (or stop oobd first): a running oobd would take the NIC back");
 		config_free(cfg);
 		return 1;
 	}
@@ -641,7 +848,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	struct oobd o = { .epfd = -1, .sigfd = -1, .timerfd = -1, .inofd = -1, .lockfd = -1 };
+	struct oobd o = { .epfd = -1, .sigfd = -1, .timerfd = -1, .inofd = -1, .lockfd = -1, .ctl = { .fd = -1 } };
 	const char *path = OOBD_DEFAULT_CONFIG;
 	bool test = false, down = false;
 	int c, r;
@@ -690,7 +897,7 @@ int main(int argc, char **argv)
 	if (down)
 		return do_down(path);
 	notify_init();
-	if (load_config(path, &o.cfg)) {
+	if (load_config(path, &o.cfg, NULL)) {
 		log_err("%s is not usable; not starting", path);
 		return 1;
 	}
@@ -707,16 +914,19 @@ int main(int argc, char **argv)
 		log_err("opening a netlink socket: %s", strerror(-r));
 		return 1;
 	}
-	if (reconcile_namespace(o.cfg, &o.ns) < 0)
-		return 1;
-	watch_namespace(&o);
-	reconcile_dns(o.cfg);
-	reconcile_nic(o.cfg, &o.ns, &o.nl_main);
-	reap_orphan_listener();
+	o.started_at = (long long)time(NULL);
+	r = ctl_open(&o.ctl, OOBD_CONTROL_SOCKET, 0600, o.epfd, control_handler, &o);
+	if (r < 0)
+		log_err("opening the control socket %s: %s (oobctl will not work)", OOBD_CONTROL_SOCKET, strerror(-r));
+	watch_main(&o);
 	sshd_sup_init(&o.sshd, o.cfg, o.epfd);
-	sshd_start(&o);
 	services_init(&o);
-	services_start_all(&o);
+	if (access(OOBD_DOWN_FILE, F_OK) == 0) {
+		o.down = true;
+		log_notice("the out-of-band path is down by request (%s); \"oobctl up\" brings it back", OOBD_DOWN_FILE);
+	} else if (path_up(&o) < 0) {
+		return 1;
+	}
 	/* The namespace (and its firewall) is in place, the NIC is claimed or
 	 * known to be absent, sshd has been started: the main network may go on. */
 	notify_send("READY=1");
@@ -724,6 +934,7 @@ int main(int argc, char **argv)
 	if (notify_watchdog_interval_ms())
 		o.watchdog_next = now_ms() + notify_watchdog_interval_ms();
 	r = run(&o);
+	ctl_close(&o.ctl);
 	sshd_sup_free(&o.sshd);
 	for (size_t i = 0; i < o.n_svcs; i++)
 		service_free(&o.svcs[i]);

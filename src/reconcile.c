@@ -334,6 +334,10 @@ static void reconcile_addresses(const struct config *c, struct netstate *ns)
 		if (present)
 			continue;
 		prefix_str(&i->addrs[d].pfx, desc[n_desc]);
+		if (ns->drift) {
+			log_warn("address %s on %s had disappeared; putting it back", desc[n_desc], ns->nic_name);
+			ns->repairs++;
+		}
 		ifaddr_batch_add(b, &ns->nl_oob, ns->nic_ifindex, &i->addrs[d].pfx, (long)n_desc);
 		n_desc++;
 	}
@@ -420,6 +424,10 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 			strcat(desc[n_desc], " via ");
 			strcat(desc[n_desc], ipaddr_str(want[w].via, gw));
 		}
+		if (ns->drift) {
+			log_warn("route %s had disappeared; putting it back", desc[n_desc]);
+			ns->repairs++;
+		}
 		route_batch_add(b, &ns->nl_oob, ns->nic_ifindex, &want[w].dst, want[w].via, (long)n_desc);
 		n_desc++;
 	}
@@ -460,8 +468,10 @@ int reconcile_nic(const struct config *c, struct netstate *ns, struct nl *nl_mai
 			log_err("finding the NIC in namespace \"%s\": %s", c->netns, strerror(-r));
 		goto lo;
 	}
-	if (ns->nic_ifindex != li.ifindex)
+	if (ns->nic_ifindex != li.ifindex) {
 		log_info("NIC %s (ifindex %d) in namespace \"%s\"", li.name, li.ifindex, c->netns);
+		ns->drift = false; /* a NIC (re)claimed is configured, not repaired */
+	}
 	ns->nic_ifindex = li.ifindex;
 	str_copy(ns->nic_name, li.name, sizeof(ns->nic_name));
 lo:
@@ -491,6 +501,8 @@ lo:
 		}
 	}
 	reconcile_routes(c, ns);
+	ns->drift = false;
+	ns->last_reconcile = (long long)time(NULL);
 	return 0;
 }
 

@@ -23,6 +23,9 @@ struct netstate {
 	int nic_ifindex;             /* in the namespace; 0 while absent */
 	char nic_name[IFNAMSIZ];
 	bool nic_waiting_logged;
+	bool drift;                  /* set when something of ours vanished: re-adding it is a repair */
+	unsigned repairs;            /* addresses and routes put back after drift */
+	long long last_reconcile;    /* unix time of the last complete pass */
 };
 
 void netstate_init(struct netstate *ns);

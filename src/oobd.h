@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OOBD_OOBD_H
+#define OOBD_OOBD_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "control.h"
+#include "nl.h"
+#include "reconcile.h"
+#include "service.h"
+#include "sshd_supervise.h"
+
+/* The daemon's whole state: what status reports read. */
+
+#define OOBD_LOCK_FILE OOBD_RUN_DIR "/oobd.pid"
+#define OOBD_CONTROL_SOCKET OOBD_RUN_DIR "/control"
+/* Present while the path is deliberately down ("oobctl down"): a restarted
+ * oobd honours it until "oobctl up". */
+#define OOBD_DOWN_FILE OOBD_RUN_DIR "/down"
+
+struct oobd {
+	struct config *cfg;
+	struct netstate ns;
+	struct nl nl_main;           /* requests in the main namespace */
+	struct nl mon_main;          /* link events in the main namespace */
+	struct nl mon_oob;           /* link, address and route events in the oob namespace */
+	struct sshd_sup sshd;
+	struct service *svcs;        /* [service NAME] sections, in config order */
+	size_t n_svcs;
+	struct ctl_server ctl;
+	unsigned long long sshd_conf_hash;
+	long long watchdog_next;
+	long long started_at;        /* unix time */
+	int epfd, sigfd, timerfd, inofd, lockfd;
+	bool stopping, need_reconcile;
+	bool down;                   /* deliberately torn down */
+};
+
+#endif

@@ -1,0 +1,621 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "status.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dns.h"
+#include "ifaddr.h"
+#include "link.h"
+#include "log.h"
+#include "netns.h"
+#include "route.h"
+#include "sysctl.h"
+#include "util.h"
+#include "version.h"
+
+/* The gathered picture, rendered twice (text and JSON) from one place. */
+struct st_addr {
+	struct prefix pfx;
+	const char *owner;           /* oobd, kernel, other */
+	const char *state;           /* ok, missing, foreign, stale */
+	bool configured;
+};
+
+struct st_route {
+	struct prefix dst;
+	bool has_gw;
+	struct ipaddr gw;
+	int proto;
+	const char *owner;
+	const char *state;
+	bool configured;
+};
+
+struct st_sysctl {
+	const char *key;
+	const char *want;
+	char have[128];
+	bool ok;
+};
+
+struct status {
+	struct oobd *o;
+	bool nic_present;
+	struct link_info nic;
+	struct st_addr *addrs;
+	size_t n_addrs;
+	struct st_route *routes;
+	size_t n_routes;
+	struct st_sysctl *sysctls;
+	size_t n_sysctls;
+	char *resolv;                /* overlay content, or NULL */
+	char problems[16][160];
+	int n_problems;
+};
+
+static void problem(struct status *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void problem(struct status *st, const char *fmt, ...)
+{
+	va_list ap;
+	if (st->n_problems >= (int)ARRAY_SIZE(st->problems))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(st->problems[st->n_problems++], sizeof(st->problems[0]), fmt, ap);
+	va_end(ap);
+}
+
+static const char *route_owner(int proto)
+{
+	switch (proto) {
+	case RTPROT_OOBD:
+		return "oobd";
+	case RTPROT_KERNEL:
+		return "kernel";
+	case RTPROT_RA:
+		return "ra";
+	case RTPROT_DHCP:
+		return "dhcp";
+	default:
+		return "other";
+	}
+}
+
+static void gather_addrs(struct status *st)
+{
+	struct oobd *o = st->o;
+	const struct iface_cfg *i = &o->cfg->iface;
+	struct ifaddr_entry *cur = NULL;
+	size_t n = 0;
+
+	if (st->nic_present && ifaddr_list(&o->ns.nl_oob, o->ns.nic_ifindex, &cur, &n) < 0)
+		n = 0;
+	st->addrs = xcalloc(n + i->n_addrs + 1, sizeof(*st->addrs));
+	for (size_t d = 0; d < i->n_addrs; d++) {
+		struct st_addr *a = &st->addrs[st->n_addrs++];
+		a->pfx = i->addrs[d].pfx;
+		a->configured = true;
+		a->owner = "oobd";
+		a->state = "missing";
+		for (size_t k = 0; k < n; k++)
+			if (prefix_equal(&cur[k].pfx, &a->pfx))
+				a->state = "ok";
+	}
+	for (size_t k = 0; k < n; k++) {
+		bool configured = false;
+		for (size_t d = 0; d < i->n_addrs; d++)
+			configured = configured || prefix_equal(&cur[k].pfx, &i->addrs[d].pfx);
+		if (configured)
+			continue;
+		struct st_addr *a = &st->addrs[st->n_addrs++];
+		a->pfx = cur[k].pfx;
+		if (cur[k].proto == RTPROT_OOBD) {
+			a->owner = "oobd";
+			a->state = "stale";
+		} else if (cur[k].pfx.addr.family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&cur[k].pfx.addr.v6)) {
+			a->owner = "kernel";
+			a->state = "ok";
+		} else {
+			a->owner = "other";
+			a->state = "foreign";
+		}
+	}
+	for (size_t k = 0; k < st->n_addrs; k++) {
+		char pb[PREFIX_STRLEN];
+		if (strcmp(st->addrs[k].state, "missing") == 0)
+			problem(st, "address %s is missing", prefix_str(&st->addrs[k].pfx, pb));
+	}
+	free(cur);
+}
+
+static bool route_is(const struct route_entry *e, const struct prefix *dst, const struct ipaddr *gw, int oif)
+{
+	if (!prefix_equal(&e->dst, dst) || e->oif != oif)
+		return false;
+	return gw ? e->has_gw && ipaddr_equal(&e->gw, gw) : !e->has_gw;
+}
+
+static void gather_routes(struct status *st)
+{
+	struct oobd *o = st->o;
+	const struct iface_cfg *i = &o->cfg->iface;
+	struct route_entry *cur = NULL;
+	size_t n = 0, cap = 0;
+	struct want { struct prefix dst; const struct ipaddr *gw; } *want = xcalloc(i->n_routes + 2, sizeof(*want));
+	size_t n_want = 0;
+	int fams[2] = { AF_INET, AF_INET6 };
+
+	if (i->has_gw4)
+		want[n_want++] = (struct want){ { .addr = { .family = AF_INET } }, &i->gw4 };
+	if (i->has_gw6)
+		want[n_want++] = (struct want){ { .addr = { .family = AF_INET6 } }, &i->gw6 };
+	for (size_t k = 0; k < i->n_routes; k++)
+		want[n_want++] = (struct want){ i->routes[k].dst, i->routes[k].has_via ? &i->routes[k].via : NULL };
+	for (int f = 0; f < 2 && o->ns.nsfd >= 0 && !o->down; f++) {
+		struct route_entry *v = NULL;
+		size_t m = 0;
+		if (route_list(&o->ns.nl_oob, fams[f], &v, &m) < 0)
+			continue;
+		cur = xrealloc(cur, n + m + 1, sizeof(*cur));
+		memcpy(cur + n, v, m * sizeof(*v));
+		n += m;
+		free(v);
+	}
+	cap = n + n_want + 1;
+	st->routes = xcalloc(cap, sizeof(*st->routes));
+	for (size_t w = 0; w < n_want; w++) {
+		struct st_route *r = &st->routes[st->n_routes++];
+		r->dst = want[w].dst;
+		r->has_gw = want[w].gw != NULL;
+		if (want[w].gw)
+			r->gw = *want[w].gw;
+		r->configured = true;
+		r->proto = RTPROT_OOBD;
+		r->owner = "oobd";
+		r->state = "missing";
+		for (size_t k = 0; k < n; k++)
+			if (route_is(&cur[k], &want[w].dst, want[w].gw, o->ns.nic_ifindex))
+				r->state = "ok";
+		if (strcmp(r->state, "missing") == 0) {
+			char pb[PREFIX_STRLEN];
+			problem(st, "route %s is missing", r->dst.len ? prefix_str(&r->dst, pb) : "default");
+		}
+	}
+	for (size_t k = 0; k < n; k++) {
+		bool configured = false;
+		for (size_t w = 0; w < n_want && !configured; w++)
+			configured = route_is(&cur[k], &want[w].dst, want[w].gw, o->ns.nic_ifindex);
+		if (configured)
+			continue;
+		struct st_route *r = &st->routes[st->n_routes++];
+		r->dst = cur[k].dst;
+		r->has_gw = cur[k].has_gw;
+		r->gw = cur[k].gw;
+		r->proto = cur[k].proto;
+		r->owner = route_owner(cur[k].proto);
+		r->state = cur[k].proto == RTPROT_KERNEL ? "ok" : cur[k].proto == RTPROT_OOBD ? "stale" : "foreign";
+	}
+	free(want);
+	free(cur);
+}
+
+static void gather_sysctls(struct status *st)
+{
+	struct oobd *o = st->o;
+
+	st->sysctls = xcalloc(o->cfg->n_sysctls + 1, sizeof(*st->sysctls));
+	for (size_t k = 0; k < o->cfg->n_sysctls; k++) {
+		struct st_sysctl *s = &st->sysctls[st->n_sysctls++];
+		s->key = o->cfg->sysctls[k].key;
+		s->want = o->cfg->sysctls[k].value;
+		if (o->ns.nsfd < 0 || o->down || sysctl_read_in(o->ns.nsfd, s->key, s->have, sizeof(s->have)) < 0) {
+			str_copy(s->have, "?", sizeof(s->have));
+			s->ok = false;
+		} else {
+			/* multi-value sysctls print tabs; compare word by word */
+			char a[256], b[256];
+			size_t x = 0, y = 0;
+			for (const char *p = s->have; *p && x < sizeof(a) - 1; p++)
+				if (*p != ' ' && *p != '\t')
+					a[x++] = *p;
+			for (const char *p = s->want; *p && y < sizeof(b) - 1; p++)
+				if (*p != ' ' && *p != '\t')
+					b[y++] = *p;
+			a[x] = b[y] = '\0';
+			s->ok = strcmp(a, b) == 0;
+		}
+		if (!s->ok)
+			problem(st, "sysctl %s is %s, configured %s", s->key, s->have, s->want);
+	}
+}
+
+static const char *svc_state(const struct service *s, bool ready)
+{
+	switch (s->state) {
+	case SVC_UP:
+		return ready ? "up" : "starting";
+	case SVC_BACKOFF:
+		return "backoff";
+	case SVC_STOPPING:
+		return "stopping";
+	default:
+		return "down";
+	}
+}
+
+static void gather(struct status *st)
+{
+	struct oobd *o = st->o;
+	char path[PATH_MAX];
+
+	if (o->down)
+		problem(st, "the out-of-band path is down by request (oobctl up brings it back)");
+	if (!o->down && o->ns.nic_ifindex) {
+		struct link_info *links = NULL;
+		size_t n = 0;
+		if (link_list(&o->ns.nl_oob, &links, &n) == 0) {
+			for (size_t k = 0; k < n; k++) {
+				if (links[k].ifindex == o->ns.nic_ifindex) {
+					st->nic = links[k];
+					st->nic_present = true;
+				}
+			}
+		}
+		free(links);
+	}
+	if (!o->down && !st->nic_present)
+		problem(st, "the NIC is not in the namespace (waiting for it)");
+	else if (st->nic_present && !st->nic.carrier)
+		problem(st, "the NIC %s has no carrier", st->nic.name);
+	if (!o->down) {
+		/* While down by request, nothing of the path is expected. */
+		gather_addrs(st);
+		gather_routes(st);
+		gather_sysctls(st);
+	}
+	if (o->cfg->dns.present) {
+		snprintf(path, sizeof(path), "%s/%s/resolv.conf", NETNS_ETC_DIR, o->cfg->netns);
+		if (read_file(path, &st->resolv, NULL, 65536) < 0)
+			problem(st, "the resolv.conf overlay %s is missing", path);
+	}
+	if (!o->down) {
+		if (!o->sshd.ready)
+			problem(st, "sshd is %s", svc_state(&o->sshd.svc, false));
+		else if (o->sshd.source != SSHD_CONFIGURED)
+			problem(st, "sshd runs with the %s config, not the configured one", sshd_source_name(o->sshd.source));
+		for (size_t k = 0; k < o->n_svcs; k++)
+			if (o->svcs[k].state != SVC_UP)
+				problem(st, "service %s is %s", o->svcs[k].name, svc_state(&o->svcs[k], true));
+	}
+}
+
+static void status_free(struct status *st)
+{
+	free(st->addrs);
+	free(st->routes);
+	free(st->sysctls);
+	free(st->resolv);
+}
+
+static const char *match_desc(const struct iface_cfg *i, char *buf, size_t len)
+{
+	char mac[18];
+	if (i->kind == NIC_VLAN)
+		snprintf(buf, len, "vlan %u on %s", i->vlan_id, i->parent);
+	else if (i->kind == NIC_MACVLAN)
+		snprintf(buf, len, "macvlan on %s", i->parent);
+	else if (i->match == MATCH_MAC)
+		snprintf(buf, len, "mac:%s", mac_str(i->match_mac, mac));
+	else
+		snprintf(buf, len, "%s", i->match_name);
+	return buf;
+}
+
+static const char *kind_name(enum nic_kind k)
+{
+	return k == NIC_VLAN ? "vlan" : k == NIC_MACVLAN ? "macvlan" : "physical";
+}
+
+static const char *when(long long t, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (!t || !localtime_r(&tt, &tm))
+		snprintf(buf, len, "never");
+	else
+		strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	return buf;
+}
+
+static const char *route_dst(const struct prefix *p, char *buf)
+{
+	if (p->len == 0)
+		return strcpy(buf, "default");
+	return prefix_str(p, buf);
+}
+
+static void render_json(struct status *st, struct strbuf *out)
+{
+	struct oobd *o = st->o;
+	struct json j;
+	char buf[PREFIX_STRLEN + 8], mac[18];
+	long long now = now_ms();
+	struct log_entry ring[LOG_RING_SIZE];
+	int nring;
+
+	json_init(&j, out);
+	json_obj_begin(&j);
+	json_kstr(&j, "version", OOBD_VERSION);
+	json_kstr(&j, "health", st->n_problems ? "degraded" : "ok");
+	json_key(&j, "problems");
+	json_arr_begin(&j);
+	for (int k = 0; k < st->n_problems; k++)
+		json_str(&j, st->problems[k]);
+	json_arr_end(&j);
+	json_key(&j, "oobd");
+	json_obj_begin(&j);
+	json_kint(&j, "pid", getpid());
+	json_kint(&j, "started", o->started_at);
+	json_kstr(&j, "config", o->cfg->path);
+	json_kbool(&j, "down", o->down);
+	json_obj_end(&j);
+
+	json_key(&j, "namespace");
+	json_obj_begin(&j);
+	json_kstr(&j, "name", o->cfg->netns);
+	json_kstr(&j, "origin", o->down ? NULL : o->ns.ns_created ? "created" : "adopted");
+	json_kint(&j, "since", o->ns.ns_since);
+	json_obj_end(&j);
+
+	json_key(&j, "nic");
+	json_obj_begin(&j);
+	json_kbool(&j, "present", st->nic_present);
+	json_kstr(&j, "match", match_desc(&o->cfg->iface, buf, sizeof(buf)));
+	json_kstr(&j, "kind", kind_name(o->cfg->iface.kind));
+	json_kstr(&j, "name", st->nic_present ? st->nic.name : NULL);
+	json_kstr(&j, "mac", st->nic_present && st->nic.has_mac ? mac_str(st->nic.mac, mac) : NULL);
+	json_kint(&j, "ifindex", st->nic_present ? st->nic.ifindex : 0);
+	json_kbool(&j, "up", st->nic_present && (st->nic.flags & IFF_UP));
+	json_kbool(&j, "carrier", st->nic_present && st->nic.carrier);
+	json_kint(&j, "mtu", st->nic_present ? st->nic.mtu : 0);
+	json_obj_end(&j);
+
+	json_key(&j, "addresses");
+	json_arr_begin(&j);
+	for (size_t k = 0; k < st->n_addrs; k++) {
+		json_obj_begin(&j);
+		json_kstr(&j, "address", prefix_str(&st->addrs[k].pfx, buf));
+		json_kstr(&j, "owner", st->addrs[k].owner);
+		json_kbool(&j, "configured", st->addrs[k].configured);
+		json_kstr(&j, "state", st->addrs[k].state);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+
+	json_key(&j, "routes");
+	json_arr_begin(&j);
+	for (size_t k = 0; k < st->n_routes; k++) {
+		char gw[IPADDR_STRLEN];
+		json_obj_begin(&j);
+		json_kstr(&j, "destination", route_dst(&st->routes[k].dst, buf));
+		json_kstr(&j, "gateway", st->routes[k].has_gw ? ipaddr_str(&st->routes[k].gw, gw) : NULL);
+		json_kint(&j, "protocol", st->routes[k].proto);
+		json_kstr(&j, "owner", st->routes[k].owner);
+		json_kbool(&j, "configured", st->routes[k].configured);
+		json_kstr(&j, "state", st->routes[k].state);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+
+	json_key(&j, "dns");
+	json_obj_begin(&j);
+	json_kbool(&j, "configured", o->cfg->dns.present);
+	json_key(&j, "nameservers");
+	json_arr_begin(&j);
+	for (size_t k = 0; k < o->cfg->dns.n_ns; k++) {
+		char a[IPADDR_STRLEN];
+		json_str(&j, ipaddr_str(&o->cfg->dns.ns[k], a));
+	}
+	json_arr_end(&j);
+	json_kstr(&j, "search", o->cfg->dns.search);
+	json_kstr(&j, "overlay", st->resolv);
+	json_obj_end(&j);
+
+	json_key(&j, "sysctls");
+	json_arr_begin(&j);
+	for (size_t k = 0; k < st->n_sysctls; k++) {
+		json_obj_begin(&j);
+		json_kstr(&j, "key", st->sysctls[k].key);
+		json_kstr(&j, "configured", st->sysctls[k].want);
+		json_kstr(&j, "actual", st->sysctls[k].have);
+		json_kbool(&j, "ok", st->sysctls[k].ok);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+
+	json_key(&j, "services");
+	json_arr_begin(&j);
+	for (size_t k = 0; k <= o->n_svcs; k++) {
+		const struct service *s = k == 0 ? &o->sshd.svc : &o->svcs[k - 1];
+		bool ready = k == 0 ? o->sshd.ready : s->state == SVC_UP;
+		char how[96];
+		json_obj_begin(&j);
+		json_kstr(&j, "name", s->name);
+		json_kstr(&j, "state", svc_state(s, ready));
+		json_kint(&j, "pid", s->state == SVC_UP || s->state == SVC_STOPPING ? s->pid : 0);
+		json_kint(&j, "uptime_ms", s->state == SVC_UP ? now - s->started_ms : 0);
+		json_kint(&j, "restarts", s->restarts);
+		json_kstr(&j, "last_exit", s->last_status < 0 ? NULL : service_status_str(s->last_status, how, sizeof(how)));
+		json_kint(&j, "backoff_remaining_ms",
+			  s->state == SVC_BACKOFF && s->deadline_ms > now ? s->deadline_ms - now : 0);
+		if (k == 0) {
+			json_kstr(&j, "config", sshd_source_name(o->sshd.source));
+			json_kstr(&j, "config_path", sshd_sup_config_path(&o->sshd));
+		}
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+
+	json_key(&j, "jump");
+	json_obj_begin(&j);
+	json_kbool(&j, "available", false);
+	json_obj_end(&j);
+
+	json_kint(&j, "repairs", o->ns.repairs);
+	json_kint(&j, "last_reconcile", o->ns.last_reconcile);
+
+	json_key(&j, "log");
+	json_arr_begin(&j);
+	nring = log_ring_get(ring);
+	for (int k = 0; k < nring; k++) {
+		json_obj_begin(&j);
+		json_kint(&j, "time", ring[k].when);
+		json_kstr(&j, "level", ring[k].level <= LOG_ERR ? "error" : "warning");
+		json_kstr(&j, "message", ring[k].text);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+	sb_puts(out, "\n");
+}
+
+static void render_text(struct status *st, struct strbuf *out)
+{
+	struct oobd *o = st->o;
+	char buf[PREFIX_STRLEN + 8], mac[18], t[32];
+	long long now = now_ms();
+	struct log_entry ring[LOG_RING_SIZE];
+	int nring;
+
+	sb_printf(out, "oobd %s (pid %d), config %s: %s\n", OOBD_VERSION, (int)getpid(), o->cfg->path,
+		  st->n_problems ? "DEGRADED" : "ok");
+	for (int k = 0; k < st->n_problems; k++)
+		sb_printf(out, "  ! %s\n", st->problems[k]);
+	sb_printf(out, "\nnamespace  %s, %s %s\n", o->cfg->netns,
+		  o->down ? "down since" : o->ns.ns_created ? "created" : "adopted", when(o->ns.ns_since, t, sizeof(t)));
+	sb_printf(out, "nic        %s  (match %s, kind %s)\n", st->nic_present ? st->nic.name : "(absent)",
+		  match_desc(&o->cfg->iface, buf, sizeof(buf)), kind_name(o->cfg->iface.kind));
+	if (st->nic_present)
+		sb_printf(out, "           mac %s  ifindex %d  %s  carrier %s  mtu %u\n",
+			  st->nic.has_mac ? mac_str(st->nic.mac, mac) : "-", st->nic.ifindex,
+			  st->nic.flags & IFF_UP ? "UP" : "DOWN", st->nic.carrier ? "yes" : "no", st->nic.mtu);
+	sb_puts(out, "\naddresses\n");
+	for (size_t k = 0; k < st->n_addrs; k++)
+		sb_printf(out, "  %-44s %-7s %s\n", prefix_str(&st->addrs[k].pfx, buf), st->addrs[k].owner,
+			  st->addrs[k].state);
+	sb_puts(out, "\nroutes\n");
+	for (size_t k = 0; k < st->n_routes; k++) {
+		char gw[IPADDR_STRLEN], line[128];
+		snprintf(line, sizeof(line), "%s%s%s", route_dst(&st->routes[k].dst, buf),
+			 st->routes[k].has_gw ? " via " : "", st->routes[k].has_gw ? ipaddr_str(&st->routes[k].gw, gw) : "");
+		sb_printf(out, "  %-44s %-7s %s\n", line, st->routes[k].owner, st->routes[k].state);
+	}
+	sb_puts(out, "\ndns\n");
+	if (!o->cfg->dns.present)
+		sb_puts(out, "  (no [dns]: the namespace sees the host's /etc/resolv.conf)\n");
+	else if (st->resolv)
+		for (char *l = st->resolv, *nl; l && *l; l = nl) {
+			nl = strchr(l, '\n');
+			sb_printf(out, "  %.*s\n", nl ? (int)(nl - l) : (int)strlen(l), l);
+			nl = nl ? nl + 1 : NULL;
+		}
+	if (st->n_sysctls) {
+		sb_puts(out, "\nsysctls\n");
+		for (size_t k = 0; k < st->n_sysctls; k++)
+			sb_printf(out, "  %-44s %s%s%s\n", st->sysctls[k].key, st->sysctls[k].have,
+				  st->sysctls[k].ok ? "" : "  (configured ", st->sysctls[k].ok ? "" : st->sysctls[k].want);
+	}
+	sb_puts(out, "\nservices\n");
+	for (size_t k = 0; k <= o->n_svcs; k++) {
+		const struct service *s = k == 0 ? &o->sshd.svc : &o->svcs[k - 1];
+		bool ready = k == 0 ? o->sshd.ready : s->state == SVC_UP;
+		char how[96];
+		sb_printf(out, "  %-10s %-8s", s->name, svc_state(s, ready));
+		if (s->state == SVC_UP)
+			sb_printf(out, " pid %d, up %lld s", (int)s->pid, (now - s->started_ms) / 1000);
+		if (s->state == SVC_BACKOFF && s->deadline_ms > now)
+			sb_printf(out, " retry in %.1f s", (double)(s->deadline_ms - now) / 1000.0);
+		sb_printf(out, ", %u restarts", s->restarts);
+		if (s->last_status >= 0)
+			sb_printf(out, ", last %s", service_status_str(s->last_status, how, sizeof(how)));
+		if (k == 0)
+			sb_printf(out, ", %s config %s", sshd_source_name(o->sshd.source), sshd_sup_config_path(&o->sshd));
+		sb_puts(out, "\n");
+	}
+	sb_puts(out, "\njump broker  not available in this version\n");
+	sb_printf(out, "repairs      %u (addresses or routes put back)\n", o->ns.repairs);
+	sb_printf(out, "reconciled   %s\n", when(o->ns.last_reconcile, t, sizeof(t)));
+	nring = log_ring_get(ring);
+	if (nring) {
+		sb_puts(out, "\nrecent warnings and errors\n");
+		for (int k = 0; k < nring; k++)
+			sb_printf(out, "  %s %s %s\n", when(ring[k].when, t, sizeof(t)),
+				  ring[k].level <= LOG_ERR ? "error  " : "warning", ring[k].text);
+	}
+}
+
+enum status_health status_render(struct oobd *o, bool json, struct strbuf *out)
+{
+	struct status st = { .o = o };
+	enum status_health h;
+
+	gather(&st);
+	if (json)
+		render_json(&st, out);
+	else
+		render_text(&st, out);
+	h = st.n_problems ? STATUS_DEGRADED : STATUS_OK;
+	status_free(&st);
+	return h;
+}
+
+static void metric(struct strbuf *out, const char *name, const char *type, const char *help)
+{
+	sb_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void status_metrics(struct oobd *o, struct strbuf *out)
+{
+	struct status st = { .o = o };
+
+	gather(&st);
+	metric(out, "oobd_up", "gauge", "1 while oobd runs.");
+	sb_puts(out, "oobd_up 1\n");
+	metric(out, "oobd_healthy", "gauge", "1 when the out-of-band path is as configured, 0 when degraded.");
+	sb_printf(out, "oobd_healthy %d\n", st.n_problems ? 0 : 1);
+	metric(out, "oobd_path_down", "gauge", "1 while the path is down by request (oobctl down).");
+	sb_printf(out, "oobd_path_down %d\n", o->down ? 1 : 0);
+	metric(out, "oobd_nic_present", "gauge", "1 when the NIC is in the namespace.");
+	sb_printf(out, "oobd_nic_present %d\n", st.nic_present ? 1 : 0);
+	metric(out, "oobd_nic_carrier", "gauge", "1 when the NIC has carrier.");
+	sb_printf(out, "oobd_nic_carrier %d\n", st.nic_present && st.nic.carrier ? 1 : 0);
+	metric(out, "oobd_service_up", "gauge", "1 when the service runs (for sshd: answers with its banner).");
+	for (size_t k = 0; k <= o->n_svcs; k++) {
+		const struct service *s = k == 0 ? &o->sshd.svc : &o->svcs[k - 1];
+		bool up = k == 0 ? o->sshd.ready : s->state == SVC_UP;
+		sb_printf(out, "oobd_service_up{service=\"%s\"} %d\n", s->name, up ? 1 : 0);
+	}
+	metric(out, "oobd_service_restarts_total", "counter", "Restarts of the service since oobd started.");
+	for (size_t k = 0; k <= o->n_svcs; k++) {
+		const struct service *s = k == 0 ? &o->sshd.svc : &o->svcs[k - 1];
+		sb_printf(out, "oobd_service_restarts_total{service=\"%s\"} %u\n", s->name, s->restarts);
+	}
+	metric(out, "oobd_sshd_config_fallback", "gauge",
+	       "1 when sshd runs with the last-good or built-in config instead of the configured one.");
+	sb_printf(out, "oobd_sshd_config_fallback %d\n", o->sshd.source != SSHD_CONFIGURED ? 1 : 0);
+	metric(out, "oobd_repairs_total", "counter", "Addresses and routes of oobd's put back after they vanished.");
+	sb_printf(out, "oobd_repairs_total %u\n", o->ns.repairs);
+	metric(out, "oobd_last_reconcile_timestamp_seconds", "gauge", "Unix time of the last complete reconcile.");
+	sb_printf(out, "oobd_last_reconcile_timestamp_seconds %lld\n", o->ns.last_reconcile);
+	metric(out, "oobd_start_time_seconds", "gauge", "Unix time oobd started.");
+	sb_printf(out, "oobd_start_time_seconds %lld\n", o->started_at);
+	status_free(&st);
+}
