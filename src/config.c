@@ -311,11 +311,32 @@ static bool unicast_ok(struct parser *p, const char *key, const struct ipaddr *a
 	return !bad;
 }
 
-static void iface_address(struct parser *p, const char *value)
+/* "ADDRESS/LEN [nodad]" */
+static void iface_address(struct parser *p, const char *text)
 {
 	struct iface_cfg *i = &p->c->iface;
 	struct prefix pfx;
-	int r = prefix_parse(value, &pfx);
+	char value[128];
+	const char *opt;
+	bool nodad = false;
+	int r;
+
+	opt = text + strcspn(text, " \t");
+	if ((size_t)(opt - text) >= sizeof(value)) {
+		perr(p, p->line, "key 'address': value too long");
+		return;
+	}
+	memcpy(value, text, (size_t)(opt - text));
+	value[opt - text] = '\0';
+	opt += strspn(opt, " \t");
+	if (*opt) {
+		if (strcmp(opt, "nodad") != 0) {
+			perr(p, p->line, "key 'address': unknown option '%s' (the only one is 'nodad')", opt);
+			return;
+		}
+		nodad = true;
+	}
+	r = prefix_parse(value, &pfx);
 
 	if (r == -ERANGE) {
 		perr(p, p->line, "key 'address': prefix length of '%s' out of range (0-%d)", value,
@@ -340,7 +361,11 @@ static void iface_address(struct parser *p, const char *value)
 		return;
 	}
 	i->addrs = xrealloc(i->addrs, i->n_addrs + 1, sizeof(*i->addrs));
-	i->addrs[i->n_addrs++] = (struct addr_cfg){ .pfx = pfx, .line = p->line };
+	if (nodad && pfx.addr.family != AF_INET6) {
+		perr(p, p->line, "key 'address': 'nodad' applies to IPv6 addresses only");
+		return;
+	}
+	i->addrs[i->n_addrs++] = (struct addr_cfg){ .pfx = pfx, .nodad = nodad, .line = p->line };
 }
 
 static void iface_gateway(struct parser *p, const char *value)

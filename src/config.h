@@ -39,6 +39,7 @@ struct route_cfg {
 
 struct addr_cfg {
 	struct prefix pfx;
+	bool nodad;                  /* IPv6: skip duplicate address detection */
 	int line;
 };
 

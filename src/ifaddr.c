@@ -133,9 +133,16 @@ static struct nlmsghdr *ifaddr_msg(struct nl_batch *b, struct nl *nl, uint16_t t
 	return nlh;
 }
 
-void ifaddr_batch_add(struct nl_batch *b, struct nl *nl, int ifindex, const struct prefix *p, long tag)
+void ifaddr_batch_add(struct nl_batch *b, struct nl *nl, int ifindex, const struct prefix *p, uint32_t flags,
+		      long tag)
 {
 	struct nlmsghdr *nlh = ifaddr_msg(b, nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, ifindex, p, tag);
+
+	if (flags) {
+		struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+		ifa->ifa_flags = (uint8_t)(flags & 0xff);
+		mnl_attr_put_u32(nlh, IFA_FLAGS, flags);
+	}
 
 	if (p->addr.family == AF_INET && p->len < 31) {
 		struct ipaddr brd = p->addr;

@@ -24,7 +24,9 @@ int ifaddr_list(struct nl *nl, int ifindex, struct ifaddr_entry **out, size_t *n
 int ifaddr_parse(const struct nlmsghdr *nlh, struct ifaddr_entry *e);
 
 /* Queue the addition or removal of an address in B. */
-void ifaddr_batch_add(struct nl_batch *b, struct nl *nl, int ifindex, const struct prefix *p, long tag);
+/* FLAGS: IFA_F_* for the new address (IFA_F_NODAD). */
+void ifaddr_batch_add(struct nl_batch *b, struct nl *nl, int ifindex, const struct prefix *p, uint32_t flags,
+		      long tag);
 void ifaddr_batch_del(struct nl_batch *b, struct nl *nl, int ifindex, const struct prefix *p, long tag);
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <string.h>
@@ -338,7 +339,8 @@ static void reconcile_addresses(const struct config *c, struct netstate *ns)
 			log_warn("address %s on %s had disappeared; putting it back", desc[n_desc], ns->nic_name);
 			ns->repairs++;
 		}
-		ifaddr_batch_add(b, &ns->nl_oob, ns->nic_ifindex, &i->addrs[d].pfx, (long)n_desc);
+		ifaddr_batch_add(b, &ns->nl_oob, ns->nic_ifindex, &i->addrs[d].pfx, i->addrs[d].nodad ? IFA_F_NODAD : 0,
+				 (long)n_desc);
 		n_desc++;
 	}
 	if (nl_batch_count(b)) {
