@@ -1,0 +1,323 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# "oobd -t": every kind of config problem is reported as FILE:LINE: message
+# on the right line, all of them in one run, with exit status 1; a usable
+# config exits 0 and says so.
+. "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
+
+write_sshd_config
+CF=$T/c.conf
+
+# lineof TEXT: the line of CF that holds TEXT (the first one).
+lineof() { grep -n -m1 -F -- "$1" "$CF" | cut -d: -f1; }
+
+# tcheck DESC [LINE|FRAGMENT]...: oobd -t on CF must fail with status 1 and
+# print exactly these problems: for each, a line "CF:LINE: ..." containing
+# FRAGMENT. LINE is a number or @TEXT (the line of CF holding TEXT).
+tcheck() {
+	local desc=$1 st out err exp line frag found l
+	shift
+	out=$("$OOBD" -t -c "$CF" 2>"$T/err")
+	st=$?
+	err=$(cat "$T/err")
+	is "$st" 1 "$desc: exit status 1"
+	for exp in "$@"; do
+		line=${exp%%|*}
+		frag=${exp#*|}
+		[ "${line#@}" != "$line" ] && line=$(lineof "${line#@}")
+		found=1
+		while IFS= read -r l; do
+			[[ $l == "$CF:$line: "*"$frag"* ]] && found=0
+		done <<<"$err"
+		ok $found "$desc: $CF:$line: ...$frag..."
+		[ $found -eq 0 ] || { diag "stderr was:"; printf '%s\n' "$err" | sed 's/^/#   /'; }
+	done
+	is "$(printf '%s' "$err" | grep -c .)" "$#" "$desc: $# problem(s) reported"
+	unlike "$out" "valid" "$desc: not called valid"
+}
+
+# cfg: CF from stdin, with a valid [sshd] section appended (the files it
+# names must exist for the config to be usable).
+cfg() {
+	cat > "$CF"
+	printf '[sshd]\nconfig = %s\n' "$T/sshd_config" >> "$CF"
+}
+
+# --- a valid config ---
+cfg <<EOF
+# comment
+; another
+[namespace]
+name = oob
+
+[interface]
+match = eno2
+rename = oob0
+  mtu = 1500
+address = 203.0.113.10/24
+address = 2001:db8:10::10/64
+gateway = 203.0.113.1
+gateway = fe80::1
+route = 198.51.100.0/24 via 203.0.113.254
+route = 2001:db8:99::/48
+[dns]
+nameserver = 203.0.113.53
+search = mgmt.example.net example.org
+[sysctl]
+net.ipv4.ip_forward = 0
+net.ipv4.conf.eth0/100.rp_filter = 1
+EOF
+out=$("$OOBD" -t -c "$CF" 2>"$T/err"); st=$?
+is "$st" 0 "valid config: exit status 0"
+is "$out" "$CF: configuration is valid" "valid config: says so on stdout"
+is "$(cat "$T/err")" "" "valid config: nothing on stderr"
+
+cfg <<EOF
+[interface]
+match = mac:02:00:5e:00:53:01
+EOF
+"$OOBD" -t -c "$CF" >/dev/null 2>&1
+ok $? "minimal config (match by MAC only) is valid"
+
+# --- one problem at a time ---
+cfg <<EOF
+[interface]
+match = eno2
+[bogus]
+key = value
+EOF
+tcheck "unknown section" "@[bogus]|unknown section [bogus]"
+
+cfg <<EOF
+[interface]
+match = eno2
+colour = red
+EOF
+tcheck "unknown key in [interface]" "@colour|unknown key 'colour' in [interface]"
+
+cfg <<EOF
+[namespace]
+nmae = oob
+[interface]
+match = eno2
+EOF
+tcheck "unknown key in [namespace]" "@nmae|unknown key 'nmae' in [namespace]"
+
+cfg <<EOF
+[interface]
+match = eno2
+rename = oob0
+rename = oob1
+EOF
+tcheck "duplicate key" "@oob1|key 'rename': duplicate (first at line $(lineof oob0))"
+
+cfg <<EOF
+[interface]
+match = eno2
+address = 203.0.113.300/24
+address = 203.0.113.11
+address = 2001:db8::zz/64
+EOF
+tcheck "bad addresses" \
+	"@.300/24|key 'address': '203.0.113.300/24' is not ADDRESS/PREFIXLEN" \
+	"@203.0.113.11|key 'address': '203.0.113.11' is not ADDRESS/PREFIXLEN" \
+	"@zz|key 'address': '2001:db8::zz/64' is not ADDRESS/PREFIXLEN"
+
+cfg <<EOF
+[interface]
+match = eno2
+address = 127.0.0.2/8
+EOF
+tcheck "loopback address" "@127.0.0.2|not a usable unicast address"
+
+cfg <<EOF
+[interface]
+match = eno2
+address = 203.0.113.10/24
+address = 203.0.113.10/25
+EOF
+tcheck "duplicate address" "@/25|key 'address': duplicate address '203.0.113.10/25' (first at line $(lineof /24))"
+
+cfg <<EOF
+[interface]
+match = eno2
+address = 203.0.113.10/33
+address = 2001:db8::10/129
+EOF
+tcheck "prefix length out of range" \
+	"@/33|key 'address': prefix length of '203.0.113.10/33' out of range (0-32)" \
+	"@/129|key 'address': prefix length of '2001:db8::10/129' out of range (0-128)"
+
+cfg <<EOF
+[interface]
+match = eno2
+address = 203.0.113.10/24
+gateway = 2001:db8:10::1
+EOF
+tcheck "IPv6 gateway without an IPv6 address" "@2001:db8:10::1|key 'gateway': IPv6 gateway but no IPv6 address"
+
+cfg <<EOF
+[interface]
+match = eno2
+address = 2001:db8:10::10/64
+gateway = 203.0.113.1
+EOF
+tcheck "IPv4 gateway without an IPv4 address" "@203.0.113.1|key 'gateway': IPv4 gateway but no IPv4 address"
+
+cfg <<EOF
+[interface]
+match = eno2
+address = 203.0.113.10/24
+address = 2001:db8:10::10/64
+gateway = 203.0.113.1
+gateway = 2001:db8:10::1
+gateway = 203.0.113.2
+gateway = 2001:db8:10::2
+EOF
+tcheck "duplicated gateways" \
+	"@gateway = 203.0.113.2|key 'gateway': second IPv4 gateway (first at line $(lineof 'gateway = 203.0.113.1');" \
+	"@gateway = 2001:db8:10::2|key 'gateway': second IPv6 gateway (first at line $(lineof 'gateway = 2001:db8:10::1');"
+
+cfg <<EOF
+[interface]
+match = eno2
+address = 203.0.113.10/24
+gateway = 203.0.113.10
+EOF
+tcheck "gateway is our own address" "@/24|key 'address': the gateway is this host's own address"
+
+cfg <<EOF
+[interface]
+match = eno2
+address = 203.0.113.10/24
+route = 198.51.100.0/24 through 203.0.113.254
+route = 198.51.100.0/24 via
+route = 198.51.100.1/24 via 203.0.113.254
+route = 198.51.101.0/24 via 2001:db8::1
+route = 198.51.102.0/24 via 203.0.113.254 dev x
+route = default via 203.0.113.1
+route = 198.51.103.0 via 203.0.113.254
+route = 198.51.104.0/24 via 203.0.113.254
+route = 198.51.104.0/24 via 203.0.113.253
+route = 2001:db8:99::/48
+EOF
+tcheck "route syntax" \
+	"@through|key 'route': expected 'PREFIX via ADDRESS' or 'PREFIX'" \
+	"@198.51.100.0/24 via|key 'route': expected 'PREFIX via ADDRESS' or 'PREFIX'" \
+	"@198.51.100.1/24|key 'route': '198.51.100.1/24' has host bits set beyond /24" \
+	"@198.51.101.0|key 'route': gateway '2001:db8::1' is not of the family of '198.51.101.0/24'" \
+	"@dev x|key 'route': expected 'PREFIX via ADDRESS' or 'PREFIX'" \
+	"@default|key 'route': use 'gateway = ADDRESS' for the default route" \
+	"@198.51.103.0|key 'route': '198.51.103.0' is not PREFIX/LEN" \
+	"@.253|key 'route': duplicate route to 198.51.104.0/24 (first at line $(lineof '198.51.104.0/24 via 203.0.113.254'))" \
+	"@2001:db8:99::/48|key 'route': no IPv6 address on the interface"
+
+cfg <<EOF
+[namespace]
+name = oob
+[interface]
+address = 203.0.113.10/24
+EOF
+tcheck "missing match" "@[interface]|[interface]: missing 'match'"
+
+cfg <<EOF
+[interface]
+kind = vlan
+vlan = 100
+address = 203.0.113.10/24
+EOF
+tcheck "vlan without parent" "@kind|kind = vlan needs 'parent'"
+
+cfg <<EOF
+[interface]
+kind = vlan
+parent = eno1
+address = 203.0.113.10/24
+EOF
+tcheck "vlan without an id" "@kind|kind = vlan needs 'vlan'"
+
+cfg <<EOF
+[interface]
+kind = macvlan
+match = eno2
+parent = eno1
+vlan = 7
+EOF
+tcheck "macvlan with match and vlan" \
+	"@match|key 'match': not used with kind = macvlan" \
+	"@vlan = 7|key 'vlan': only for kind = vlan"
+
+cfg <<EOF
+[interface]
+match = eno2
+parent = eno1
+EOF
+tcheck "parent on a physical NIC" "@parent|key 'parent': only for kind = vlan or macvlan"
+
+cfg <<EOF
+[interface]
+match = mac:01:00:5e:00:53:01
+[sysctl]
+kernel.panic = 1
+EOF
+tcheck "multicast MAC, non-net sysctl" \
+	"@mac:|key 'match': '01:00:5e:00:53:01' is a multicast MAC address" \
+	"@kernel|sysctl 'kernel.panic': only net.* keys"
+
+cfg <<EOF
+match = eno2
+[interface]
+match = eno2
+EOF
+tcheck "key outside any section" "1|key outside of any section"
+
+cat > "$CF" <<EOF
+[interface]
+match = eno2
+[sshd]
+exec = /nonexistent/sshd
+config = /nonexistent/sshd_config
+EOF
+tcheck "missing sshd files" \
+	"@exec|key 'exec': sshd program /nonexistent/sshd: No such file or directory" \
+	"@config|key 'config': sshd config /nonexistent/sshd_config: No such file or directory"
+
+# --- several problems in one run ---
+cfg <<EOF
+[namespace]
+name = oob
+[interface]
+kind = vlan
+vlan = 5000
+address = 203.0.113.10/24
+address = 203.0.113.10/24
+gateway = 2001:db8:10::1
+route = 198.51.100.0/24 via
+[bogus]
+EOF
+tcheck "several problems" \
+	"@5000|key 'vlan': '5000' is not a VLAN id (1-4094)" \
+	"@kind|kind = vlan needs 'parent'" \
+	"$(( $(lineof 203.0.113.10/24) + 1 ))|key 'address': duplicate address '203.0.113.10/24' (first at line $(lineof 203.0.113.10/24))" \
+	"@2001:db8:10::1|key 'gateway': IPv6 gateway but no IPv6 address" \
+	"@route|key 'route': expected 'PREFIX via ADDRESS' or 'PREFIX'" \
+	"@[bogus]|unknown section [bogus]"
+
+# --- files that cannot be read ---
+out=$("$OOBD" -t -c /nonexistent/oobd.conf 2>"$T/err"); st=$?
+is "$st" 1 "missing file: exit status 1"
+is "$(cat "$T/err")" "/nonexistent/oobd.conf:0: cannot read config: No such file or directory" \
+	"missing file: FILE:0: and the reason"
+
+mkdir -m 0755 /run/cfgpub
+cp "$CF" /run/cfgpub/oobd.conf
+chmod 0600 /run/cfgpub/oobd.conf
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$OOBD" -t -c /run/cfgpub/oobd.conf 2>"$T/err"); st=$?
+is "$st" 1 "unreadable file: exit status 1"
+is "$(cat "$T/err")" "/run/cfgpub/oobd.conf:0: cannot read config: Permission denied" \
+	"unreadable file: FILE:0: and the reason"
+
+out=$("$OOBD" -t -c /run/cfgpub 2>"$T/err"); st=$?
+is "$st" 1 "a directory: exit status 1"
+like "$(cat "$T/err")" "^/run/cfgpub:0: cannot read config: " "a directory: FILE:0: and the reason"
+
+done_testing
