@@ -2,6 +2,7 @@
 #include "addr.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,13 +107,14 @@ bool mac_parse(const char *s, unsigned char mac[6])
 
 	if (strlen(s) != 17)
 		return false;
+	/* sscanf's %x would take a sign or "0x": check the shape first. */
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return false;
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
 		return false;
-	for (int i = 0; i < 6; i++) {
-		if (s[i * 3] == ' ' || s[i * 3 + 1] == ' ')
-			return false;
+	for (int i = 0; i < 6; i++)
 		mac[i] = (unsigned char)v[i];
-	}
 	return true;
 }
 

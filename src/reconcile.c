@@ -396,7 +396,8 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 			continue;
 		}
 		cur = xrealloc(cur, n_cur + n + 1, sizeof(*cur));
-		memcpy(cur + n_cur, v, n * sizeof(*v));
+		if (n)
+			memcpy(cur + n_cur, v, n * sizeof(*v));
 		n_cur += n;
 		free(v);
 	}

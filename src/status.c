@@ -165,7 +165,8 @@ static void gather_routes(struct status *st)
 		if (route_list(&o->ns.nl_oob, fams[f], &v, &m) < 0)
 			continue;
 		cur = xrealloc(cur, n + m + 1, sizeof(*cur));
-		memcpy(cur + n, v, m * sizeof(*v));
+		if (m)
+			memcpy(cur + n, v, m * sizeof(*v));
 		n += m;
 		free(v);
 	}
