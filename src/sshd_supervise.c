@@ -2,7 +2,6 @@
 #include "sshd_supervise.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -13,6 +12,7 @@
 #include "log.h"
 #include "netns.h"
 #include "proc.h"
+#include "strbuf.h"
 #include "util.h"
 
 static const char *const source_names[SSHD__SOURCES] = {
@@ -79,22 +79,6 @@ const char *sshd_sup_config_path(const struct sshd_sup *s)
 	}
 }
 
-static void __attribute__((format(printf, 3, 4))) strbuf_add(char **buf, size_t *len, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return;
-	*buf = xrealloc(*buf, *len + (size_t)n + 1, 1);
-	memcpy(*buf + *len, line, (size_t)n + 1);
-	*len += (size_t)n;
-}
-
 /*
  * The built-in config: port 22, key-only, root by key, the host keys and
  * authorized keys of the configured file where they can be read (plus
@@ -103,11 +87,11 @@ static void __attribute__((format(printf, 3, 4))) strbuf_add(char **buf, size_t 
 static int builtin_write(struct sshd_sup *s)
 {
 	char **keys = NULL, **akf = NULL;
-	char *buf = NULL;
-	size_t len = 0;
+	struct strbuf sb;
 	int n, usable = 0, r;
 
-	strbuf_add(&buf, &len, "%s", "# Built-in fallback of oobd: the configured sshd config failed.\n"
+	sb_init(&sb);
+	sb_puts(&sb, "# Built-in fallback of oobd: the configured sshd config failed.\n"
 				     "Port 22\nPermitRootLogin prohibit-password\nPubkeyAuthentication yes\n"
 				     "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
 				     "AuthenticationMethods publickey\nUsePAM no\nStrictModes yes\nUseDNS no\n"
@@ -116,7 +100,7 @@ static int builtin_write(struct sshd_sup *s)
 	n = sshd_config_values(s->config, "HostKey", &keys);
 	for (int i = 0; i < n; i++) {
 		if (access(keys[i], R_OK) == 0) {
-			strbuf_add(&buf, &len, "HostKey %s\n", keys[i]);
+			sb_printf(&sb, "HostKey %s\n", keys[i]);
 			usable++;
 		}
 	}
@@ -126,20 +110,20 @@ static int builtin_write(struct sshd_sup *s)
 		struct proc_result res;
 		if (access(SSHD_BUILTIN_HOSTKEY, R_OK) != 0 && proc_run(argv, -1, -1, 4096, 60000, &res) == 0)
 			proc_result_free(&res);
-		strbuf_add(&buf, &len, "HostKey %s\n", SSHD_BUILTIN_HOSTKEY);
+		sb_printf(&sb, "HostKey %s\n", SSHD_BUILTIN_HOSTKEY);
 	}
-	strbuf_add(&buf, &len, "%s", "AuthorizedKeysFile");
+	sb_puts(&sb, "AuthorizedKeysFile");
 	n = sshd_config_values(s->config, "AuthorizedKeysFile", &akf);
 	for (int i = 0; i < n; i++)
 		if (strcmp(akf[i], "/etc/oobd/authorized_keys") != 0)
-			strbuf_add(&buf, &len, " %s", akf[i]);
-	strbuf_add(&buf, &len, "%s", " /etc/oobd/authorized_keys\n");
-	r = write_file_atomic(SSHD_BUILTIN_PATH, buf, len, 0600);
+			sb_printf(&sb, " %s", akf[i]);
+	sb_puts(&sb, " /etc/oobd/authorized_keys\n");
+	r = write_file_atomic(SSHD_BUILTIN_PATH, sb.buf, sb.len, 0600);
 	if (r < 0)
 		log_err("writing %s: %s", SSHD_BUILTIN_PATH, strerror(-r));
 	sshd_free_strv(keys);
 	sshd_free_strv(akf);
-	free(buf);
+	sb_free(&sb);
 	return r;
 }
 
