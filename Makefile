@@ -83,14 +83,14 @@ check: deps
 	$(MAKE) integration
 	$(if $(strip $(CHECK_EXTRA)),$(MAKE) $(CHECK_EXTRA))
 
-demo: all
+demo: deps all
 	@tests/demo.sh $(abspath $(BUILD))
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/oobd \
 	        $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	        $(DESTDIR)$(SYSCONFDIR)/iproute2/rt_protos.d $(DESTDIR)$(SYSTEMDUNITDIR)
-	install -m 0755 $(BUILD)/oobd $(DESTDIR)$(SBINDIR)/oobd
+	install -m 0755 $(BUILD)/oobd $(BUILD)/oobctl $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(BUILD)/nsenter-main $(BUILD)/nsenter-oob $(DESTDIR)$(BINDIR)/
 	for f in oobd.conf sshd_config; do \
 	  [ -e $(DESTDIR)$(SYSCONFDIR)/oobd/$$f ] || install -m 0600 conf/$$f $(DESTDIR)$(SYSCONFDIR)/oobd/$$f; \

@@ -333,6 +333,8 @@ static void services_compact(struct oobd *o)
 
 static void run_reconcile(struct oobd *o)
 {
+	bool had_nic = o->ns.nic_ifindex != 0;
+
 	o->need_reconcile = false;
 	if (o->down)
 		return;
@@ -340,6 +342,13 @@ static void run_reconcile(struct oobd *o)
 		return;
 	reconcile_dns(o->cfg);
 	reconcile_nic(o->cfg, &o->ns, &o->nl_main);
+	/* The configured sshd may have failed only because the NIC (and the
+	 * address it listens on) was missing: give it another chance. */
+	if (!had_nic && o->ns.nic_ifindex && o->sshd.source != SSHD_CONFIGURED && !o->stopping) {
+		log_notice("the NIC is back; trying sshd with the configured config again");
+		memset(o->sshd.failed, 0, sizeof(o->sshd.failed));
+		sshd_sup_restart(&o->sshd);
+	}
 	update_status(o);
 }
 
@@ -506,11 +515,8 @@ static void handle_link_events(struct oobd *o, struct nl *mon, bool in_oob)
 			if (!in_oob && nlh->nlmsg_type == RTM_NEWLINK && !o->ns.nic_ifindex && !o->down)
 				o->need_reconcile = true;
 			if (in_oob && li.ifindex == o->ns.nic_ifindex) {
-				if (nlh->nlmsg_type == RTM_DELLINK) {
-					log_warn("NIC %s left namespace \"%s\"", o->ns.nic_name, o->cfg->netns);
-					o->ns.nic_ifindex = 0;
-					o->need_reconcile = true;
-				} else if (!(li.flags & IFF_UP)) {
+				if (nlh->nlmsg_type == RTM_DELLINK || !(li.flags & IFF_UP)) {
+					/* reconcile_nic notices (and logs) a NIC that is gone */
 					o->need_reconcile = true;
 				}
 			}
@@ -643,6 +649,7 @@ static int path_down(struct oobd *o, struct strbuf *msg)
 	/* Let go of the namespace so it can die once the NIC is out. */
 	netstate_close(&o->ns);
 	netstate_init(&o->ns);
+	o->ns.ns_since = (long long)time(NULL);
 	r = reconcile_down(o->cfg, &o->nl_main);
 	if (msg)
 		sb_printf(msg, r < 0 ? "tearing down failed (see the log): %s\n" : "%s\n",
@@ -921,8 +928,10 @@ int main(int argc, char **argv)
 	watch_main(&o);
 	sshd_sup_init(&o.sshd, o.cfg, o.epfd);
 	services_init(&o);
-	if (access(OOBD_DOWN_FILE, F_OK) == 0) {
+	struct stat dst;
+	if (stat(OOBD_DOWN_FILE, &dst) == 0) {
 		o.down = true;
+		o.ns.ns_since = (long long)dst.st_mtime;
 		log_notice("the out-of-band path is down by request (%s); \"oobctl up\" brings it back", OOBD_DOWN_FILE);
 	} else if (path_up(&o) < 0) {
 		return 1;

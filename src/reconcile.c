@@ -484,6 +484,9 @@ lo:
 			log_err("setting lo up in namespace \"%s\": %s", c->netns, strerror(-e));
 	}
 	if (r < 0) {
+		if (ns->nic_ifindex)
+			log_warn("NIC %s (ifindex %d) is gone from namespace \"%s\"", ns->nic_name, ns->nic_ifindex,
+				 c->netns);
 		ns->nic_ifindex = 0;
 		return r;
 	}
