@@ -178,3 +178,54 @@ ssh_banner() {
 }
 
 sshd_pid() { cat /run/oobd/sshd.pid 2>/dev/null; }
+
+# --- supervision helpers ---
+
+# skip DESCRIPTION: a TAP test that could not run here, with the reason.
+skip() {
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n # skip $*"
+}
+
+# log_mark: the current length of $T/oobd.log; log_after MARK REGEX: REGEX
+# matches a line logged after MARK.
+log_mark() { wc -l < "$T/oobd.log" 2>/dev/null || echo 0; }
+log_after() { tail -n +"$(($1 + 1))" "$T/oobd.log" 2>/dev/null | grep -Eq -- "$2"; }
+log_has() { grep -Eq -- "$1" "$T/oobd.log" 2>/dev/null; }
+
+# sshd_listeners: "PID PPID" of every sshd listener (OpenSSH titles it
+# "sshd: ... [listener] N of A-B startups").
+sshd_listeners() {
+	ps -e -o pid=,ppid=,args= | awk '/\[listener\]/ && !/awk/ { print $1, $2 }'
+}
+
+# cpu_ticks PID: user + system CPU time of PID, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# has_cap BIT: the test's effective capabilities include BIT.
+has_cap() {
+	local eff
+	eff=$(awk '/^CapEff:/ { print $2 }' /proc/self/status)
+	(( (16#$eff >> $1) & 1 ))
+}
+
+# notify_listen SOCKET OUT: a service manager's notification socket (an
+# AF_UNIX datagram socket); every datagram received is appended to OUT,
+# one line per KEY=VALUE. Sets NOTIFY_LISTENER_PID.
+notify_listen() {
+	local sock=$1 out=$2
+	rm -f "$sock"
+	: > "$out"
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a") as f:
+    while True:
+        msg = s.recv(4096).decode("utf-8", "replace")
+        f.write(msg.rstrip("\n") + "\n")
+        f.flush()
+' "$sock" "$out" &
+	NOTIFY_LISTENER_PID=$!
+	wait_until 10 test -S "$sock"
+}
