@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Turn the samples of bench/run.sh into the table and the JSON.
+
+    report.py RESULTS_DIR JSON_OUT
+
+RESULTS_DIR holds one NAME.series file per series (one sample a line: ns,
+KiB or a count) and a "meta" file of key=value lines. Every row shows the
+median and the range (min-max) of oobd's samples and of its baseline's,
+measured in the same run, their ratio, the target and whether the median
+meets it. The JSON has the same rows (with quartiles) and every sample.
+"""
+import json
+import os
+import statistics
+import sys
+
+RES, OUT = sys.argv[1], sys.argv[2]
+
+
+def series(name):
+    try:
+        with open(os.path.join(RES, name + ".series")) as f:
+            return [float(x) for x in f.read().split()]
+    except FileNotFoundError:
+        return None
+
+
+def read_meta():
+    meta = {}
+    try:
+        with open(os.path.join(RES, "meta")) as f:
+            for line in f:
+                k, _, v = line.rstrip("\n").partition("=")
+                meta[k] = v
+    except FileNotFoundError:
+        pass
+    return meta
+
+
+def stats(v, scale):
+    if not v:
+        return None
+    v = sorted(x / scale for x in v)
+    q = statistics.quantiles(v, n=4, method="inclusive") if len(v) > 1 else [v[0]] * 3
+    return {"n": len(v), "median": statistics.median(v), "min": v[0], "max": v[-1], "q1": q[0], "q3": q[2]}
+
+
+SCALE = {"ms": 1e6, "us": 1e3, "MiB": 1024.0, "count": 1.0}
+
+
+def fmt(x, unit):
+    if x is None:
+        return "-"
+    if unit == "count":
+        return "%d" % round(x)
+    a = abs(x)
+    s = "%.0f" % x if a >= 100 else "%.1f" % x if a >= 10 else "%.2f" % x if a >= 0.1 else "%.3f" % x
+    return s
+
+
+def fmt_stats(s, unit):
+    if s is None:
+        return "-"
+    u = "" if unit == "count" else " " + unit
+    return "%s%s [%s-%s]" % (fmt(s["median"], unit), u, fmt(s["min"], unit), fmt(s["max"], unit))
+
+
+meta = read_meta()
+fw_applied = open(os.path.join(RES, "fw_applied")).read().strip() == "1" if os.path.exists(
+    os.path.join(RES, "fw_applied")) else False
+idle_s = meta.get("idle_seconds")
+try:
+    idle_s = open(os.path.join(RES, "idle_seconds")).read().strip()
+except FileNotFoundError:
+    pass
+
+try:
+    checks = open(os.path.join(RES, "sshd_checks")).read().strip()
+except FileNotFoundError:
+    checks = None
+
+rows = []
+
+
+def row(fid, name, unit, oobd, base=None, base_name=None, ratio=None, target=None, check=None, note=None,
+        status=None, oobd_stats=None, base_stats=None):
+    """ratio: 'speedup' (baseline/oobd), 'relative' (oobd/baseline), 'overhead'
+    (oobd - baseline, in unit) or None. check(oobd_stats, base_stats, ratio) -> bool."""
+    so = oobd_stats if oobd_stats is not None else stats(series(oobd), SCALE[unit]) if oobd else None
+    sb = base_stats if base_stats is not None else stats(series(base), SCALE[unit]) if base else None
+    r = None
+    if so and sb and ratio:
+        if ratio == "speedup" and so["median"] > 0:
+            r = sb["median"] / so["median"]
+        elif ratio == "relative" and sb["median"] > 0:
+            r = so["median"] / sb["median"]
+        elif ratio == "overhead":
+            r = so["median"] - sb["median"]
+    met = None
+    if status is None and so is None and (oobd or oobd_stats is not None):
+        status = "skipped"
+    if check and status is None and so is not None:
+        try:
+            met = bool(check(so, sb, r))
+        except TypeError:
+            met = None
+    rows.append({
+        "id": fid, "name": name, "unit": unit,
+        "oobd": so, "baseline_name": base_name, "baseline": sb,
+        "ratio_kind": ratio, "ratio": r, "target": target, "met": met,
+        "status": status, "note": note, "oobd_series": oobd,
+    })
+
+
+def per_route(kind, n, tool):
+    """Per-route cost in us of applying (or reloading) n routes: each sample
+    at size n minus the median at size 0, divided by n."""
+    v = series("f6_r%d_%s_%s" % (n, kind, tool))
+    z = series("f6_r0_%s_%s" % (kind, tool))
+    if not v or not z:
+        return None
+    z0 = statistics.median(z)
+    return stats([(x - z0) / n for x in v], 1e3)
+
+
+# 1. Bring-up
+row("1", "bring-up: exec -> namespace configured", "ms", "f1_oobd", "f1_recipe", "recipe.sh", "speedup",
+    ">= 10x faster", lambda o, b, r: r is not None and r >= 10,
+    "oobd's end: the first start of its sshd wrapper (includes that fork+exec); firewall %s" %
+    ("included" if fw_applied else "not applied by oobd yet, left out of both"))
+row("1a", "  oobd: exec -> config read (log)", "ms", "f1_oobd_started")
+row("1a", "  oobd: exec -> namespace created (log)", "ms", "f1_oobd_ns")
+row("1a", "  oobd: exec -> NIC moved in (log)", "ms", "f1_oobd_moved")
+row("1a", "  oobd: exec -> addresses, routes done (log)", "ms", "f1_oobd_nic")
+row("1b", "  kernel floor: new namespace + NIC move, no exec", "ms", None, "f1_floor", "benchtool floor",
+    note="what no implementation can avoid")
+# 2. First banner
+row("2", "first SSH banner from exec", "ms", "f2_oobd", "f2_recipe", "recipe.sh + sshd", "speedup",
+    ">= 2.5x faster", lambda o, b, r: r is not None and r >= 2.5)
+row("2a", "  vs bare sshd in a prepared namespace", "ms", "f2_oobd", "f2_bare", "bare sshd", "overhead",
+    None, None, "ratio column: oobd's overhead in ms")
+row("2b", "  oobd: exec -> configured (log)", "ms", "f2_oobd_configured")
+row("2b", "  oobd: exec -> sshd spawned (log)", "ms", "f2_oobd_spawned")
+row("2c", "  sshd part: spawned -> banner", "ms", "f2_oobd_sshd", "f2_bare", "bare sshd", "relative")
+def run_by_oobd(flag):
+    if checks is None:
+        return "?"
+    return "run by oobd before each start" if flag in checks else "not run by oobd"
+
+
+row("2d", "  sshd -t alone (config check), %s" % run_by_oobd("t"), "ms", "f2_sshd_t")
+row("2e", "  sshd -T alone (effective config), %s" % run_by_oobd("T"), "ms", "f2_sshd_T")
+# 3. Recovery
+row("3", "recovery: sshd SIGKILL -> next banner", "ms", "f3_oobd", "f2_bare", "bare sshd start", "relative",
+    "< 100 ms", lambda o, b, r: o["median"] < 100,
+    "baseline: bare sshd exec -> banner (figure 2), the floor for any supervisor")
+row("3a", "  kill -> oobd logs the death", "ms", "f3_oobd_noticed")
+row("3b", "  kill -> new sshd spawned", "ms", "f3_oobd_spawned")
+# 4. NIC return
+row("4", "NIC return -> IPv4 TCP connect", "ms", "f4_oobd_v4", "f4_recipe_v4", "recipe NIC part (hook)",
+    "speedup", "< 50 ms", lambda o, b, r: o["median"] < 50,
+    "baseline hook starts at the very moment the NIC appears (zero detection latency)")
+row("4e", "  one NIC namespace move (kernel), for scale", "ms", None, "f4_plug", "plugging it in",
+    note="oobd must make one such move")
+row("4c", "  NIC appears -> oobd has moved it (log)", "ms", "f4_oobd_moved")
+row("4d", "  NIC appears -> oobd has configured it (log)", "ms", "f4_oobd_configured")
+row("4a", "NIC return -> IPv6 TCP connect", "ms", "f4_oobd_v6", "f4_recipe_v6", "recipe NIC part (hook)",
+    "speedup", None, None, "dominated by duplicate address detection")
+row("4b", "oobd wake-ups while the NIC is absent, per 0.5 s", "count", "f4_absent_wakeups", target="0",
+    check=lambda o, b, r: o["max"] == 0)
+# 5. Footprint
+row("5", "RSS after start", "MiB", "f5_rss", "f5_rss_sleep", "sleep(1)", "relative", "< 2 MiB",
+    lambda o, b, r: o["median"] < 2)
+row("5a", "  sshd listener RSS, for scale", "MiB", "f5_rss_sshd")
+row("5b", "wake-ups over %s s idle" % (idle_s or "30"), "count", "f5_wake_oobd", "f5_wake_sshd",
+    "sshd listener", None, "0", lambda o, b, r: o["max"] == 0)
+# 6. Scale
+row("6", "apply 256 addresses + 1,000 routes", "ms", "f6_scale_apply_oobd", "f6_scale_apply_ip", "ip -batch",
+    "speedup", ">= 3x faster", lambda o, b, r: r is not None and r >= 3,
+    "oobd: whole start-up (exec -> sshd wrapper exec); ip: one ip -n oob -batch")
+row("6a", "  oobd: netlink part (log: NIC found -> routes done)", "ms", "f6_scale_apply_oobd_nic",
+    "f6_scale_apply_ip", "ip -batch", "speedup")
+row("6b", "reload (SIGHUP), one route added", "ms", "f6_scale_reload_oobd", "f6_scale_reload_ip",
+    "ip -batch, replace all", "speedup", ">= 3x faster", lambda o, b, r: r is not None and r >= 3)
+if fw_applied:
+    row("6c", "ruleset, 5,000 rules: apply", "ms", "f6_fw_apply_oobd", "f6_fw_apply_ipt",
+        "iptables-legacy-restore", "relative", "<= 1.1x", lambda o, b, r: r is not None and r <= 1.1,
+        "oobd: bring-up with the ruleset minus without (paired runs)")
+    row("6d", "ruleset, 5,000 rules: reload, one rule changed", "ms", "f6_fw_reload_oobd", "f6_fw_reload_ipt",
+        "iptables-legacy-restore", "relative", "<= 1.1x", lambda o, b, r: r is not None and r <= 1.1)
+else:
+    row("6c", "ruleset, 5,000 rules: apply", "ms", None, "f6_fw_apply_ipt", "iptables-legacy-restore",
+        None, "<= 1.1x", status="not yet measurable", note="oobd does not apply [firewall] yet")
+    row("6d", "ruleset, 5,000 rules: reload, one rule changed", "ms", None, "f6_fw_reload_ipt",
+        "iptables-legacy-restore", None, "<= 1.1x", status="not yet measurable")
+for n in (10, 1000, 10000):
+    row("6e", "apply, 1 address + %s routes" % format(n, ","), "ms", "f6_r%d_apply_oobd" % n,
+        "f6_r%d_apply_ip" % n, "ip -batch", "speedup")
+for kind in ("apply", "reload"):
+    pr = {n: (per_route(kind, n, "oobd"), per_route(kind, n, "ip")) for n in (10, 1000, 10000)}
+    for n in (10, 1000, 10000):
+        o, b = pr[n]
+        target = check = None
+        if n == 10000:
+            target = "linear (<= 1.5x the cost at 1,000)"
+            p1000 = pr[1000][0]
+            check = (lambda o_, b_, r_, p=p1000: p is not None and o_["median"] <= 1.5 * p["median"])
+        noise = any(x is not None and x["q1"] < 0 < x["q3"] for x in (o, b))
+        row("6f", "per-route cost, %s, %s routes%s" % (kind, format(n, ","), " (within noise)" if noise else ""),
+            "us", None, None, "ip -batch", "speedup", target, check, oobd_stats=o, base_stats=b,
+            note="(T(N) - median T(0)) / N" + ("; the quartiles span zero" if noise else ""))
+row("7", "jump relay", "ms", None, status="not yet built")
+
+# ---------------------------------------------------------------- output
+m = meta
+print()
+print("oobd benchmarks, %s (UTC)" % m.get("date", "?"))
+print("machine: %s CPU(s), %s, kernel %s, %s GiB; %s, iproute2 %s, iptables %s" % (
+    m.get("nproc", "?"), m.get("cpu", "?"), m.get("kernel", "?"), m.get("memory_gib", "?"),
+    m.get("openssh", "?"), m.get("iproute2", "?"), m.get("iptables", "?")))
+print("oobd %s at %s%s; %s runs per figure unless shown; median [min-max]; run took %s s" % (
+    m.get("oobd", "?"), m.get("commit", "?"), " (src/ modified)" if m.get("dirty", "0") not in ("", "0") else "",
+    m.get("reps", "?"), m.get("elapsed_s", "?")))
+print("load average (1, 5, 15 min) at start: %s, at end: %s" % (m.get("loadavg_start", "?"),
+                                                              m.get("loadavg_end", "?")))
+print()
+hdr = ("#", "figure", "oobd", "baseline", "ratio", "target", "met")
+lines = []
+for r in rows:
+    unit = r["unit"]
+    if r["status"] in ("not yet built", "skipped"):
+        o = r["status"]
+    elif r["status"] == "not yet measurable":
+        o = "not yet measurable"
+    elif r["oobd"] is None and r["oobd_series"] is None:
+        o = ""
+    else:
+        o = fmt_stats(r["oobd"], unit)
+        if r["oobd"] and r["oobd"]["n"] != int(m.get("reps", "0") or 0):
+            o += " n=%d" % r["oobd"]["n"]
+    b = ""
+    if r["baseline_name"] or r["baseline"]:
+        b = "%s: %s" % (r["baseline_name"] or "", fmt_stats(r["baseline"], unit))
+    if r["ratio"] is None:
+        ra = ""
+    elif r["ratio_kind"] == "overhead":
+        ra = "%+.1f %s" % (r["ratio"], unit)
+    else:
+        ra = "%.2fx" % r["ratio"]
+    met = {True: "yes", False: "NO", None: ""}[r["met"]]
+    if r["target"] and r["met"] is None and not r["status"]:
+        met = "n/a"
+    if r["target"] and r["status"]:
+        met = "-"
+    lines.append((r["id"], r["name"], o, b, ra, r["target"] or "", met))
+w = [max(len(str(x[i])) for x in lines + [hdr]) for i in range(len(hdr))]
+print("  ".join(h.ljust(w[i]) for i, h in enumerate(hdr)).rstrip())
+for x in lines:
+    print("  ".join(str(c).ljust(w[i]) for i, c in enumerate(x)).rstrip())
+print()
+print("ratio: 'x' rows are baseline/oobd (higher: oobd faster) where the target is 'faster',")
+print("otherwise oobd/baseline; see docs/performance.md for what each row measures.")
+missed = [r for r in rows if r["met"] is False]
+if missed:
+    print("targets missed: " + "; ".join("%s %s" % (r["id"], r["name"].strip()) for r in missed))
+
+allseries = {}
+for fn in sorted(os.listdir(RES)):
+    if fn.endswith(".series"):
+        allseries[fn[:-7]] = series(fn[:-7])
+with open(OUT, "w") as f:
+    json.dump({"schema": 1, "meta": m, "firewall_applied_by_oobd": fw_applied, "figures": rows,
+               "series": allseries}, f, indent=1, default=str)
+print("json: %s" % OUT)
