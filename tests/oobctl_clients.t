@@ -1,0 +1,214 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The control socket under misbehaving clients, and the requests that change
+# things: clients that connect and send nothing (one, then a flood of 20 at
+# once, each replaced as soon as oobd drops it) do not keep oobd from
+# restarting a killed sshd nor oobctl from being served; malformed requests
+# get a request error; "reload" reports a bad config as FILE:LINE and exits 1,
+# a good one 0; "restart sshd" gives a new sshd.
+. "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
+
+OOBCTL=$BUILD/oobctl
+[ -x "$OOBCTL" ] || bail "$OOBCTL not built (run make)"
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3) || skip_all "needs python3"
+SOCK=/run/oobd/control
+
+make_nic
+make_keys
+write_sshd_config
+conf() {
+	write_config "$T/oobd.conf" <<EOF
+[interface]
+match = mac:$NIC_MAC
+rename = oob0
+address = $OOB4/24
+gateway = $ADM4
+$(printf '%s\n' "$@")
+EOF
+}
+conf
+
+# holder.py SOCKET N OUT: keep N connections to SOCKET open that never send a
+# byte; each one oobd closes is counted and replaced at once. OUT holds
+# "open DROPS BYTES" (BYTES: anything oobd sent, which should be nothing).
+# Runs until OUT.stop exists.
+cat > "$T/holder.py" <<'EOF'
+import os, select, socket, sys
+path, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+socks, drops, nbytes = [], 0, 0
+def connect():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    socks.append(s)
+def report():
+    with open(out + ".tmp", "w") as f:
+        f.write("open %d %d\n" % (drops, nbytes))
+    os.rename(out + ".tmp", out)
+for _ in range(n):
+    connect()
+report()
+while not os.path.exists(out + ".stop"):
+    r, _, _ = select.select(socks, [], [], 0.1)
+    for s in r:
+        data = s.recv(4096)
+        if data:
+            nbytes += len(data)
+            continue
+        socks.remove(s)
+        s.close()
+        drops += 1
+        connect()
+    if r:
+        report()
+EOF
+# holder_start N NAME; holder_field NAME FIELD (2: drops, 3: bytes); holder_stop NAME
+holder_start() { rm -f "$T/$2" "$T/$2.stop"; "$PY" "$T/holder.py" "$SOCK" "$1" "$T/$2" & HOLDER_PID=$!; }
+holder_field() { awk -v f="$2" '{ print $f }' "$T/$1" 2>/dev/null; }
+holder_stop() { touch "$T/$1.stop"; wait "$HOLDER_PID" 2>/dev/null; }
+# Connected sockets oobd holds (its listener and each accepted client).
+oobd_sockets() { find "/proc/$OOBD_PID/fd" -lname 'socket:*' 2>/dev/null | wc -l; }
+sockets_are() { [ "$(oobd_sockets)" = "$1" ]; }
+sshd_pid_new() { local p; p=$(sshd_pid); [ -n "$p" ] && [ "$p" != "$1" ] && kill -0 "$p" 2>/dev/null; }
+drops_at_least() { [ "$(holder_field "$1" 2)" -ge "$2" ] 2>/dev/null; }
+
+start_oobd "$T/oobd.conf"
+wait_until 15 ssh_banner "$OOB4"
+ok $? "oobd is up: sshd answers" || bail "oobd did not come up"
+wait_until 10 "$OOBCTL" status
+ok $? "status is healthy"
+base=$(oobd_sockets)
+
+# --- one silent client ---
+holder_start 1 one
+wait_until 10 test -s "$T/one"
+ok $? "a silent client is connected"
+wait_until 10 sockets_are $((base + 1))
+ok $? "oobd accepted it (one more socket)"
+pid1=$(sshd_pid)
+kill -KILL "$pid1"
+wait_until 15 sshd_pid_new "$pid1"
+ok $? "sshd killed: oobd started a new one while a silent client is connected"
+wait_until 15 ssh_banner "$OOB4"
+ok $? "the new sshd answers with its banner, the silent client still connected"
+kill -0 "$HOLDER_PID"
+ok $? "the silent client is still there"
+out=$("$OOBCTL" status 2>&1)
+ok $? "oobctl status is served meanwhile" || diag "$out"
+wait_until 20 drops_at_least one 1
+ok $? "oobd drops a client that sends no request (after its request timeout)"
+is "$(holder_field one 3)" 0 "without answering it"
+holder_stop one
+
+# --- 20 silent clients at once, each replaced when dropped ---
+wait_until 10 sockets_are "$base"
+ok $? "oobd holds no client any more"
+holder_start 20 many
+wait_until 10 test -s "$T/many"
+ok $? "20 silent clients are connected"
+wait_until 10 sockets_are $((base + 16))
+ok $? "oobd serves 16 of them at once, the rest wait in the backlog" ||
+	diag "oobd has $(oobd_sockets) sockets, $base before"
+pid2=$(sshd_pid)
+kill -KILL "$pid2"
+wait_until 15 sshd_pid_new "$pid2"
+ok $? "sshd killed: oobd started a new one under the flood of silent clients"
+wait_until 15 ssh_banner "$OOB4"
+ok $? "the new sshd answers with its banner"
+like "$(oob_ssh "$OOB4" echo through 2>&1)" "^through$" "ssh works"
+out=$("$OOBCTL" status --json 2>&1); rc=$?
+is "$rc" 0 "oobctl status waits its turn in the backlog and is served" || diag "$out"
+like "$out" "\"restarts\":2" "and shows the two restarts of sshd"
+wait_until 30 drops_at_least many 20
+ok $? "oobd keeps dropping the silent clients (20 and more so far)"
+is "$(holder_field many 3)" 0 "none of them got an answer"
+holder_stop many
+wait_until 10 sockets_are "$base"
+ok $? "all client sockets are closed once the flood stops"
+
+# --- the request line: framing and errors (raw connections as root) ---
+cat > "$T/raw.py" <<'EOF'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(20)
+s.connect(sys.argv[1])
+for part in sys.argv[2:]:
+    s.sendall(part.encode().decode("unicode_escape").encode("latin-1"))
+    time.sleep(0.2)   # separate writes: the server must assemble the line
+data = b""
+while True:
+    try:
+        b = s.recv(65536)
+    except ConnectionResetError:
+        data += b"[reset]"   # the rest of an over-long line was never read
+        break
+    if not b:
+        break
+    data += b
+sys.stdout.write(data.decode())
+EOF
+raw() { "$PY" "$T/raw.py" "$SOCK" "$@"; }
+# The answer on one line, for matching.
+raw1() { raw "$@" | tr '\n' ' '; }
+is "$(raw 'ping\n')" "$(printf '0 ok\npong')" "ping: 0 ok, pong"
+is "$(raw 'pi' 'ng\n')" "$(printf '0 ok\npong')" "a request line sent in two parts"
+is "$(raw 'ping\nstatus\n')" "$(printf '0 ok\npong')" "one request per connection: the second line is ignored"
+like "$(raw1 '\n')" "^3 error" "an empty line: 3 error"
+like "$(raw1 'bogus\n')" "^3 error.*unknown request \"bogus\"" "an unknown request: 3 error"
+like "$(raw1 'status xml\n')" "^3 error" "status with a bad argument: 3 error"
+like "$(raw1 'restart nosuch\n')" "^3 error.*no service named \"nosuch\"" "restart of an unknown service: 3 error"
+like "$(raw1 "$(printf 'x%.0s' $(seq 1100))")" "^3 error.*request too long" "a line over 1024 bytes: 3 error"
+like "$(raw1 'pi\x00ng\n')" "^3 error.*NUL" "a NUL byte in the line: 3 error"
+like "$(raw1 'status json\n')" "^0 ok.*\"health\":\"ok\"" "status json: 0 ok and the JSON"
+
+# --- oobctl's own usage errors and its answers ---
+"$OOBCTL" >/dev/null 2>&1
+is "$?" 3 "oobctl without a command exits 3"
+"$OOBCTL" frobnicate >/dev/null 2>&1
+is "$?" 3 "oobctl with an unknown command exits 3"
+"$OOBCTL" status --xml >/dev/null 2>&1
+is "$?" 3 "oobctl status --xml exits 3"
+"$OOBCTL" restart >/dev/null 2>&1
+is "$?" 3 "oobctl restart without a service exits 3"
+out=$("$OOBCTL" restart nosuch 2>&1); rc=$?
+is "$rc" 3 "oobctl restart of an unknown service exits 3"
+like "$out" "no service named \"nosuch\"" "and says so"
+like "$("$OOBCTL" -h)" "^Usage: oobctl" "oobctl -h prints the usage"
+like "$("$OOBCTL" -V)" "^oobctl [0-9]" "oobctl -V prints the version"
+
+# --- restart sshd ---
+pid3=$(sshd_pid)
+out=$("$OOBCTL" restart sshd 2>&1); rc=$?
+is "$rc" 0 "oobctl restart sshd exits 0"
+like "$out" "restarting sshd" "and says so"
+wait_until 15 sshd_pid_new "$pid3"
+ok $? "a new sshd runs"
+wait_until 15 ssh_banner "$OOB4"
+ok $? "and answers with its banner"
+wait_until 10 "$OOBCTL" status
+ok $? "status is healthy after the restart"
+like "$("$OOBCTL" status --json)" "\"restarts\":2," "a restart by request is not counted as a restart"
+
+# --- reload ---
+conf "bogus_key = 1" "[dns]" "nameserver = not-an-address"
+bad1=$(grep -n '^bogus_key' "$T/oobd.conf" | cut -d: -f1)
+bad2=$(grep -n '^nameserver' "$T/oobd.conf" | cut -d: -f1)
+out=$("$OOBCTL" reload 2>&1); rc=$?
+is "$rc" 1 "oobctl reload of a broken config exits 1"
+like "$out" "$T/oobd.conf:$bad1:" "it names the first problem as FILE:LINE"
+like "$out" "$T/oobd.conf:$bad2:" "and the second one"
+"$OOBCTL" status >/dev/null
+is "$?" 0 "oobd keeps running with the previous config"
+like "$(oob_ssh "$OOB4" echo still 2>&1)" "^still$" "ssh still works"
+conf "[dns]" "nameserver = 203.0.113.53"
+out=$("$OOBCTL" reload 2>&1); rc=$?
+is "$rc" 0 "oobctl reload of a good config exits 0"
+like "$out" "reloaded" "and says so"
+like "$("$OOBCTL" status)" "nameserver 203.0.113.53" "the new config is in force"
+sed -i 's/^rename = oob0/rename = oob1/' "$T/oobd.conf"
+out=$("$OOBCTL" reload 2>&1); rc=$?
+is "$rc" 1 "a reload that changes the NIC's identity is refused: exit 1"
+like "$out" "oobctl down" "and says what to do instead"
+conf "[dns]" "nameserver = 203.0.113.53"
+
+stop_oobd
+done_testing
