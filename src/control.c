@@ -146,7 +146,26 @@ static void client_flush(struct ctl_server *srv, struct ctl_client *c)
 		}
 		c->out_off += (size_t)n;
 	}
-	client_drop(srv, c);
+	/* Answered. Close our side, and read what the client may still send
+	 * until it closes too: closing with unread input would reset the
+	 * connection and could destroy the answer in flight. */
+	shutdown(c->fd, SHUT_WR);
+	c->draining = true;
+	ctl_watch(srv, c->fd, EPOLLIN, EPOLL_CTL_MOD);
+}
+
+static void client_drain(struct ctl_server *srv, struct ctl_client *c)
+{
+	char buf[4096];
+	for (;;) {
+		ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			client_drop(srv, c);
+			return;
+		}
+	}
 }
 
 void ctl_reply(struct ctl_server *srv, struct ctl_client *c, int code, const char *word, char *body)
@@ -220,7 +239,9 @@ void ctl_event(struct ctl_server *srv, int fd, uint32_t events)
 		struct ctl_client *c = &srv->clients[i];
 		if (c->fd != fd)
 			continue;
-		if (c->out && (events & EPOLLOUT))
+		if (c->draining)
+			client_drain(srv, c);
+		else if (c->out && (events & EPOLLOUT))
 			client_flush(srv, c);
 		else if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN))
 			client_drop(srv, c);

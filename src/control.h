@@ -36,6 +36,7 @@ struct ctl_client {
 	size_t in_len;
 	char *out;
 	size_t out_len, out_off;
+	bool draining;               /* answered; reading what is left until EOF */
 	long long request_deadline, total_deadline;
 };
 

@@ -811,7 +811,14 @@ static void control_handler(struct ctl_server *srv, struct ctl_client *c, char *
 	} else if (strcmp(argv[0], "ping") == 0 && argc == 1) {
 		ctl_reply(srv, c, 0, "ok", xstrdup("pong\n"));
 	} else {
-		sb_printf(&out, "unknown request \"%s\"\n", argv[0]);
+		static const char *const known[] = { "status", "metrics", "reload", "restart", "down", "up", "ping" };
+		bool is_known = false;
+		for (size_t k = 0; k < ARRAY_SIZE(known); k++)
+			is_known = is_known || strcmp(argv[0], known[k]) == 0;
+		if (is_known)
+			sb_printf(&out, "wrong arguments for \"%s\" (see docs/control.md)\n", argv[0]);
+		else
+			sb_printf(&out, "unknown request \"%s\"\n", argv[0]);
 		ctl_reply(srv, c, 3, "error", sb_steal(&out));
 	}
 	sb_free(&out);

@@ -569,8 +569,13 @@ int reconcile_down(const struct config *c, struct nl *nl_main)
 			orig = xstrdup(c->iface.match == MATCH_NAME ? c->iface.match_name : li.name);
 		}
 		r = link_move(&ns.nl_oob, li.ifindex, mainfd, orig, ext, sizeof(ext));
-		if (r == -EEXIST) /* the name is taken in the main namespace */
+		if (r == -EEXIST) {
+			/* The name is taken in the main namespace: keep the current one. */
+			log_warn("the name %s is taken in the main namespace; handing the NIC back as %s", orig, li.name);
+			free(orig);
+			orig = xstrdup(li.name);
 			r = link_move(&ns.nl_oob, li.ifindex, mainfd, NULL, ext, sizeof(ext));
+		}
 		if (r < 0)
 			log_err("handing %s back to the main namespace: %s%s%s", li.name, strerror(-r), *ext ? ": " : "", ext);
 		else

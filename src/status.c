@@ -541,10 +541,10 @@ static void render_text(struct status *st, struct strbuf *out)
 		char how[96];
 		sb_printf(out, "  %-10s %-8s", s->name, svc_state(s, ready));
 		if (s->state == SVC_UP)
-			sb_printf(out, " pid %d, up %lld s", (int)s->pid, (now - s->started_ms) / 1000);
+			sb_printf(out, " pid %d, up %lld s,", (int)s->pid, (now - s->started_ms) / 1000);
 		if (s->state == SVC_BACKOFF && s->deadline_ms > now)
-			sb_printf(out, " retry in %.1f s", (double)(s->deadline_ms - now) / 1000.0);
-		sb_printf(out, ", %u restarts", s->restarts);
+			sb_printf(out, " retry in %.1f s,", (double)(s->deadline_ms - now) / 1000.0);
+		sb_printf(out, " %u restarts", s->restarts);
 		if (s->last_status >= 0)
 			sb_printf(out, ", last %s", service_status_str(s->last_status, how, sizeof(how)));
 		if (k == 0)

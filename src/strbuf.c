@@ -115,12 +115,48 @@ void json_arr_end(struct json *j)
 	json_close(j, "]");
 }
 
+/* Length of the valid UTF-8 sequence at S, or 0 if it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* Always valid JSON: bytes that are not UTF-8 (a file name, a log line)
+ * become U+FFFD. */
 static void json_escaped(struct strbuf *sb, const char *s)
 {
 	sb_puts(sb, "\"");
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
+		if (c >= 0x80) {
+			size_t n = utf8_len((const unsigned char *)s);
+			if (n == 0) {
+				sb_puts(sb, "\\ufffd");
+			} else {
+				sb_add(sb, s, n);
+				s += n - 1;
+			}
+		} else if (c == '"' || c == '\\') {
 			char e[2] = { '\\', (char)c };
 			sb_add(sb, e, 2);
 		} else if (c == '\n') {

@@ -4,7 +4,7 @@
 set -e
 PKGS="gcc make pkg-config libc6-dev libmnl-dev libinih-dev libcmocka-dev libip4tc-dev libip6tc-dev
       iproute2 iptables openssh-server openssh-client util-linux procps psmisc strace
-      netcat-openbsd python3 jq perl iputils-ping"
+      netcat-openbsd python3 jq perl iputils-ping groff-base"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed' || missing="$missing $p"
