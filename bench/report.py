@@ -91,9 +91,9 @@ def row(fid, name, unit, oobd, base=None, base_name=None, ratio=None, target=Non
     sb = base_stats if base_stats is not None else stats(series(base), SCALE[unit]) if base else None
     r = None
     if so and sb and ratio:
-        if ratio == "speedup" and so["median"] > 0:
+        if ratio == "speedup" and so["median"] > 0 and sb["median"] > 0:
             r = sb["median"] / so["median"]
-        elif ratio == "relative" and sb["median"] > 0:
+        elif ratio == "relative" and sb["median"] > 0 and so["median"] > 0:
             r = so["median"] / sb["median"]
         elif ratio == "overhead":
             r = so["median"] - sb["median"]
@@ -135,11 +135,25 @@ row("1a", "  oobd: exec -> NIC moved in (log)", "ms", "f1_oobd_moved")
 row("1a", "  oobd: exec -> addresses, routes done (log)", "ms", "f1_oobd_nic")
 row("1b", "  kernel floor: new namespace + NIC move, no exec", "ms", None, "f1_floor", "benchtool floor",
     note="what no implementation can avoid")
+row("1c", "  oobd --version: exec + dynamic linking alone", "ms", "f1_exec")
+row("1d", "  best ratio possible: recipe / kernel floor", "ms", None, "f1_recipe", "recipe.sh", "speedup",
+    oobd_stats=stats(series("f1_floor"), 1e6), note="oobd column: the kernel floor")
+
+
+def sum_stats(a, b):
+    if not a or not b:
+        return None
+    return {k: a[k] + b[k] for k in ("median", "min", "max", "q1", "q3")} | {"n": min(a["n"], b["n"])}
+
 # 2. First banner
 row("2", "first SSH banner from exec", "ms", "f2_oobd", "f2_recipe", "recipe.sh + sshd", "speedup",
     ">= 2.5x faster", lambda o, b, r: r is not None and r >= 2.5)
 row("2a", "  vs bare sshd in a prepared namespace", "ms", "f2_oobd", "f2_bare", "bare sshd", "overhead",
     None, None, "ratio column: oobd's overhead in ms")
+row("2f", "  best ratio possible: (recipe + sshd) / (floor + bare sshd)", "ms", None, "f2_recipe",
+    "recipe.sh + sshd", "speedup",
+    oobd_stats=sum_stats(stats(series("f1_floor"), 1e6), stats(series("f2_bare"), 1e6)),
+    note="oobd column: kernel floor (figure 1) + bare sshd, medians and ranges added")
 row("2b", "  oobd: exec -> configured (log)", "ms", "f2_oobd_configured")
 row("2b", "  oobd: exec -> sshd spawned (log)", "ms", "f2_oobd_spawned")
 row("2c", "  sshd part: spawned -> banner", "ms", "f2_oobd_sshd", "f2_bare", "bare sshd", "relative")
@@ -173,6 +187,7 @@ row("4b", "oobd wake-ups while the NIC is absent, per 0.5 s", "count", "f4_absen
 row("5", "RSS after start", "MiB", "f5_rss", "f5_rss_sleep", "sleep(1)", "relative", "< 2 MiB",
     lambda o, b, r: o["median"] < 2)
 row("5a", "  sshd listener RSS, for scale", "MiB", "f5_rss_sshd")
+row("5c", "  peak RSS (VmHWM) after applying 10,000 routes", "MiB", "f6_r10000_hwm")
 row("5b", "wake-ups over %s s idle" % (idle_s or "30"), "count", "f5_wake_oobd", "f5_wake_sshd",
     "sshd listener", None, "0", lambda o, b, r: o["max"] == 0)
 # 6. Scale
@@ -210,6 +225,17 @@ for kind in ("apply", "reload"):
         row("6f", "per-route cost, %s, %s routes%s" % (kind, format(n, ","), " (within noise)" if noise else ""),
             "us", None, None, "ip -batch", "speedup", target, check, oobd_stats=o, base_stats=b,
             note="(T(N) - median T(0)) / N" + ("; the quartiles span zero" if noise else ""))
+pz = series("f6_r0_parse")
+pp = {}
+for n in (1000, 10000):
+    v = series("f6_r%d_parse" % n)
+    pp[n] = stats([(x - statistics.median(pz)) / n for x in v], 1e3) if v and pz else None
+    check = target = None
+    if n == 10000:
+        target = "linear (<= 1.5x the cost at 1,000)"
+        check = (lambda o_, b_, r_, p=pp[1000]: p is not None and o_["median"] <= 1.5 * p["median"])
+    row("6g", "per-route cost, config check (oobd -t), %s routes" % format(n, ","), "us", None, target=target,
+        check=check, oobd_stats=pp[n], note="(T(N) - median T(0)) / N, T: oobd -t on the config")
 row("7", "jump relay", "ms", None, status="not yet built")
 
 # ---------------------------------------------------------------- output

@@ -289,6 +289,8 @@ fig1() {
 		reset_world
 		t=$("$BT" floor -i "$NIC") || bail "figure 1: the kernel floor failed"
 		rec f1_floor "$t"
+		t=$("$BT" time -- "$OOBD" --version) || bail "figure 1: oobd --version failed"
+		rec f1_exec "$t"
 	done
 }
 
@@ -495,7 +497,10 @@ scale_run() { # scale_run NAME N_ADDRS N_ROUTES
 	local n=$1 i t
 	scale_files "$@"
 	for i in $(seq "$REPS"); do
-		progress "figure 6: $2 addresses + $3 routes, run $i/$REPS"
+		progress "figure 6: $2 address(es) + $3 routes, run $i/$REPS"
+		# The config alone: read, parse, validate (oobd -t).
+		t=$("$BT" time -- "$OOBD" -t -c "$R/$n.A.conf") || bail "figure 6: oobd -t failed"
+		rec "f6_${n}_parse" "$t"
 		prepared_ns
 		cp "$R/$n.A.conf" "$R/$n.conf"
 		oobd_start "$R/$n.conf"
