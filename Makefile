@@ -94,7 +94,7 @@ install: all
 	        $(DESTDIR)$(SYSCONFDIR)/iproute2/rt_protos.d $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0755 $(BUILD)/oobd $(BUILD)/oobctl $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(BUILD)/nsenter-main $(BUILD)/nsenter-oob $(DESTDIR)$(BINDIR)/
-	for f in oobd.conf sshd_config; do \
+	for f in oobd.conf sshd_config firewall-v4.rules firewall-v6.rules; do \
 	  [ -e $(DESTDIR)$(SYSCONFDIR)/oobd/$$f ] || install -m 0600 conf/$$f $(DESTDIR)$(SYSCONFDIR)/oobd/$$f; \
 	done
 	[ -e $(DESTDIR)$(SYSCONFDIR)/iproute2/rt_protos.d/oobd.conf ] || \

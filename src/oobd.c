@@ -26,6 +26,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "firewall.h"
 #include "link.h"
 #include "log.h"
 #include "netns.h"
@@ -331,6 +332,43 @@ static void services_compact(struct oobd *o)
 	o->n_svcs = w;
 }
 
+/*
+ * The namespace's firewall, before the NIC carries a packet. The built-in
+ * ruleset (when it is needed) lets in the ports of every sshd config the
+ * supervisor may run: the configured one, the last-good copy, and the
+ * built-in one (port 22), so whichever it falls back to stays reachable.
+ * sshd -T needs the host keys first. 0, or -errno when not even the
+ * built-in ruleset could be put in place.
+ */
+static int firewall_update(struct oobd *o)
+{
+	/* No dynamic addressing yet, so no DHCP replies to let in. */
+	struct firewall_allow allow = { .ssh_ports = { 22 }, .n_ssh_ports = 1, .dhcp4 = false, .dhcp6 = false };
+	const char *configs[] = { o->cfg->sshd.config, SSHD_LAST_GOOD_PATH };
+
+	sshd_prepare(o->cfg->sshd.config);
+	for (size_t i = 0; i < ARRAY_SIZE(configs); i++) {
+		unsigned ports[FIREWALL_MAX_PORTS];
+		char *why = NULL;
+		int n;
+
+		if (i > 0 && access(configs[i], R_OK) != 0)
+			continue;
+		n = sshd_listen_ports(o->cfg->sshd.exec, configs[i], ports, FIREWALL_MAX_PORTS, &why);
+		if (n < 0)
+			log_warn("asking sshd for the ports of %s (sshd -T): %s", configs[i], why ? why : strerror(-n));
+		free(why);
+		for (int k = 0; k < n; k++) {
+			bool dup = false;
+			for (int j = 0; j < allow.n_ssh_ports; j++)
+				dup = dup || allow.ssh_ports[j] == ports[k];
+			if (!dup && allow.n_ssh_ports < FIREWALL_MAX_PORTS)
+				allow.ssh_ports[allow.n_ssh_ports++] = ports[k];
+		}
+	}
+	return firewall_apply(&o->cfg->firewall, o->ns.nsfd, &allow, &o->fw);
+}
+
 static void run_reconcile(struct oobd *o)
 {
 	bool had_nic = o->ns.nic_ifindex != 0;
@@ -390,6 +428,7 @@ static int reload(struct oobd *o, struct strbuf *errs)
 		log_notice("reload done (the path is down by request; nothing started)");
 		return 0;
 	}
+	firewall_update(o);
 	run_reconcile(o);
 	if (sshd_changed || o->sshd.source != SSHD_CONFIGURED) {
 		log_notice("sshd configuration changed; restarting the sshd listener (sessions stay)");
@@ -615,6 +654,10 @@ static int path_up(struct oobd *o)
 	if (!o->mon_oob.sock)
 		watch_namespace(o);
 	reconcile_dns(o->cfg);
+	if (firewall_update(o) < 0) {
+		log_err("no firewall in namespace \"%s\"; not bringing the NIC up without one", o->cfg->netns);
+		return -1;
+	}
 	reconcile_nic(o->cfg, &o->ns, &o->nl_main);
 	reap_orphan_listener();
 	o->sshd.svc.want_up = true;
@@ -898,7 +941,8 @@ int main(int argc, char **argv)
 		/* Plain FILE:LINE: lines, for humans and editors. */
 		r = config_load(path, stderr, &o.cfg);
 		if (r == 0)
-			r = config_check_files(o.cfg, stderr);
+			r = config_check_files(o.cfg, stderr) +
+			    firewall_test_files(o.cfg->path, &o.cfg->firewall, stderr);
 		config_free(o.cfg);
 		if (r == 0)
 			printf("%s: configuration is valid\n", path);

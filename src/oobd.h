@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "firewall.h"
 #include "nl.h"
 #include "reconcile.h"
 #include "service.h"
@@ -30,6 +31,7 @@ struct oobd {
 	size_t n_svcs;
 	struct ctl_server ctl;
 	unsigned long long sshd_conf_hash;
+	struct firewall_state fw;    /* per family: file or built-in ruleset, and why */
 	long long watchdog_next;
 	long long started_at;        /* unix time */
 	int epfd, sigfd, timerfd, inofd, lockfd;

@@ -229,3 +229,84 @@ with open(sys.argv[2], "a") as f:
 	NOTIFY_LISTENER_PID=$!
 	wait_until 10 test -S "$sock"
 }
+
+# ---- firewall helpers ----
+
+# listen_in NS PORT: a TCP listener in namespace NS ("oob" through
+# nsenter-oob, anything else through ip netns exec), both families, that
+# greets every connection with "oob-PORT".
+listen_in() {
+	local ns=$1 port=$2 run
+	if [ "$ns" = oob ]; then run=("$NSENTER_OOB"); else run=(ip netns exec "$ns"); fi
+	"${run[@]}" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", int(sys.argv[1])))
+s.listen(16)
+while True:
+    c, _ = s.accept()
+    c.sendall(b"oob-" + sys.argv[1].encode() + b"\n")
+    c.close()
+' "$port" >>"$T/listener.log" 2>&1 &
+}
+
+# fallback_expected 4|6 PORT...: the built-in ruleset as oob_ruleset shows it.
+fallback_expected() {
+	local fam=$1 p t; shift
+	printf '%s\n' '*filter' ':INPUT DROP' ':FORWARD DROP' ':OUTPUT ACCEPT' \
+		'-A INPUT -i lo -j ACCEPT' '-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'
+	if [ "$fam" = 4 ]; then
+		echo '-A INPUT -p icmp -m icmp --icmp-type 8 -j ACCEPT'
+	else
+		for t in 128 133 134 135 136 137; do
+			echo "-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type $t -j ACCEPT"
+		done
+	fi
+	for p in "$@"; do echo "-A INPUT -p tcp -m tcp --dport $p -j ACCEPT"; done
+	echo COMMIT
+}
+
+# tcp_greets NS ADDR PORT: a TCP connection from namespace NS ("oob" through
+# nsenter-oob, anything else through ip netns exec) gets the listener's
+# greeting within 3 s. A dropped SYN shows as the timeout.
+tcp_greets() {
+	local ns=$1 addr=$2 port=$3 run
+	if [ "$ns" = oob ]; then run=("$NSENTER_OOB"); else run=(ip netns exec "$ns"); fi
+	"${run[@]}" timeout 3 bash -c "exec 3<>/dev/tcp/$addr/$port && head -n 1 <&3" 2>/dev/null | grep -q "^oob-$port"
+}
+
+# main_ruleset: every firewall ruleset of the sandbox's main namespace,
+# legacy and nft, both families, without the timestamp comments.
+main_ruleset() {
+	local t
+	for t in iptables-legacy-save ip6tables-legacy-save iptables-nft-save ip6tables-nft-save; do
+		echo "== $t"
+		"$t" 2>&1 | grep -v '^#'
+	done
+}
+
+# main_ruleset_seed: give the main namespace rules of its own (legacy and
+# nft), so that any change to them shows.
+main_ruleset_seed() {
+	[ "${OOBD_SANDBOX:-}" = 1 ] || bail "main_ruleset_seed outside the sandbox"
+	iptables-legacy -A INPUT -s 198.51.100.7 -j DROP &&
+	ip6tables-legacy -A INPUT -s 2001:db8:99::7 -j DROP &&
+	iptables-nft -A OUTPUT -d 198.51.100.8 -j DROP &&
+	ip6tables-nft -A OUTPUT -d 2001:db8:99::8 -j DROP
+}
+
+# oob_ruleset 4|6 [TABLE]: what iptables-legacy-save or ip6tables-legacy-save
+# shows inside the oob namespace (all tables, or TABLE): the tables, chains,
+# policies and rules, without counters.
+oob_ruleset() {
+	local save=iptables-legacy-save
+	[ "$1" = 6 ] && save=ip6tables-legacy-save
+	ip netns exec oob "$save" ${2:+-t "$2"} | ruleset_strip
+}
+
+# ruleset_strip: iptables-save output without comments and counters.
+ruleset_strip() {
+	grep -E '^(\*|:|-A|COMMIT)' | sed 's/ \[[0-9]*:[0-9]*\]$//'
+}

@@ -1,0 +1,1097 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The oob namespace's packet filter (docs/firewall.md).
+ *
+ * One kernel interface, two ways in. Rule files go through the legacy
+ * iptables-restore, so they may use any match or target the distribution's
+ * iptables knows; everything oobd reads or writes itself (the read-back, the
+ * built-in ruleset, emptying tables) goes through libiptc/libip6tc, which
+ * needs no tools and works from an initramfs. Both talk to the kernel's
+ * x_tables (the "legacy" backend, which is per network namespace), and both
+ * run with the namespace as their network namespace: restore as a child
+ * that did setns(), libiptc from this thread inside netns_call_in(), since
+ * the raw socket libiptc opens belongs to the namespace it was made in.
+ */
+#include "firewall.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libiptc/libip6tc.h>
+#include <libiptc/libiptc.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_tcpudp.h>
+
+#include "log.h"
+#include "netns.h"
+#include "proc.h"
+#include "util.h"
+
+#define FW_FILE_MAX (1 << 20)
+#define FW_OUTPUT_MAX (64 * 1024)
+/* restore waits up to 10 s for the xtables lock, which every legacy
+ * iptables run on the host shares whatever its namespace. */
+#define FW_RESTORE_WAIT "--wait=10"
+#define FW_RESTORE_TIMEOUT_MS 30000
+#define FW_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define FW_MAX_CHAINS 1024
+
+static int append4(const char *chain, const void *e, struct xtc_handle *h)
+{
+	return iptc_append_entry(chain, e, h);
+}
+
+static int append6(const char *chain, const void *e, struct xtc_handle *h)
+{
+	return ip6tc_append_entry(chain, e, h);
+}
+
+struct family {
+	const char *name;            /* for messages */
+	const char *key;             /* the [firewall] key */
+	const char *restore, *save;  /* looked up in PATH */
+	const char *module;
+	const char *names_self;      /* the calling thread's namespace's tables */
+	const char *names_any;       /* exists once the module is loaded */
+	const struct xtc_ops *ops;
+	int (*append)(const char *chain, const void *e, struct xtc_handle *h);
+	int (*delete_chain)(const char *chain, struct xtc_handle *h);
+};
+
+static const struct family families[FW__NFAMILIES] = {
+	[FW_IPV4] = { "IPv4", "ipv4", "iptables-legacy-restore", "iptables-legacy-save", "ip_tables",
+		      "/proc/thread-self/net/ip_tables_names", "/proc/net/ip_tables_names", &iptc_ops, append4,
+		      iptc_delete_chain },
+	[FW_IPV6] = { "IPv6", "ipv6", "ip6tables-legacy-restore", "ip6tables-legacy-save", "ip6_tables",
+		      "/proc/thread-self/net/ip6_tables_names", "/proc/net/ip6_tables_names", &ip6tc_ops, append6,
+		      ip6tc_delete_chain },
+};
+
+const char *firewall_family_name(enum fw_family f)
+{
+	return f < FW__NFAMILIES ? families[f].name : "?";
+}
+
+const char *firewall_source_name(enum fw_source s)
+{
+	switch (s) {
+	case FW_SOURCE_FILE:
+		return "file";
+	case FW_SOURCE_FALLBACK:
+		return "built-in";
+	case FW_SOURCE_NONE:
+		break;
+	}
+	return "none";
+}
+
+/* ---------------------------------------------------------------------- */
+/* The built-in ruleset, as data.                                         */
+
+const char *firewall_fallback_policy(const char *chain)
+{
+	if (strcmp(chain, "INPUT") == 0 || strcmp(chain, "FORWARD") == 0)
+		return "DROP";
+	if (strcmp(chain, "OUTPUT") == 0)
+		return "ACCEPT";
+	return NULL;
+}
+
+static void rule_add(struct fw_rule *out, int *n, const char *iniface, uint8_t proto, unsigned dport, int icmp_type,
+		     unsigned state)
+{
+	struct fw_rule *r = &out[(*n)++];
+
+	memset(r, 0, sizeof(*r));
+	r->chain = "INPUT";
+	str_copy(r->iniface, iniface ? iniface : "", sizeof(r->iniface));
+	r->proto = proto;
+	r->dport = (uint16_t)dport;
+	r->icmp_type = icmp_type;
+	r->state = state;
+	r->target = "ACCEPT";
+}
+
+int firewall_fallback_rules(enum fw_family f, const struct firewall_allow *allow,
+			    struct fw_rule out[FW_FALLBACK_MAX_RULES])
+{
+	int n = 0;
+
+	rule_add(out, &n, "lo", 0, 0, -1, 0);
+	rule_add(out, &n, NULL, 0, 0, -1, XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED) | XT_CONNTRACK_STATE_BIT(IP_CT_RELATED));
+	if (f == FW_IPV4) {
+		rule_add(out, &n, NULL, IPPROTO_ICMP, 0, 8 /* echo request */, 0);
+	} else {
+		rule_add(out, &n, NULL, IPPROTO_ICMPV6, 0, 128 /* echo request */, 0);
+		/* Neighbour discovery (RFC 4861): router solicitation and
+		 * advertisement, neighbour solicitation and advertisement,
+		 * redirect. Conntrack does not track these (they are "invalid" to
+		 * it), so only a rule by type lets them in. */
+		for (int t = 133; t <= 137; t++)
+			rule_add(out, &n, NULL, IPPROTO_ICMPV6, 0, t, 0);
+	}
+	for (int k = 0; k < allow->n_ssh_ports && k < FIREWALL_MAX_PORTS; k++)
+		rule_add(out, &n, NULL, IPPROTO_TCP, allow->ssh_ports[k], -1, 0);
+	if (f == FW_IPV4 && allow->dhcp4)
+		rule_add(out, &n, NULL, IPPROTO_UDP, 68, -1, 0);
+	if (f == FW_IPV6 && allow->dhcp6)
+		rule_add(out, &n, NULL, IPPROTO_UDP, 546, -1, 0);
+	return n;
+}
+
+static size_t match_put(unsigned char *p, const char *name, uint8_t revision, const void *data, size_t dlen)
+{
+	struct xt_entry_match *m = (struct xt_entry_match *)p;
+	size_t size = XT_ALIGN(sizeof(*m) + dlen);
+
+	m->u.user.match_size = (uint16_t)size;
+	str_copy(m->u.user.name, name, sizeof(m->u.user.name));
+	m->u.user.revision = revision;
+	memcpy(m->data, data, dlen);
+	return size;
+}
+
+/* The IP header part of the entry: input interface and protocol. */
+static void entry_set_ip(enum fw_family f, void *buf, const struct fw_rule *r)
+{
+	size_t iflen = strlen(r->iniface);
+	char *iface;
+	unsigned char *mask;
+
+	if (f == FW_IPV4) {
+		struct ipt_entry *e = buf;
+		iface = e->ip.iniface;
+		mask = e->ip.iniface_mask;
+		e->ip.proto = r->proto;
+	} else {
+		struct ip6t_entry *e = buf;
+		iface = e->ipv6.iniface;
+		mask = e->ipv6.iniface_mask;
+		e->ipv6.proto = r->proto;
+		/* Without the flag ip6_tables ignores the protocol. */
+		if (r->proto)
+			e->ipv6.flags |= IP6T_F_PROTO;
+	}
+	if (iflen) {
+		str_copy(iface, r->iniface, IFNAMSIZ);
+		/* As iptables does for "-i NAME": the name and its NUL, exactly. */
+		memset(mask, 0xff, iflen + 1);
+	}
+}
+
+static size_t entry_put_matches(enum fw_family f, const struct fw_rule *r, unsigned char *p)
+{
+	size_t off = 0;
+
+	if (r->proto == IPPROTO_TCP) {
+		struct xt_tcp t = { .spts = { 0, 0xffff }, .dpts = { r->dport, r->dport ? r->dport : 0xffff } };
+		off += match_put(p + off, "tcp", 0, &t, sizeof(t));
+	} else if (r->proto == IPPROTO_UDP) {
+		struct xt_udp u = { .spts = { 0, 0xffff }, .dpts = { r->dport, r->dport ? r->dport : 0xffff } };
+		off += match_put(p + off, "udp", 0, &u, sizeof(u));
+	} else if (r->icmp_type >= 0 && f == FW_IPV4) {
+		struct ipt_icmp i = { .type = (uint8_t)r->icmp_type, .code = { 0, 0xff } };
+		off += match_put(p + off, "icmp", 0, &i, sizeof(i));
+	} else if (r->icmp_type >= 0) {
+		struct ip6t_icmp i = { .type = (uint8_t)r->icmp_type, .code = { 0, 0xff } };
+		off += match_put(p + off, "icmp6", 0, &i, sizeof(i));
+	}
+	if (r->state) {
+		/* conntrack revision 3, what "-m conntrack --ctstate" makes:
+		 * iptables-save prints it, unlike the old "state" revision 0. */
+		struct xt_conntrack_mtinfo3 c = { .match_flags = XT_CONNTRACK_STATE, .state_mask = (uint16_t)r->state };
+		off += match_put(p + off, "conntrack", 3, &c, sizeof(c));
+	}
+	return off;
+}
+
+static bool rule_valid(enum fw_family f, const struct fw_rule *r)
+{
+	uint8_t icmp = f == FW_IPV4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+
+	if (!r->chain || !r->target || (strcmp(r->target, "ACCEPT") != 0 && strcmp(r->target, "DROP") != 0))
+		return false;
+	if (r->dport && r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP)
+		return false;
+	if (r->icmp_type >= 0 && (r->proto != icmp || r->icmp_type > 255))
+		return false;
+	return strlen(r->iniface) < IFNAMSIZ;
+}
+
+int firewall_entry_build(enum fw_family f, const struct fw_rule *r, void *buf, size_t len)
+{
+	size_t hdr = f == FW_IPV4 ? XT_ALIGN(sizeof(struct ipt_entry)) : XT_ALIGN(sizeof(struct ip6t_entry));
+	size_t toff, size;
+	unsigned char *p = buf;
+	struct xt_standard_target *t;
+
+	if (len < FW_ENTRY_MAX)
+		return -ENOSPC;
+	if (f >= FW__NFAMILIES || ((uintptr_t)buf % __alignof__(struct ip6t_entry)) || !rule_valid(f, r))
+		return -EINVAL;
+	memset(buf, 0, FW_ENTRY_MAX);
+	entry_set_ip(f, buf, r);
+	toff = hdr + entry_put_matches(f, r, p + hdr);
+	t = (struct xt_standard_target *)(p + toff);
+	t->target.u.user.target_size = XT_ALIGN(sizeof(*t));
+	/* libiptc maps the label to the standard target and its verdict
+	 * (and insists on exactly this target size). */
+	str_copy(t->target.u.user.name, r->target, sizeof(t->target.u.user.name));
+	t->verdict = strcmp(r->target, "ACCEPT") == 0 ? -NF_ACCEPT - 1 : -NF_DROP - 1;
+	size = toff + XT_ALIGN(sizeof(*t));
+	if (f == FW_IPV4) {
+		((struct ipt_entry *)buf)->target_offset = (uint16_t)toff;
+		((struct ipt_entry *)buf)->next_offset = (uint16_t)size;
+	} else {
+		((struct ip6t_entry *)buf)->target_offset = (uint16_t)toff;
+		((struct ip6t_entry *)buf)->next_offset = (uint16_t)size;
+	}
+	return (int)size;
+}
+
+/* One line for the log: what the built-in ruleset lets in. */
+static void fallback_describe(enum fw_family f, const struct firewall_allow *allow, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	o += (size_t)snprintf(buf, len, "INPUT and FORWARD drop, OUTPUT accept; in: lo, established/related, %s",
+			      f == FW_IPV4 ? "icmp echo" : "icmpv6 echo and neighbour discovery");
+	for (int k = 0; k < allow->n_ssh_ports && o < len; k++)
+		o += (size_t)snprintf(buf + o, len - o, ", tcp %u (ssh)", allow->ssh_ports[k]);
+	if (o < len && (f == FW_IPV4 ? allow->dhcp4 : allow->dhcp6))
+		snprintf(buf + o, len - o, ", udp %d (dhcp)", f == FW_IPV4 ? 68 : 546);
+}
+
+/* ---------------------------------------------------------------------- */
+/* What an iptables-restore file declares, and what restore says.        */
+
+static char *word_next(char **s)
+{
+	char *w = *s + strspn(*s, " \t\r"), *end;
+
+	if (!*w)
+		return NULL;
+	end = w + strcspn(w, " \t\r");
+	if (*end)
+		*end++ = '\0';
+	*s = end;
+	return w;
+}
+
+static struct fw_decl *decl_find(struct fw_decl *v, size_t n, const char *table, const char *chain)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].table, table) == 0 && strcmp(v[i].chain, chain) == 0)
+			return &v[i];
+	return NULL;
+}
+
+static void decl_set(struct fw_decl **v, size_t *n, const char *table, const char *chain, const char *policy,
+		     int line)
+{
+	struct fw_decl *d = decl_find(*v, *n, table, chain);
+
+	if (!d) {
+		*v = xrealloc(*v, *n + 1, sizeof(**v));
+		d = &(*v)[(*n)++];
+		memset(d, 0, sizeof(*d));
+		str_copy(d->table, table, sizeof(d->table));
+		str_copy(d->chain, chain, sizeof(d->chain));
+		d->line = line;
+	}
+	str_copy(d->policy, policy, sizeof(d->policy));
+}
+
+/* Drop the declarations of TABLE matching CHAIN ("" for all of the
+ * table; NULL for its user chains). */
+static void decl_drop(struct fw_decl *v, size_t *n, const char *table, const char *chain)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		bool drop = strcmp(v[i].table, table) == 0 &&
+			    (chain ? (!*chain || strcmp(v[i].chain, chain) == 0) : strcmp(v[i].policy, "-") == 0);
+		if (!drop)
+			v[k++] = v[i];
+	}
+	*n = k;
+}
+
+static void decl_line(char *l, int line, char *table, struct fw_decl **v, size_t *n)
+{
+	char *w, *a, *b;
+
+	if (*l == '*') {
+		str_copy(table, l + 1, 32);
+		table[strcspn(table, " \t\r")] = '\0';
+		decl_drop(*v, n, table, ""); /* a table given again replaces the earlier one */
+		decl_set(v, n, table, "", "", line);
+		return;
+	}
+	if (!*table)
+		return;
+	if (*l == ':') {
+		l++;
+		a = word_next(&l);
+		b = word_next(&l);
+		if (a)
+			decl_set(v, n, table, a, b ? b : "-", line);
+		return;
+	}
+	w = word_next(&l);
+	if (!w)
+		return;
+	if (strcmp(w, "COMMIT") == 0) {
+		table[0] = '\0';
+	} else if (strcmp(w, "-N") == 0 || strcmp(w, "--new-chain") == 0) {
+		if ((a = word_next(&l)))
+			decl_set(v, n, table, a, "-", line);
+	} else if (strcmp(w, "-X") == 0 || strcmp(w, "--delete-chain") == 0) {
+		a = word_next(&l);
+		decl_drop(*v, n, table, a ? a : NULL);
+	} else if (strcmp(w, "-P") == 0 || strcmp(w, "--policy") == 0) {
+		a = word_next(&l);
+		b = word_next(&l);
+		if (a && b)
+			decl_set(v, n, table, a, b, line);
+	}
+}
+
+int firewall_decls_parse(const char *data, struct fw_decl **out, size_t *n)
+{
+	_cleanup_free_ char *copy = xstrdup(data);
+	struct fw_decl *v = NULL;
+	char table[32] = "";
+	int line = 0;
+
+	*n = 0;
+	for (char *l = copy, *next; l; l = next) {
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		line++;
+		l += strspn(l, " \t");
+		if (*l && *l != '#')
+			decl_line(l, line, table, &v, n);
+	}
+	*out = v;
+	return 0;
+}
+
+static bool decls_have_table(const struct fw_decl *v, size_t n, const char *table)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].table, table) == 0)
+			return true;
+	return false;
+}
+
+static size_t decls_count_tables(const struct fw_decl *v, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += v[i].chain[0] == '\0';
+	return k;
+}
+
+/* "iptables-restore v1.8.9 (legacy): iptables-restore: X" -> "X" */
+static const char *strip_prog(const char *s)
+{
+	for (;;) {
+		const char *c = strstr(s, ": ");
+		if (!c || !memmem(s, (size_t)(c - s), "tables", 6) || !memmem(s, (size_t)(c - s), "restore", 7))
+			return s;
+		s = c + 2;
+	}
+}
+
+/* Line LINE of DATA, trimmed, into BUF. */
+static void data_line(const char *data, int line, char *buf, size_t len)
+{
+	const char *p = data;
+
+	buf[0] = '\0';
+	for (int k = 1; p && k < line; k++) {
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	if (!p || line < 1)
+		return;
+	p += strspn(p, " \t");
+	snprintf(buf, len, "%.*s", (int)strcspn(p, " \t\r\n"), p);
+}
+
+int firewall_restore_error(const char *path, const char *data, const char *output, char *buf, size_t len)
+{
+	_cleanup_free_ char *copy = xstrdup(output ? output : "");
+	char msg[400] = "", first[32];
+	int line = 0, k;
+
+	for (char *l = copy, *next; l; l = next) {
+		const char *m, *at;
+		next = strchr(l, '\n');
+		if (next)
+			*next++ = '\0';
+		l[strcspn(l, "\r")] = '\0';
+		if (!*l || strncmp(l, "Try `", 5) == 0)
+			continue;
+		if (sscanf(l, "Error occurred at line: %d", &k) == 1) {
+			line = k;
+			continue;
+		}
+		m = strip_prog(l);
+		if (sscanf(m, "line %d failed", &k) == 1) {
+			/* restore's word for both a line it cannot take and a table
+			 * the kernel refused when it was committed. */
+			line = k;
+			data_line(data ? data : "", k, first, sizeof(first));
+			snprintf(msg, sizeof(msg), "%s",
+				 strcmp(first, "COMMIT") == 0 ?
+					 "the kernel refused the table committed here (a match or target it lacks, "
+					 "or one not valid in this table or chain)" :
+					 "not a line iptables-restore can apply");
+		} else if ((at = strstr(m, " at line ")) && sscanf(at, " at line %d", &k) == 1) {
+			line = k;
+			snprintf(msg, sizeof(msg), "%.*s", (int)(at - m), m);
+		} else if (!*msg) {
+			snprintf(msg, sizeof(msg), "%s", m);
+		}
+	}
+	if (!*msg)
+		snprintf(msg, sizeof(msg), "iptables-restore failed without saying why");
+	if (line > 0)
+		snprintf(buf, len, "%s:%d: %s", path, line, msg);
+	else
+		snprintf(buf, len, "%s: %s", path, msg);
+	return line;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Helper programs.                                                        */
+
+/* PATH decides, so a system without the legacy tools (an initramfs) and
+ * one that hides them behave the same: the built-in ruleset. Relative
+ * entries are ignored; a daemon running as root has no business in ".". */
+static int program_find(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+
+	if (!path || !*path)
+		path = FW_DEFAULT_PATH;
+	for (const char *p = path;;) {
+		const char *colon = strchrnul(p, ':');
+		int dl = (int)(colon - p);
+		if (*p == '/' && snprintf(out, len, "%.*s/%s", dl, p, name) < (int)len && access(out, X_OK) == 0)
+			return 0;
+		if (!*colon)
+			break;
+		p = colon + 1;
+	}
+	out[0] = '\0';
+	return -ENOENT;
+}
+
+static int memfd_with(const char *data, size_t len)
+{
+	int fd = memfd_create("oobd-rules", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	for (size_t o = 0; o < len;) {
+		ssize_t w = write(fd, data + o, len - o);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		o += (size_t)w;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/* Feed DATA to PROG (a restore tool) on stdin, inside NSFD: the content
+ * hashed is the content applied, whatever happens to the file meanwhile. */
+static int restore_run(const char *prog, int nsfd, const char *data, size_t len, bool test, struct proc_result *res)
+{
+	char *argv[] = { (char *)prog, FW_RESTORE_WAIT, test ? "--test" : NULL, NULL };
+	_cleanup_close_ int fd = memfd_with(data, len);
+
+	if (fd < 0)
+		return fd;
+	return proc_run(argv, nsfd, fd, FW_OUTPUT_MAX, FW_RESTORE_TIMEOUT_MS, res);
+}
+
+/* The namespace's current tables in restore format, or NULL (logged). */
+static char *ruleset_save(const struct family *fa, int nsfd)
+{
+	char prog[PATH_MAX];
+	struct proc_result res;
+	int r = program_find(fa->save, prog, sizeof(prog));
+	char *argv[] = { prog, NULL };
+
+	if (r == 0)
+		r = proc_run(argv, nsfd, -1, FW_FILE_MAX, FW_RESTORE_TIMEOUT_MS, &res);
+	if (r < 0) {
+		log_warn("firewall %s: cannot save the rules in place (%s: %s); a failed reload of a multi-table "
+			 "file cannot be rolled back", fa->name, fa->save, strerror(-r));
+		return NULL;
+	}
+	if (!proc_ok(&res)) {
+		log_warn("firewall %s: %s failed: %s", fa->name, fa->save, res.out);
+		proc_result_free(&res);
+		return NULL;
+	}
+	return steal_pointer(&res.out);
+}
+
+static void fnv64_hex(const char *data, size_t len, char out[17])
+{
+	unsigned long long h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)data[i];
+		h *= 1099511628211ULL;
+	}
+	snprintf(out, 17, "%016llx", h);
+}
+
+/* ---------------------------------------------------------------------- */
+/* libiptc, always called with the thread inside the namespace.           */
+
+struct ns_job {
+	const struct family *fa;
+	enum fw_family f;
+	const struct fw_rule *rules;     /* fallback */
+	int n_rules;
+	const struct fw_decl *decls;     /* verify; tables to keep */
+	size_t n_decls;
+	const char *path;
+	bool filter_done;                /* fallback: the filter table is committed */
+	char err[512];
+};
+
+static int iptc_errno(void)
+{
+	return errno ? -errno : -EIO;
+}
+
+/* The chain names of H, copied out: changing H moves libiptc's iterator. */
+static size_t chains_list(const struct xtc_ops *ops, struct xtc_handle *h, xt_chainlabel *out, size_t max)
+{
+	size_t n = 0;
+	for (const char *c = ops->first_chain(h); c && n < max; c = ops->next_chain(h))
+		str_copy(out[n++], c, sizeof(out[0]));
+	return n;
+}
+
+/* Flush every chain of H, delete the user-defined ones, and set the
+ * built-in ones' policy to POLICY(chain). Not committed. */
+static int handle_empty(const struct family *fa, struct xtc_handle *h, const char *(*policy)(const char *),
+			char *err, size_t errlen)
+{
+	const struct xtc_ops *ops = fa->ops;
+	xt_chainlabel *chains = xcalloc(FW_MAX_CHAINS, sizeof(*chains));
+	size_t n = chains_list(ops, h, chains, FW_MAX_CHAINS);
+	int r = 0;
+
+	for (size_t i = 0; i < n && r == 0; i++)
+		if (!ops->flush_entries(chains[i], h))
+			r = iptc_errno();
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (ops->builtin(chains[i], h)) {
+			const char *p = policy(chains[i]);
+			if (!ops->set_policy(chains[i], p ? p : "ACCEPT", NULL, h))
+				r = iptc_errno();
+		} else if (!fa->delete_chain(chains[i], h)) {
+			r = iptc_errno();
+		}
+		if (r < 0)
+			snprintf(err, errlen, "chain %s: %s", chains[i], ops->strerror(-r));
+	}
+	if (r < 0 && !*err)
+		snprintf(err, errlen, "flushing: %s", ops->strerror(-r));
+	free(chains);
+	return r;
+}
+
+static const char *policy_accept(const char *chain)
+{
+	(void)chain;
+	return "ACCEPT";
+}
+
+/* Empty TABLE (no rules, no user chains, ACCEPT policies): what the table
+ * is before anyone loads it. */
+static int table_reset(const struct family *fa, const char *table, char *err, size_t errlen)
+{
+	const struct xtc_ops *ops = fa->ops;
+	struct xtc_handle *h = ops->init(table);
+	int r;
+
+	if (!h) {
+		r = iptc_errno();
+		snprintf(err, errlen, "table %s: %s", table, ops->strerror(-r));
+		return r;
+	}
+	r = handle_empty(fa, h, policy_accept, err, errlen);
+	if (r == 0 && !ops->commit(h)) {
+		r = iptc_errno();
+		snprintf(err, errlen, "table %s: commit: %s", table, ops->strerror(-r));
+	}
+	ops->free(h);
+	return r;
+}
+
+/* Reset every table of the namespace that J's declarations do not name
+ * (and, with no declarations, every table but filter). */
+static int job_reset_others(void *arg)
+{
+	struct ns_job *j = arg;
+	_cleanup_free_ char *names = NULL;
+	int r = read_file(j->fa->names_self, &names, NULL, 1 << 16), first = 0;
+
+	if (r < 0) {
+		snprintf(j->err, sizeof(j->err), "reading %s: %s", j->fa->names_self, strerror(-r));
+		return r;
+	}
+	for (char *t = names, *next; t && *t; t = next) {
+		next = strchr(t, '\n');
+		if (next)
+			*next++ = '\0';
+		bool keep = j->decls ? decls_have_table(j->decls, j->n_decls, t) : strcmp(t, "filter") == 0;
+		if (!*t || keep)
+			continue;
+		r = table_reset(j->fa, t, j->err, sizeof(j->err));
+		if (r < 0 && !first)
+			first = r;
+	}
+	return first;
+}
+
+static int job_fallback(void *arg)
+{
+	struct ns_job *j = arg;
+	const struct xtc_ops *ops = j->fa->ops;
+	unsigned char entry[FW_ENTRY_MAX] __attribute__((aligned(8)));
+	struct xtc_handle *h = ops->init("filter");
+	int r;
+
+	if (!h) {
+		r = iptc_errno();
+		snprintf(j->err, sizeof(j->err), "table filter: %s", ops->strerror(-r));
+		return r;
+	}
+	r = handle_empty(j->fa, h, firewall_fallback_policy, j->err, sizeof(j->err));
+	for (int i = 0; i < j->n_rules && r == 0; i++) {
+		r = firewall_entry_build(j->f, &j->rules[i], entry, sizeof(entry));
+		if (r >= 0)
+			r = j->fa->append(j->rules[i].chain, entry, h) ? 0 : iptc_errno();
+		if (r < 0)
+			snprintf(j->err, sizeof(j->err), "rule %d of chain %s: %s", i + 1, j->rules[i].chain,
+				 ops->strerror(-r));
+	}
+	if (r == 0 && !ops->commit(h)) {
+		r = iptc_errno();
+		snprintf(j->err, sizeof(j->err), "table filter: commit: %s", ops->strerror(-r));
+	}
+	ops->free(h);
+	if (r < 0)
+		return r;
+	j->filter_done = true;
+	/* Whatever else a broken file left (a raw NOTRACK, a nat redirect)
+	 * is not part of the built-in ruleset. */
+	j->decls = NULL;
+	return job_reset_others(j);
+}
+
+static int verify_table(struct ns_job *j, const struct fw_decl *t)
+{
+	const struct xtc_ops *ops = j->fa->ops;
+	struct xtc_handle *h = ops->init(t->table);
+	int r = 0;
+
+	if (!h) {
+		r = iptc_errno();
+		snprintf(j->err, sizeof(j->err), "%s:%d: table %s is not in the kernel after the restore: %s", j->path,
+			 t->line, t->table, ops->strerror(-r));
+		return -EPROTO;
+	}
+	for (size_t k = 0; k < j->n_decls && r == 0; k++) {
+		const struct fw_decl *d = &j->decls[k];
+		struct xt_counters cnt;
+		const char *pol;
+		if (!d->chain[0] || strcmp(d->table, t->table) != 0)
+			continue;
+		if (!ops->is_chain(d->chain, h)) {
+			snprintf(j->err, sizeof(j->err), "%s:%d: chain %s of table %s is missing after the restore",
+				 j->path, d->line, d->chain, d->table);
+			r = -EPROTO;
+		} else if (ops->builtin(d->chain, h) && (!(pol = ops->get_policy(d->chain, &cnt, h)) ||
+							 strcmp(pol, d->policy) != 0)) {
+			snprintf(j->err, sizeof(j->err), "%s:%d: the policy of %s in table %s is %s, not %s", j->path,
+				 d->line, d->chain, d->table, pol ? pol : "unknown", d->policy);
+			r = -EPROTO;
+		}
+	}
+	ops->free(h);
+	return r;
+}
+
+/* Every table, chain and policy the file declares is in the kernel. */
+static int job_verify(void *arg)
+{
+	struct ns_job *j = arg;
+
+	for (size_t i = 0; i < j->n_decls; i++) {
+		if (j->decls[i].chain[0])
+			continue;
+		int r = verify_table(j, &j->decls[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int job_run(int nsfd, int (*fn)(void *), struct ns_job *j)
+{
+	int r;
+
+	j->err[0] = '\0';
+	r = netns_call_in(nsfd, fn, j);
+	if (r < 0 && !j->err[0])
+		snprintf(j->err, sizeof(j->err), "entering the namespace: %s", strerror(-r));
+	return r;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Applying.                                                               */
+
+static bool ipv6_available(void)
+{
+	return access("/proc/sys/net/ipv6", F_OK) == 0;
+}
+
+/* libiptc loads nothing: where x_tables are modules, load ip_tables and
+ * ip6_tables with the kernel's own modprobe (the kernel itself loads the
+ * table, match and target modules on first use). */
+static void modules_ensure(void)
+{
+	for (int f = 0; f < FW__NFAMILIES; f++) {
+		const struct family *fa = &families[f];
+		_cleanup_free_ char *modprobe = NULL;
+		struct proc_result res;
+		int r;
+
+		if (access(fa->names_any, F_OK) == 0 || (f == FW_IPV6 && !ipv6_available()))
+			continue;
+		if (read_file("/proc/sys/kernel/modprobe", &modprobe, NULL, 4096) < 0)
+			modprobe = xstrdup("/sbin/modprobe");
+		modprobe[strcspn(modprobe, "\n")] = '\0';
+		char *argv[] = { modprobe, "-q", "--", (char *)fa->module, NULL };
+		r = *modprobe ? proc_run(argv, -1, -1, 4096, FW_RESTORE_TIMEOUT_MS, &res) : -ENOENT;
+		if (r < 0) {
+			log_err("firewall %s: kernel module %s is not loaded, and running %s failed: %s", fa->name,
+				fa->module, *modprobe ? modprobe : "modprobe", strerror(-r));
+			continue;
+		}
+		if (proc_ok(&res) && access(fa->names_any, F_OK) == 0)
+			log_notice("firewall %s: loaded kernel module %s", fa->name, fa->module);
+		else
+			log_err("firewall %s: loading kernel module %s failed: %s", fa->name, fa->module,
+				*res.out ? res.out : "no x_tables support in this kernel?");
+		proc_result_free(&res);
+	}
+}
+
+static int fallback_apply(const struct family *fa, enum fw_family f, int nsfd, const struct firewall_allow *allow,
+			  struct firewall_family_state *fs, const char *why, int level)
+{
+	struct fw_rule rules[FW_FALLBACK_MAX_RULES];
+	struct ns_job j = { .fa = fa, .f = f, .rules = rules };
+	char desc[256];
+	int r;
+
+	j.n_rules = firewall_fallback_rules(f, allow, rules);
+	fallback_describe(f, allow, desc, sizeof(desc));
+	log_msg(level, "firewall %s: %s; installing the built-in ruleset: %s", fa->name, why, desc);
+	r = job_run(nsfd, job_fallback, &j);
+	if (r < 0 && j.filter_done) {
+		/* The filter table is in place; only emptying another failed. */
+		log_warn("firewall %s: built-in ruleset in place, but emptying another table failed: %s", fa->name,
+			 j.err);
+		r = 0;
+	}
+	if (r < 0) {
+		log_err("firewall %s: the built-in ruleset could not be committed: %s", fa->name, j.err);
+		snprintf(fs->last_error, sizeof(fs->last_error), "built-in ruleset: %s", j.err);
+		return r;
+	}
+	fs->source = FW_SOURCE_FALLBACK;
+	fs->path[0] = '\0';
+	fs->hash[0] = '\0';
+	fs->since = (long long)time(NULL);
+	str_copy(fs->why, why, sizeof(fs->why));
+	fs->last_error[0] = '\0';
+	return 0;
+}
+
+/* After a failed restore on reload: put back what SNAPSHOT held and empty
+ * the tables the failed file created. True when the previous ruleset is
+ * known to be in place again. */
+static bool rollback(const struct family *fa, int nsfd, const char *snapshot)
+{
+	char prog[PATH_MAX];
+	_cleanup_free_ struct fw_decl *decls = NULL;
+	struct ns_job j = { .fa = fa };
+	struct proc_result res;
+	int r = program_find(fa->restore, prog, sizeof(prog));
+
+	if (r == 0)
+		r = restore_run(prog, nsfd, snapshot, strlen(snapshot), false, &res);
+	if (r < 0) {
+		log_err("firewall %s: rolling back: %s", fa->name, strerror(-r));
+		return false;
+	}
+	if (!proc_ok(&res)) {
+		log_err("firewall %s: rolling back: %s", fa->name, res.out);
+		proc_result_free(&res);
+		return false;
+	}
+	proc_result_free(&res);
+	firewall_decls_parse(snapshot, &decls, &j.n_decls);
+	j.decls = decls;
+	/* An empty table behaves as an absent one: nothing there before. */
+	if (job_run(nsfd, job_reset_others, &j) < 0) {
+		log_err("firewall %s: rolling back: %s", fa->name, j.err);
+		return false;
+	}
+	log_notice("firewall %s: previous ruleset restored", fa->name);
+	return true;
+}
+
+/* Apply PATH. On failure WHY says why, and *INTACT whether what was in
+ * place before still is. */
+static int file_apply(const struct family *fa, int nsfd, const char *path, struct firewall_family_state *fs,
+		      char *why, size_t whylen, bool *intact)
+{
+	_cleanup_free_ char *data = NULL, *snapshot = NULL;
+	_cleanup_free_ struct fw_decl *decls = NULL;
+	struct ns_job j = { .fa = fa, .path = path };
+	struct proc_result res;
+	char prog[PATH_MAX];
+	size_t len = 0, n = 0;
+	int r;
+
+	*intact = true;
+	r = read_file(path, &data, &len, FW_FILE_MAX);
+	if (r < 0) {
+		snprintf(why, whylen, "cannot read %s: %s", path, r == -EFBIG ? "file too large" : strerror(-r));
+		return r;
+	}
+	if (program_find(fa->restore, prog, sizeof(prog)) < 0) {
+		snprintf(why, whylen, "%s is not in PATH; cannot apply %s", fa->restore, path);
+		return -ENOENT;
+	}
+	firewall_decls_parse(data, &decls, &n);
+	if (!decls_have_table(decls, n, "filter")) {
+		snprintf(why, whylen, "%s: no *filter table: it would leave the namespace unfiltered", path);
+		return -EINVAL;
+	}
+	/* restore replaces each table atomically, one after the other: only
+	 * a file of several tables can fail half-way. */
+	if (fs->source == FW_SOURCE_FILE && decls_count_tables(decls, n) > 1)
+		snapshot = ruleset_save(fa, nsfd);
+	r = restore_run(prog, nsfd, data, len, false, &res);
+	if (r < 0) {
+		snprintf(why, whylen, "running %s: %s", fa->restore, strerror(-r));
+		return r;
+	}
+	if (!proc_ok(&res)) {
+		firewall_restore_error(path, data, res.out, why, whylen);
+		proc_result_free(&res);
+		r = -EINVAL;
+		goto failed;
+	}
+	proc_result_free(&res);
+	j.decls = decls;
+	j.n_decls = n;
+	r = job_run(nsfd, job_verify, &j);
+	if (r < 0) {
+		/* restore said yes, so its tables replaced the previous ones. */
+		snprintf(why, whylen, "%s", j.err);
+		*intact = snapshot && rollback(fa, nsfd, snapshot);
+		return r;
+	}
+	/* The file is the whole ruleset: tables it does not name (left by an
+	 * earlier file) are emptied. */
+	if (job_run(nsfd, job_reset_others, &j) < 0)
+		log_warn("firewall %s: emptying a table %s does not name: %s", fa->name, path, j.err);
+	fs->source = FW_SOURCE_FILE;
+	str_copy(fs->path, path, sizeof(fs->path));
+	fnv64_hex(data, len, fs->hash);
+	fs->since = (long long)time(NULL);
+	fs->why[0] = '\0';
+	fs->last_error[0] = '\0';
+	log_notice("firewall %s: %s applied (fnv64 %s)", fa->name, path, fs->hash);
+	return 0;
+failed:
+	if (decls_count_tables(decls, n) > 1)
+		*intact = snapshot && rollback(fa, nsfd, snapshot);
+	return r;
+}
+
+static int apply_family(enum fw_family f, const char *path, int nsfd, const struct firewall_allow *allow,
+			struct firewall_family_state *fs)
+{
+	const struct family *fa = &families[f];
+	char why[512];
+	bool intact;
+	int r;
+
+	if (!path) {
+		snprintf(why, sizeof(why), "no [firewall] %s file configured", fa->key);
+		return fallback_apply(fa, f, nsfd, allow, fs, why, LOG_WARNING);
+	}
+	r = file_apply(fa, nsfd, path, fs, why, sizeof(why), &intact);
+	if (r == 0)
+		return 0;
+	if (fs->source == FW_SOURCE_FILE && intact) {
+		/* A reload: a bad new file never opens or closes anything. */
+		log_err("firewall %s: %s; keeping the ruleset in place (%s, fnv64 %s)", fa->name, why, fs->path,
+			fs->hash);
+		str_copy(fs->last_error, why, sizeof(fs->last_error));
+		return 0;
+	}
+	return fallback_apply(fa, f, nsfd, allow, fs, why, LOG_ERR);
+}
+
+int firewall_apply(const struct firewall_cfg *cfg, int nsfd, const struct firewall_allow *allow,
+		   struct firewall_state *st)
+{
+	struct stat nst;
+	int r = 0;
+
+	if (fstat(nsfd, &nst) < 0)
+		return -errno;
+	if (nst.st_dev != st->ns_dev || nst.st_ino != st->ns_ino) {
+		/* Nothing of ours is in a namespace we have not filled. */
+		memset(st, 0, sizeof(*st));
+		st->ns_dev = nst.st_dev;
+		st->ns_ino = nst.st_ino;
+	}
+	st->allow = *allow;
+	modules_ensure();
+	for (int f = 0; f < FW__NFAMILIES; f++) {
+		const char *path = f == FW_IPV4 ? cfg->ipv4 : cfg->ipv6;
+		if (f == FW_IPV6 && !ipv6_available()) {
+			/* No IPv6 in the kernel: no IPv6 packet to filter. */
+			st->fam[f].source = FW_SOURCE_NONE;
+			str_copy(st->fam[f].why, "no IPv6 in this kernel", sizeof(st->fam[f].why));
+			continue;
+		}
+		int e = apply_family((enum fw_family)f, path, nsfd, allow, &st->fam[f]);
+		if (e < 0 && r == 0)
+			r = e;
+	}
+	return r;
+}
+
+/* ---------------------------------------------------------------------- */
+/* oobd -t                                                                 */
+
+/* A fresh unnamed network namespace, gone with its last fd: a dry run of
+ * restore still instantiates the tables it names, and must not do that
+ * in the main namespace, nor in a live oob one. */
+static int scratch_netns(void)
+{
+	_cleanup_close_ int orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	int fd, e;
+
+	if (orig < 0)
+		return -errno;
+	if (unshare(CLONE_NEWNET) < 0)
+		return -errno;
+	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	e = errno;
+	if (setns(orig, CLONE_NEWNET) < 0) {
+		log_err("cannot return to the original network namespace: %s", strerror(errno));
+		abort();
+	}
+	return fd >= 0 ? fd : -e;
+}
+
+static int test_file(const char *conf_path, const struct family *fa, const char *path, int line, int *scratch,
+		     FILE *errs)
+{
+	_cleanup_free_ char *data = NULL;
+	_cleanup_free_ struct fw_decl *decls = NULL;
+	struct proc_result res;
+	char prog[PATH_MAX], msg[600];
+	size_t len = 0, n = 0;
+	int r = read_file(path, &data, &len, FW_FILE_MAX);
+
+	if (r < 0) {
+		fprintf(errs, "%s:%d: key '%s': rules file %s: %s\n", conf_path, line, fa->key, path,
+			r == -EFBIG ? "file too large" : strerror(-r));
+		return 1;
+	}
+	firewall_decls_parse(data, &decls, &n);
+	if (!decls_have_table(decls, n, "filter")) {
+		fprintf(errs, "%s: no *filter table: it would leave the namespace unfiltered\n", path);
+		return 1;
+	}
+	if (program_find(fa->restore, prog, sizeof(prog)) < 0) {
+		fprintf(errs, "%s: warning: not checked: %s is not in PATH (at run time oobd would install its "
+			      "built-in ruleset instead)\n", path, fa->restore);
+		return 0;
+	}
+	if (*scratch < 0)
+		*scratch = scratch_netns();
+	if (*scratch < 0) {
+		fprintf(errs, "%s: warning: not checked: creating a scratch network namespace: %s\n", path,
+			strerror(-*scratch));
+		return 0;
+	}
+	r = restore_run(prog, *scratch, data, len, true, &res);
+	if (r < 0) {
+		fprintf(errs, "%s: warning: not checked: running %s: %s\n", path, prog, strerror(-r));
+		return 0;
+	}
+	r = proc_ok(&res) ? 0 : 1;
+	if (r) {
+		firewall_restore_error(path, data, res.out, msg, sizeof(msg));
+		fprintf(errs, "%s\n", msg);
+	}
+	proc_result_free(&res);
+	return r;
+}
+
+int firewall_test_files(const char *conf_path, const struct firewall_cfg *cfg, FILE *errs)
+{
+	int scratch = -1, nerr = 0;
+
+	if (cfg->ipv4)
+		nerr += test_file(conf_path, &families[FW_IPV4], cfg->ipv4, cfg->ipv4_line, &scratch, errs);
+	if (cfg->ipv6)
+		nerr += test_file(conf_path, &families[FW_IPV6], cfg->ipv6, cfg->ipv6_line, &scratch, errs);
+	if (scratch >= 0)
+		close(scratch);
+	return nerr;
+}

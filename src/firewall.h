@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OOBD_FIREWALL_H
+#define OOBD_FIREWALL_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+
+/*
+ * The oob namespace's own packet filter (docs/firewall.md). The [firewall]
+ * files, in iptables-restore format, are applied inside the namespace with
+ * iptables-legacy-restore / ip6tables-legacy-restore (each table atomically)
+ * and read back through libiptc / libip6tc. When a file cannot be applied on
+ * a first start, or none is configured, a built-in ruleset is committed
+ * through libiptc instead; on a reload a failed file keeps what is in place.
+ * Everything runs with the namespace as the network namespace: the main
+ * namespace's tables are never read or written.
+ */
+
+enum fw_family { FW_IPV4, FW_IPV6, FW__NFAMILIES };
+
+#define FIREWALL_MAX_PORTS 16
+
+/* What the built-in ruleset lets in besides lo, replies, ping and (IPv6)
+ * neighbour discovery. */
+struct firewall_allow {
+	unsigned ssh_ports[FIREWALL_MAX_PORTS];   /* of the sshd config that runs */
+	int n_ssh_ports;
+	bool dhcp4, dhcp6;                        /* dynamic addressing: DHCP replies */
+};
+
+enum fw_source {
+	FW_SOURCE_NONE,      /* nothing of ours (not applied yet, or no IPv6 in the kernel) */
+	FW_SOURCE_FILE,      /* the configured file */
+	FW_SOURCE_FALLBACK,  /* the built-in ruleset */
+};
+
+/* What is in place for one family, for logs and status reports. */
+struct firewall_family_state {
+	enum fw_source source;
+	char path[PATH_MAX];         /* FILE: the file applied */
+	char hash[17];               /* FILE: FNV-1a 64 of the content applied, hex */
+	long long since;             /* unix time it was put in place */
+	char why[512];               /* FALLBACK: why the built-in ruleset is in place */
+	char last_error[512];        /* the last attempt that failed and kept the ruleset in place */
+};
+
+struct firewall_state {
+	struct firewall_family_state fam[FW__NFAMILIES];
+	struct firewall_allow allow; /* what the last apply was asked to let in */
+	unsigned long long ns_dev, ns_ino;  /* the namespace it describes */
+};
+
+/*
+ * Put both families' rulesets in place inside the namespace NSFD. For each
+ * family: the configured file if it applies and verifies; else, when a file
+ * of ours is already in place (a reload), keep it; else the built-in
+ * ruleset, said loudly. Returns 0 when every family has rules in place,
+ * -errno when even the built-in ruleset could not be committed. ST starts
+ * zeroed and is carried from one call to the next; a namespace other than
+ * the one it describes (made anew after "oobctl down") starts afresh.
+ */
+int firewall_apply(const struct firewall_cfg *cfg, int nsfd, const struct firewall_allow *allow,
+		   struct firewall_state *st);
+
+/*
+ * For "oobd -t": check each configured file with "iptables-legacy-restore
+ * --test" in a throw-away network namespace. Problems go to ERRS as
+ * "FILE:LINE: reason" (a missing file as "CONF:LINE: key ..."); a file that
+ * cannot be checked here (no tools, not root) is a warning, not a problem.
+ * Returns the number of problems.
+ */
+int firewall_test_files(const char *conf_path, const struct firewall_cfg *cfg, FILE *errs);
+
+const char *firewall_family_name(enum fw_family f);        /* "IPv4" */
+const char *firewall_source_name(enum fw_source s);        /* "file", "built-in", "none" */
+
+/* ---- The parts below touch no kernel; exposed for tests. ---- */
+
+/* One rule of the built-in ruleset, as plain data. */
+struct fw_rule {
+	const char *chain;           /* "INPUT" */
+	char iniface[IFNAMSIZ];      /* "" for any */
+	uint8_t proto;               /* 0 for any; IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
+	uint16_t dport;              /* TCP/UDP destination port; 0 for any */
+	int icmp_type;               /* ICMP/ICMPv6 type; -1 for any */
+	unsigned state;              /* conntrack states (XT_CONNTRACK_STATE_BIT mask); 0: no conntrack match */
+	const char *target;          /* "ACCEPT" or "DROP" */
+};
+
+#define FW_FALLBACK_MAX_RULES (10 + FIREWALL_MAX_PORTS)
+
+/* The built-in ruleset's rules for family F, in order. Returns the count. */
+int firewall_fallback_rules(enum fw_family f, const struct firewall_allow *allow,
+			    struct fw_rule out[FW_FALLBACK_MAX_RULES]);
+/* Its policy for the built-in CHAIN of the filter table ("DROP"), or NULL. */
+const char *firewall_fallback_policy(const char *chain);
+
+/* Encode R as the kernel's ipt_entry (IPv4) or ip6t_entry (IPv6): header,
+ * matches, standard target, as libiptc takes it. Returns the entry's size,
+ * -ENOSPC if LEN < FW_ENTRY_MAX, or -EINVAL for a rule it cannot express. */
+#define FW_ENTRY_MAX 512
+int firewall_entry_build(enum fw_family f, const struct fw_rule *r, void *buf, size_t len);
+
+/* A table or chain an iptables-restore file declares. */
+struct fw_decl {
+	char table[32];
+	char chain[32];              /* "" for the "*table" line itself */
+	char policy[32];             /* built-in chains: ACCEPT/DROP; user chains: "-" */
+	int line;
+};
+/* The tables ("*t"), chains (":c p", -N), and policies (-P) of the
+ * iptables-restore text DATA, as in effect at its end (-X and a repeated
+ * "*t" drop earlier declarations). *OUT is malloc'ed. 0 or -errno. */
+int firewall_decls_parse(const char *data, struct fw_decl **out, size_t *n);
+
+/* Turn the complaint OUTPUT of iptables-restore about PATH (whose text is
+ * DATA, or NULL) into "PATH:LINE: reason" in BUF. Returns LINE, or 0 when
+ * the complaint names no line ("PATH: reason"). */
+int firewall_restore_error(const char *path, const char *data, const char *output, char *buf, size_t len);
+
+#endif

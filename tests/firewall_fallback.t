@@ -1,0 +1,118 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The built-in ruleset, for real, in each case that calls for it: rules
+# files that do not exist, iptables tools absent (PATH without them, as in
+# an initramfs), and no [firewall] section at all. Each time it is exactly
+# in place and it works: an outbound connection gets its reply, ssh over
+# IPv6 survives flushed neighbour caches (neighbour discovery gets through),
+# ping works, and another listener stays unreachable. The main namespace's
+# rules never change.
+. "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
+command -v iptables-legacy-restore >/dev/null || skip_all "needs iptables (legacy tools)"
+NOTOOLS_PATH=/usr/bin:/bin
+PATH=$NOTOOLS_PATH command -v iptables-legacy-restore >/dev/null &&
+	skip_all "iptables-legacy-restore is in $NOTOOLS_PATH here"
+
+main_ruleset_seed || bail "cannot give the sandbox's main namespace rules of its own"
+main_ruleset > "$T/main.before"
+
+make_nic
+make_keys
+write_sshd_config
+iface="[interface]
+match = mac:$NIC_MAC
+rename = oob0
+address = $OOB4/24
+address = $OOB6/64"
+write_config "$T/missing.conf" <<EOF
+$iface
+[firewall]
+ipv4 = $T/missing-v4.rules
+ipv6 = $T/missing-v6.rules
+EOF
+write_config "$T/shipped.conf" <<EOF
+$iface
+[firewall]
+ipv4 = $SRC_DIR/conf/firewall-v4.rules
+ipv6 = $SRC_DIR/conf/firewall-v6.rules
+EOF
+write_config "$T/none.conf" <<EOF
+$iface
+EOF
+
+# Outside the namespace, from the admin workstation's side: something to
+# connect out to.
+listen_in admin 9000
+
+# open_oob: throw away whatever filter the namespace has (all accepted),
+# so that the next oobd has to put its rules in place itself.
+open_oob() {
+	local t
+	for t in iptables-legacy-restore ip6tables-legacy-restore; do
+		printf '*filter\n:INPUT ACCEPT\n:FORWARD ACCEPT\n:OUTPUT ACCEPT\nCOMMIT\n' | ip netns exec oob "$t"
+	done
+}
+
+# fallback_works CASE: the built-in ruleset is in place and does its job.
+fallback_works() {
+	local what=$1
+	is "$(oob_ruleset 4)" "$(fallback_expected 4 22)" "$what: the built-in IPv4 ruleset is in place"
+	is "$(oob_ruleset 6)" "$(fallback_expected 6 22)" "$what: the built-in IPv6 ruleset is in place"
+	check "$what: an outbound IPv4 connection gets its reply" -- wait_until 10 tcp_greets oob "$ADM4" 9000
+	check "$what: an outbound IPv6 connection gets its reply" -- wait_until 10 tcp_greets oob "$ADM6" 9000
+	ip -n oob neigh flush all
+	ip -n admin neigh flush all
+	is "$(oob_ssh "$OOB6" echo in-oob-v6 2>&1)" "in-oob-v6" "$what: ssh over IPv6 works after the neighbour caches are flushed"
+	is "$(oob_ssh "$OOB4" echo in-oob-v4 2>&1)" "in-oob-v4" "$what: ssh over IPv4 works"
+	check "$what: ping over IPv4 works" -- wait_until 10 ip netns exec admin ping -c 1 -W 1 "$OOB4"
+	check "$what: ping over IPv6 works" -- wait_until 10 ip netns exec admin ping -6 -c 1 -W 1 "$OOB6"
+	check "$what: the port-8080 listener answers inside" -- wait_until 10 tcp_greets oob 127.0.0.1 8080
+	! tcp_greets admin "$OOB4" 8080
+	ok $? "$what: port 8080 is not reachable over IPv4"
+	! tcp_greets admin "$OOB6" 8080
+	ok $? "$what: port 8080 is not reachable over IPv6"
+}
+
+# 1. The rules files do not exist.
+out=$("$OOBD" -t -c "$T/missing.conf" 2>&1)
+is "$?" 1 "missing files: oobd -t rejects the config"
+like "$out" "^$T/missing.conf:[0-9]+: key 'ipv4': rules file $T/missing-v4.rules: No such file or directory" \
+	"missing files: oobd -t names the config line and the file"
+start_oobd "$T/missing.conf"
+check "missing files: oobd comes up" -- wait_until 20 ssh_banner "$OOB4"
+listen_in oob 8080
+like "$(cat "$T/oobd.log")" "<3>firewall IPv4: cannot read $T/missing-v4.rules: No such file or directory; installing the built-in ruleset" \
+	"missing files: the log says why, loudly"
+like "$(cat "$T/oobd.log")" "<3>firewall IPv6: cannot read $T/missing-v6.rules" "missing files: for IPv6 too"
+fallback_works "missing files"
+stop_oobd
+open_oob
+
+# 2. The files are there, the tools are not.
+out=$(PATH=$NOTOOLS_PATH "$OOBD" -t -c "$T/shipped.conf" 2>&1)
+ok $? "no tools: oobd -t still accepts the config"
+like "$out" "firewall-v4.rules: warning: not checked: iptables-legacy-restore is not in PATH" \
+	"no tools: oobd -t says the file cannot be checked here"
+: > "$T/oobd.log"
+PATH=$NOTOOLS_PATH start_oobd "$T/shipped.conf"
+check "no tools: oobd comes up" -- wait_until 20 ssh_banner "$OOB4"
+like "$(cat "$T/oobd.log")" "<3>firewall IPv4: iptables-legacy-restore is not in PATH; cannot apply $SRC_DIR/conf/firewall-v4.rules; installing the built-in ruleset" \
+	"no tools: the log says why, loudly"
+fallback_works "no tools"
+stop_oobd
+open_oob
+
+# 3. No [firewall] section.
+: > "$T/oobd.log"
+start_oobd "$T/none.conf"
+check "no [firewall]: oobd comes up" -- wait_until 20 ssh_banner "$OOB4"
+like "$(cat "$T/oobd.log")" "<4>firewall IPv4: no \[firewall\] ipv4 file configured; installing the built-in ruleset" \
+	"no [firewall]: the log says so"
+fallback_works "no [firewall]"
+stop_oobd
+
+main_ruleset > "$T/main.after"
+diff -u "$T/main.before" "$T/main.after" > "$T/main.diff"
+ok $? "the main namespace's rulesets (legacy and nft, both families) are unchanged"
+[ -s "$T/main.diff" ] && sed 's/^/#   /' "$T/main.diff"
+done_testing
