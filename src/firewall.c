@@ -1095,3 +1095,115 @@ int firewall_test_files(const char *conf_path, const struct firewall_cfg *cfg, F
 		close(scratch);
 	return nerr;
 }
+
+/* ---------------------------------------------------------------------- */
+/* Reading counters back, for status reports.                             */
+
+struct counters_job {
+	enum fw_family f;
+	struct fw_rule_counter *v;
+	size_t n, cap;
+};
+
+/* "-i lo -p tcp [tcp dpt:22] [conntrack]" from an entry's fixed part and
+ * its match names: enough for a person to tell the rules apart. */
+static void describe_rule(struct fw_rule_counter *rc, const char *iniface, unsigned proto, const unsigned char *elems,
+			  size_t target_offset)
+{
+	size_t off = 0, len = 0;
+
+	rc->desc[0] = '\0';
+	if (iniface[0])
+		len += (size_t)snprintf(rc->desc + len, sizeof(rc->desc) - len, "-i %s ", iniface);
+	if (proto && len < sizeof(rc->desc)) {
+		const char *pn = proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : proto == IPPROTO_ICMP ? "icmp"
+			       : proto == IPPROTO_ICMPV6 ? "ipv6-icmp" : NULL;
+		if (pn)
+			len += (size_t)snprintf(rc->desc + len, sizeof(rc->desc) - len, "-p %s ", pn);
+		else
+			len += (size_t)snprintf(rc->desc + len, sizeof(rc->desc) - len, "-p %u ", proto);
+	}
+	while (off + sizeof(struct xt_entry_match) <= target_offset && len < sizeof(rc->desc)) {
+		const struct xt_entry_match *m = (const struct xt_entry_match *)(elems + off);
+		if (m->u.match_size < sizeof(*m))
+			break;
+		len += (size_t)snprintf(rc->desc + len, sizeof(rc->desc) - len, "-m %.*s ",
+					(int)sizeof(m->u.user.name), m->u.user.name);
+		if ((strcmp(m->u.user.name, "tcp") == 0 || strcmp(m->u.user.name, "udp") == 0) &&
+		    m->u.match_size >= sizeof(*m) + sizeof(struct xt_tcp) && len < sizeof(rc->desc)) {
+			const struct xt_tcp *t = (const struct xt_tcp *)m->data;
+			if (t->dpts[0] == t->dpts[1])
+				len += (size_t)snprintf(rc->desc + len, sizeof(rc->desc) - len, "--dport %u ", t->dpts[0]);
+			else if (t->dpts[0] != 0 || t->dpts[1] != 0xffff)
+				len += (size_t)snprintf(rc->desc + len, sizeof(rc->desc) - len, "--dport %u:%u ",
+							t->dpts[0], t->dpts[1]);
+		}
+		if ((strcmp(m->u.user.name, "icmp") == 0 || strcmp(m->u.user.name, "icmp6") == 0) &&
+		    m->u.match_size >= sizeof(*m) + 2 && len < sizeof(rc->desc))
+			len += (size_t)snprintf(rc->desc + len, sizeof(rc->desc) - len, "--type %u ", m->data[0]);
+		off += m->u.match_size;
+	}
+	if (len > 0 && len < sizeof(rc->desc) && rc->desc[len - 1] == ' ')
+		rc->desc[len - 1] = '\0';
+	if (!rc->desc[0])
+		str_copy(rc->desc, "(all)", sizeof(rc->desc));
+}
+
+static struct fw_rule_counter *counter_next(struct counters_job *j)
+{
+	if (j->n == j->cap) {
+		j->cap = j->cap ? j->cap * 2 : 16;
+		j->v = xrealloc(j->v, j->cap, sizeof(*j->v));
+	}
+	memset(&j->v[j->n], 0, sizeof(j->v[0]));
+	j->v[j->n].num = (int)j->n + 1;
+	return &j->v[j->n++];
+}
+
+static int job_counters(void *arg)
+{
+	struct counters_job *j = arg;
+
+	if (j->f == FW_IPV4) {
+		struct xtc_handle *h = iptc_init("filter");
+		if (!h)
+			return iptc_errno();
+		for (const struct ipt_entry *e = iptc_first_rule("INPUT", h); e; e = iptc_next_rule(e, h)) {
+			struct fw_rule_counter *rc = counter_next(j);
+			const char *t = iptc_get_target(e, h);
+			describe_rule(rc, e->ip.iniface, e->ip.proto, e->elems, e->target_offset - sizeof(*e));
+			str_copy(rc->target, t ? t : "", sizeof(rc->target));
+			rc->packets = e->counters.pcnt;
+			rc->bytes = e->counters.bcnt;
+		}
+		iptc_free(h);
+	} else {
+		struct xtc_handle *h = ip6tc_init("filter");
+		if (!h)
+			return iptc_errno();
+		for (const struct ip6t_entry *e = ip6tc_first_rule("INPUT", h); e; e = ip6tc_next_rule(e, h)) {
+			struct fw_rule_counter *rc = counter_next(j);
+			const char *t = ip6tc_get_target(e, h);
+			describe_rule(rc, e->ipv6.iniface, e->ipv6.proto, e->elems, e->target_offset - sizeof(*e));
+			str_copy(rc->target, t ? t : "", sizeof(rc->target));
+			rc->packets = e->counters.pcnt;
+			rc->bytes = e->counters.bcnt;
+		}
+		ip6tc_free(h);
+	}
+	return 0;
+}
+
+int firewall_input_counters(int nsfd, enum fw_family f, struct fw_rule_counter **out, size_t *n)
+{
+	struct counters_job j = { .f = f };
+	int r = netns_call_in(nsfd, job_counters, &j);
+
+	if (r < 0) {
+		free(j.v);
+		return r;
+	}
+	*out = j.v;
+	*n = j.n;
+	return 0;
+}

@@ -124,4 +124,16 @@ int firewall_decls_parse(const char *data, struct fw_decl **out, size_t *n);
  * the complaint names no line ("PATH: reason"). */
 int firewall_restore_error(const char *path, const char *data, const char *output, char *buf, size_t len);
 
+/* One rule of the filter table's INPUT chain, for status reports. */
+struct fw_rule_counter {
+	int num;                     /* 1-based position */
+	char desc[160];              /* "-i lo", "-p tcp [tcp] dpt:22", ... */
+	char target[32];
+	unsigned long long packets, bytes;
+};
+
+/* The INPUT rules of family F's filter table inside NSFD, with their
+ * counters, read through libiptc. *OUT is malloc'ed; 0 or -errno. */
+int firewall_input_counters(int nsfd, enum fw_family f, struct fw_rule_counter **out, size_t *n);
+
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dns.h"
+#include "firewall.h"
 #include "ifaddr.h"
 #include "link.h"
 #include "log.h"
@@ -47,8 +48,15 @@ struct st_sysctl {
 	bool ok;
 };
 
+struct st_fw {
+	struct fw_rule_counter *rules;
+	size_t n_rules;
+	bool configured;             /* a file is named for this family */
+};
+
 struct status {
 	struct oobd *o;
+	struct st_fw fw[FW__NFAMILIES];
 	bool nic_present;
 	struct link_info nic;
 	struct st_addr *addrs;
@@ -282,6 +290,18 @@ static void gather(struct status *st)
 		gather_routes(st);
 		gather_sysctls(st);
 	}
+	for (int f = 0; f < FW__NFAMILIES && !o->down; f++) {
+		const struct firewall_family_state *fs = &o->fw.fam[f];
+		st->fw[f].configured = f == FW_IPV4 ? o->cfg->firewall.ipv4 != NULL : o->cfg->firewall.ipv6 != NULL;
+		if (fs->source == FW_SOURCE_FALLBACK && st->fw[f].configured)
+			problem(st, "%s firewall: the built-in ruleset is active (%s)", firewall_family_name(f), fs->why);
+		else if (fs->source == FW_SOURCE_FILE && fs->last_error[0])
+			problem(st, "%s firewall: the last change was refused, the previous rules stay (%s)",
+				firewall_family_name(f), fs->last_error);
+		if (fs->source != FW_SOURCE_NONE && o->ns.nsfd >= 0 &&
+		    firewall_input_counters(o->ns.nsfd, (enum fw_family)f, &st->fw[f].rules, &st->fw[f].n_rules) < 0)
+			st->fw[f].n_rules = 0;
+	}
 	if (o->cfg->dns.present) {
 		snprintf(path, sizeof(path), "%s/%s/resolv.conf", NETNS_ETC_DIR, o->cfg->netns);
 		if (read_file(path, &st->resolv, NULL, 65536) < 0)
@@ -300,6 +320,8 @@ static void gather(struct status *st)
 
 static void status_free(struct status *st)
 {
+	for (int f = 0; f < FW__NFAMILIES; f++)
+		free(st->fw[f].rules);
 	free(st->addrs);
 	free(st->routes);
 	free(st->sysctls);
@@ -442,6 +464,35 @@ static void render_json(struct status *st, struct strbuf *out)
 	}
 	json_arr_end(&j);
 
+	json_key(&j, "firewall");
+	json_obj_begin(&j);
+	for (int f = 0; f < FW__NFAMILIES; f++) {
+		const struct firewall_family_state *fs = &o->fw.fam[f];
+		json_key(&j, f == FW_IPV4 ? "ipv4" : "ipv6");
+		json_obj_begin(&j);
+		json_kstr(&j, "source", firewall_source_name(fs->source));
+		json_kstr(&j, "file", fs->source == FW_SOURCE_FILE ? fs->path : NULL);
+		json_kstr(&j, "hash", fs->source == FW_SOURCE_FILE ? fs->hash : NULL);
+		json_kint(&j, "since", fs->since);
+		json_kstr(&j, "why", fs->why[0] ? fs->why : NULL);
+		json_kstr(&j, "last_error", fs->last_error[0] ? fs->last_error : NULL);
+		json_key(&j, "input");
+		json_arr_begin(&j);
+		for (size_t k = 0; k < st->fw[f].n_rules; k++) {
+			const struct fw_rule_counter *rc = &st->fw[f].rules[k];
+			json_obj_begin(&j);
+			json_kint(&j, "num", rc->num);
+			json_kstr(&j, "rule", rc->desc);
+			json_kstr(&j, "target", rc->target);
+			json_kint(&j, "packets", (long long)rc->packets);
+			json_kint(&j, "bytes", (long long)rc->bytes);
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
+		json_obj_end(&j);
+	}
+	json_obj_end(&j);
+
 	json_key(&j, "services");
 	json_arr_begin(&j);
 	for (size_t k = 0; k <= o->n_svcs; k++) {
@@ -534,6 +585,25 @@ static void render_text(struct status *st, struct strbuf *out)
 			sb_printf(out, "  %-44s %s%s%s\n", st->sysctls[k].key, st->sysctls[k].have,
 				  st->sysctls[k].ok ? "" : "  (configured ", st->sysctls[k].ok ? "" : st->sysctls[k].want);
 	}
+	sb_puts(out, "\nfirewall\n");
+	for (int f = 0; f < FW__NFAMILIES; f++) {
+		const struct firewall_family_state *fs = &o->fw.fam[f];
+		if (fs->source == FW_SOURCE_FILE)
+			sb_printf(out, "  %s  file %s (fnv64 %s), since %s\n", firewall_family_name(f), fs->path, fs->hash,
+				  when(fs->since, t, sizeof(t)));
+		else if (fs->source == FW_SOURCE_FALLBACK)
+			sb_printf(out, "  %s  built-in ruleset active since %s: %s\n", firewall_family_name(f),
+				  when(fs->since, t, sizeof(t)), fs->why);
+		else
+			sb_printf(out, "  %s  none\n", firewall_family_name(f));
+		if (fs->last_error[0])
+			sb_printf(out, "        last change refused: %s\n", fs->last_error);
+		for (size_t k = 0; k < st->fw[f].n_rules; k++) {
+			const struct fw_rule_counter *rc = &st->fw[f].rules[k];
+			sb_printf(out, "    %3d %-40s %-8s %10llu pkts %12llu bytes\n", rc->num, rc->desc, rc->target,
+				  rc->packets, rc->bytes);
+		}
+	}
 	sb_puts(out, "\nservices\n");
 	for (size_t k = 0; k <= o->n_svcs; k++) {
 		const struct service *s = k == 0 ? &o->sshd.svc : &o->svcs[k - 1];
@@ -612,6 +682,10 @@ void status_metrics(struct oobd *o, struct strbuf *out)
 	metric(out, "oobd_sshd_config_fallback", "gauge",
 	       "1 when sshd runs with the last-good or built-in config instead of the configured one.");
 	sb_printf(out, "oobd_sshd_config_fallback %d\n", o->sshd.source != SSHD_CONFIGURED ? 1 : 0);
+	metric(out, "oobd_firewall_fallback", "gauge", "1 while the built-in ruleset is active for the family.");
+	for (int f = 0; f < FW__NFAMILIES; f++)
+		sb_printf(out, "oobd_firewall_fallback{family=\"%s\"} %d\n", f == FW_IPV4 ? "ipv4" : "ipv6",
+			  o->fw.fam[f].source == FW_SOURCE_FALLBACK ? 1 : 0);
 	metric(out, "oobd_repairs_total", "counter", "Addresses and routes of oobd's put back after they vanished.");
 	sb_printf(out, "oobd_repairs_total %u\n", o->ns.repairs);
 	metric(out, "oobd_last_reconcile_timestamp_seconds", "gauge", "Unix time of the last complete reconcile.");
