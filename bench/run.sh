@@ -84,10 +84,23 @@ oobd_stop() {
 	{ echo "=== oobd run"; cat "$OOBD_LOG"; } >> "$T/oobd.log"
 	STAMPER= OPID=
 }
-# stamp PATTERN [NTH]: when the NTH line (default 1) with PATTERN was logged.
-stamp() { awk -v p="$1" -v n="${2:-1}" 'index($0, p) && ++c == n { print $1; exit }' "$OOBD_LOG"; }
-# stamp_after PATTERN T: when the first line with PATTERN logged at T or later was.
-stamp_after() { awk -v p="$1" -v t="$2" 'index($0, p) && $1 >= t { print $1; exit }' "$OOBD_LOG"; }
+# since PATTERN T [NTH]: the time from T to when the NTH line (default 1)
+# with PATTERN was logged, in $SINCE. The stamper may read a line a little
+# after oobd wrote it, so wait for it; bail out if it never comes.
+since() {
+	local p=$1 t=$2 n=${3:-1} s
+	wait_until 10 has_lines "$p" "$n" || bail "no line '$p' (#$n) in oobd's log"
+	s=$(awk -v p="$p" -v n="$n" 'index($0, p) && ++c == n { print $1; exit }' "$OOBD_LOG")
+	[[ $s =~ ^[0-9]+$ && $t =~ ^[0-9]+$ ]] || bail "bad stamps '$s' '$t' for '$p'"
+	SINCE=$(( s - t ))
+}
+# since_after PATTERN T: the same, for the first such line logged at T or later.
+since_after() {
+	local p=$1 t=$2
+	wait_until 10 logged_after "$p" "$t" || bail "no line '$p' after $t in oobd's log"
+	SINCE=$(( $(logged_after "$p" "$t") - t ))
+}
+logged_after() { awk -v p="$1" -v t="$2" 'index($0, p) && $1 >= t { print $1; f = 1; exit } END { exit !f }' "$OOBD_LOG"; }
 nlines() { grep -c -F -- "$1" "$OOBD_LOG"; }
 has_lines() { [ "$(nlines "$1")" -ge "$2" ]; }
 t0() { cat "$R/t0"; }
@@ -276,10 +289,10 @@ fig1() {
 		wait_until 10 test -s "$R/mark" || bail "figure 1: oobd never spawned sshd"
 		t=$(t0)
 		rec f1_oobd $(( $(first_mark) - t ))
-		rec f1_oobd_started $(( $(stamp "starting with") - t ))
-		rec f1_oobd_ns $(( $(stamp 'namespace "oob": created') - t ))
-		rec f1_oobd_moved $(( $(stamp "moved $NIC") - t ))
-		rec f1_oobd_nic $(( $(stamp "routes in namespace") - t ))
+		since "starting with" "$t"; rec f1_oobd_started "$SINCE"
+		since 'namespace "oob": created' "$t"; rec f1_oobd_ns "$SINCE"
+		since "moved $NIC" "$t"; rec f1_oobd_moved "$SINCE"
+		since "routes in namespace" "$t"; rec f1_oobd_nic "$SINCE"
 		check_typical "figure 1 (oobd)" fw
 		reset_world
 		t=$(env "${fwv[@]}" "${RECIPE_ENV[@]}" "$BT" time -- /bin/bash "$BENCH_DIR/recipe.sh") ||
@@ -292,6 +305,7 @@ fig1() {
 		t=$("$BT" time -- "$OOBD" --version) || bail "figure 1: oobd --version failed"
 		rec f1_exec "$t"
 	done
+	return 0
 }
 
 # ---------------------------------------------------------------- figure 2
@@ -325,9 +339,9 @@ fig2() {
 			b=$(cat "$R/banner")
 			rec "f2_$v" $(( b - t ))
 			if [ "$v" = oobd ]; then
-				rec f2_oobd_configured $(( $(stamp "routes in namespace") - t ))
-				rec f2_oobd_spawned $(( $(stamp "sshd started") - t ))
-				rec f2_oobd_sshd $(( b - $(stamp "sshd started") ))
+				since "routes in namespace" "$t"; rec f2_oobd_configured "$SINCE"
+				since "sshd started" "$t"; rec f2_oobd_spawned "$SINCE"
+				rec f2_oobd_sshd $(( b - t - SINCE ))
 			fi
 		done
 		# The sshd config checks oobd may run before it starts sshd, alone.
@@ -336,6 +350,7 @@ fig2() {
 		t=$("$BT" time -- "$SSHD" -T -f "$T/sshd_config") || bail "sshd -T failed"
 		rec f2_sshd_T "$t"
 	done
+	return 0
 }
 
 # ---------------------------------------------------------------- figure 3
@@ -357,11 +372,12 @@ fig3() {
 		k=$(( ${out#* } ))
 		rec f3_oobd "$el"
 		wait_until 5 has_lines "sshd started" 2
-		rec f3_oobd_noticed $(( $(stamp_after "killed by signal" "$k") - k ))
-		rec f3_oobd_spawned $(( $(stamp_after "sshd started" "$k") - k ))
+		since_after "killed by signal" "$k"; rec f3_oobd_noticed "$SINCE"
+		since_after "sshd started" "$k"; rec f3_oobd_spawned "$SINCE"
 		oobd_stop
 		rm -f /run/oobd/sshd.pid
 	done
+	return 0
 }
 
 # ---------------------------------------------------------------- figure 4
@@ -393,8 +409,8 @@ fig4() {
 		rec f4_oobd_v4 "$v4"
 		rec f4_oobd_v6 "$v6"
 		wait_until 5 has_lines "routes in namespace" $(( i + 1 ))
-		rec f4_oobd_moved $(( $(stamp_after "moved $NIC" "$t") - t ))
-		rec f4_oobd_configured $(( $(stamp_after "routes in namespace" "$t") - t ))
+		since_after "moved $NIC" "$t"; rec f4_oobd_moved "$SINCE"
+		since_after "routes in namespace" "$t"; rec f4_oobd_configured "$SINCE"
 	done
 	check_typical "figure 4 (oobd)"
 	oobd_stop
@@ -416,6 +432,7 @@ fig4() {
 	done
 	check_typical "figure 4 (recipe)"
 	sshd_stop
+	return 0
 }
 
 # ---------------------------------------------------------------- figure 5
@@ -448,6 +465,7 @@ fig5() {
 	echo "$IDLE" > "$R/idle_seconds"
 	kill "$sl"; wait "$sl" 2>/dev/null
 	oobd_stop
+	return 0
 }
 
 # ---------------------------------------------------------------- figure 6
@@ -507,13 +525,14 @@ scale_run() { # scale_run NAME N_ADDRS N_ROUTES
 		wait_until 60 test -s "$R/mark" || bail "figure 6: oobd never spawned sshd"
 		t=$(t0)
 		rec "f6_${n}_apply_oobd" $(( $(first_mark) - t ))
-		rec "f6_${n}_apply_oobd_nic" $(( $(stamp "routes in namespace") - $(stamp "NIC oob0") ))
+		since "NIC oob0" 0; local nic=$SINCE
+		since "routes in namespace" 0; rec "f6_${n}_apply_oobd_nic" $(( SINCE - nic ))
 		check_scale "figure 6 (oobd apply)" "$2" "$3"
 		rec "f6_${n}_hwm" "$(hwm_kib "$OPID")"
 		cp "$R/$n.B.conf" "$R/$n.conf.tmp" && mv "$R/$n.conf.tmp" "$R/$n.conf"
 		t=$("$BT" signal "$OPID" 1)
 		wait_until 60 has_lines "reload done" 1 || bail "figure 6: no reload done"
-		rec "f6_${n}_reload_oobd" $(( $(stamp "reload done") - t ))
+		since "reload done" "$t"; rec "f6_${n}_reload_oobd" "$SINCE"
 		check_scale "figure 6 (oobd reload)" "$2" $(( $3 + 1 ))
 		prepared_ns
 		t=$("$BT" time -- "$IP" -n oob -batch "$R/$n.A.ip") || bail "figure 6: ip -batch failed"
@@ -557,7 +576,7 @@ fw_run() {
 		cp "$R/fw5000.B" "$R/fw5000.cur"
 		t=$("$BT" signal "$OPID" 1)
 		wait_until 60 has_lines "reload done" 1 || bail "figure 6: no reload done"
-		rec f6_fw_reload_oobd $(( $(stamp "reload done") - t ))
+		since "reload done" "$t"; rec f6_fw_reload_oobd "$SINCE"
 		oobd_stop
 	done
 }
@@ -568,6 +587,7 @@ fig6() {
 	scale_run r1000 1 1000
 	scale_run r10000 1 10000
 	fw_run
+	return 0
 }
 
 # ---------------------------------------------------------------- run
@@ -588,12 +608,13 @@ fig6() {
 } > "$R/meta"
 
 start=$(date +%s)
-want 1 && fig1
-want 2 && fig2
-want 3 && fig3
-want 4 && fig4
-want 5 && fig5
-want 6 && fig6
+# A figure that stops half-way (a failed expansion, say) must not leave a
+# partial series behind as if it were a result.
+for f in 1 2 3 4 5 6; do
+	if want $f; then
+		"fig$f" || bail "figure $f did not complete"
+	fi
+done
 reset_world
 oobd_stop
 echo "elapsed_s=$(( $(date +%s) - start ))" >> "$R/meta"
