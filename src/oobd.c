@@ -366,7 +366,10 @@ static int firewall_update(struct oobd *o)
 				allow.ssh_ports[allow.n_ssh_ports++] = ports[k];
 		}
 	}
-	return firewall_apply(&o->cfg->firewall, o->ns.nsfd, &allow, &o->fw);
+	int r = firewall_apply(&o->cfg->firewall, o->ns.nsfd, &allow, &o->fw);
+	/* 0 also when a refused file on reload left the previous rules in place. */
+	o->fw_ok = r == 0;
+	return r;
 }
 
 static void run_reconcile(struct oobd *o)
@@ -379,6 +382,11 @@ static void run_reconcile(struct oobd *o)
 	if (reconcile_namespace(o->cfg, &o->ns) < 0)
 		return;
 	reconcile_dns(o->cfg);
+	/* Never a NIC up without a firewall in its namespace. */
+	if (!o->fw_ok && firewall_update(o) < 0) {
+		log_err("still no firewall in namespace \"%s\"; leaving the NIC alone", o->cfg->netns);
+		return;
+	}
 	reconcile_nic(o->cfg, &o->ns, &o->nl_main);
 	/* The configured sshd may have failed only because the NIC (and the
 	 * address it listens on) was missing: give it another chance. */
@@ -692,6 +700,7 @@ static int path_down(struct oobd *o, struct strbuf *msg)
 	/* Let go of the namespace so it can die once the NIC is out. */
 	netstate_close(&o->ns);
 	netstate_init(&o->ns);
+	o->fw_ok = false;
 	o->ns.ns_since = (long long)time(NULL);
 	r = reconcile_down(o->cfg, &o->nl_main);
 	if (msg)

@@ -37,6 +37,7 @@ struct oobd {
 	int epfd, sigfd, timerfd, inofd, lockfd;
 	bool stopping, need_reconcile;
 	bool down;                   /* deliberately torn down */
+	bool fw_ok;                  /* a ruleset (file or built-in) is in place in the namespace */
 };
 
 #endif
