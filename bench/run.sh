@@ -28,7 +28,9 @@ for p in sshd:$SSHD ssh-keygen iptables-legacy-restore iptables-legacy-save sysc
 done
 
 progress() { echo "# $*" >&2; }
-want() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
+# want FIGURE: BENCH_ONLY is empty or names it ("6s": figure 6's routes,
+# "6f": its ruleset; "6": both).
+want() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* || ( $1 == 6? && " $ONLY " == *" 6 "* ) ]]; }
 # rec SERIES VALUE: one sample (ns, KiB or a count) of a series.
 rec() { echo "$2" >> "$R/$1.series"; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
@@ -104,7 +106,11 @@ logged_after() { awk -v p="$1" -v t="$2" 'index($0, p) && $1 >= t { print $1; f 
 nlines() { grep -c -F -- "$1" "$OOBD_LOG"; }
 has_lines() { [ "$(nlines "$1")" -ge "$2" ]; }
 t0() { cat "$R/t0"; }
-first_mark() { awk '{ print $1; exit }' "$R/mark"; } # oobd's first turn to sshd
+# When oobd turned to starting sshd: the first "sshd -t" (the config check
+# that begins every start) or the daemon itself. ("sshd -T" runs earlier
+# too: the firewall asks it for the ports to let in.)
+first_mark() { awk '$2 == "t" || $2 == "D" { print $1; exit }' "$R/mark"; }
+started_sshd() { [ -n "$(first_mark)" ]; }
 
 sshd_stop() { # the recipe's or the bare sshd
 	if [ -n "$BARE_PID" ]; then
@@ -165,7 +171,18 @@ cat > "$R/fw.typical" <<EOF
 -A INPUT -s 203.0.113.0/24 -p tcp -m tcp --dport 22 -j ACCEPT
 COMMIT
 EOF
-typical_conf() { # typical_conf FILE SSHD_EXEC [FIREWALL_FILE]
+cat > "$R/fw6.typical" <<EOF
+*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -i lo -j ACCEPT
+-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+-A INPUT -p ipv6-icmp -j ACCEPT
+-A INPUT -s 2001:db8:10::/64 -p tcp -m tcp --dport 22 -j ACCEPT
+COMMIT
+EOF
+typical_conf() { # typical_conf FILE SSHD_EXEC [IPV4_RULESET IPV6_RULESET]
 	{
 		echo "[namespace]"
 		echo "name = oob"
@@ -186,6 +203,7 @@ typical_conf() { # typical_conf FILE SSHD_EXEC [FIREWALL_FILE]
 		if [ -n "${3:-}" ]; then
 			echo "[firewall]"
 			echo "ipv4 = $3"
+			echo "ipv6 = $4"
 		fi
 		echo "[sshd]"
 		echo "exec = $2"
@@ -240,6 +258,17 @@ gen_ruleset() { # gen_ruleset COUNT
 		print "COMMIT" }'
 }
 
+# Keep the samples and logs next to the JSON, whatever happens (a failed
+# run is worth reading), then the sandbox's own cleanup.
+bench_exit() {
+	local st=$? raw
+	raw=$(dirname "$JSON")/bench-raw
+	rm -rf "$raw" && mkdir -p "$raw" && cp -r "$R"/. "$T"/*.log "$raw"/ 2>/dev/null
+	(exit "$st")
+	sandbox_cleanup
+}
+trap bench_exit EXIT
+
 # ---------------------------------------------------------------- setup
 make_keys
 ssh-keygen -q -t ed25519 -N '' -C oob-bench -f "$T/ssh_host_ed25519_key"
@@ -257,14 +286,14 @@ done
 
 # Does oobd apply [firewall] yet? (It is parsed before it is applied.)
 FW_APPLIED=0
-typical_conf "$R/typical-mark-fw.conf" "$MARK" "$R/fw.typical"
+typical_conf "$R/typical-mark-fw.conf" "$MARK" "$R/fw.typical" "$R/fw6.typical"
 if "$OOBD" -t -c "$R/typical-mark-fw.conf" >/dev/null 2>&1; then
 	reset_world
 	oobd_start "$R/typical-mark-fw.conf"
 	wait_until 15 grep -q ' D$' "$R/mark" || bail "oobd never started sshd"
 	[ "$(fw_rules)" -ge 4 ] && FW_APPLIED=1
-	# Which sshd checks oobd runs before it starts sshd (t: -t, T: -T).
-	awk '$2 != "D" { print $2 }' "$R/mark" | sort -u | tr -d '\n' > "$R/sshd_checks"
+	# Which sshd checks oobd runs before it starts sshd (t: -t, T: -T), in order.
+	awk '$2 == "D" { exit } { printf "%s", $2 }' "$R/mark" > "$R/sshd_checks"
 	oobd_stop
 fi
 progress "oobd applies [firewall]: $([ $FW_APPLIED = 1 ] && echo yes || echo 'not yet')"
@@ -280,13 +309,13 @@ fig1() {
 	local i conf=typical-mark fwv=() t
 	if [ "$FW_APPLIED" = 1 ]; then
 		conf=typical-mark-fw
-		fwv=("FW4=$R/fw.typical")
+		fwv=("FW4=$R/fw.typical" "FW6=$R/fw6.typical")
 	fi
 	for i in $(seq "$REPS"); do
 		progress "figure 1: bring-up, run $i/$REPS"
 		reset_world
 		oobd_start "$R/$conf.conf"
-		wait_until 10 test -s "$R/mark" || bail "figure 1: oobd never spawned sshd"
+		wait_until 10 started_sshd || bail "figure 1: oobd never turned to sshd"
 		t=$(t0)
 		rec f1_oobd $(( $(first_mark) - t ))
 		since "starting with" "$t"; rec f1_oobd_started "$SINCE"
@@ -314,9 +343,9 @@ fig1() {
 fig2() {
 	local i v t b fwv=() conf=typical
 	if [ "$FW_APPLIED" = 1 ]; then
-		typical_conf "$R/typical-fw.conf" "$SSHD" "$R/fw.typical"
+		typical_conf "$R/typical-fw.conf" "$SSHD" "$R/fw.typical" "$R/fw6.typical"
 		conf=typical-fw
-		fwv=("FW4=$R/fw.typical")
+		fwv=("FW4=$R/fw.typical" "FW6=$R/fw6.typical")
 	fi
 	for i in $(seq "$REPS"); do
 		for v in oobd recipe bare; do
@@ -522,7 +551,7 @@ scale_run() { # scale_run NAME N_ADDRS N_ROUTES
 		prepared_ns
 		cp "$R/$n.A.conf" "$R/$n.conf"
 		oobd_start "$R/$n.conf"
-		wait_until 60 test -s "$R/mark" || bail "figure 6: oobd never spawned sshd"
+		wait_until 60 started_sshd || bail "figure 6: oobd never turned to sshd"
 		t=$(t0)
 		rec "f6_${n}_apply_oobd" $(( $(first_mark) - t ))
 		since "NIC oob0" 0; local nic=$SINCE
@@ -552,41 +581,51 @@ fw_run() {
 	awk '/^-A INPUT -s 198/ { last = NR } { l[NR] = $0 } END {
 		for (i = 1; i <= NR; i++) { if (i == last) sub(/--dport [0-9]+/, "--dport 1", l[i]); print l[i] } }' \
 		"$R/fw5000.A" > "$R/fw5000.B"
+	typical_conf "$R/fw-small.conf" "$MARK" "$R/fw.typical" "$R/fw6.typical"
+	typical_conf "$R/fw-big.conf" "$MARK" "$R/fw5000.cur" "$R/fw6.typical"
 	for i in $(seq "$REPS"); do
 		progress "figure 6: 5,000-rule ruleset, run $i/$REPS"
+		# iptables-legacy-restore: the 5,000 rules, what they add over the
+		# typical 4 (paired), and a reload with one rule changed.
 		prepared_ns
-		t=$("$BT" time -n /run/netns/oob -i "$R/fw5000.A" -- "$IPT_RESTORE") || bail "figure 6: iptables-legacy-restore failed"
-		rec f6_fw_apply_ipt "$t"
+		a=$("$BT" time -n /run/netns/oob -i "$R/fw.typical" -- "$IPT_RESTORE") || bail "figure 6: iptables-legacy-restore failed"
+		prepared_ns
+		b=$("$BT" time -n /run/netns/oob -i "$R/fw5000.A" -- "$IPT_RESTORE") || bail "figure 6: iptables-legacy-restore failed"
+		rec f6_fw_whole_ipt "$b"
+		rec f6_fw_apply_ipt $(( b - a ))
 		t=$("$BT" time -n /run/netns/oob -i "$R/fw5000.B" -- "$IPT_RESTORE") || bail "figure 6: iptables-legacy-restore failed"
 		rec f6_fw_reload_ipt "$t"
 		[ "$FW_APPLIED" = 1 ] || continue
-		# oobd: bring-up with the ruleset minus bring-up without (paired).
-		typical_conf "$R/fw.conf" "$MARK" "$R/fw5000.cur"
+		# oobd: bring-up with the 5,000 rules minus with the typical 4
+		# (paired), then SIGHUP with one rule changed.
+		reset_world
+		oobd_start "$R/fw-small.conf"
+		wait_until 30 started_sshd || bail "figure 6: oobd never turned to sshd"
+		a=$(( $(first_mark) - $(t0) ))
 		cp "$R/fw5000.A" "$R/fw5000.cur"
 		reset_world
-		oobd_start "$R/typical-mark.conf"
-		wait_until 10 test -s "$R/mark" || bail "figure 6: oobd never spawned sshd"
-		a=$(( $(first_mark) - $(t0) ))
-		reset_world
-		oobd_start "$R/fw.conf"
-		wait_until 30 test -s "$R/mark" || bail "figure 6: oobd never spawned sshd"
+		oobd_start "$R/fw-big.conf"
+		wait_until 30 started_sshd || bail "figure 6: oobd never turned to sshd"
 		b=$(( $(first_mark) - $(t0) ))
-		[ "$(fw_rules)" -ge 5000 ] || bail "figure 6: oobd did not load the 5,000 rules"
+		t=$(fw_rules)
+		[ "$t" -ge 5000 ] || bail "figure 6: oobd loaded $t rules, not the 5,000"
 		rec f6_fw_apply_oobd $(( b - a ))
 		cp "$R/fw5000.B" "$R/fw5000.cur"
 		t=$("$BT" signal "$OPID" 1)
-		wait_until 60 has_lines "reload done" 1 || bail "figure 6: no reload done"
 		since "reload done" "$t"; rec f6_fw_reload_oobd "$SINCE"
+		ip netns exec oob iptables-legacy-save | grep -q -- '--dport 1 ' || bail "figure 6: the changed rule is not in place"
 		oobd_stop
 	done
 }
 fig6() {
-	scale_run scale 256 1000
-	scale_run r0 1 0
-	scale_run r10 1 10
-	scale_run r1000 1 1000
-	scale_run r10000 1 10000
-	fw_run
+	if want 6s; then
+		scale_run scale 256 1000
+		scale_run r0 1 0
+		scale_run r10 1 10
+		scale_run r1000 1 1000
+		scale_run r10000 1 10000
+	fi
+	want 6f && fw_run
 	return 0
 }
 
@@ -611,7 +650,7 @@ start=$(date +%s)
 # A figure that stops half-way (a failed expansion, say) must not leave a
 # partial series behind as if it were a result.
 for f in 1 2 3 4 5 6; do
-	if want $f; then
+	if want $f || { [ $f = 6 ] && { want 6s || want 6f; }; }; then
 		"fig$f" || bail "figure $f did not complete"
 	fi
 done
@@ -622,6 +661,4 @@ echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$R/meta"
 
 mkdir -p "$(dirname "$JSON")"
 python3 "$BENCH_DIR/report.py" "$R" "$JSON" | tee "${JSON%.json}.txt"
-rm -rf "$(dirname "$JSON")/bench-raw"
-cp -r "$R" "$(dirname "$JSON")/bench-raw"
 exit 0
