@@ -575,7 +575,7 @@ scale_run() { # scale_run NAME N_ADDRS N_ROUTES
 # The ruleset: oobd's [firewall] against iptables-legacy-restore, when oobd
 # applies it; iptables-legacy-restore alone (for reference) until then.
 fw_run() {
-	local i t a b
+	local i t a b ns pa pb
 	gen_ruleset 5000 > "$R/fw5000.A"
 	# B: A with one rule changed (the last one's port).
 	awk '/^-A INPUT -s 198/ { last = NR } { l[NR] = $0 } END {
@@ -596,20 +596,26 @@ fw_run() {
 		t=$("$BT" time -n /run/netns/oob -i "$R/fw5000.B" -- "$IPT_RESTORE") || bail "figure 6: iptables-legacy-restore failed"
 		rec f6_fw_reload_ipt "$t"
 		[ "$FW_APPLIED" = 1 ] || continue
-		# oobd: bring-up with the 5,000 rules minus with the typical 4
-		# (paired), then SIGHUP with one rule changed.
+		# oobd: its firewall phase (from the namespace's creation to the
+		# IPv4 ruleset applied and read back, log stamps) with the 5,000
+		# rules minus with the typical 4, paired; the whole bring-up too.
 		reset_world
 		oobd_start "$R/fw-small.conf"
 		wait_until 30 started_sshd || bail "figure 6: oobd never turned to sshd"
 		a=$(( $(first_mark) - $(t0) ))
+		since 'namespace "oob": created' 0; ns=$SINCE
+		since "firewall IPv4" "$ns"; pa=$SINCE
 		cp "$R/fw5000.A" "$R/fw5000.cur"
 		reset_world
 		oobd_start "$R/fw-big.conf"
 		wait_until 30 started_sshd || bail "figure 6: oobd never turned to sshd"
 		b=$(( $(first_mark) - $(t0) ))
+		since 'namespace "oob": created' 0; ns=$SINCE
+		since "firewall IPv4" "$ns"; pb=$SINCE
 		t=$(fw_rules)
 		[ "$t" -ge 5000 ] || bail "figure 6: oobd loaded $t rules, not the 5,000"
-		rec f6_fw_apply_oobd $(( b - a ))
+		rec f6_fw_apply_oobd $(( pb - pa ))
+		rec f6_fw_apply_oobd_whole $(( b - a ))
 		cp "$R/fw5000.B" "$R/fw5000.cur"
 		t=$("$BT" signal "$OPID" 1)
 		since "reload done" "$t"; rec f6_fw_reload_oobd "$SINCE"
