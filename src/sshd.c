@@ -169,7 +169,7 @@ int sshd_listen_addrs(const char *exec, const char *config_path, struct sshd_lis
 		}
 		str_copy(host, a, sizeof(host));
 		if (!ipaddr_parse(host, &out[n].addr))
-			continue; /* a host name: sshd resolves it, we do not */
+			memset(&out[n].addr, 0, sizeof(out[n].addr)); /* a host name: sshd resolves it, we do not */
 		out[n].port = (unsigned)port;
 		n++;
 	}
@@ -179,38 +179,19 @@ int sshd_listen_addrs(const char *exec, const char *config_path, struct sshd_lis
 
 int sshd_listen_ports(const char *exec, const char *config_path, unsigned ports[], int max, char **why)
 {
-	char *argv[] = { (char *)exec, "-T", "-f", (char *)config_path, NULL };
-	struct proc_result res;
-	int r = proc_run(argv, -1, -1, 1 << 20, 10000, &res), n = 0;
+	struct sshd_listen l[64];
+	int n = sshd_listen_addrs(exec, config_path, l, (int)ARRAY_SIZE(l), why), np = 0;
 
-	*why = NULL;
-	if (r < 0)
-		return r;
-	if (!proc_ok(&res)) {
-		*why = steal_pointer(&res.out);
-		proc_result_free(&res);
-		return -EINVAL;
-	}
-	/* "listenaddress 0.0.0.0:22", "listenaddress [::]:2222": the effective
-	 * sockets, whatever mix of Port and ListenAddress made them. */
-	for (char *line = res.out, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (strncmp(line, "listenaddress ", 14) != 0)
-			continue;
-		char *colon = strrchr(line, ':');
-		unsigned long port = colon ? strtoul(colon + 1, NULL, 10) : 0;
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
 		bool dup = false;
-		if (port == 0 || port > 65535)
-			continue;
-		for (int k = 0; k < n; k++)
-			dup = dup || ports[k] == port;
-		if (!dup && n < max)
-			ports[n++] = (unsigned)port;
+		for (int k = 0; k < np; k++)
+			dup = dup || ports[k] == l[i].port;
+		if (!dup && np < max)
+			ports[np++] = l[i].port;
 	}
-	proc_result_free(&res);
-	return n;
+	return np;
 }
 
 int sshd_prepare(const char *config_path)

@@ -28,7 +28,7 @@ int sshd_hostkeys(const char *config_path, char ***out);
 void sshd_free_strv(char **v);
 
 struct sshd_listen {
-	struct ipaddr addr;          /* 0.0.0.0 or :: for the wildcard */
+	struct ipaddr addr;          /* 0.0.0.0 or :: for the wildcard; family 0 for a host name */
 	unsigned port;
 };
 /* "sshd -T -f CONFIG": the sockets it will listen on. Count or -errno. */

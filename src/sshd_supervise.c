@@ -207,10 +207,18 @@ static int probe_socket_cb(void *arg)
 	return fd < 0 ? -errno : fd;
 }
 
-/* Connect to the first listening socket, through loopback for a wildcard. */
+/* Connect to the first listening socket given as an address, through
+ * loopback for a wildcard (or when only host names are given). */
 static void probe_connect(struct sshd_sup *s, int nsfd)
 {
-	struct sshd_listen *l = &s->listen[0];
+	struct sshd_listen lo = { .addr = { .family = AF_INET }, .port = s->listen[0].port };
+	struct sshd_listen *l = &lo;
+	for (int i = 0; i < s->n_listen; i++) {
+		if (s->listen[i].addr.family) {
+			l = &s->listen[i];
+			break;
+		}
+	}
 	struct probe_sock ps = { l->addr.family };
 	struct sockaddr_storage ss = { 0 };
 	socklen_t sl;
