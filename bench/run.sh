@@ -562,6 +562,13 @@ scale_run() { # scale_run NAME N_ADDRS N_ROUTES
 		t=$("$BT" signal "$OPID" 1)
 		wait_until 60 has_lines "reload done" 1 || bail "figure 6: no reload done"
 		since "reload done" "$t"; rec "f6_${n}_reload_oobd" "$SINCE"
+		# The reload's reconcile (addresses and routes), after its firewall
+		# update: from the reload's last firewall line (or its start) to done.
+		local done=$(( t + SINCE )) from
+		from=$(awk -v t="$t" -v d="$done" '$1 >= t && $1 <= d && (index($0, "reloading") || index($0, "firewall IPv")) { f = $1 }
+			END { print f }' "$OOBD_LOG")
+		[ -n "$from" ] || bail "figure 6: no reload start in oobd's log"
+		rec "f6_${n}_reload_oobd_nic" $(( done - from ))
 		check_scale "figure 6 (oobd reload)" "$2" $(( $3 + 1 ))
 		prepared_ns
 		t=$("$BT" time -- "$IP" -n oob -batch "$R/$n.A.ip") || bail "figure 6: ip -batch failed"
