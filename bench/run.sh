@@ -301,10 +301,10 @@ echo "$FW_APPLIED" > "$R/fw_applied"
 
 # ---------------------------------------------------------------- figure 1
 # Bring-up: from exec to the namespace fully configured. oobd: its exec to
-# the first start of the sshd wrapper (oobd turns to sshd, starting with
-# "sshd -t", only after namespace, DNS, NIC (and firewall); this end
-# includes one fork+exec, a bias against oobd). Recipe: exec of bash to its
-# exit. Alternated, a fresh host each time.
+# its first "sshd -t" through the wrapper (every sshd start begins with it,
+# after namespace, firewall, DNS and NIC; this end includes one fork+exec, a
+# bias against oobd). Recipe: exec of bash to its exit. Alternated, a fresh
+# host each time.
 fig1() {
 	local i conf=typical-mark fwv=() t
 	if [ "$FW_APPLIED" = 1 ]; then
@@ -499,7 +499,7 @@ fig5() {
 
 # ---------------------------------------------------------------- figure 6
 # Scale. Apply: from a namespace that holds the bare NIC, oobd's exec to its
-# sshd wrapper's exec, against one "ip -n oob -batch" doing the same
+# first "sshd -t" (see figure 1), against one "ip -n oob -batch" doing the same
 # addresses, link up and routes. Reload: SIGHUP with one route added, to
 # oobd's "reload done" line, against "ip -batch" re-applying the config
 # (replace, the way a script that does not diff applies a change).
