@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * mark-sshd: an [sshd] exec for the benchmarks. oobd turns to sshd only
- * once the namespace is configured (namespace, DNS, NIC, then sshd: its
- * config check "sshd -t", then the daemon), so the first time this wrapper
- * starts bounds the end of the configuration from above (one fork+exec
- * late). Every start appends "CLOCK MODE" to $BENCH_MARK, CLOCK being
+ * once the namespace is configured (namespace, firewall, DNS, NIC, then
+ * the sshd daemon), so the first daemon start through this wrapper bounds
+ * the end of the configuration from above (one fork+exec late). Every start appends "CLOCK MODE" to $BENCH_MARK, CLOCK being
  * CLOCK_MONOTONIC in ns and MODE "D" for the daemon, "t" or "T" for the
  * checks, "-" otherwise; then it execs the real sshd ($BENCH_SSHD, default
  * /usr/sbin/sshd) with the same arguments.

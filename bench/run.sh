@@ -106,10 +106,10 @@ logged_after() { awk -v p="$1" -v t="$2" 'index($0, p) && $1 >= t { print $1; f 
 nlines() { grep -c -F -- "$1" "$OOBD_LOG"; }
 has_lines() { [ "$(nlines "$1")" -ge "$2" ]; }
 t0() { cat "$R/t0"; }
-# When oobd turned to starting sshd: the first "sshd -t" (the config check
-# that begins every start) or the daemon itself. ("sshd -T" runs earlier
-# too: the firewall asks it for the ports to let in.)
-first_mark() { awk '$2 == "t" || $2 == "D" { print $1; exit }' "$R/mark"; }
+# When oobd turned to starting sshd: the daemon itself. (Its config check,
+# "sshd -T", runs earlier: the firewall asks it for the ports to let in, and
+# the supervisor reuses that answer while the file is unchanged.)
+first_mark() { awk '$2 == "D" { print $1; exit }' "$R/mark"; }
 started_sshd() { [ -n "$(first_mark)" ]; }
 
 sshd_stop() { # the recipe's or the bare sshd

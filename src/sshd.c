@@ -118,26 +118,8 @@ static int keygen(const char *path)
 	return r;
 }
 
-int sshd_check_config(const char *exec, const char *config_path, char **why)
-{
-	char *argv[] = { (char *)exec, "-t", "-f", (char *)config_path, NULL };
-	struct proc_result res;
-	int r = proc_run(argv, -1, -1, 8192, 10000, &res);
 
-	*why = NULL;
-	if (r < 0)
-		return r;
-	if (!proc_ok(&res)) {
-		while (res.out_len && (res.out[res.out_len - 1] == '\n'))
-			res.out[--res.out_len] = '\0';
-		*why = steal_pointer(&res.out);
-		r = -EINVAL;
-	}
-	proc_result_free(&res);
-	return r;
-}
-
-int sshd_listen_addrs(const char *exec, const char *config_path, struct sshd_listen *out, int max, char **why)
+static int sshd_T(const char *exec, const char *config_path, struct sshd_listen *out, int max, char **why)
 {
 	char *argv[] = { (char *)exec, "-T", "-f", (char *)config_path, NULL };
 	struct proc_result res;
@@ -147,6 +129,8 @@ int sshd_listen_addrs(const char *exec, const char *config_path, struct sshd_lis
 	if (r < 0)
 		return r;
 	if (!proc_ok(&res)) {
+		while (res.out_len && res.out[res.out_len - 1] == '\n')
+			res.out[--res.out_len] = '\0';
 		*why = steal_pointer(&res.out);
 		proc_result_free(&res);
 		return -EINVAL;
@@ -177,10 +161,78 @@ int sshd_listen_addrs(const char *exec, const char *config_path, struct sshd_lis
 	return n;
 }
 
+/*
+ * "sshd -T" validates the config exactly as "sshd -t" does and prints the
+ * effective settings, so one run answers both questions. Its result for a
+ * given file content is kept: a restart with an unchanged config asks sshd
+ * again only if the file changed (its hash) or the last answer was a no.
+ */
+struct sshd_query_cache {
+	char exec[PATH_MAX];
+	char path[PATH_MAX];
+	unsigned long long hash;
+	struct sshd_listen listen[SSHD_QUERY_MAX];
+	int n;
+	bool valid;
+};
+static struct sshd_query_cache query_cache[4];
+static unsigned query_cache_next;
+
+static unsigned long long content_hash(const char *path, bool *ok)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	unsigned long long h = 1469598103934665603ULL;
+
+	*ok = read_file(path, &data, &len, 1 << 20) == 0;
+	for (size_t i = 0; *ok && i < len; i++) {
+		h ^= (unsigned char)data[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+int sshd_query(const char *exec, const char *config_path, struct sshd_listen *out, int max, char **why)
+{
+	struct sshd_listen l[SSHD_QUERY_MAX];
+	struct sshd_query_cache *c;
+	bool readable;
+	unsigned long long h = content_hash(config_path, &readable);
+	int n;
+
+	*why = NULL;
+	for (size_t i = 0; readable && i < ARRAY_SIZE(query_cache); i++) {
+		c = &query_cache[i];
+		if (c->valid && c->hash == h && strcmp(c->path, config_path) == 0 && strcmp(c->exec, exec) == 0) {
+			n = c->n < max ? c->n : max;
+			if (out && n > 0)
+				memcpy(out, c->listen, (size_t)n * sizeof(*out));
+			return n;
+		}
+	}
+	n = sshd_T(exec, config_path, l, SSHD_QUERY_MAX, why);
+	if (n < 0)
+		return n;
+	if (readable && strlen(exec) < PATH_MAX && strlen(config_path) < PATH_MAX) {
+		c = &query_cache[query_cache_next++ % ARRAY_SIZE(query_cache)];
+		str_copy(c->exec, exec, sizeof(c->exec));
+		str_copy(c->path, config_path, sizeof(c->path));
+		c->hash = h;
+		memcpy(c->listen, l, sizeof(l));
+		c->n = n;
+		c->valid = true;
+	}
+	if (n > max)
+		n = max;
+	if (out && n > 0)
+		memcpy(out, l, (size_t)n * sizeof(*out));
+	return n;
+}
+
 int sshd_listen_ports(const char *exec, const char *config_path, unsigned ports[], int max, char **why)
 {
-	struct sshd_listen l[64];
-	int n = sshd_listen_addrs(exec, config_path, l, (int)ARRAY_SIZE(l), why), np = 0;
+	struct sshd_listen l[SSHD_QUERY_MAX];
+	int n = sshd_query(exec, config_path, l, (int)ARRAY_SIZE(l), why), np = 0;
 
 	if (n < 0)
 		return n;

@@ -31,12 +31,15 @@ struct sshd_listen {
 	struct ipaddr addr;          /* 0.0.0.0 or :: for the wildcard; family 0 for a host name */
 	unsigned port;
 };
-/* "sshd -T -f CONFIG": the sockets it will listen on. Count or -errno. */
-int sshd_listen_addrs(const char *exec, const char *config_path, struct sshd_listen *out, int max, char **why);
-
-/* "sshd -t -f CONFIG": 0 when sshd accepts it; else -EINVAL and sshd's
- * complaint in *WHY (malloc'ed), or another -errno if it could not run. */
-int sshd_check_config(const char *exec, const char *config_path, char **why);
+#define SSHD_QUERY_MAX 64
+/*
+ * "sshd -T -f CONFIG": checks the config as "sshd -t" does (host keys
+ * included) and tells the sockets it will listen on (at most MAX into OUT,
+ * which may be NULL). The count, or -EINVAL with sshd's complaint in *WHY
+ * (malloc'ed), or another -errno if it could not run. A successful answer
+ * is reused while the file's content stays the same.
+ */
+int sshd_query(const char *exec, const char *config_path, struct sshd_listen *out, int max, char **why);
 
 /* "sshd -T -f CONFIG": the TCP ports it will listen on (at most MAX into
  * PORTS). The count, or -errno (-EINVAL with sshd's complaint in *WHY).

@@ -143,13 +143,15 @@ static enum sshd_source choose_source(struct sshd_sup *s)
 			if (src == SSHD_BUILTIN_CONF && builtin_write(s) < 0)
 				continue;
 			path = src == SSHD_CONFIGURED ? s->config : src == SSHD_LAST_GOOD ? SSHD_LAST_GOOD_PATH : SSHD_BUILTIN_PATH;
-			r = sshd_check_config(s->exec, path, &why);
-			if (r == 0)
+			r = sshd_query(s->exec, path, s->listen, SSHD_MAX_LISTEN, &why);
+			if (r >= 0) {
+				s->n_listen = r;
 				return (enum sshd_source)src;
+			}
 			if (why)
 				for (char *nl = why; (nl = strchr(nl, '\n'));)
 					*nl = ' ';
-			log_err("sshd -t rejects the %s sshd config %s: %s", source_names[src], path,
+			log_err("sshd -T rejects the %s sshd config %s: %s", source_names[src], path,
 				why ? why : strerror(-r));
 			free(why);
 			s->failed[src] = true;
@@ -159,7 +161,7 @@ static enum sshd_source choose_source(struct sshd_sup *s)
 		 * backoff, never giving up). */
 		memset(s->failed, 0, sizeof(s->failed));
 		if (round == 0)
-			log_err("no sshd config passes sshd -t; trying them all again");
+			log_err("no sshd config passes sshd -T; trying them all again");
 	}
 	return SSHD_BUILTIN_CONF;
 }
@@ -170,25 +172,23 @@ void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd)
 {
 	enum sshd_source prev = s->source;
 	const char *path;
-	char *why = NULL;
 
 	probe_close(s);
 	s->ready = false;
 	s->restart_pending = false;
 	sshd_prepare(s->config);
+	s->n_listen = 0;
 	s->source = choose_source(s);
 	path = sshd_sup_config_path(s);
 	if (s->source != SSHD_CONFIGURED)
 		log_err("starting sshd with the %s config %s instead of %s", source_names[s->source], path, s->config);
 	else if (prev != SSHD_CONFIGURED)
 		log_notice("starting sshd with the configured config %s", path);
-	s->n_listen = sshd_listen_addrs(s->exec, path, s->listen, SSHD_MAX_LISTEN, &why);
 	if (s->n_listen <= 0) {
 		/* sshd's own default */
 		s->listen[0] = (struct sshd_listen){ .addr = { .family = AF_INET }, .port = 22 };
 		s->n_listen = 1;
 	}
-	free(why);
 	service_set_argv(&s->svc, sshd_argv(s->exec, path));
 	if (service_start(&s->svc, netns, nsfd) == 0) {
 		s->probe_deadline = now_ms() + SSHD_READY_TIMEOUT_MS;

@@ -197,7 +197,7 @@ wait_until 10 ssh_banner "$OOB4" || die "the NIC was not claimed again within 10
 show_log
 session "$OOB4" "ip -br addr show oob0"
 
-say "A typo in the sshd config, then a reload (SIGHUP): sshd -t rejects it, so oobd keeps serving with the last config that worked"
+say "A typo in the sshd config, then a reload (SIGHUP): sshd -T rejects it, so oobd keeps serving with the last config that worked"
 cp "$T/sshd_config" "$T/sshd_config.good"
 echo "PermitRootLogin sometimes" >> "$T/sshd_config"
 run kill -HUP "$OOBD_PID"

@@ -129,7 +129,7 @@ mark=$(log_mark)
 kill -HUP "$OOBD_PID"
 wait_until 15 sshd_pid_new "$sshd2" && wait_until 15 log_after "$mark" '^<6>sshd ready \(pid [0-9]+, last-good config'
 ok $? "broken sshd_config, SIGHUP: sshd runs with the last good config"
-log_after "$mark" '^<3>sshd -t rejects the configured sshd config'
+log_after "$mark" '^<3>sshd -T rejects the configured sshd config'
 ok $? "the log says sshd -t rejected it"
 like "$(oob_ssh "$OOB4" echo last-good 2>&1)" "^last-good$" "ssh works"
 sed -i '/ThisIsNotAnSshdOption/d' "$T/sshd_config"

@@ -73,7 +73,7 @@ kill -KILL "$p"
 wait_until 15 sshd_pid_new "$p" && wait_until 15 ssh_banner "$OOB4"
 ok $? "broken sshd config, sshd killed: a new sshd answers"
 like "$(oob_ssh "$OOB4" echo still-in 2>&1)" "^still-in$" "ssh works with the broken sshd config in place"
-log_after "$mark" '^<3>sshd -t rejects the configured sshd config .*ThisIsNotAnSshdOption'
+log_after "$mark" '^<3>sshd -T rejects the configured sshd config .*ThisIsNotAnSshdOption'
 ok $? "the log says sshd -t rejected the configured config, and why"
 log_after "$mark" '^<3>starting sshd with the last-good config /run/oobd/sshd_config.last-good'
 ok $? "the log says the last-good config is used"
@@ -146,7 +146,7 @@ start_oobd "$T/oobd.conf"
 wait_until 15 ssh_banner "$OOB4"
 ok $? "broken sshd config from the start: sshd answers"
 like "$(oob_ssh "$OOB4" echo builtin-in 2>&1)" "^builtin-in$" "ssh works with the built-in config (same key)"
-log_after "$mark" '^<3>sshd -t rejects the configured sshd config'
+log_after "$mark" '^<3>sshd -T rejects the configured sshd config'
 ok $? "the log says sshd -t rejected the configured config"
 log_after "$mark" '^<3>starting sshd with the built-in config /run/oobd/sshd_config.builtin'
 ok $? "the log says the built-in config is used"
