@@ -563,13 +563,7 @@ static char *ruleset_save(const struct family *fa, int nsfd)
 
 static void fnv64_hex(const char *data, size_t len, char out[17])
 {
-	unsigned long long h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)data[i];
-		h *= 1099511628211ULL;
-	}
-	snprintf(out, 17, "%016llx", h);
+	snprintf(out, 17, "%016llx", fnv64_add(FNV64_INIT, data, len));
 }
 
 /* ---------------------------------------------------------------------- */

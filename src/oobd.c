@@ -101,15 +101,10 @@ static unsigned long long file_hash(const char *path)
 {
 	_cleanup_free_ char *data = NULL;
 	size_t len = 0;
-	unsigned long long h = 1469598103934665603ULL;
 
 	if (read_file(path, &data, &len, 1 << 20) < 0)
 		return 0;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)data[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return fnv64_add(FNV64_INIT, data, len);
 }
 
 static int lock_acquire(void)

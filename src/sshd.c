@@ -182,14 +182,9 @@ static unsigned long long content_hash(const char *path, bool *ok)
 {
 	_cleanup_free_ char *data = NULL;
 	size_t len = 0;
-	unsigned long long h = 1469598103934665603ULL;
 
 	*ok = read_file(path, &data, &len, 1 << 20) == 0;
-	for (size_t i = 0; *ok && i < len; i++) {
-		h ^= (unsigned char)data[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return *ok ? fnv64_add(FNV64_INIT, data, len) : 0;
 }
 
 int sshd_query(const char *exec, const char *config_path, struct sshd_listen *out, int max, char **why)

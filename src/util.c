@@ -170,6 +170,16 @@ void str_copy(char *dst, const char *src, size_t size)
 	dst[n] = '\0';
 }
 
+unsigned long long fnv64_add(unsigned long long h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
 long long now_ms(void)
 {
 	struct timespec ts;

@@ -53,6 +53,10 @@ int read_file(const char *path, char **out, size_t *len, size_t max);
 /* Copy SRC into DST of SIZE bytes, truncating; always NUL-terminated. */
 void str_copy(char *dst, const char *src, size_t size);
 
+/* FNV-1a, 64 bits: content fingerprints (not for security). */
+#define FNV64_INIT 1469598103934665603ULL
+unsigned long long fnv64_add(unsigned long long h, const void *data, size_t len);
+
 /* Monotonic clock in milliseconds. */
 long long now_ms(void);
 
