@@ -370,6 +370,52 @@ static bool route_matches(const struct route_entry *e, const struct want_route *
 	return e->has_gw && ipaddr_equal(&e->gw, w->via);
 }
 
+/* Routes are matched through sorted fingerprints: linear-logarithmic in
+ * the number of routes, not quadratic (a config may hold thousands). */
+struct route_key {
+	unsigned long long key;
+	size_t idx;
+};
+
+static unsigned long long route_fingerprint(const struct prefix *dst, const struct ipaddr *gw, int oif)
+{
+	unsigned char buf[48];
+	size_t n = 0, alen = ipaddr_len(&dst->addr);
+
+	buf[n++] = (unsigned char)dst->addr.family;
+	buf[n++] = (unsigned char)dst->len;
+	memcpy(buf + n, dst->addr.b, alen);
+	n += alen;
+	buf[n++] = gw != NULL;
+	if (gw) {
+		memcpy(buf + n, gw->b, alen);
+		n += alen;
+	}
+	memcpy(buf + n, &oif, sizeof(oif));
+	n += sizeof(oif);
+	return fnv64_add(FNV64_INIT, buf, n);
+}
+
+static int route_key_cmp(const void *a, const void *b)
+{
+	const struct route_key *x = a, *y = b;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* The first element of the sorted V with KEY, or NULL. */
+static const struct route_key *route_key_find(const struct route_key *v, size_t n, unsigned long long key)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo].key == key ? &v[lo] : NULL;
+}
+
 static void reconcile_routes(const struct config *c, struct netstate *ns)
 {
 	const struct iface_cfg *i = &c->iface;
@@ -402,12 +448,22 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 		free(v);
 	}
 	desc = xcalloc(n_want + n_cur + 1, sizeof(*desc));
+	struct route_key *kw = xcalloc(n_want + 1, sizeof(*kw)), *kc = xcalloc(n_cur + 1, sizeof(*kc));
+	for (size_t w = 0; w < n_want; w++)
+		kw[w] = (struct route_key){ route_fingerprint(&want[w].dst, want[w].via, ns->nic_ifindex), w };
+	for (size_t k = 0; k < n_cur; k++)
+		kc[k] = (struct route_key){ route_fingerprint(&cur[k].dst, cur[k].has_gw ? &cur[k].gw : NULL, cur[k].oif),
+					    k };
+	qsort(kw, n_want, sizeof(*kw), route_key_cmp);
+	qsort(kc, n_cur, sizeof(*kc), route_key_cmp);
 	for (size_t k = 0; k < n_cur; k++) {
 		bool wanted = false;
 		if (cur[k].proto != RTPROT_OOBD)
 			continue;
-		for (size_t w = 0; w < n_want && !wanted; w++)
-			wanted = route_matches(&cur[k], &want[w], ns->nic_ifindex);
+		unsigned long long key = route_fingerprint(&cur[k].dst, cur[k].has_gw ? &cur[k].gw : NULL, cur[k].oif);
+		for (const struct route_key *f = route_key_find(kw, n_want, key); f && f < kw + n_want && f->key == key && !wanted;
+		     f++)
+			wanted = route_matches(&cur[k], &want[f->idx], ns->nic_ifindex);
 		if (wanted)
 			continue;
 		prefix_str(&cur[k].dst, desc[n_desc]);
@@ -418,8 +474,10 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 	for (size_t w = 0; w < n_want; w++) {
 		bool present = false;
 		char gw[IPADDR_STRLEN];
-		for (size_t k = 0; k < n_cur && !present; k++)
-			present = route_matches(&cur[k], &want[w], ns->nic_ifindex);
+		unsigned long long key = route_fingerprint(&want[w].dst, want[w].via, ns->nic_ifindex);
+		for (const struct route_key *f = route_key_find(kc, n_cur, key); f && f < kc + n_cur && f->key == key && !present;
+		     f++)
+			present = route_matches(&cur[f->idx], &want[w], ns->nic_ifindex);
 		if (present)
 			continue;
 		prefix_str(&want[w].dst, desc[n_desc]);
@@ -447,6 +505,8 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 				 r - rep.failed_eexist);
 	}
 	nl_batch_free(b);
+	free(kw);
+	free(kc);
 	free(desc);
 	free(want);
 	free(cur);
