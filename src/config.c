@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "filecheck.h"
 #include "util.h"
 
 #include <unistd.h>
@@ -859,9 +860,17 @@ int config_load_buffer(const char *name, const char *data, size_t len, FILE *err
 int config_load(const char *path, FILE *errs, struct config **out)
 {
 	_cleanup_free_ char *data = NULL;
+	char why[PATH_MAX + 64];
 	size_t len;
-	int r = read_file(path, &data, &len, CONFIG_MAX_BYTES);
+	int r;
 
+	/* Whoever can write the config owns the oob path: refuse it first. */
+	if (filecheck_path(path, why, sizeof(why)) == -EPERM) {
+		if (errs)
+			fprintf(errs, "%s: refusing an unsafe config: %s (%s)\n", path, why, FILECHECK_RULE);
+		return 1;
+	}
+	r = read_file(path, &data, &len, CONFIG_MAX_BYTES);
 	if (r < 0) {
 		if (errs)
 			fprintf(errs, "%s:0: cannot read config: %s\n", path,
@@ -896,20 +905,88 @@ void config_free(struct config *c)
 	free(c);
 }
 
+/* A file the config names, for its permissions: "FILE:LINE: key 'k': unsafe WHAT NOTE: WHY (rule)". */
+static int check_trusted_file(const char *cfg_path, int line, const char *key, const char *what, const char *path,
+			      const char *note, FILE *errs)
+{
+	char why[PATH_MAX + 64];
+
+	if (filecheck_path(path, why, sizeof(why)) != -EPERM)
+		return 0; /* absent or unreadable: reported where it is used */
+	fprintf(errs, "%s:%d: key '%s': unsafe %s%s: %s (%s)\n", cfg_path, line, key, what, note, why,
+		FILECHECK_RULE);
+	return 1;
+}
+
+/*
+ * The absolute AuthorizedKeysFile paths of an sshd config (top level, before
+ * any Match; tokens with %-expansions or relative to a home directory are
+ * per user, and sshd's StrictModes checks those at login). At most MAX into
+ * OUT (malloc'ed strings). The count, or -errno.
+ */
+static int sshd_authorized_keys(const char *config_path, char **out, int max)
+{
+	_cleanup_free_ char *data = NULL;
+	int n = 0, r = read_file(config_path, &data, NULL, CONFIG_MAX_BYTES);
+
+	if (r < 0)
+		return r;
+	for (char *line = data, *next; line; line = next) {
+		char *kw, *val, *end, *save = NULL;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		kw = line + strspn(line, " \t");
+		end = kw + strcspn(kw, " \t=");
+		val = end + strspn(end, " \t=");
+		*end = '\0';
+		if (strcasecmp(kw, "Match") == 0)
+			break;
+		if (strcasecmp(kw, "AuthorizedKeysFile") != 0)
+			continue;
+		/* sshd takes the first setting of a keyword. */
+		for (char *t = strtok_r(val, " \t\r\"", &save); t && n < max; t = strtok_r(NULL, " \t\r\"", &save))
+			if (t[0] == '/' && !strchr(t, '%'))
+				out[n++] = xstrdup(t);
+		break;
+	}
+	return n;
+}
+
 int config_check_files(const struct config *c, FILE *errs)
 {
-	int nerr = 0;
+	char *keys[8];
+	int nerr = 0, nkeys;
 
 	if (access(c->sshd.exec, X_OK) < 0) {
 		fprintf(errs, "%s:%d: key 'exec': sshd program %s%s: %s\n", c->path, c->sshd.exec_line,
 			c->sshd.exec, c->sshd.exec_line ? "" : " (default)", strerror(errno));
 		nerr++;
+	} else {
+		nerr += check_trusted_file(c->path, c->sshd.exec_line, "exec", "sshd program", c->sshd.exec,
+					   c->sshd.exec_line ? "" : " (default)", errs);
 	}
 	if (access(c->sshd.config, R_OK) < 0) {
 		fprintf(errs, "%s:%d: key 'config': sshd config %s%s: %s\n", c->path, c->sshd.config_line,
 			c->sshd.config, c->sshd.config_line ? "" : " (default)", strerror(errno));
-		nerr++;
+		return nerr + 1;
 	}
+	nerr += check_trusted_file(c->path, c->sshd.config_line, "config", "sshd config", c->sshd.config,
+				   c->sshd.config_line ? "" : " (default)", errs);
+	nkeys = sshd_authorized_keys(c->sshd.config, keys, (int)ARRAY_SIZE(keys));
+	for (int k = 0; k < nkeys; k++) {
+		char note[PATH_MAX + 32];
+		snprintf(note, sizeof(note), " (AuthorizedKeysFile in %s)", c->sshd.config);
+		nerr += check_trusted_file(c->path, c->sshd.config_line, "config", "authorized keys", keys[k], note,
+					   errs);
+		free(keys[k]);
+	}
+	if (c->firewall.ipv4)
+		nerr += check_trusted_file(c->path, c->firewall.ipv4_line, "ipv4", "firewall rules", c->firewall.ipv4,
+					   "", errs);
+	if (c->firewall.ipv6)
+		nerr += check_trusted_file(c->path, c->firewall.ipv6_line, "ipv6", "firewall rules", c->firewall.ipv6,
+					   "", errs);
 	return nerr;
 }
 

@@ -1,0 +1,126 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# oobd refuses files that someone other than root could have changed, as
+# sshd's StrictModes does: its config (at start, in "oobd -t" and on
+# reload), the sshd config, the sshd program and the authorized keys the
+# sshd config names; the file and every directory above it.
+. "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
+
+NOBODY=65534
+make_keys
+write_sshd_config
+CONF=$T/oobd.conf
+printf '[interface]\nmatch = %s\naddress = %s/24\n' "$NIC" "$OOB4" | write_config "$CONF"
+
+# oobd_t FILE: run "oobd -t -c FILE"; its output in OUT, its status in ST.
+oobd_t() {
+	OUT=$("$OOBD" -t -c "$1" 2>&1); ST=$?
+}
+
+oobd_t "$CONF"
+is "$ST" 0 "a root-owned 0644 config under root-owned directories is valid"
+like "$OUT" "configuration is valid" "oobd -t says so"
+
+# The config itself.
+chmod 0664 "$CONF"
+oobd_t "$CONF"
+is "$ST" 1 "a group-writable config is refused by oobd -t"
+like "$OUT" "^$CONF: refusing an unsafe config: $CONF is group-writable \(mode 0664\)" \
+	"the message names the file and the reason, as FILE: ..."
+
+: >"$T/oobd.log"
+"$OOBD" -c "$CONF" >>"$T/oobd.log" 2>&1 &
+pid=$!
+wait_until 10 sh -c "! kill -0 $pid"
+ok $? "oobd with a group-writable config exits"
+wait "$pid"; st=$?
+is "$st" 1 "... with status 1"
+log=$(cat "$T/oobd.log")
+like "$log" "refusing an unsafe config: $CONF is group-writable" "... saying why"
+like "$log" "not starting" "... and that it is not starting"
+[ ! -e /run/netns/oob ]
+ok $? "... before creating the namespace"
+
+chmod 0646 "$CONF"
+oobd_t "$CONF"
+like "$OUT" "$CONF is world-writable \(mode 0646\)" "a world-writable config is refused"
+chmod 0644 "$CONF"
+
+chown "$NOBODY" "$CONF"
+oobd_t "$CONF"
+is "$ST" 1 "a config owned by another user is refused"
+like "$OUT" "$CONF is owned by uid $NOBODY, not root" "... saying whose it is"
+chown 0 "$CONF"
+
+# A directory above it.
+mkdir -m 0755 "$T/etc"
+cp "$CONF" "$T/etc/oobd.conf"
+oobd_t "$T/etc/oobd.conf"
+is "$ST" 0 "a config in a root-owned 0755 directory is valid"
+chmod 0775 "$T/etc"
+oobd_t "$T/etc/oobd.conf"
+like "$OUT" "refusing an unsafe config: directory $T/etc is group-writable \(mode 0775\)" \
+	"a config in a group-writable directory is refused"
+chmod 0755 "$T/etc"
+chown "$NOBODY" "$T/etc"
+oobd_t "$T/etc/oobd.conf"
+like "$OUT" "directory $T/etc is owned by uid $NOBODY, not root" \
+	"a config in a directory owned by another user is refused"
+chown 0 "$T/etc"
+
+# A symlink counts as the file it points to.
+ln -s "$T/etc/oobd.conf" "$T/link.conf"
+chmod 0666 "$T/etc/oobd.conf"
+oobd_t "$T/link.conf"
+like "$OUT" "^$T/link.conf: refusing an unsafe config: $T/etc/oobd.conf is world-writable" \
+	"a symlink to a world-writable config is refused"
+
+# The sshd config, the authorized keys it names, the sshd program.
+sshd_line=$(grep -n '^config = ' "$CONF" | cut -d: -f1)
+chmod 0660 "$T/sshd_config"
+oobd_t "$CONF"
+is "$ST" 1 "a group-writable sshd config is refused"
+like "$OUT" "^$CONF:$sshd_line: key 'config': unsafe sshd config: $T/sshd_config is group-writable \(mode 0660\)" \
+	"... as FILE:LINE: key 'config': ..."
+chmod 0600 "$T/sshd_config"
+
+chmod 0606 "$T/authorized_keys"
+oobd_t "$CONF"
+is "$ST" 1 "world-writable authorized keys are refused"
+like "$OUT" "^$CONF:$sshd_line: key 'config': unsafe authorized keys \(AuthorizedKeysFile in $T/sshd_config\): $T/authorized_keys is world-writable" \
+	"... naming the sshd config that names them"
+chmod 0600 "$T/authorized_keys"
+
+cp /usr/sbin/sshd "$T/sshd"
+chmod 0775 "$T/sshd"
+sed "s|^\[sshd\]|[sshd]\nexec = $T/sshd|" "$CONF" > "$T/exec.conf"
+oobd_t "$T/exec.conf"
+like "$OUT" "key 'exec': unsafe sshd program: $T/sshd is group-writable \(mode 0775\)" \
+	"a group-writable sshd program is refused"
+chmod 0755 "$T/sshd"
+oobd_t "$T/exec.conf"
+is "$ST" 0 "... and accepted once only root can write it"
+
+# On reload, a config that became unsafe changes nothing.
+make_nic
+start_oobd "$CONF"
+wait_until 20 ssh_banner "$OOB4"
+ok $? "oobd is up with a safe config"
+sed -i "s|^address = .*|&\naddress = 203.0.113.11/24|" "$CONF"
+chmod 0666 "$CONF"
+: >"$T/oobd.log"
+kill -HUP "$OOBD_PID"
+wait_until 10 grep -q "nothing changed" "$T/oobd.log"
+ok $? "reload with a world-writable config changes nothing"
+like "$(cat "$T/oobd.log")" "refusing an unsafe config: $CONF is world-writable" "... and says why"
+ip -n oob -4 addr show | grep -q '203.0.113.11/'
+ok $((!$?)) "... the address it added is not applied"
+kill -0 "$OOBD_PID" && ssh_banner "$OOB4"
+ok $? "... oobd and sshd keep running"
+chmod 0644 "$CONF"
+kill -HUP "$OOBD_PID"
+wait_until 10 sh -c "ip -n oob -4 addr show | grep -q '203.0.113.11/'"
+ok $? "once it is safe again, the reload applies it"
+stop_oobd
+
+done_testing
