@@ -33,11 +33,12 @@ bool ipaddr_parse(const char *s, struct ipaddr *out)
 int prefix_parse(const char *s, struct prefix *out)
 {
 	char buf[64], *slash, *end;
+	size_t slen = strlen(s);
 	unsigned long len;
 
-	if (strlen(s) >= sizeof(buf))
+	if (slen >= sizeof(buf))
 		return -EINVAL;
-	strcpy(buf, s);
+	memcpy(buf, s, slen + 1);
 	slash = strchr(buf, '/');
 	if (!slash)
 		return -EINVAL;

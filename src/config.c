@@ -294,7 +294,7 @@ static void set_ifname(struct parser *p, const char *key, const char *value, cha
 		     key, value, IFNAMSIZ - 1);
 		return;
 	}
-	strcpy(out, value);
+	str_copy(out, value, IFNAMSIZ);
 }
 
 static bool unicast_ok(struct parser *p, const char *key, const struct ipaddr *a, const char *text)
@@ -412,7 +412,7 @@ static void iface_route(struct parser *p, const char *value)
 		perr(p, p->line, "key 'route': value too long");
 		return;
 	}
-	strcpy(buf, value);
+	str_copy(buf, value, sizeof(buf));
 	for (char *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
 		if (n == 4) {
 			n++;

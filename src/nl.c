@@ -15,7 +15,7 @@
 /* Requests in flight at once, and bytes per send: the acknowledgements of
  * one window must fit the receive buffer, or the kernel drops them. */
 #define NL_WINDOW_MSGS 512
-#define NL_WINDOW_BYTES (128 * 1024)
+#define NL_WINDOW_BYTES ((size_t)128 * 1024)
 #define NL_RCVBUF (8 * 1024 * 1024)
 
 static int nl_open_groups(struct nl *nl, unsigned groups, int flags)
@@ -134,7 +134,7 @@ struct nlmsghdr *nl_batch_add(struct nl_batch *b, struct nl *nl, uint16_t type, 
 	struct nlmsghdr *nlh;
 
 	if (b->len + NL_MSG_MAX > b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 16 * NL_MSG_MAX;
+		b->cap = b->cap ? b->cap * 2 : 16 * (size_t)NL_MSG_MAX;
 		b->buf = xrealloc(b->buf, b->cap, 1);
 	}
 	if (b->n == b->cap_n) {
