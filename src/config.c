@@ -981,6 +981,14 @@ int config_check_files(const struct config *c, FILE *errs)
 					   errs);
 		free(keys[k]);
 	}
+	for (size_t k = 0; k < c->n_services; k++) {
+		const struct service_cfg *sc = &c->services[k];
+		char what[SERVICE_NAME_MAX + 32];
+		if (!sc->argv)
+			continue;
+		snprintf(what, sizeof(what), "program of [service %s]", sc->name);
+		nerr += check_trusted_file(c->path, sc->exec_line, "exec", what, sc->argv[0], "", errs);
+	}
 	if (c->firewall.ipv4)
 		nerr += check_trusted_file(c->path, c->firewall.ipv4_line, "ipv4", "firewall rules", c->firewall.ipv4,
 					   "", errs);

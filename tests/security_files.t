@@ -101,6 +101,15 @@ chmod 0755 "$T/sshd"
 oobd_t "$T/exec.conf"
 is "$ST" 0 "... and accepted once only root can write it"
 
+cp /bin/true "$T/prog"
+chmod 0757 "$T/prog"
+{ cat "$CONF"; printf '[service helper]\nexec = %s --flag\n' "$T/prog"; } > "$T/service.conf"
+svc_line=$(grep -n '^exec = ' "$T/service.conf" | cut -d: -f1)
+oobd_t "$T/service.conf"
+like "$OUT" "^$T/service.conf:$svc_line: key 'exec': unsafe program of \[service helper\]: $T/prog is world-writable" \
+	"a world-writable [service] program is refused"
+chmod 0755 "$T/prog"
+
 # On reload, a config that became unsafe changes nothing.
 make_nic
 start_oobd "$CONF"
