@@ -101,21 +101,31 @@ const char *prefix_str(const struct prefix *p, char buf[PREFIX_STRLEN])
 	return buf;
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Exactly "xx:xx:xx:xx:xx:xx" (sscanf's %x would also take a sign or "0x"). */
 bool mac_parse(const char *s, unsigned char mac[6])
 {
-	unsigned v[6];
-	char tail;
+	unsigned char v[6];
 
 	if (strlen(s) != 17)
 		return false;
-	/* sscanf's %x would take a sign or "0x": check the shape first. */
-	for (int i = 0; i < 17; i++)
-		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+	for (size_t i = 0; i < 6; i++) {
+		int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
+		if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != ':'))
 			return false;
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
-		return false;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (unsigned char)v[i];
+		v[i] = (unsigned char)(hi << 4 | lo);
+	}
+	memcpy(mac, v, 6);
 	return true;
 }
 

@@ -166,7 +166,7 @@ static void service_header(struct parser *p, char *rest)
 	c->services = xrealloc(c->services, c->n_services + 1, sizeof(*c->services));
 	struct service_cfg *sc = &c->services[c->n_services++];
 	memset(sc, 0, sizeof(*sc));
-	strcpy(sc->name, name);
+	str_copy(sc->name, name, sizeof(sc->name));
 	sc->line = p->line;
 	sc->backoff = (struct backoff_cfg){ DEFAULT_BACKOFF_MAX_MS, DEFAULT_BACKOFF_RESET_MS };
 	p->sec = SEC_SERVICE;

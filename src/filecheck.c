@@ -23,6 +23,8 @@ static int check_stat(const char *path, const struct stat *st, bool dir, char *w
 	const char *what = dir ? "directory " : "";
 	unsigned mode = (unsigned)st->st_mode & 07777;
 
+	if (!dir && S_ISDIR(st->st_mode))
+		return -EISDIR; /* not a question of trust: reading it fails plainly */
 	if (dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode)) {
 		snprintf(why, whylen, "%s%s is not a %s", what, path, dir ? "directory" : "regular file");
 		return -EPERM;

@@ -17,8 +17,9 @@
  */
 
 /* 0 when PATH is safe. -EPERM when it is not, with the reason in WHY
- * ("directory /etc/oobd is group-writable (mode 0775)"); another -errno
- * (-ENOENT, -EACCES, ...) when it could not be checked. */
+ * ("directory /etc/oobd is group-writable (mode 0775)", "... is not a
+ * regular file" for a FIFO or device); another -errno when it could not be
+ * checked (-ENOENT, -EACCES, ...) or is a directory (-EISDIR). */
 int filecheck_path(const char *path, char *why, size_t whylen);
 
 /* The rule, for messages. */

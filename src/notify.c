@@ -18,6 +18,17 @@ static socklen_t notify_addrlen;
 static long long watchdog_ms;
 static char last_status[256];
 
+/* A whole decimal number, or -1. */
+static long long env_number(const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	return errno || end == s || *end || v < 0 ? -1 : v;
+}
+
 void notify_init(void)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
@@ -32,8 +43,8 @@ void notify_init(void)
 			notify_addr.sun_path[0] = '\0'; /* abstract namespace */
 		notify_addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
 	}
-	if (wd && (!wdpid || atol(wdpid) == (long)getpid())) {
-		long long usec = atoll(wd);
+	if (wd && (!wdpid || env_number(wdpid) == (long long)getpid())) {
+		long long usec = env_number(wd);
 		if (usec > 0)
 			watchdog_ms = usec / 2000; /* ping at half the timeout */
 		if (watchdog_ms < 1 && usec > 0)

@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -109,6 +111,20 @@ static int request(const char *sock, const char *req, struct strbuf *resp)
 	return 0;
 }
 
+/* The answer's first word: "CODE WORD\n...". */
+static bool response_code(const char *s, int *code)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end != ' ' || v < 0 || v > 255)
+		return false;
+	*code = (int)v;
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -179,7 +195,7 @@ int main(int argc, char **argv)
 		sb_free(&resp);
 		return r == -EACCES ? EXIT_DENIED : EXIT_NOT_RUNNING;
 	}
-	if (!resp.buf || sscanf(resp.buf, "%d", &code) != 1 || !strchr(resp.buf, '\n')) {
+	if (!resp.buf || !response_code(resp.buf, &code) || !strchr(resp.buf, '\n')) {
 		fprintf(stderr, "oobctl: malformed answer from oobd\n");
 		sb_free(&resp);
 		return EXIT_USAGE;

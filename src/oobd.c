@@ -171,7 +171,7 @@ static void reap_orphan_listener(void)
 	log_warn("an sshd listener (pid %ld) of an earlier oobd is still running; stopping it", pid);
 	kill((pid_t)pid, SIGTERM);
 	for (int i = 0; i < 200 && kill((pid_t)pid, 0) == 0; i++) {
-		struct timespec ts = { 0, 10 * 1000000 };
+		struct timespec ts = { 0, 10 * 1000000L };
 		nanosleep(&ts, NULL);
 	}
 	if (kill((pid_t)pid, 0) == 0)
@@ -403,7 +403,7 @@ static int reload(struct oobd *o, struct strbuf *errs)
 
 	log_notice("reloading %s", o->cfg->path);
 	n = load_config(o->cfg->path, &nc, errs);
-	if (n) {
+	if (n || !nc) { /* !nc: never; the analyzer cannot see that config_load() sets it */
 		log_err("reload: %s has %d problem(s); nothing changed", o->cfg->path, n);
 		return -1;
 	}

@@ -482,9 +482,8 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 			continue;
 		prefix_str(&want[w].dst, desc[n_desc]);
 		if (want[w].via) {
-			/* desc has room for a prefix, " via " and an address */
-			strcat(desc[n_desc], " via "); /* NOLINT(clang-analyzer-security.insecureAPI.strcpy) */
-			strcat(desc[n_desc], ipaddr_str(want[w].via, gw)); /* NOLINT(clang-analyzer-security.insecureAPI.strcpy) */
+			strcat(desc[n_desc], " via ");
+			strcat(desc[n_desc], ipaddr_str(want[w].via, gw));
 		}
 		if (ns->drift) {
 			log_warn("route %s had disappeared; putting it back", desc[n_desc]);

@@ -105,8 +105,9 @@ static int builtin_write(struct sshd_sup *s)
 		}
 	}
 	if (!usable) {
+		/* SSHD_BUILTIN_HOSTKEY is two literals, "DIR" "/file": no comma is missing */
 		char *argv[] = { "/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "oobd built-in host key",
-				 "-f", SSHD_BUILTIN_HOSTKEY, NULL };
+				 "-f", SSHD_BUILTIN_HOSTKEY, NULL }; /* NOLINT(bugprone-suspicious-missing-comma) */
 		struct proc_result res;
 		if (access(SSHD_BUILTIN_HOSTKEY, R_OK) != 0 && proc_run(argv, -1, -1, 4096, 60000, &res) == 0)
 			proc_result_free(&res);
