@@ -75,6 +75,12 @@ oobd_t "$T/link.conf"
 like "$OUT" "^$T/link.conf: refusing an unsafe config: $T/etc/oobd.conf is world-writable" \
 	"a symlink to a world-writable config is refused"
 
+# A FIFO is not a config: refused at once (reading it would block oobd -t).
+mkfifo -m 0600 "$T/fifo.conf"
+OUT=$(timeout 10 "$OOBD" -t -c "$T/fifo.conf" 2>&1); ST=$?
+is "$ST" 1 "a FIFO as config is refused, without blocking"
+like "$OUT" "^$T/fifo.conf: refusing an unsafe config: $T/fifo.conf is not a regular file" "... saying why"
+
 # The sshd config, the authorized keys it names, the sshd program.
 sshd_line=$(grep -n '^config = ' "$CONF" | cut -d: -f1)
 chmod 0660 "$T/sshd_config"
