@@ -37,7 +37,7 @@
 #include "util.h"
 
 #define FW_FILE_MAX (1 << 20)
-#define FW_OUTPUT_MAX (64 * 1024)
+#define FW_OUTPUT_MAX ((size_t)64 * 1024)
 /* restore waits up to 10 s for the xtables lock, which every legacy
  * iptables run on the host shares whatever its namespace. */
 #define FW_RESTORE_WAIT "--wait=10"
@@ -389,7 +389,7 @@ int firewall_decls_parse(const char *data, struct fw_decl **out, size_t *n)
 
 static bool decls_have_table(const struct fw_decl *v, size_t n, const char *table)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; v && i < n; i++) /* v: the analyzer loses track of v and n together */
 		if (strcmp(v[i].table, table) == 0)
 			return true;
 	return false;
@@ -437,6 +437,8 @@ int firewall_restore_error(const char *path, const char *data, const char *outpu
 	char msg[400] = "", first[32];
 	int line = 0, k;
 
+	/* Line numbers are read with sscanf (cert-err34-c, NOLINTed below): a
+	 * number out of range only misplaces the line in the message. */
 	for (char *l = copy, *next; l; l = next) {
 		const char *m, *at;
 		next = strchr(l, '\n');
@@ -445,12 +447,12 @@ int firewall_restore_error(const char *path, const char *data, const char *outpu
 		l[strcspn(l, "\r")] = '\0';
 		if (!*l || strncmp(l, "Try `", 5) == 0)
 			continue;
-		if (sscanf(l, "Error occurred at line: %d", &k) == 1) {
+		if (sscanf(l, "Error occurred at line: %d", &k) == 1) { /* NOLINT(cert-err34-c) */
 			line = k;
 			continue;
 		}
 		m = strip_prog(l);
-		if (sscanf(m, "line %d failed", &k) == 1) {
+		if (sscanf(m, "line %d failed", &k) == 1) { /* NOLINT(cert-err34-c) */
 			/* restore's word for both a line it cannot take and a table
 			 * the kernel refused when it was committed. */
 			line = k;
@@ -460,7 +462,7 @@ int firewall_restore_error(const char *path, const char *data, const char *outpu
 					 "the kernel refused the table committed here (a match or target it lacks, "
 					 "or one not valid in this table or chain)" :
 					 "not a line iptables-restore can apply");
-		} else if ((at = strstr(m, " at line ")) && sscanf(at, " at line %d", &k) == 1) {
+		} else if ((at = strstr(m, " at line ")) && sscanf(at, " at line %d", &k) == 1) { /* NOLINT(cert-err34-c) */
 			line = k;
 			snprintf(msg, sizeof(msg), "%.*s", (int)(at - m), m);
 		} else if (!*msg) {
@@ -542,7 +544,7 @@ static int restore_run(const char *prog, int nsfd, const char *data, size_t len,
 static char *ruleset_save(const struct family *fa, int nsfd)
 {
 	char prog[PATH_MAX];
-	struct proc_result res;
+	struct proc_result res = { 0 }; /* proc_run fills it; the analyzer cannot see that */
 	int r = program_find(fa->save, prog, sizeof(prog));
 	char *argv[] = { prog, NULL };
 
@@ -854,7 +856,7 @@ static bool rollback(const struct family *fa, int nsfd, const char *snapshot)
 	char prog[PATH_MAX];
 	_cleanup_free_ struct fw_decl *decls = NULL;
 	struct ns_job j = { .fa = fa };
-	struct proc_result res;
+	struct proc_result res = { 0 }; /* proc_run fills it; the analyzer cannot see that */
 	int r = program_find(fa->restore, prog, sizeof(prog));
 
 	if (r == 0)

@@ -34,10 +34,11 @@ static inline int steal_fd(int *fd)
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Allocation failure in a supervisor is not recoverable in any useful way. */
-void *xcalloc(size_t n, size_t size);
-void *xrealloc(void *p, size_t n, size_t size);
-char *xstrdup(const char *s);
+/* Allocation failure in a supervisor is not recoverable in any useful way:
+ * these abort, and never return NULL. */
+void *xcalloc(size_t n, size_t size) __attribute__((returns_nonnull));
+void *xrealloc(void *p, size_t n, size_t size) __attribute__((returns_nonnull));
+char *xstrdup(const char *s) __attribute__((returns_nonnull));
 
 /* mkdir -p with the given mode for the directories it creates; 0 or -errno. */
 int mkdir_p(const char *path, unsigned mode);

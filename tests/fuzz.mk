@@ -10,6 +10,7 @@
 # tests/fuzz/corpus/NAME/, with an optional dictionary tests/fuzz/NAME.dict.
 # Adding one is one line here:
 FUZZ_HARNESSES += config
+FUZZ_HARNESSES += firewall
 #
 # The library sources are compiled separately for the fuzzer, with clang,
 # coverage and ASan+UBSan, into $(FUZZ_BUILD). Any crash, sanitizer report,
