@@ -26,6 +26,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "ctlreq.h"
 #include "firewall.h"
 #include "link.h"
 #include "log.h"
@@ -788,31 +789,30 @@ static void control_handler(struct ctl_server *srv, struct ctl_client *c, char *
 {
 	struct oobd *o = data;
 	struct strbuf out;
-	char *argv[8], *save = NULL;
-	int argc = 0;
+	struct ctl_request req;
+	char err[160];
 
-	for (char *t = strtok_r(line, " \t", &save); t && argc < (int)ARRAY_SIZE(argv); t = strtok_r(NULL, " \t", &save))
-		argv[argc++] = t;
 	sb_init(&out);
-	if (argc == 0) {
-		ctl_reply(srv, c, 3, "error", xstrdup("empty request\n"));
-	} else if (strcmp(argv[0], "status") == 0 && (argc == 1 || (argc == 2 && strcmp(argv[1], "json") == 0))) {
-		enum status_health h = status_render(o, argc == 2, &out);
+	if (ctl_request_parse(line, &req, err, sizeof(err)) < 0) {
+		sb_printf(&out, "%s\n", err);
+		ctl_reply(srv, c, 3, "error", sb_steal(&out));
+	} else if (req.cmd == CTL_CMD_STATUS || req.cmd == CTL_CMD_STATUS_JSON) {
+		enum status_health h = status_render(o, req.cmd == CTL_CMD_STATUS_JSON, &out);
 		ctl_reply(srv, c, h == STATUS_OK ? 0 : 1, h == STATUS_OK ? "ok" : "degraded", sb_steal(&out));
-	} else if (strcmp(argv[0], "metrics") == 0 && argc == 1) {
+	} else if (req.cmd == CTL_CMD_METRICS) {
 		status_metrics(o, &out);
 		ctl_reply(srv, c, 0, "ok", sb_steal(&out));
-	} else if (strcmp(argv[0], "reload") == 0 && argc == 1) {
+	} else if (req.cmd == CTL_CMD_RELOAD) {
 		notify_send("RELOADING=1");
 		int r = reload(o, &out);
 		notify_send("READY=1");
 		if (r == 0)
 			sb_puts(&out, "reloaded\n");
 		ctl_reply(srv, c, r == 0 ? 0 : 1, r == 0 ? "ok" : "rejected", sb_steal(&out));
-	} else if (strcmp(argv[0], "restart") == 0 && argc == 2) {
-		struct service *s = service_by_name(o, argv[1]);
+	} else if (req.cmd == CTL_CMD_RESTART) {
+		struct service *s = service_by_name(o, req.arg);
 		if (!s) {
-			sb_printf(&out, "no service named \"%s\"\n", argv[1]);
+			sb_printf(&out, "no service named \"%s\"\n", req.arg);
 			ctl_reply(srv, c, 3, "error", sb_steal(&out));
 		} else if (o->down) {
 			ctl_reply(srv, c, 1, "down", xstrdup("the path is down by request; \"oobctl up\" first\n"));
@@ -832,10 +832,10 @@ static void control_handler(struct ctl_server *srv, struct ctl_client *c, char *
 			sb_printf(&out, "restarting %s\n", s->name);
 			ctl_reply(srv, c, 0, "ok", sb_steal(&out));
 		}
-	} else if (strcmp(argv[0], "down") == 0 && (argc == 1 || (argc == 2 && strcmp(argv[1], "yes") == 0))) {
+	} else if (req.cmd == CTL_CMD_DOWN || req.cmd == CTL_CMD_DOWN_YES) {
 		if (o->down) {
 			ctl_reply(srv, c, 0, "ok", xstrdup("the out-of-band path is already down\n"));
-		} else if (argc == 1 && peer_in_namespace(o, c->pid)) {
+		} else if (req.cmd == CTL_CMD_DOWN && peer_in_namespace(o, c->pid)) {
 			ctl_reply(srv, c, 5, "confirm",
 				  xstrdup("you are connected through the out-of-band path: taking it down cuts this "
 					  "session; use \"oobctl down --yes\" to do it anyway\n"));
@@ -843,7 +843,7 @@ static void control_handler(struct ctl_server *srv, struct ctl_client *c, char *
 			int r = path_down(o, &out);
 			ctl_reply(srv, c, r < 0 ? 1 : 0, r < 0 ? "failed" : "ok", sb_steal(&out));
 		}
-	} else if (strcmp(argv[0], "up") == 0 && argc == 1) {
+	} else if (req.cmd == CTL_CMD_UP) {
 		if (!o->down) {
 			ctl_reply(srv, c, 0, "ok", xstrdup("the out-of-band path is up already\n"));
 		} else {
@@ -855,18 +855,8 @@ static void control_handler(struct ctl_server *srv, struct ctl_client *c, char *
 			ctl_reply(srv, c, r < 0 ? 1 : 0, r < 0 ? "failed" : "ok",
 				  xstrdup(r < 0 ? "bringing the path up failed (see the log)\n" : "the out-of-band path is up\n"));
 		}
-	} else if (strcmp(argv[0], "ping") == 0 && argc == 1) {
-		ctl_reply(srv, c, 0, "ok", xstrdup("pong\n"));
 	} else {
-		static const char *const known[] = { "status", "metrics", "reload", "restart", "down", "up", "ping" };
-		bool is_known = false;
-		for (size_t k = 0; k < ARRAY_SIZE(known); k++)
-			is_known = is_known || strcmp(argv[0], known[k]) == 0;
-		if (is_known)
-			sb_printf(&out, "wrong arguments for \"%s\" (see docs/control.md)\n", argv[0]);
-		else
-			sb_printf(&out, "unknown request \"%s\"\n", argv[0]);
-		ctl_reply(srv, c, 3, "error", sb_steal(&out));
+		ctl_reply(srv, c, 0, "ok", xstrdup("pong\n"));
 	}
 	sb_free(&out);
 }

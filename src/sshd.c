@@ -55,14 +55,24 @@ int sshd_config_values(const char *config_path, const char *keyword, char ***out
 			break; /* only the global part: Match blocks are conditional */
 		if (strcasecmp(kw, keyword) != 0)
 			continue;
-		if (*val == '"') {
+		/* Every word: "AuthorizedKeysFile a b" names two files. */
+		while (*val && *val != '\r') {
+			char *w = val;
+			if (*w == '"') {
+				w++;
+				val = w + strcspn(w, "\"");
+			} else {
+				val = w + strcspn(w, " \t\r");
+			}
+			char c = *val;
+			*val = '\0';
+			if (*w)
+				strv_push(&keys, &n, w);
+			if (!c)
+				break;
 			val++;
-			val[strcspn(val, "\"")] = '\0';
-		} else {
-			val[strcspn(val, " \t\r")] = '\0';
+			val += strspn(val, " \t\"");
 		}
-		if (*val)
-			strv_push(&keys, &n, val);
 	}
 	*out = keys;
 	return n;

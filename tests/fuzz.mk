@@ -11,6 +11,7 @@
 # Adding one is one line here:
 FUZZ_HARNESSES += config
 FUZZ_HARNESSES += firewall
+FUZZ_HARNESSES += control
 #
 # The library sources are compiled separately for the fuzzer, with clang,
 # coverage and ASan+UBSan, into $(FUZZ_BUILD). Any crash, sanitizer report,

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests: parsing of the control socket's request lines. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ctlreq.h"
+
+static int parse(const char *line, struct ctl_request *req, char *err)
+{
+	return ctl_request_parse(line, req, err, 160);
+}
+
+static void test_known_requests(void **state)
+{
+	struct ctl_request r;
+	char err[160];
+	(void)state;
+
+	assert_int_equal(parse("ping", &r, err), 0);
+	assert_int_equal(r.cmd, CTL_CMD_PING);
+	assert_int_equal(parse("status", &r, err), 0);
+	assert_int_equal(r.cmd, CTL_CMD_STATUS);
+	assert_int_equal(parse("  status \t json ", &r, err), 0);
+	assert_int_equal(r.cmd, CTL_CMD_STATUS_JSON);
+	assert_int_equal(parse("metrics", &r, err), 0);
+	assert_int_equal(r.cmd, CTL_CMD_METRICS);
+	assert_int_equal(parse("reload", &r, err), 0);
+	assert_int_equal(r.cmd, CTL_CMD_RELOAD);
+	assert_int_equal(parse("restart exporter", &r, err), 0);
+	assert_int_equal(r.cmd, CTL_CMD_RESTART);
+	assert_string_equal(r.arg, "exporter");
+	assert_int_equal(parse("down", &r, err), 0);
+	assert_int_equal(r.cmd, CTL_CMD_DOWN);
+	assert_int_equal(parse("down yes", &r, err), 0);
+	assert_int_equal(r.cmd, CTL_CMD_DOWN_YES);
+	assert_int_equal(parse("up", &r, err), 0);
+	assert_int_equal(r.cmd, CTL_CMD_UP);
+}
+
+static void test_bad_requests(void **state)
+{
+	struct ctl_request r;
+	char err[160];
+	(void)state;
+
+	assert_int_not_equal(parse("", &r, err), 0);
+	assert_string_equal(err, "empty request");
+	assert_int_not_equal(parse("   ", &r, err), 0);
+	assert_int_not_equal(parse("status xml", &r, err), 0);
+	assert_non_null(strstr(err, "wrong arguments for \"status\""));
+	assert_int_not_equal(parse("restart", &r, err), 0);
+	assert_int_not_equal(parse("restart a b", &r, err), 0);
+	assert_int_not_equal(parse("restart aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &r, err), 0);
+	assert_int_not_equal(parse("down now", &r, err), 0);
+	assert_int_not_equal(parse("up up", &r, err), 0);
+	assert_int_not_equal(parse("reboot", &r, err), 0);
+	assert_non_null(strstr(err, "unknown request \"reboot\""));
+	assert_int_not_equal(parse("a b c d e", &r, err), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_known_requests),
+		cmocka_unit_test(test_bad_requests),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
