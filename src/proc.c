@@ -14,16 +14,22 @@
 
 #include "util.h"
 
-static void __attribute__((noreturn)) proc_child(char *const argv[], int nsfd, int stdin_fd, int out_fd)
+void proc_child_reset_signals(void)
 {
 	sigset_t none;
-	int devnull;
 
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static void __attribute__((noreturn)) proc_child(char *const argv[], int nsfd, int stdin_fd, int out_fd)
+{
+	int devnull;
+
+	proc_child_reset_signals();
 	if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET) < 0)
 		_exit(126);
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -23,6 +23,10 @@ struct proc_result {
 int proc_run(char *const argv[], int nsfd, int stdin_fd, size_t max_out, int timeout_ms, struct proc_result *res);
 void proc_result_free(struct proc_result *res);
 
+/* In a forked child before exec: default dispositions for every signal and
+ * an empty mask, so nothing of the supervisor's signal handling leaks. */
+void proc_child_reset_signals(void);
+
 /* True when the program ran and exited 0. */
 int proc_ok(const struct proc_result *res);
 

@@ -356,12 +356,23 @@ static void reconcile_addresses(const struct config *c, struct netstate *ns)
 	free(cur);
 }
 
-struct want_route {
-	struct prefix dst;
-	const struct ipaddr *via;
-};
+struct want_route *reconcile_wanted_routes(const struct config *c, size_t *n)
+{
+	const struct iface_cfg *i = &c->iface;
+	struct want_route *want = xcalloc(i->n_routes + 2, sizeof(*want));
+	size_t k = 0;
 
-static bool route_matches(const struct route_entry *e, const struct want_route *w, int oif)
+	if (i->has_gw4)
+		want[k++] = (struct want_route){ { .addr = { .family = AF_INET }, .len = 0 }, &i->gw4 };
+	if (i->has_gw6)
+		want[k++] = (struct want_route){ { .addr = { .family = AF_INET6 }, .len = 0 }, &i->gw6 };
+	for (size_t r = 0; r < i->n_routes; r++)
+		want[k++] = (struct want_route){ i->routes[r].dst, i->routes[r].has_via ? &i->routes[r].via : NULL };
+	*n = k;
+	return want;
+}
+
+bool reconcile_route_matches(const struct route_entry *e, const struct want_route *w, int oif)
 {
 	if (!prefix_equal(&e->dst, &w->dst) || e->oif != oif)
 		return false;
@@ -418,34 +429,19 @@ static const struct route_key *route_key_find(const struct route_key *v, size_t 
 
 static void reconcile_routes(const struct config *c, struct netstate *ns)
 {
-	const struct iface_cfg *i = &c->iface;
 	struct route_entry *cur = NULL;
 	size_t n_cur = 0, n_want = 0, n_desc = 0;
-	struct want_route *want = xcalloc(i->n_routes + 2, sizeof(*want));
+	struct want_route *want = reconcile_wanted_routes(c, &n_want);
 	struct nl_batch *b = nl_batch_new();
 	char (*desc)[PREFIX_STRLEN + IPADDR_STRLEN + 8];
-	int families[2] = { AF_INET, AF_INET6 };
+	int r = route_list(&ns->nl_oob, AF_UNSPEC, &cur, &n_cur);
 
-	if (i->has_gw4)
-		want[n_want++] = (struct want_route){ { .addr = { .family = AF_INET }, .len = 0 }, &i->gw4 };
-	if (i->has_gw6)
-		want[n_want++] = (struct want_route){ { .addr = { .family = AF_INET6 }, .len = 0 }, &i->gw6 };
-	for (size_t k = 0; k < i->n_routes; k++)
-		want[n_want++] = (struct want_route){ i->routes[k].dst, i->routes[k].has_via ? &i->routes[k].via : NULL };
-
-	for (int f = 0; f < 2; f++) {
-		struct route_entry *v = NULL;
-		size_t n = 0;
-		int r = route_list(&ns->nl_oob, families[f], &v, &n);
-		if (r < 0) {
-			log_err("listing routes in namespace \"%s\": %s", c->netns, strerror(-r));
-			continue;
-		}
-		cur = xrealloc(cur, n_cur + n + 1, sizeof(*cur));
-		if (n)
-			memcpy(cur + n_cur, v, n * sizeof(*v));
-		n_cur += n;
-		free(v);
+	if (r < 0) {
+		/* Without the kernel's view, adding could only fail or duplicate. */
+		log_err("listing routes in namespace \"%s\": %s", c->netns, strerror(-r));
+		nl_batch_free(b);
+		free(want);
+		return;
 	}
 	desc = xcalloc(n_want + n_cur + 1, sizeof(*desc));
 	struct route_key *kw = xcalloc(n_want + 1, sizeof(*kw)), *kc = xcalloc(n_cur + 1, sizeof(*kc));
@@ -463,7 +459,7 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 		unsigned long long key = route_fingerprint(&cur[k].dst, cur[k].has_gw ? &cur[k].gw : NULL, cur[k].oif);
 		for (const struct route_key *f = route_key_find(kw, n_want, key); f && f < kw + n_want && f->key == key && !wanted;
 		     f++)
-			wanted = route_matches(&cur[k], &want[f->idx], ns->nic_ifindex);
+			wanted = reconcile_route_matches(&cur[k], &want[f->idx], ns->nic_ifindex);
 		if (wanted)
 			continue;
 		prefix_str(&cur[k].dst, desc[n_desc]);
@@ -477,7 +473,7 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 		unsigned long long key = route_fingerprint(&want[w].dst, want[w].via, ns->nic_ifindex);
 		for (const struct route_key *f = route_key_find(kc, n_cur, key); f && f < kc + n_cur && f->key == key && !present;
 		     f++)
-			present = route_matches(&cur[f->idx], &want[w], ns->nic_ifindex);
+			present = reconcile_route_matches(&cur[f->idx], &want[w], ns->nic_ifindex);
 		if (present)
 			continue;
 		prefix_str(&want[w].dst, desc[n_desc]);
@@ -494,7 +490,7 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 	}
 	if (nl_batch_count(b)) {
 		struct batch_report rep = { "changing route", ns->nic_name, desc, 0 };
-		int r = nl_batch_run(&ns->nl_oob, b, batch_error, &rep);
+		r = nl_batch_run(&ns->nl_oob, b, batch_error, &rep);
 		if (r < 0)
 			log_err("configuring routes in namespace \"%s\": %s", c->netns, strerror(-r));
 		else if (rep.failed_eexist)

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "nl.h"
+#include "route.h"
 
 /*
  * The one "make it so" path: from the desired state of a config to the
@@ -42,6 +43,16 @@ int reconcile_namespace(const struct config *c, struct netstate *ns);
  * the NIC is absent, or -errno; problems are logged. DNS is separate.
  */
 int reconcile_nic(const struct config *c, struct netstate *ns, struct nl *nl_main);
+
+/* A route the config asks for: a gateway (a default route), or a route line. */
+struct want_route {
+	struct prefix dst;
+	const struct ipaddr *via;    /* NULL: on-link */
+};
+/* The config's routes, gateways first; malloc'ed, pointing into C. */
+struct want_route *reconcile_wanted_routes(const struct config *c, size_t *n);
+/* Is E the wanted route W, leaving through OIF? */
+bool reconcile_route_matches(const struct route_entry *e, const struct want_route *w, int oif);
 
 /* Where the NIC's original name is kept while it is in the namespace. */
 #define OOBD_STATE_DIR "/run/oobd"

@@ -27,7 +27,7 @@ struct route_entry {
 	uint32_t priority;
 };
 
-/* Routes of the main table for FAMILY. *OUT is malloc'ed. */
+/* Routes of the main table for FAMILY (AF_UNSPEC: both). *OUT is malloc'ed. */
 int route_list(struct nl *nl, int family, struct route_entry **out, size_t *n);
 int route_parse(const struct nlmsghdr *nlh, struct route_entry *e);
 

@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "netns.h"
+#include "proc.h"
 #include "util.h"
 
 void service_init(struct service *s, const char *name, char **argv, unsigned backoff_max_ms, unsigned reset_ms)
@@ -71,18 +72,13 @@ static void child_fail(int errpipe, const char *what, int err)
 
 void service_child_exec(char *const argv[], const char *netns, int nsfd, int errpipe, bool die_with_parent)
 {
-	sigset_t all;
 	char errbuf[256];
 	pid_t parent = getppid();
 	int fd;
 
 	/* Nothing of the supervisor's leaks into the child: default signal
 	 * dispositions, an empty mask, no inherited fds but 0-2. */
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
+	proc_child_reset_signals();
 	setsid();
 	if (die_with_parent) {
 		/* The listener dies with its oobd, so a new oobd never finds an

@@ -144,54 +144,30 @@ static void gather_addrs(struct status *st)
 	free(cur);
 }
 
-static bool route_is(const struct route_entry *e, const struct prefix *dst, const struct ipaddr *gw, int oif)
-{
-	if (!prefix_equal(&e->dst, dst) || e->oif != oif)
-		return false;
-	return gw ? e->has_gw && ipaddr_equal(&e->gw, gw) : !e->has_gw;
-}
 
 static void gather_routes(struct status *st)
 {
 	struct oobd *o = st->o;
-	const struct iface_cfg *i = &o->cfg->iface;
 	struct route_entry *cur = NULL;
-	size_t n = 0, cap = 0;
-	struct want { struct prefix dst; const struct ipaddr *gw; } *want = xcalloc(i->n_routes + 2, sizeof(*want));
-	size_t n_want = 0;
-	int fams[2] = { AF_INET, AF_INET6 };
+	size_t n = 0, cap = 0, n_want = 0;
+	struct want_route *want = reconcile_wanted_routes(o->cfg, &n_want);
 
-	if (i->has_gw4)
-		want[n_want++] = (struct want){ { .addr = { .family = AF_INET } }, &i->gw4 };
-	if (i->has_gw6)
-		want[n_want++] = (struct want){ { .addr = { .family = AF_INET6 } }, &i->gw6 };
-	for (size_t k = 0; k < i->n_routes; k++)
-		want[n_want++] = (struct want){ i->routes[k].dst, i->routes[k].has_via ? &i->routes[k].via : NULL };
-	for (int f = 0; f < 2 && o->ns.nsfd >= 0 && !o->down; f++) {
-		struct route_entry *v = NULL;
-		size_t m = 0;
-		if (route_list(&o->ns.nl_oob, fams[f], &v, &m) < 0)
-			continue;
-		cur = xrealloc(cur, n + m + 1, sizeof(*cur));
-		if (m)
-			memcpy(cur + n, v, m * sizeof(*v));
-		n += m;
-		free(v);
-	}
+	if (o->ns.nsfd < 0 || o->down || route_list(&o->ns.nl_oob, AF_UNSPEC, &cur, &n) < 0)
+		n = 0;
 	cap = n + n_want + 1;
 	st->routes = xcalloc(cap, sizeof(*st->routes));
 	for (size_t w = 0; w < n_want; w++) {
 		struct st_route *r = &st->routes[st->n_routes++];
 		r->dst = want[w].dst;
-		r->has_gw = want[w].gw != NULL;
-		if (want[w].gw)
-			r->gw = *want[w].gw;
+		r->has_gw = want[w].via != NULL;
+		if (want[w].via)
+			r->gw = *want[w].via;
 		r->configured = true;
 		r->proto = RTPROT_OOBD;
 		r->owner = "oobd";
 		r->state = "missing";
 		for (size_t k = 0; k < n; k++)
-			if (route_is(&cur[k], &want[w].dst, want[w].gw, o->ns.nic_ifindex))
+			if (reconcile_route_matches(&cur[k], &want[w], o->ns.nic_ifindex))
 				r->state = "ok";
 		if (strcmp(r->state, "missing") == 0) {
 			char pb[PREFIX_STRLEN];
@@ -201,7 +177,7 @@ static void gather_routes(struct status *st)
 	for (size_t k = 0; k < n; k++) {
 		bool configured = false;
 		for (size_t w = 0; w < n_want && !configured; w++)
-			configured = route_is(&cur[k], &want[w].dst, want[w].gw, o->ns.nic_ifindex);
+			configured = reconcile_route_matches(&cur[k], &want[w], o->ns.nic_ifindex);
 		if (configured)
 			continue;
 		struct st_route *r = &st->routes[st->n_routes++];
