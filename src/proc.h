@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 /*
- * Run a helper program to completion (ssh-keygen, "sshd -t", "sshd -T",
+ * Run a helper program to completion (ssh-keygen, "sshd -T",
  * iptables-legacy-restore) and collect what it printed. Never through a
  * shell. The child gets the supervisor-free state of service_child_exec();
  * with NSFD >= 0 it runs in that network namespace (network only: the

@@ -128,7 +128,7 @@ static int builtin_write(struct sshd_sup *s)
 	return r;
 }
 
-/* The first source not marked failed that sshd -t accepts. */
+/* The first source not marked failed that sshd -T accepts. */
 static enum sshd_source choose_source(struct sshd_sup *s)
 {
 	for (int round = 0; round < 2; round++) {

@@ -11,7 +11,7 @@
 
 /*
  * The oob sshd is hard to configure into a lock-out. Before every start the
- * config to use is chosen: the configured one if "sshd -t" accepts it and it
+ * config to use is chosen: the configured one if "sshd -T" accepts it (the same checks as "sshd -t") and it
  * has not just failed; else the last config that worked (a copy kept under
  * /run/oobd); else a built-in minimal safe config (key-only, the oob
  * authorized keys, port 22). After a start, a readiness probe connects
