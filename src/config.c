@@ -60,6 +60,8 @@ struct parser {
 	int gw4_line, gw6_line;
 	int kind_line, parent_line, vlan_line, match_line;
 	int svc_once[3];             /* exec, backoff_max, backoff_reset of the current [service] */
+	size_t *route_slots;         /* open-addressing index of route destinations: index + 1, 0 empty */
+	size_t route_cap;            /* a power of two */
 	FILE *errs;
 	int nerr;
 	struct config *c;
@@ -399,6 +401,38 @@ static void iface_gateway(struct parser *p, const char *value)
 	}
 }
 
+static size_t route_hash(const struct prefix *d)
+{
+	unsigned char key[18] = { (unsigned char)d->addr.family, (unsigned char)d->len };
+	memcpy(key + 2, d->addr.b, ipaddr_len(&d->addr));
+	return (size_t)fnv64_add(FNV64_INIT, key, sizeof(key));
+}
+
+/* The index slot for DST: holding its route's index + 1, or 0 where it
+ * would go. Duplicate checks stay linear in the number of routes. */
+static size_t *route_slot(struct parser *p, const struct prefix *dst)
+{
+	struct iface_cfg *i = &p->c->iface;
+
+	if ((i->n_routes + 1) * 2 > p->route_cap) {
+		size_t cap = p->route_cap ? p->route_cap * 2 : 64;
+		size_t *slots = xcalloc(cap, sizeof(*slots));
+		for (size_t k = 0; k < i->n_routes; k++) {
+			size_t h = route_hash(&i->routes[k].dst) & (cap - 1);
+			while (slots[h])
+				h = (h + 1) & (cap - 1);
+			slots[h] = k + 1;
+		}
+		free(p->route_slots);
+		p->route_slots = slots;
+		p->route_cap = cap;
+	}
+	size_t h = route_hash(dst) & (p->route_cap - 1);
+	while (p->route_slots[h] && !prefix_equal(&i->routes[p->route_slots[h] - 1].dst, dst))
+		h = (h + 1) & (p->route_cap - 1);
+	return &p->route_slots[h];
+}
+
 /* "PREFIX via ADDR" or "PREFIX" (on-link). */
 static void iface_route(struct parser *p, const char *value)
 {
@@ -458,19 +492,21 @@ static void iface_route(struct parser *p, const char *value)
 			return;
 		r.has_via = true;
 	}
-	for (size_t k = 0; k < i->n_routes; k++) {
-		if (prefix_equal(&i->routes[k].dst, &r.dst)) {
-			perr(p, p->line, "key 'route': duplicate route to %s (first at line %d)",
-			     prefix_str(&r.dst, pb), i->routes[k].line);
-			return;
-		}
+	size_t *slot = route_slot(p, &r.dst);
+	if (*slot) {
+		perr(p, p->line, "key 'route': duplicate route to %s (first at line %d)", prefix_str(&r.dst, pb),
+		     i->routes[*slot - 1].line);
+		return;
 	}
 	if (i->n_routes >= CONFIG_MAX_ROUTES) {
 		perr(p, p->line, "key 'route': too many routes (at most %d)", CONFIG_MAX_ROUTES);
 		return;
 	}
-	i->routes = xrealloc(i->routes, i->n_routes + 1, sizeof(*i->routes));
+	/* Geometric growth: thousands of routes are a normal config. */
+	if ((i->n_routes & (i->n_routes - 1)) == 0)
+		i->routes = xrealloc(i->routes, i->n_routes ? i->n_routes * 2 : 8, sizeof(*i->routes));
 	i->routes[i->n_routes++] = r;
+	*slot = i->n_routes;
 }
 
 static void handle_interface(struct parser *p, const char *key, const char *value)
@@ -844,6 +880,7 @@ int config_load_buffer(const char *name, const char *data, size_t len, FILE *err
 	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
 		p.pos = 3;
 	ini_parse_stream(config_reader, &p, config_handler, &p);
+	free(p.route_slots);
 	config_validate(&p);
 	if (!c->sshd.exec)
 		c->sshd.exec = xstrdup(OOBD_DEFAULT_SSHD);
