@@ -413,18 +413,50 @@ static int route_key_cmp(const void *a, const void *b)
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
-/* The first element of the sorted V with KEY, or NULL. */
-static const struct route_key *route_key_find(const struct route_key *v, size_t n, unsigned long long key)
+
+void reconcile_match_routes(const struct want_route *want, size_t n_want, const struct route_entry *cur, size_t n_cur,
+			    int oif, bool *want_present, bool *cur_wanted)
 {
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (v[mid].key < key)
-			lo = mid + 1;
-		else
-			hi = mid;
+	struct route_key *kw = xcalloc(n_want + 1, sizeof(*kw)), *kc = xcalloc(n_cur + 1, sizeof(*kc));
+
+	for (size_t w = 0; w < n_want; w++)
+		kw[w] = (struct route_key){ route_fingerprint(&want[w].dst, want[w].via, oif), w };
+	for (size_t k = 0; k < n_cur; k++)
+		kc[k] = (struct route_key){ route_fingerprint(&cur[k].dst, cur[k].has_gw ? &cur[k].gw : NULL, cur[k].oif),
+					    k };
+	qsort(kw, n_want, sizeof(*kw), route_key_cmp);
+	qsort(kc, n_cur, sizeof(*kc), route_key_cmp);
+	for (size_t w = 0; w < n_want; w++)
+		want_present[w] = false;
+	for (size_t k = 0; k < n_cur; k++)
+		cur_wanted[k] = false;
+	/* Walk both sorted lists together; equal fingerprints are checked for real. */
+	for (size_t a = 0, b = 0; a < n_want && b < n_cur;) {
+		if (kw[a].key < kc[b].key) {
+			a++;
+		} else if (kw[a].key > kc[b].key) {
+			b++;
+		} else {
+			unsigned long long key = kw[a].key;
+			size_t a_end = a, b_end = b;
+			while (a_end < n_want && kw[a_end].key == key)
+				a_end++;
+			while (b_end < n_cur && kc[b_end].key == key)
+				b_end++;
+			for (size_t x = a; x < a_end; x++) {
+				for (size_t y = b; y < b_end; y++) {
+					if (reconcile_route_matches(&cur[kc[y].idx], &want[kw[x].idx], oif)) {
+						want_present[kw[x].idx] = true;
+						cur_wanted[kc[y].idx] = true;
+					}
+				}
+			}
+			a = a_end;
+			b = b_end;
+		}
 	}
-	return lo < n && v[lo].key == key ? &v[lo] : NULL;
+	free(kw);
+	free(kc);
 }
 
 static void reconcile_routes(const struct config *c, struct netstate *ns)
@@ -444,23 +476,10 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 		return;
 	}
 	desc = xcalloc(n_want + n_cur + 1, sizeof(*desc));
-	struct route_key *kw = xcalloc(n_want + 1, sizeof(*kw)), *kc = xcalloc(n_cur + 1, sizeof(*kc));
-	for (size_t w = 0; w < n_want; w++)
-		kw[w] = (struct route_key){ route_fingerprint(&want[w].dst, want[w].via, ns->nic_ifindex), w };
-	for (size_t k = 0; k < n_cur; k++)
-		kc[k] = (struct route_key){ route_fingerprint(&cur[k].dst, cur[k].has_gw ? &cur[k].gw : NULL, cur[k].oif),
-					    k };
-	qsort(kw, n_want, sizeof(*kw), route_key_cmp);
-	qsort(kc, n_cur, sizeof(*kc), route_key_cmp);
+	bool *present = xcalloc(n_want + 1, sizeof(bool)), *wanted = xcalloc(n_cur + 1, sizeof(bool));
+	reconcile_match_routes(want, n_want, cur, n_cur, ns->nic_ifindex, present, wanted);
 	for (size_t k = 0; k < n_cur; k++) {
-		bool wanted = false;
-		if (cur[k].proto != RTPROT_OOBD)
-			continue;
-		unsigned long long key = route_fingerprint(&cur[k].dst, cur[k].has_gw ? &cur[k].gw : NULL, cur[k].oif);
-		for (const struct route_key *f = route_key_find(kw, n_want, key); f && f < kw + n_want && f->key == key && !wanted;
-		     f++)
-			wanted = reconcile_route_matches(&cur[k], &want[f->idx], ns->nic_ifindex);
-		if (wanted)
+		if (cur[k].proto != RTPROT_OOBD || wanted[k])
 			continue;
 		prefix_str(&cur[k].dst, desc[n_desc]);
 		log_info("removing route %s (no longer configured)", desc[n_desc]);
@@ -468,13 +487,8 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 		n_desc++;
 	}
 	for (size_t w = 0; w < n_want; w++) {
-		bool present = false;
 		char gw[IPADDR_STRLEN];
-		unsigned long long key = route_fingerprint(&want[w].dst, want[w].via, ns->nic_ifindex);
-		for (const struct route_key *f = route_key_find(kc, n_cur, key); f && f < kc + n_cur && f->key == key && !present;
-		     f++)
-			present = reconcile_route_matches(&cur[f->idx], &want[w], ns->nic_ifindex);
-		if (present)
+		if (present[w])
 			continue;
 		prefix_str(&want[w].dst, desc[n_desc]);
 		if (want[w].via) {
@@ -501,8 +515,8 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 				 r - rep.failed_eexist);
 	}
 	nl_batch_free(b);
-	free(kw);
-	free(kc);
+	free(present);
+	free(wanted);
 	free(desc);
 	free(want);
 	free(cur);

@@ -53,6 +53,10 @@ struct want_route {
 struct want_route *reconcile_wanted_routes(const struct config *c, size_t *n);
 /* Is E the wanted route W, leaving through OIF? */
 bool reconcile_route_matches(const struct route_entry *e, const struct want_route *w, int oif);
+/* Match all at once (sorted fingerprints: n log n, not n * m): which wanted
+ * routes are present in CUR, and which of CUR are wanted. */
+void reconcile_match_routes(const struct want_route *want, size_t n_want, const struct route_entry *cur, size_t n_cur,
+			    int oif, bool *want_present, bool *cur_wanted);
 
 /* Where the NIC's original name is kept while it is in the namespace. */
 #define OOBD_STATE_DIR "/run/oobd"

@@ -156,6 +156,8 @@ static void gather_routes(struct status *st)
 		n = 0;
 	cap = n + n_want + 1;
 	st->routes = xcalloc(cap, sizeof(*st->routes));
+	bool *present = xcalloc(n_want + 1, sizeof(bool)), *wanted = xcalloc(n + 1, sizeof(bool));
+	reconcile_match_routes(want, n_want, cur, n, o->ns.nic_ifindex, present, wanted);
 	for (size_t w = 0; w < n_want; w++) {
 		struct st_route *r = &st->routes[st->n_routes++];
 		r->dst = want[w].dst;
@@ -165,20 +167,14 @@ static void gather_routes(struct status *st)
 		r->configured = true;
 		r->proto = RTPROT_OOBD;
 		r->owner = "oobd";
-		r->state = "missing";
-		for (size_t k = 0; k < n; k++)
-			if (reconcile_route_matches(&cur[k], &want[w], o->ns.nic_ifindex))
-				r->state = "ok";
+		r->state = present[w] ? "ok" : "missing";
 		if (strcmp(r->state, "missing") == 0) {
 			char pb[PREFIX_STRLEN];
 			problem(st, "route %s is missing", r->dst.len ? prefix_str(&r->dst, pb) : "default");
 		}
 	}
 	for (size_t k = 0; k < n; k++) {
-		bool configured = false;
-		for (size_t w = 0; w < n_want && !configured; w++)
-			configured = reconcile_route_matches(&cur[k], &want[w], o->ns.nic_ifindex);
-		if (configured)
+		if (wanted[k])
 			continue;
 		struct st_route *r = &st->routes[st->n_routes++];
 		r->dst = cur[k].dst;
@@ -188,6 +184,8 @@ static void gather_routes(struct status *st)
 		r->owner = route_owner(cur[k].proto);
 		r->state = cur[k].proto == RTPROT_KERNEL ? "ok" : cur[k].proto == RTPROT_OOBD ? "stale" : "foreign";
 	}
+	free(present);
+	free(wanted);
 	free(want);
 	free(cur);
 }
