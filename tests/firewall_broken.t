@@ -58,15 +58,9 @@ is "$(oob_ssh "$OOB6" echo in-oob-v6 2>&1)" "in-oob-v6" "ssh over IPv6 works"
 
 listen_in oob 8080
 check "a listener on port 8080 runs inside the namespace" -- wait_until 10 tcp_greets oob 127.0.0.1 8080
-! tcp_greets admin "$OOB4" 8080
-ok $? "port 8080 is not reachable from the admin namespace over IPv4"
-! tcp_greets admin "$OOB6" 8080
-ok $? "port 8080 is not reachable from the admin namespace over IPv6"
+check_unreachable 8080
 
-main_ruleset > "$T/main.after"
-diff -u "$T/main.before" "$T/main.after" > "$T/main.diff"
-ok $? "the main namespace's rulesets (legacy and nft, both families) are unchanged"
-[ -s "$T/main.diff" ] && sed 's/^/#   /' "$T/main.diff"
+check_main_ruleset_unchanged
 
 stop_oobd
 done_testing

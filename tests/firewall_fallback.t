@@ -67,10 +67,7 @@ fallback_works() {
 	check "$what: ping over IPv4 works" -- wait_until 10 ip netns exec admin ping -c 1 -W 1 "$OOB4"
 	check "$what: ping over IPv6 works" -- wait_until 10 ip netns exec admin ping -6 -c 1 -W 1 "$OOB6"
 	check "$what: the port-8080 listener answers inside" -- wait_until 10 tcp_greets oob 127.0.0.1 8080
-	! tcp_greets admin "$OOB4" 8080
-	ok $? "$what: port 8080 is not reachable over IPv4"
-	! tcp_greets admin "$OOB6" 8080
-	ok $? "$what: port 8080 is not reachable over IPv6"
+	check_unreachable 8080 "$what"
 }
 
 # 1. The rules files do not exist.
@@ -111,8 +108,5 @@ like "$(cat "$T/oobd.log")" "<4>firewall IPv4: no \[firewall\] ipv4 file configu
 fallback_works "no [firewall]"
 stop_oobd
 
-main_ruleset > "$T/main.after"
-diff -u "$T/main.before" "$T/main.after" > "$T/main.diff"
-ok $? "the main namespace's rulesets (legacy and nft, both families) are unchanged"
-[ -s "$T/main.diff" ] && sed 's/^/#   /' "$T/main.diff"
+check_main_ruleset_unchanged
 done_testing

@@ -77,8 +77,5 @@ want=$(unshare --net bash -c "iptables-legacy-restore < '$SRC_DIR/conf/firewall-
 is "$(oob_ruleset 4 filter)" "$want" "the shipped ruleset is what the namespace has"
 stop_oobd
 
-main_ruleset > "$T/main.after"
-diff -u "$T/main.before" "$T/main.after" > "$T/main.diff"
-ok $? "the main namespace's rulesets (legacy and nft, both families) are unchanged"
-[ -s "$T/main.diff" ] && sed 's/^/#   /' "$T/main.diff"
+check_main_ruleset_unchanged
 done_testing

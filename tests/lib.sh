@@ -310,3 +310,23 @@ oob_ruleset() {
 ruleset_strip() {
 	grep -E '^(\*|:|-A|COMMIT)' | sed 's/ \[[0-9]*:[0-9]*\]$//'
 }
+
+# check_main_ruleset_unchanged: the sandbox's main-namespace rulesets are
+# byte for byte what main_ruleset saved in $T/main.before.
+check_main_ruleset_unchanged() {
+	main_ruleset > "$T/main.after"
+	diff -u "$T/main.before" "$T/main.after" > "$T/main.diff"
+	ok $? "the main namespace's rulesets (legacy and nft, both families) are unchanged"
+	[ -s "$T/main.diff" ] && sed 's/^/#   /' "$T/main.diff"
+	return 0
+}
+
+# check_unreachable PORT [LABEL]: PORT on the oob addresses does not answer
+# the admin namespace over either family.
+check_unreachable() {
+	local port=$1 label=${2:+$2: }
+	! tcp_greets admin "$OOB4" "$port"
+	ok $? "${label}port $port is not reachable from the admin namespace over IPv4"
+	! tcp_greets admin "$OOB6" "$port"
+	ok $? "${label}port $port is not reachable from the admin namespace over IPv6"
+}
