@@ -882,131 +882,207 @@ static bool rollback(const struct family *fa, int nsfd, const char *snapshot)
 	return true;
 }
 
-/* Apply PATH. On failure WHY says why, and *INTACT whether what was in
- * place before still is. */
-static int file_apply(const struct family *fa, int nsfd, const char *path, struct firewall_family_state *fs,
-		      char *why, size_t whylen, bool *intact)
+/*
+ * One family's part of an apply. Its restore runs as a child while the
+ * caller goes on (the other family's restore, the kernel moving the NIC);
+ * firewall_finish() joins it.
+ */
+struct fw_family_run {
+	bool active;                 /* this family is to be put in place */
+	const char *path;            /* the configured file, or NULL: built-in */
+	char *data;                  /* its content, as applied */
+	size_t len;
+	struct fw_decl *decls;
+	size_t n_decls;
+	char *snapshot;              /* what was in place, for a rollback */
+	struct proc_job job;         /* the restore, while it runs */
+	int r;                       /* 0, or why the file cannot be applied */
+	char why[512];
+};
+
+struct firewall_run {
+	int nsfd;
+	int r;                       /* the namespace could not be looked at */
+	struct fw_family_run fam[FW__NFAMILIES];
+};
+
+/* Read PATH and start its restore. On failure FR->why says why; what was
+ * in place is then untouched. */
+static void file_begin(const struct family *fa, int nsfd, struct fw_family_run *fr,
+		       const struct firewall_family_state *fs)
 {
-	_cleanup_free_ char *data = NULL, *snapshot = NULL;
-	_cleanup_free_ struct fw_decl *decls = NULL;
-	struct ns_job j = { .fa = fa, .path = path };
-	struct proc_result res;
 	char prog[PATH_MAX];
-	size_t len = 0, n = 0;
+	char *argv[] = { prog, FW_RESTORE_WAIT, NULL };
+	_cleanup_close_ int fd = -1;
 	int r;
 
-	*intact = true;
-	r = read_file(path, &data, &len, FW_FILE_MAX);
+	r = read_file(fr->path, &fr->data, &fr->len, FW_FILE_MAX);
 	if (r < 0) {
-		snprintf(why, whylen, "cannot read %s: %s", path, r == -EFBIG ? "file too large" : strerror(-r));
-		return r;
+		snprintf(fr->why, sizeof(fr->why), "cannot read %s: %s", fr->path,
+			 r == -EFBIG ? "file too large" : strerror(-r));
+		fr->r = r;
+		return;
 	}
 	if (program_find(fa->restore, prog, sizeof(prog)) < 0) {
-		snprintf(why, whylen, "%s is not in PATH; cannot apply %s", fa->restore, path);
-		return -ENOENT;
+		snprintf(fr->why, sizeof(fr->why), "%s is not in PATH; cannot apply %s", fa->restore, fr->path);
+		fr->r = -ENOENT;
+		return;
 	}
-	firewall_decls_parse(data, &decls, &n);
-	if (!decls_have_table(decls, n, "filter")) {
-		snprintf(why, whylen, "%s: no *filter table: it would leave the namespace unfiltered", path);
-		return -EINVAL;
+	firewall_decls_parse(fr->data, &fr->decls, &fr->n_decls);
+	if (!decls_have_table(fr->decls, fr->n_decls, "filter")) {
+		snprintf(fr->why, sizeof(fr->why), "%s: no *filter table: it would leave the namespace unfiltered",
+			 fr->path);
+		fr->r = -EINVAL;
+		return;
 	}
 	/* restore replaces each table atomically, one after the other: only
 	 * a file of several tables can fail half-way. */
-	if (fs->source == FW_SOURCE_FILE && decls_count_tables(decls, n) > 1)
-		snapshot = ruleset_save(fa, nsfd);
-	r = restore_run(prog, nsfd, data, len, false, &res);
+	if (fs->source == FW_SOURCE_FILE && decls_count_tables(fr->decls, fr->n_decls) > 1)
+		fr->snapshot = ruleset_save(fa, nsfd);
+	/* Fed from memory: the content hashed is the content applied,
+	 * whatever happens to the file meanwhile. */
+	fd = memfd_with(fr->data, fr->len);
+	r = fd < 0 ? fd : proc_start(&fr->job, argv, nsfd, fd, FW_OUTPUT_MAX, FW_RESTORE_TIMEOUT_MS);
 	if (r < 0) {
-		snprintf(why, whylen, "running %s: %s", fa->restore, strerror(-r));
+		snprintf(fr->why, sizeof(fr->why), "running %s: %s", fa->restore, strerror(-r));
+		fr->r = r;
+	}
+}
+
+/* Join the restore FR started, verify what it put in place. On failure
+ * WHY says why, and *INTACT whether what was in place before still is. */
+static int file_finish(const struct family *fa, int nsfd, struct fw_family_run *fr, struct firewall_family_state *fs,
+		       bool *intact)
+{
+	struct ns_job j = { .fa = fa, .path = fr->path };
+	struct proc_result res;
+	int r;
+
+	*intact = true;
+	if (fr->r < 0)
+		return fr->r;
+	r = proc_finish(&fr->job, &res);
+	if (r < 0) {
+		snprintf(fr->why, sizeof(fr->why), "running %s: %s", fa->restore, strerror(-r));
 		return r;
 	}
 	if (!proc_ok(&res)) {
-		firewall_restore_error(path, data, res.out, why, whylen);
+		firewall_restore_error(fr->path, fr->data, res.out, fr->why, sizeof(fr->why));
 		proc_result_free(&res);
-		r = -EINVAL;
-		goto failed;
+		if (decls_count_tables(fr->decls, fr->n_decls) > 1)
+			*intact = fr->snapshot && rollback(fa, nsfd, fr->snapshot);
+		return -EINVAL;
 	}
 	proc_result_free(&res);
-	j.decls = decls;
-	j.n_decls = n;
+	j.decls = fr->decls;
+	j.n_decls = fr->n_decls;
 	r = job_run(nsfd, job_verify, &j);
 	if (r < 0) {
 		/* restore said yes, so its tables replaced the previous ones. */
-		snprintf(why, whylen, "%s", j.err);
-		*intact = snapshot && rollback(fa, nsfd, snapshot);
+		snprintf(fr->why, sizeof(fr->why), "%s", j.err);
+		*intact = fr->snapshot && rollback(fa, nsfd, fr->snapshot);
 		return r;
 	}
 	/* The file is the whole ruleset: tables it does not name (left by an
 	 * earlier file) are emptied. */
 	if (job_run(nsfd, job_reset_others, &j) < 0)
-		log_warn("firewall %s: emptying a table %s does not name: %s", fa->name, path, j.err);
+		log_warn("firewall %s: emptying a table %s does not name: %s", fa->name, fr->path, j.err);
 	fs->source = FW_SOURCE_FILE;
-	str_copy(fs->path, path, sizeof(fs->path));
-	fnv64_hex(data, len, fs->hash);
+	str_copy(fs->path, fr->path, sizeof(fs->path));
+	fnv64_hex(fr->data, fr->len, fs->hash);
 	fs->since = (long long)time(NULL);
 	fs->why[0] = '\0';
 	fs->last_error[0] = '\0';
-	log_notice("firewall %s: %s applied (fnv64 %s)", fa->name, path, fs->hash);
+	log_notice("firewall %s: %s applied (fnv64 %s)", fa->name, fr->path, fs->hash);
 	return 0;
-failed:
-	if (decls_count_tables(decls, n) > 1)
-		*intact = snapshot && rollback(fa, nsfd, snapshot);
-	return r;
 }
 
-static int apply_family(enum fw_family f, const char *path, int nsfd, const struct firewall_allow *allow,
-			struct firewall_family_state *fs)
+static int family_finish(enum fw_family f, int nsfd, struct fw_family_run *fr, const struct firewall_allow *allow,
+			 struct firewall_family_state *fs)
 {
 	const struct family *fa = &families[f];
-	char why[512];
 	bool intact;
 	int r;
 
-	if (!path) {
-		snprintf(why, sizeof(why), "no [firewall] %s file configured", fa->key);
-		return fallback_apply(fa, f, nsfd, allow, fs, why, LOG_WARNING);
+	if (!fr->path) {
+		snprintf(fr->why, sizeof(fr->why), "no [firewall] %s file configured", fa->key);
+		return fallback_apply(fa, f, nsfd, allow, fs, fr->why, LOG_WARNING);
 	}
-	r = file_apply(fa, nsfd, path, fs, why, sizeof(why), &intact);
+	r = file_finish(fa, nsfd, fr, fs, &intact);
 	if (r == 0)
 		return 0;
 	if (fs->source == FW_SOURCE_FILE && intact) {
 		/* A reload: a bad new file never opens or closes anything. */
-		log_err("firewall %s: %s; keeping the ruleset in place (%s, fnv64 %s)", fa->name, why, fs->path,
+		log_err("firewall %s: %s; keeping the ruleset in place (%s, fnv64 %s)", fa->name, fr->why, fs->path,
 			fs->hash);
-		str_copy(fs->last_error, why, sizeof(fs->last_error));
+		str_copy(fs->last_error, fr->why, sizeof(fs->last_error));
 		return 0;
 	}
-	return fallback_apply(fa, f, nsfd, allow, fs, why, LOG_ERR);
+	return fallback_apply(fa, f, nsfd, allow, fs, fr->why, LOG_ERR);
 }
 
-int firewall_apply(const struct firewall_cfg *cfg, int nsfd, const struct firewall_allow *allow,
-		   struct firewall_state *st)
+struct firewall_run *firewall_begin(const struct firewall_cfg *cfg, int nsfd, struct firewall_state *st)
 {
+	struct firewall_run *run = xcalloc(1, sizeof(*run));
 	struct stat nst;
-	int r = 0;
 
-	if (fstat(nsfd, &nst) < 0)
-		return -errno;
+	run->nsfd = nsfd;
+	if (fstat(nsfd, &nst) < 0) {
+		run->r = -errno;
+		return run;
+	}
 	if (nst.st_dev != st->ns_dev || nst.st_ino != st->ns_ino) {
 		/* Nothing of ours is in a namespace we have not filled. */
 		memset(st, 0, sizeof(*st));
 		st->ns_dev = nst.st_dev;
 		st->ns_ino = nst.st_ino;
 	}
-	st->allow = *allow;
 	modules_ensure();
 	for (int f = 0; f < FW__NFAMILIES; f++) {
-		const char *path = f == FW_IPV4 ? cfg->ipv4 : cfg->ipv6;
+		struct fw_family_run *fr = &run->fam[f];
 		if (f == FW_IPV6 && !ipv6_available()) {
 			/* No IPv6 in the kernel: no IPv6 packet to filter. */
 			st->fam[f].source = FW_SOURCE_NONE;
 			str_copy(st->fam[f].why, "no IPv6 in this kernel", sizeof(st->fam[f].why));
 			continue;
 		}
-		int e = apply_family((enum fw_family)f, path, nsfd, allow, &st->fam[f]);
+		fr->active = true;
+		fr->path = f == FW_IPV4 ? cfg->ipv4 : cfg->ipv6;
+		if (fr->path)
+			file_begin(&families[f], nsfd, fr, &st->fam[f]);
+	}
+	return run;
+}
+
+int firewall_finish(struct firewall_run *run, const struct firewall_allow *allow, struct firewall_state *st)
+{
+	int r = run->r;
+
+	for (int f = 0; f < FW__NFAMILIES && run->r == 0; f++) {
+		if (!run->fam[f].active)
+			continue;
+		int e = family_finish((enum fw_family)f, run->nsfd, &run->fam[f], allow, &st->fam[f]);
 		if (e < 0 && r == 0)
 			r = e;
 	}
+	st->allow = *allow;
+	for (int f = 0; f < FW__NFAMILIES; f++) {
+		struct fw_family_run *fr = &run->fam[f];
+		struct proc_result res;
+		if (fr->job.pid && proc_finish(&fr->job, &res) == 0) /* never left running */
+			proc_result_free(&res);
+		free(fr->data);
+		free(fr->decls);
+		free(fr->snapshot);
+	}
+	free(run);
 	return r;
+}
+
+int firewall_apply(const struct firewall_cfg *cfg, int nsfd, const struct firewall_allow *allow,
+		   struct firewall_state *st)
+{
+	return firewall_finish(firewall_begin(cfg, nsfd, st), allow, st);
 }
 
 /* ---------------------------------------------------------------------- */

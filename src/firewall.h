@@ -69,6 +69,18 @@ int firewall_apply(const struct firewall_cfg *cfg, int nsfd, const struct firewa
 		   struct firewall_state *st);
 
 /*
+ * firewall_apply() in two halves. firewall_begin() reads the files and
+ * starts their restores (both families side by side) and returns at once;
+ * the caller may do other work meanwhile, but not bring a link up.
+ * firewall_finish() joins them, verifies, falls back where needed (ALLOW is
+ * needed only then), frees RUN and returns what firewall_apply() returns.
+ * Every begun run must be finished before the event loop runs again.
+ */
+struct firewall_run;
+struct firewall_run *firewall_begin(const struct firewall_cfg *cfg, int nsfd, struct firewall_state *st);
+int firewall_finish(struct firewall_run *run, const struct firewall_allow *allow, struct firewall_state *st);
+
+/*
  * For "oobd -t": check each configured file with "iptables-legacy-restore
  * --test" in a throw-away network namespace. Problems go to ERRS as
  * "FILE:LINE: reason" (a missing file as "CONF:LINE: key ..."); a file that

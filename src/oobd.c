@@ -333,16 +333,33 @@ static void services_compact(struct oobd *o)
  * ruleset (when it is needed) lets in the ports of every sshd config the
  * supervisor may run: the configured one, the last-good copy, and the
  * built-in one (port 22), so whichever it falls back to stays reachable.
- * sshd -T needs the host keys first. 0, or -errno when not even the
- * built-in ruleset could be put in place.
+ * sshd -T needs the host keys first.
+ *
+ * In two halves: the first starts everything that takes time (sshd -T,
+ * each family's restore) side by side and returns; the caller may move
+ * and address the NIC meanwhile, but not set it up. The second joins them:
+ * 0, or -errno when not even the built-in ruleset could be put in place.
  */
-static int firewall_update(struct oobd *o)
+static void sshd_questions_begin(struct oobd *o)
+{
+	sshd_prepare(o->cfg->sshd.config);
+	sshd_query_begin(o->cfg->sshd.exec, o->cfg->sshd.config);
+	if (access(SSHD_LAST_GOOD_PATH, R_OK) == 0)
+		sshd_query_begin(o->cfg->sshd.exec, SSHD_LAST_GOOD_PATH);
+}
+
+static struct firewall_run *firewall_update_begin(struct oobd *o)
+{
+	sshd_questions_begin(o); /* nothing new if asked already */
+	return firewall_begin(&o->cfg->firewall, o->ns.nsfd, &o->fw);
+}
+
+static int firewall_update_finish(struct oobd *o, struct firewall_run *run)
 {
 	/* No dynamic addressing yet, so no DHCP replies to let in. */
 	struct firewall_allow allow = { .ssh_ports = { 22 }, .n_ssh_ports = 1, .dhcp4 = false, .dhcp6 = false };
 	const char *configs[] = { o->cfg->sshd.config, SSHD_LAST_GOOD_PATH };
 
-	sshd_prepare(o->cfg->sshd.config);
 	for (size_t i = 0; i < ARRAY_SIZE(configs); i++) {
 		unsigned ports[FIREWALL_MAX_PORTS];
 		char *why = NULL;
@@ -362,10 +379,16 @@ static int firewall_update(struct oobd *o)
 				allow.ssh_ports[allow.n_ssh_ports++] = ports[k];
 		}
 	}
-	int r = firewall_apply(&o->cfg->firewall, o->ns.nsfd, &allow, &o->fw);
+	int r = firewall_finish(run, &allow, &o->fw);
+	sshd_query_settle();
 	/* 0 also when a refused file on reload left the previous rules in place. */
 	o->fw_ok = r == 0;
 	return r;
+}
+
+static int firewall_update(struct oobd *o)
+{
+	return firewall_update_finish(o, firewall_update_begin(o));
 }
 
 static void run_reconcile(struct oobd *o)
@@ -383,7 +406,7 @@ static void run_reconcile(struct oobd *o)
 		log_err("still no firewall in namespace \"%s\"; leaving the NIC alone", o->cfg->netns);
 		return;
 	}
-	reconcile_nic(o->cfg, &o->ns, &o->nl_main);
+	reconcile_nic(o->cfg, &o->ns, &o->nl_main, true);
 	/* The configured sshd may have failed only because the NIC (and the
 	 * address it listens on) was missing: give it another chance. */
 	if (!had_nic && o->ns.nic_ifindex && o->sshd.source != SSHD_CONFIGURED && !o->stopping) {
@@ -653,16 +676,24 @@ static void watch_namespace(struct oobd *o)
  * adoption and "oobctl up" all come through here. */
 static int path_up(struct oobd *o)
 {
-	if (reconcile_namespace(o->cfg, &o->ns) < 0)
+	/* sshd -T needs no namespace: it runs while the kernel makes one. */
+	sshd_questions_begin(o);
+	if (reconcile_namespace(o->cfg, &o->ns) < 0) {
+		sshd_query_settle();
 		return -1;
+	}
 	if (!o->mon_oob.sock)
 		watch_namespace(o);
 	reconcile_dns(o->cfg);
-	if (firewall_update(o) < 0) {
+	/* The rules load while the kernel moves the NIC in (it arrives down)
+	 * and it is addressed; it goes up only once they are in place. */
+	struct firewall_run *fw = firewall_update_begin(o);
+	reconcile_nic(o->cfg, &o->ns, &o->nl_main, false);
+	if (firewall_update_finish(o, fw) < 0) {
 		log_err("no firewall in namespace \"%s\"; not bringing the NIC up without one", o->cfg->netns);
 		return -1;
 	}
-	reconcile_nic(o->cfg, &o->ns, &o->nl_main);
+	reconcile_nic(o->cfg, &o->ns, &o->nl_main, true);
 	reap_orphan_listener();
 	o->sshd.svc.want_up = true;
 	if (o->sshd.svc.state == SVC_STOPPING)

@@ -21,6 +21,25 @@ struct proc_result {
  * MAX_OUT bytes is discarded. TIMEOUT_MS > 0 kills the child when it takes
  * longer. 0 when it ran (see status), or -errno when it could not run. */
 int proc_run(char *const argv[], int nsfd, int stdin_fd, size_t max_out, int timeout_ms, struct proc_result *res);
+
+/*
+ * The same in two halves, so that several helpers (and the caller's own
+ * work) run side by side: proc_start() forks and execs and returns at once;
+ * proc_finish() collects the output and reaps the child. Every started job
+ * must be finished before the caller returns to the event loop, whose
+ * SIGCHLD handling reaps any child (the pipe keeps the output meanwhile;
+ * a child with more to say than the pipe holds waits for the collector).
+ * TIMEOUT_MS counts from the start.
+ */
+struct proc_job {
+	int pid;                     /* 0: not started */
+	int out_fd;
+	size_t max_out;
+	long long deadline;          /* now_ms() clock; 0: none */
+};
+int proc_start(struct proc_job *job, char *const argv[], int nsfd, int stdin_fd, size_t max_out, int timeout_ms);
+/* 0 and RES filled, or -errno; the job is over either way. */
+int proc_finish(struct proc_job *job, struct proc_result *res);
 void proc_result_free(struct proc_result *res);
 
 /* In a forked child before exec: default dispositions for every signal and

@@ -522,7 +522,7 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 	free(cur);
 }
 
-int reconcile_nic(const struct config *c, struct netstate *ns, struct nl *nl_main)
+int reconcile_nic(const struct config *c, struct netstate *ns, struct nl *nl_main, bool up)
 {
 	struct link_info li;
 	int lo_ifindex = 0, r;
@@ -569,6 +569,8 @@ lo:
 			log_err("setting MTU %u on %s: %s%s%s", c->iface.mtu, li.name, strerror(-r), *ext ? ": " : "", ext);
 	}
 	reconcile_addresses(c, ns);
+	if (!up)
+		return (li.flags & IFF_UP) ? 0 : -EAGAIN;
 	if (!(li.flags & IFF_UP)) {
 		r = link_set_up(&ns->nl_oob, li.ifindex, true, ext, sizeof(ext));
 		if (r < 0) {

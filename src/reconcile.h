@@ -41,8 +41,11 @@ int reconcile_namespace(const struct config *c, struct netstate *ns);
  * namespace through NL_MAIN) and configure it: sysctls, MTU, addresses,
  * link up, gateways, routes. Returns 0 when all is in place, -ENODEV while
  * the NIC is absent, or -errno; problems are logged. DNS is separate.
+ * With UP false it stops before the link goes up (-EAGAIN if it is down;
+ * an adopted NIC that is up keeps its routes as they are): the first half,
+ * done while the namespace's firewall is still being put in place.
  */
-int reconcile_nic(const struct config *c, struct netstate *ns, struct nl *nl_main);
+int reconcile_nic(const struct config *c, struct netstate *ns, struct nl *nl_main, bool up);
 
 /* A route the config asks for: a gateway (a default route), or a route line. */
 struct want_route {

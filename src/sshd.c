@@ -129,23 +129,20 @@ static int keygen(const char *path)
 }
 
 
-static int sshd_T(const char *exec, const char *config_path, struct sshd_listen *out, int max, char **why)
+/* Read the answer of "sshd -T" (RES, freed here). */
+static int sshd_T_parse(struct proc_result *res, struct sshd_listen *out, int max, char **why)
 {
-	char *argv[] = { (char *)exec, "-T", "-f", (char *)config_path, NULL };
-	struct proc_result res;
-	int r = proc_run(argv, -1, -1, 1 << 20, 10000, &res), n = 0;
+	int n = 0;
 
 	*why = NULL;
-	if (r < 0)
-		return r;
-	if (!proc_ok(&res)) {
-		while (res.out_len && res.out[res.out_len - 1] == '\n')
-			res.out[--res.out_len] = '\0';
-		*why = steal_pointer(&res.out);
-		proc_result_free(&res);
+	if (!proc_ok(res)) {
+		while (res->out_len && res->out[res->out_len - 1] == '\n')
+			res->out[--res->out_len] = '\0';
+		*why = steal_pointer(&res->out);
+		proc_result_free(res);
 		return -EINVAL;
 	}
-	for (char *line = res.out, *next; line && *line; line = next) {
+	for (char *line = res->out, *next; line && *line; line = next) {
 		char host[64];
 		next = strchr(line, '\n');
 		if (next)
@@ -167,8 +164,21 @@ static int sshd_T(const char *exec, const char *config_path, struct sshd_listen 
 		out[n].port = (unsigned)port;
 		n++;
 	}
-	proc_result_free(&res);
+	proc_result_free(res);
 	return n;
+}
+
+#define SSHD_T_TIMEOUT_MS 10000
+#define SSHD_T_OUT_MAX (1 << 20)
+
+static char **sshd_T_argv(const char *exec, const char *config_path, char *argv[5])
+{
+	argv[0] = (char *)exec;
+	argv[1] = "-T";
+	argv[2] = "-f";
+	argv[3] = (char *)config_path;
+	argv[4] = NULL;
+	return argv;
 }
 
 /*
@@ -188,6 +198,15 @@ struct sshd_query_cache {
 static struct sshd_query_cache query_cache[4];
 static unsigned query_cache_next;
 
+/* Questions asked ahead (sshd_query_begin), answered by sshd_query(). */
+struct sshd_query_pending {
+	char exec[PATH_MAX];
+	char path[PATH_MAX];
+	unsigned long long hash;
+	struct proc_job job;
+};
+static struct sshd_query_pending query_pending[2];
+
 static unsigned long long content_hash(const char *path, bool *ok)
 {
 	_cleanup_free_ char *data = NULL;
@@ -197,36 +216,124 @@ static unsigned long long content_hash(const char *path, bool *ok)
 	return *ok ? fnv64_add(FNV64_INIT, data, len) : 0;
 }
 
+static bool cache_lookup(const char *exec, const char *config_path, unsigned long long h, struct sshd_listen *out,
+			 int max, int *n)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(query_cache); i++) {
+		const struct sshd_query_cache *c = &query_cache[i];
+		if (c->valid && c->hash == h && strcmp(c->path, config_path) == 0 && strcmp(c->exec, exec) == 0) {
+			*n = c->n < max ? c->n : max;
+			if (out && *n > 0)
+				memcpy(out, c->listen, (size_t)*n * sizeof(*out));
+			return true;
+		}
+	}
+	return false;
+}
+
+static void cache_store(const char *exec, const char *config_path, unsigned long long h, const struct sshd_listen *l,
+			int n)
+{
+	struct sshd_query_cache *c;
+
+	if (strlen(exec) >= PATH_MAX || strlen(config_path) >= PATH_MAX)
+		return;
+	c = &query_cache[query_cache_next++ % ARRAY_SIZE(query_cache)];
+	str_copy(c->exec, exec, sizeof(c->exec));
+	str_copy(c->path, config_path, sizeof(c->path));
+	c->hash = h;
+	memcpy(c->listen, l, (size_t)(n < SSHD_QUERY_MAX ? n : SSHD_QUERY_MAX) * sizeof(*l));
+	c->n = n;
+	c->valid = true;
+}
+
+/* The answer for this exec, path and content: from a question asked ahead
+ * if there is one (a file changed since gets asked again), else asked now. */
+static int sshd_T_answer(const char *exec, const char *config_path, bool readable, unsigned long long h,
+			 struct sshd_listen *l, char **why)
+{
+	char *argv[5];
+	struct proc_result res;
+	int r = 1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(query_pending); i++) {
+		struct sshd_query_pending *p = &query_pending[i];
+		if (!p->job.pid || strcmp(p->exec, exec) != 0 || strcmp(p->path, config_path) != 0)
+			continue;
+		r = proc_finish(&p->job, &res);
+		if (r == 0 && (!readable || p->hash != h)) {
+			proc_result_free(&res);
+			r = 1;
+		}
+		break;
+	}
+	if (r != 0)
+		r = proc_run(sshd_T_argv(exec, config_path, argv), -1, -1, SSHD_T_OUT_MAX, SSHD_T_TIMEOUT_MS, &res);
+	*why = NULL;
+	if (r < 0)
+		return r;
+	return sshd_T_parse(&res, l, SSHD_QUERY_MAX, why);
+}
+
+void sshd_query_begin(const char *exec, const char *config_path)
+{
+	struct sshd_query_pending *p = NULL;
+	char *argv[5];
+	bool readable;
+	unsigned long long h = content_hash(config_path, &readable);
+	int n;
+
+	if (!readable || strlen(exec) >= PATH_MAX || strlen(config_path) >= PATH_MAX ||
+	    cache_lookup(exec, config_path, h, NULL, 0, &n))
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(query_pending); i++) {
+		if (query_pending[i].job.pid && strcmp(query_pending[i].exec, exec) == 0 &&
+		    strcmp(query_pending[i].path, config_path) == 0)
+			return; /* asked already */
+		if (!query_pending[i].job.pid && !p)
+			p = &query_pending[i];
+	}
+	if (!p || proc_start(&p->job, sshd_T_argv(exec, config_path, argv), -1, -1, SSHD_T_OUT_MAX,
+			     SSHD_T_TIMEOUT_MS) < 0)
+		return; /* asked when needed instead */
+	str_copy(p->exec, exec, sizeof(p->exec));
+	str_copy(p->path, config_path, sizeof(p->path));
+	p->hash = h;
+}
+
+void sshd_query_settle(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(query_pending); i++) {
+		struct sshd_query_pending *p = &query_pending[i];
+		struct sshd_listen l[SSHD_QUERY_MAX];
+		struct proc_result res;
+		char *why = NULL;
+		int n;
+
+		if (!p->job.pid || proc_finish(&p->job, &res) < 0)
+			continue;
+		n = sshd_T_parse(&res, l, SSHD_QUERY_MAX, &why);
+		free(why);
+		if (n >= 0)
+			cache_store(p->exec, p->path, p->hash, l, n);
+	}
+}
+
 int sshd_query(const char *exec, const char *config_path, struct sshd_listen *out, int max, char **why)
 {
 	struct sshd_listen l[SSHD_QUERY_MAX];
-	struct sshd_query_cache *c;
 	bool readable;
 	unsigned long long h = content_hash(config_path, &readable);
 	int n;
 
 	*why = NULL;
-	for (size_t i = 0; readable && i < ARRAY_SIZE(query_cache); i++) {
-		c = &query_cache[i];
-		if (c->valid && c->hash == h && strcmp(c->path, config_path) == 0 && strcmp(c->exec, exec) == 0) {
-			n = c->n < max ? c->n : max;
-			if (out && n > 0)
-				memcpy(out, c->listen, (size_t)n * sizeof(*out));
-			return n;
-		}
-	}
-	n = sshd_T(exec, config_path, l, SSHD_QUERY_MAX, why);
+	if (readable && cache_lookup(exec, config_path, h, out, max, &n))
+		return n;
+	n = sshd_T_answer(exec, config_path, readable, h, l, why);
 	if (n < 0)
 		return n;
-	if (readable && strlen(exec) < PATH_MAX && strlen(config_path) < PATH_MAX) {
-		c = &query_cache[query_cache_next++ % ARRAY_SIZE(query_cache)];
-		str_copy(c->exec, exec, sizeof(c->exec));
-		str_copy(c->path, config_path, sizeof(c->path));
-		c->hash = h;
-		memcpy(c->listen, l, sizeof(l));
-		c->n = n;
-		c->valid = true;
-	}
+	if (readable)
+		cache_store(exec, config_path, h, l, n);
 	if (n > max)
 		n = max;
 	if (out && n > 0)

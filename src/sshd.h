@@ -41,6 +41,13 @@ struct sshd_listen {
  */
 int sshd_query(const char *exec, const char *config_path, struct sshd_listen *out, int max, char **why);
 
+/* Ask sshd_query()'s question now, in the background, unless its answer is
+ * known: start-up asks it while the kernel moves the NIC. */
+void sshd_query_begin(const char *exec, const char *config_path);
+/* Collect every answer asked ahead and not used yet (into the cache); to
+ * be called before going back to the event loop. */
+void sshd_query_settle(void);
+
 /* "sshd -T -f CONFIG": the TCP ports it will listen on (at most MAX into
  * PORTS). The count, or -errno (-EINVAL with sshd's complaint in *WHY).
  * Needs the host keys to exist (sshd_prepare). */
