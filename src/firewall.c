@@ -35,6 +35,7 @@
 #include "netns.h"
 #include "proc.h"
 #include "util.h"
+#include "xtables.h"
 
 #define FW_FILE_MAX (1 << 20)
 #define FW_OUTPUT_MAX ((size_t)64 * 1024)
@@ -57,6 +58,7 @@ static int append6(const char *chain, const void *e, struct xtc_handle *h)
 
 struct family {
 	const char *name;            /* for messages */
+	int af;                      /* AF_INET, AF_INET6 */
 	const char *key;             /* the [firewall] key */
 	const char *restore, *save;  /* looked up in PATH */
 	const char *module;
@@ -68,10 +70,10 @@ struct family {
 };
 
 static const struct family families[FW__NFAMILIES] = {
-	[FW_IPV4] = { "IPv4", "ipv4", "iptables-legacy-restore", "iptables-legacy-save", "ip_tables",
+	[FW_IPV4] = { "IPv4", AF_INET, "ipv4", "iptables-legacy-restore", "iptables-legacy-save", "ip_tables",
 		      "/proc/thread-self/net/ip_tables_names", "/proc/net/ip_tables_names", &iptc_ops, append4,
 		      iptc_delete_chain },
-	[FW_IPV6] = { "IPv6", "ipv6", "ip6tables-legacy-restore", "ip6tables-legacy-save", "ip6_tables",
+	[FW_IPV6] = { "IPv6", AF_INET6, "ipv6", "ip6tables-legacy-restore", "ip6tables-legacy-save", "ip6_tables",
 		      "/proc/thread-self/net/ip6_tables_names", "/proc/net/ip6_tables_names", &ip6tc_ops, append6,
 		      ip6tc_delete_chain },
 };
@@ -580,6 +582,7 @@ struct ns_job {
 	size_t n_decls;
 	const char *path;
 	bool filter_done;                /* fallback: the filter table is committed */
+	unsigned long long fingerprint;  /* job_fingerprint */
 	char err[512];
 };
 
@@ -717,36 +720,35 @@ static int job_fallback(void *arg)
 	return job_reset_others(j);
 }
 
+/* Read straight from the kernel (xtables.c): linear, one buffer, where
+ * libiptc would build a structure per rule. */
 static int verify_table(struct ns_job *j, const struct fw_decl *t)
 {
-	const struct xtc_ops *ops = j->fa->ops;
-	struct xtc_handle *h = ops->init(t->table);
-	int r = 0;
+	struct xt_table_view v;
+	int r = xt_table_read(j->fa->af, t->table, &v);
 
-	if (!h) {
-		r = iptc_errno();
+	if (r < 0) {
 		snprintf(j->err, sizeof(j->err), "%s:%d: table %s is not in the kernel after the restore: %s", j->path,
-			 t->line, t->table, ops->strerror(-r));
+			 t->line, t->table, strerror(-r));
 		return -EPROTO;
 	}
 	for (size_t k = 0; k < j->n_decls && r == 0; k++) {
 		const struct fw_decl *d = &j->decls[k];
-		struct xt_counters cnt;
-		const char *pol;
+		const struct xt_chain_view *c;
 		if (!d->chain[0] || strcmp(d->table, t->table) != 0)
 			continue;
-		if (!ops->is_chain(d->chain, h)) {
+		c = xt_table_chain(&v, d->chain);
+		if (!c) {
 			snprintf(j->err, sizeof(j->err), "%s:%d: chain %s of table %s is missing after the restore",
 				 j->path, d->line, d->chain, d->table);
 			r = -EPROTO;
-		} else if (ops->builtin(d->chain, h) && (!(pol = ops->get_policy(d->chain, &cnt, h)) ||
-							 strcmp(pol, d->policy) != 0)) {
+		} else if (c->builtin && strcmp(c->policy, d->policy) != 0) {
 			snprintf(j->err, sizeof(j->err), "%s:%d: the policy of %s in table %s is %s, not %s", j->path,
-				 d->line, d->chain, d->table, pol ? pol : "unknown", d->policy);
+				 d->line, d->chain, d->table, c->policy[0] ? c->policy : "unknown", d->policy);
 			r = -EPROTO;
 		}
 	}
-	ops->free(h);
+	xt_table_view_free(&v);
 	return r;
 }
 
@@ -762,6 +764,37 @@ static int job_verify(void *arg)
 		if (r < 0)
 			return r;
 	}
+	return 0;
+}
+
+/* The fingerprint of every table of the family in the namespace (each
+ * one's name and ruleset hash, in the kernel's order): what a reload
+ * compares to tell whether anything changed since the file was applied. */
+static int job_fingerprint(void *arg)
+{
+	struct ns_job *j = arg;
+	_cleanup_free_ char *names = NULL;
+	unsigned long long h = FNV64_INIT;
+	int r = read_file(j->fa->names_self, &names, NULL, 1 << 16);
+
+	j->fingerprint = 0;
+	if (r < 0)
+		return r;
+	for (char *t = names, *next; t && *t; t = next) {
+		struct xt_table_view v;
+		next = strchr(t, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!*t)
+			continue;
+		r = xt_table_read(j->fa->af, t, &v);
+		if (r < 0)
+			return r;
+		h = fnv64_add(h, t, strlen(t) + 1);
+		h = fnv64_add(h, &v.hash, sizeof(v.hash));
+		xt_table_view_free(&v);
+	}
+	j->fingerprint = h ? h : 1;
 	return 0;
 }
 
@@ -897,6 +930,7 @@ struct fw_family_run {
 	char *snapshot;              /* what was in place, for a rollback */
 	struct proc_job job;         /* the restore, while it runs */
 	int r;                       /* 0, or why the file cannot be applied */
+	bool unchanged;              /* what is in the kernel is this file, as applied */
 	char why[512];
 };
 
@@ -935,6 +969,16 @@ static void file_begin(const struct family *fa, int nsfd, struct fw_family_run *
 		fr->r = -EINVAL;
 		return;
 	}
+	if (fs->source == FW_SOURCE_FILE && fs->kernel_hash && strcmp(fs->path, fr->path) == 0) {
+		struct ns_job j = { .fa = fa };
+		char hash[17];
+		fnv64_hex(fr->data, fr->len, hash);
+		if (strcmp(hash, fs->hash) == 0 && job_run(nsfd, job_fingerprint, &j) == 0 &&
+		    j.fingerprint == fs->kernel_hash) {
+			fr->unchanged = true;
+			return;
+		}
+	}
 	/* restore replaces each table atomically, one after the other: only
 	 * a file of several tables can fail half-way. */
 	if (fs->source == FW_SOURCE_FILE && decls_count_tables(fr->decls, fr->n_decls) > 1)
@@ -961,6 +1005,12 @@ static int file_finish(const struct family *fa, int nsfd, struct fw_family_run *
 	*intact = true;
 	if (fr->r < 0)
 		return fr->r;
+	if (fr->unchanged) {
+		log_info("firewall %s: %s unchanged, and so are the rules in the kernel: left as they are", fa->name,
+			 fr->path);
+		fs->last_error[0] = '\0';
+		return 0;
+	}
 	r = proc_finish(&fr->job, &res);
 	if (r < 0) {
 		snprintf(fr->why, sizeof(fr->why), "running %s: %s", fa->restore, strerror(-r));
@@ -987,6 +1037,7 @@ static int file_finish(const struct family *fa, int nsfd, struct fw_family_run *
 	 * earlier file) are emptied. */
 	if (job_run(nsfd, job_reset_others, &j) < 0)
 		log_warn("firewall %s: emptying a table %s does not name: %s", fa->name, fr->path, j.err);
+	fs->kernel_hash = job_run(nsfd, job_fingerprint, &j) == 0 ? j.fingerprint : 0;
 	fs->source = FW_SOURCE_FILE;
 	str_copy(fs->path, fr->path, sizeof(fs->path));
 	fnv64_hex(fr->data, fr->len, fs->hash);

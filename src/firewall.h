@@ -48,6 +48,11 @@ struct firewall_family_state {
 	long long since;             /* unix time it was put in place */
 	char why[512];               /* FALLBACK: why the built-in ruleset is in place */
 	char last_error[512];        /* the last attempt that failed and kept the ruleset in place */
+	/* FILE: the fingerprint of the family's tables in the kernel right
+	 * after the file was applied (0: unknown). A reload with the same file
+	 * finding the same fingerprint leaves the rules (and their counters)
+	 * alone; one that finds them changed by hand applies the file again. */
+	unsigned long long kernel_hash;
 };
 
 struct firewall_state {

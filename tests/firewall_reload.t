@@ -3,7 +3,9 @@
 # Reload (SIGHUP) re-applies the rules files atomically: a changed file takes
 # effect; a broken one keeps the rules in place (not the built-in ruleset);
 # a multi-table file that fails half-way is rolled back, so the tables it
-# did commit are as they were.
+# did commit are as they were; an unchanged file whose rules are intact is
+# left alone (counters kept), one whose rules were changed by hand is
+# applied again.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 command -v iptables-legacy-restore >/dev/null || skip_all "needs iptables (legacy tools)"
 
@@ -75,6 +77,39 @@ ok $? "port 8080 is closed again"
 want=$(unshare --net bash -c "iptables-legacy-restore < '$SRC_DIR/conf/firewall-v4.rules' && iptables-legacy-save -t filter" |
 	ruleset_strip)
 is "$(oob_ruleset 4 filter)" "$want" "the shipped ruleset is what the namespace has"
+
+# 5. Nothing changed: the rules stay as they are, counters included (a
+# restore would zero them). A ping from the admin side counts on the ICMP
+# rule (its first echo request; conntrack takes the others).
+icmp_pkts() { ip netns exec oob iptables-legacy -L INPUT -v -x -n | awk '$3 == "ACCEPT" && /icmptype 8/ { print $1; exit }'; }
+ip netns exec admin ping -c 3 -i 0.2 -W 1 "$OOB4" >/dev/null
+pkts=$(icmp_pkts)
+[ "${pkts:-0}" -ge 1 ]
+ok $? "the ICMP rule counted the ping ($pkts packets)"
+mark=$(log_mark)
+check "reload with nothing changed" -- reload_and_wait 5
+log_after "$mark" "firewall IPv4: $T/fw4.rules unchanged, and so are the rules in the kernel"
+ok $? "the log says the IPv4 rules were left as they are"
+log_after "$mark" "firewall IPv6: .* unchanged, and so are the rules in the kernel"
+ok $? "and the IPv6 ones"
+! log_after "$mark" "firewall IPv.: .* applied"
+ok $? "no file was applied again"
+[ "$(icmp_pkts)" -ge "${pkts:-1}" ]
+ok $? "the counters survive the reload ($(icmp_pkts) packets)"
+
+# 6. The same file, but the rules were changed by hand: the reload puts the
+# file's rules back.
+ip netns exec oob iptables-legacy -I INPUT -p tcp --dport 8080 -j ACCEPT
+check "port 8080 opened by hand" -- wait_until 10 tcp_greets admin "$OOB4" 8080
+mark=$(log_mark)
+check "reload with the same files" -- reload_and_wait 6
+log_after "$mark" "firewall IPv4: $T/fw4.rules applied"
+ok $? "the IPv4 file is applied again, the kernel's rules having changed"
+log_after "$mark" "firewall IPv6: .* unchanged, and so are the rules in the kernel"
+ok $? "the IPv6 rules, untouched, are left as they are"
+! tcp_greets admin "$OOB4" 8080
+ok $? "port 8080 is closed again"
+is "$(oob_ruleset 4 filter)" "$want" "the namespace has the shipped ruleset again"
 stop_oobd
 
 check_main_ruleset_unchanged
