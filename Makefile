@@ -24,7 +24,11 @@ WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-p
        -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -Isrc
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS)
-LIBS = -lmnl -linih -lip4tc -lip6tc
+# libip4tc and libip6tc are loaded when needed (dlopen, src/firewall.c):
+# only their headers are needed to build. inih (two small functions, the
+# config parser) is linked in: one shared object fewer to map, relocate
+# and keep resident, and one fewer for an initramfs to carry.
+LIBS = -lmnl -Wl,-Bstatic -linih -Wl,-Bdynamic
 ifeq ($(SAN),1)
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif

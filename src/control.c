@@ -2,6 +2,7 @@
 #include "control.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -24,13 +25,16 @@ int ctl_open(struct ctl_server *srv, const char *path, unsigned mode, int epfd, 
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
 
-	memset(srv, 0, sizeof(*srv));
+	/* The client slots are made ready as they are first needed
+	 * (n_slots): a daemon nobody talks to keeps them untouched. */
+	memset(srv, 0, offsetof(struct ctl_server, clients));
+	srv->n_slots = 0;
+	srv->n_clients = 0;
+	srv->listening = false;
 	srv->fd = -1;
 	srv->epfd = epfd;
 	srv->handler = handler;
 	srv->data = data;
-	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
-		srv->clients[i].fd = -1;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	str_copy(srv->path, path, sizeof(srv->path));
@@ -75,7 +79,7 @@ static void client_drop(struct ctl_server *srv, struct ctl_client *c)
 
 void ctl_close(struct ctl_server *srv)
 {
-	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+	for (int i = 0; i < srv->n_slots; i++)
 		client_drop(srv, &srv->clients[i]);
 	if (srv->fd >= 0) {
 		close(srv->fd);
@@ -90,7 +94,7 @@ bool ctl_owns_fd(const struct ctl_server *srv, int fd)
 		return false;
 	if (fd == srv->fd)
 		return true;
-	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+	for (int i = 0; i < srv->n_slots; i++)
 		if (srv->clients[i].fd == fd)
 			return true;
 	return false;
@@ -113,9 +117,11 @@ static void ctl_accept(struct ctl_server *srv)
 		fd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return; /* EAGAIN, or a transient error: the loop calls us again */
-		for (int i = 0; i < CTL_MAX_CLIENTS && !c; i++)
+		for (int i = 0; i < srv->n_slots && !c; i++)
 			if (srv->clients[i].fd < 0)
 				c = &srv->clients[i];
+		if (!c)
+			c = &srv->clients[srv->n_slots++]; /* n_clients < CTL_MAX_CLIENTS: there is one */
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
 		srv->n_clients++;
@@ -235,7 +241,7 @@ void ctl_event(struct ctl_server *srv, int fd, uint32_t events)
 		ctl_accept(srv);
 		return;
 	}
-	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+	for (int i = 0; i < srv->n_slots; i++) {
 		struct ctl_client *c = &srv->clients[i];
 		if (c->fd != fd)
 			continue;
@@ -254,7 +260,7 @@ void ctl_event(struct ctl_server *srv, int fd, uint32_t events)
 long long ctl_deadline(const struct ctl_server *srv)
 {
 	long long d = 0;
-	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+	for (int i = 0; i < srv->n_slots; i++) {
 		const struct ctl_client *c = &srv->clients[i];
 		long long t;
 		if (c->fd < 0)
@@ -268,7 +274,7 @@ long long ctl_deadline(const struct ctl_server *srv)
 
 void ctl_tick(struct ctl_server *srv, long long now)
 {
-	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+	for (int i = 0; i < srv->n_slots; i++) {
 		struct ctl_client *c = &srv->clients[i];
 		if (c->fd < 0)
 			continue;

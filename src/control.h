@@ -48,8 +48,9 @@ struct ctl_server {
 	int fd;
 	int epfd;
 	char path[108];
-	struct ctl_client clients[CTL_MAX_CLIENTS];
 	int n_clients;
+	int n_slots;                 /* clients[0..n_slots) are initialised; the rest never used yet */
+	struct ctl_client clients[CTL_MAX_CLIENTS];
 	bool listening;              /* accept paused while the table is full */
 	ctl_handler handler;
 	void *data;

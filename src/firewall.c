@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dlfcn.h>
 #include <libiptc/libip6tc.h>
 #include <libiptc/libiptc.h>
 #include <linux/netfilter.h>
@@ -46,15 +47,27 @@
 #define FW_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define FW_MAX_CHAINS 1024
 
-static int append4(const char *chain, const void *e, struct xtc_handle *h)
-{
-	return iptc_append_entry(chain, e, h);
-}
+/*
+ * libiptc is needed only for what oobd writes itself: the built-in ruleset
+ * and emptying a table a file does not name; reading goes through
+ * xtables.c. So it is loaded when first needed and let go of at the end of
+ * that firewall update (libiptc_release): the daemon does not carry it
+ * while idle. The libraries are libip4tc2 and libip6tc2, as the headers
+ * oobd was built with describe them (soname 2).
+ */
+struct iptc_lib {
+	const char *soname;
+	const char *ops, *append, *delete_chain;  /* symbol names */
+	void *dl;
+	const struct xtc_ops *ops_p;
+	int (*append_p)(const char *chain, const void *e, struct xtc_handle *h);
+	int (*delete_chain_p)(const char *chain, struct xtc_handle *h);
+};
 
-static int append6(const char *chain, const void *e, struct xtc_handle *h)
-{
-	return ip6tc_append_entry(chain, e, h);
-}
+static struct iptc_lib iptc_libs[FW__NFAMILIES] = {
+	[FW_IPV4] = { "libip4tc.so.2", "iptc_ops", "iptc_append_entry", "iptc_delete_chain", NULL, NULL, NULL, NULL },
+	[FW_IPV6] = { "libip6tc.so.2", "ip6tc_ops", "ip6tc_append_entry", "ip6tc_delete_chain", NULL, NULL, NULL, NULL },
+};
 
 struct family {
 	const char *name;            /* for messages */
@@ -64,19 +77,57 @@ struct family {
 	const char *module;
 	const char *names_self;      /* the calling thread's namespace's tables */
 	const char *names_any;       /* exists once the module is loaded */
-	const struct xtc_ops *ops;
-	int (*append)(const char *chain, const void *e, struct xtc_handle *h);
-	int (*delete_chain)(const char *chain, struct xtc_handle *h);
+	struct iptc_lib *lib;
 };
 
 static const struct family families[FW__NFAMILIES] = {
 	[FW_IPV4] = { "IPv4", AF_INET, "ipv4", "iptables-legacy-restore", "iptables-legacy-save", "ip_tables",
-		      "/proc/thread-self/net/ip_tables_names", "/proc/net/ip_tables_names", &iptc_ops, append4,
-		      iptc_delete_chain },
+		      "/proc/thread-self/net/ip_tables_names", "/proc/net/ip_tables_names", &iptc_libs[FW_IPV4] },
 	[FW_IPV6] = { "IPv6", AF_INET6, "ipv6", "ip6tables-legacy-restore", "ip6tables-legacy-save", "ip6_tables",
-		      "/proc/thread-self/net/ip6_tables_names", "/proc/net/ip6_tables_names", &ip6tc_ops, append6,
-		      ip6tc_delete_chain },
+		      "/proc/thread-self/net/ip6_tables_names", "/proc/net/ip6_tables_names", &iptc_libs[FW_IPV6] },
 };
+
+/* FA's libiptc, loaded if it is not yet: its ops, or NULL (why in ERR). */
+static const struct xtc_ops *iptc(const struct family *fa, char *err, size_t errlen)
+{
+	struct iptc_lib *l = fa->lib;
+	void *ops, *append, *del;
+
+	if (l->ops_p)
+		return l->ops_p;
+	l->dl = dlopen(l->soname, RTLD_NOW | RTLD_LOCAL);
+	if (!l->dl) {
+		snprintf(err, errlen, "loading %s: %s", l->soname, dlerror());
+		return NULL;
+	}
+	ops = dlsym(l->dl, l->ops);
+	append = dlsym(l->dl, l->append);
+	del = dlsym(l->dl, l->delete_chain);
+	if (!ops || !append || !del) {
+		snprintf(err, errlen, "%s lacks %s, %s or %s", l->soname, l->ops, l->append, l->delete_chain);
+		dlclose(l->dl);
+		l->dl = NULL;
+		return NULL;
+	}
+	l->ops_p = ops;
+	memcpy(&l->append_p, &append, sizeof(append)); /* data to function pointer, as dlsym() needs */
+	memcpy(&l->delete_chain_p, &del, sizeof(del));
+	return l->ops_p;
+}
+
+static void libiptc_release(void)
+{
+	for (int f = 0; f < FW__NFAMILIES; f++) {
+		struct iptc_lib *l = &iptc_libs[f];
+		if (!l->dl)
+			continue;
+		dlclose(l->dl);
+		l->dl = NULL;
+		l->ops_p = NULL;
+		l->append_p = NULL;
+		l->delete_chain_p = NULL;
+	}
+}
 
 const char *firewall_family_name(enum fw_family f)
 {
@@ -370,20 +421,31 @@ static void decl_line(char *l, int line, char *table, struct fw_decl **v, size_t
 
 int firewall_decls_parse(const char *data, struct fw_decl **out, size_t *n)
 {
-	_cleanup_free_ char *copy = xstrdup(data);
 	struct fw_decl *v = NULL;
-	char table[32] = "";
+	char table[32] = "", buf[512];
 	int line = 0;
 
 	*n = 0;
-	for (char *l = copy, *next; l; l = next) {
+	/* Line by line in place: a ruleset is mostly "-A" lines, which declare
+	 * nothing; only the others are copied out (declarations are short). */
+	for (const char *l = data, *next; l; l = next) {
+		size_t len;
 		next = strchr(l, '\n');
+		len = next ? (size_t)(next - l) : strlen(l);
 		if (next)
-			*next++ = '\0';
+			next++;
 		line++;
-		l += strspn(l, " \t");
-		if (*l && *l != '#')
-			decl_line(l, line, table, &v, n);
+		while (len && (*l == ' ' || *l == '\t')) {
+			l++;
+			len--;
+		}
+		if (!len || *l == '#' || (l[0] == '-' && len > 1 && l[1] == 'A' && (len == 2 || l[2] == ' ' || l[2] == '\t')))
+			continue;
+		if (len >= sizeof(buf))
+			len = sizeof(buf) - 1;
+		memcpy(buf, l, len);
+		buf[len] = '\0';
+		decl_line(buf, line, table, &v, n);
 	}
 	*out = v;
 	return 0;
@@ -605,7 +667,7 @@ static size_t chains_list(const struct xtc_ops *ops, struct xtc_handle *h, xt_ch
 static int handle_empty(const struct family *fa, struct xtc_handle *h, const char *(*policy)(const char *),
 			char *err, size_t errlen)
 {
-	const struct xtc_ops *ops = fa->ops;
+	const struct xtc_ops *ops = fa->lib->ops_p; /* loaded: H came from it */
 	xt_chainlabel *chains = xcalloc(FW_MAX_CHAINS, sizeof(*chains));
 	size_t n = chains_list(ops, h, chains, FW_MAX_CHAINS);
 	int r = 0;
@@ -618,7 +680,7 @@ static int handle_empty(const struct family *fa, struct xtc_handle *h, const cha
 			const char *p = policy(chains[i]);
 			if (!ops->set_policy(chains[i], p ? p : "ACCEPT", NULL, h))
 				r = iptc_errno();
-		} else if (!fa->delete_chain(chains[i], h)) {
+		} else if (!fa->lib->delete_chain_p(chains[i], h)) {
 			r = iptc_errno();
 		}
 		if (r < 0)
@@ -640,10 +702,13 @@ static const char *policy_accept(const char *chain)
  * is before anyone loads it. */
 static int table_reset(const struct family *fa, const char *table, char *err, size_t errlen)
 {
-	const struct xtc_ops *ops = fa->ops;
-	struct xtc_handle *h = ops->init(table);
+	const struct xtc_ops *ops = iptc(fa, err, errlen);
+	struct xtc_handle *h;
 	int r;
 
+	if (!ops)
+		return -ENOENT;
+	h = ops->init(table);
 	if (!h) {
 		r = iptc_errno();
 		snprintf(err, errlen, "table %s: %s", table, ops->strerror(-r));
@@ -687,11 +752,14 @@ static int job_reset_others(void *arg)
 static int job_fallback(void *arg)
 {
 	struct ns_job *j = arg;
-	const struct xtc_ops *ops = j->fa->ops;
+	const struct xtc_ops *ops = iptc(j->fa, j->err, sizeof(j->err));
 	unsigned char entry[FW_ENTRY_MAX] __attribute__((aligned(8)));
-	struct xtc_handle *h = ops->init("filter");
+	struct xtc_handle *h;
 	int r;
 
+	if (!ops)
+		return -ENOENT;
+	h = ops->init("filter");
 	if (!h) {
 		r = iptc_errno();
 		snprintf(j->err, sizeof(j->err), "table filter: %s", ops->strerror(-r));
@@ -701,7 +769,7 @@ static int job_fallback(void *arg)
 	for (int i = 0; i < j->n_rules && r == 0; i++) {
 		r = firewall_entry_build(j->f, &j->rules[i], entry, sizeof(entry));
 		if (r >= 0)
-			r = j->fa->append(j->rules[i].chain, entry, h) ? 0 : iptc_errno();
+			r = j->fa->lib->append_p(j->rules[i].chain, entry, h) ? 0 : iptc_errno();
 		if (r < 0)
 			snprintf(j->err, sizeof(j->err), "rule %d of chain %s: %s", i + 1, j->rules[i].chain,
 				 ops->strerror(-r));
@@ -720,67 +788,70 @@ static int job_fallback(void *arg)
 	return job_reset_others(j);
 }
 
-/* Read straight from the kernel (xtables.c): linear, one buffer, where
- * libiptc would build a structure per rule. */
-static int verify_table(struct ns_job *j, const struct fw_decl *t)
+/* The chains and policies T declares, in V (the table as read back). */
+static int verify_table(struct ns_job *j, const struct fw_decl *t, const struct xt_table_view *v)
 {
-	struct xt_table_view v;
-	int r = xt_table_read(j->fa->af, t->table, &v);
-
-	if (r < 0) {
-		snprintf(j->err, sizeof(j->err), "%s:%d: table %s is not in the kernel after the restore: %s", j->path,
-			 t->line, t->table, strerror(-r));
-		return -EPROTO;
-	}
-	for (size_t k = 0; k < j->n_decls && r == 0; k++) {
+	for (size_t k = 0; k < j->n_decls; k++) {
 		const struct fw_decl *d = &j->decls[k];
 		const struct xt_chain_view *c;
 		if (!d->chain[0] || strcmp(d->table, t->table) != 0)
 			continue;
-		c = xt_table_chain(&v, d->chain);
+		c = xt_table_chain(v, d->chain);
 		if (!c) {
 			snprintf(j->err, sizeof(j->err), "%s:%d: chain %s of table %s is missing after the restore",
 				 j->path, d->line, d->chain, d->table);
-			r = -EPROTO;
-		} else if (c->builtin && strcmp(c->policy, d->policy) != 0) {
+			return -EPROTO;
+		}
+		if (c->builtin && strcmp(c->policy, d->policy) != 0) {
 			snprintf(j->err, sizeof(j->err), "%s:%d: the policy of %s in table %s is %s, not %s", j->path,
 				 d->line, d->chain, d->table, c->policy[0] ? c->policy : "unknown", d->policy);
-			r = -EPROTO;
+			return -EPROTO;
 		}
-	}
-	xt_table_view_free(&v);
-	return r;
-}
-
-/* Every table, chain and policy the file declares is in the kernel. */
-static int job_verify(void *arg)
-{
-	struct ns_job *j = arg;
-
-	for (size_t i = 0; i < j->n_decls; i++) {
-		if (j->decls[i].chain[0])
-			continue;
-		int r = verify_table(j, &j->decls[i]);
-		if (r < 0)
-			return r;
 	}
 	return 0;
 }
 
-/* The fingerprint of every table of the family in the namespace (each
- * one's name and ruleset hash, in the kernel's order): what a reload
- * compares to tell whether anything changed since the file was applied. */
-static int job_fingerprint(void *arg)
+/* Is WORD one of the lines of TEXT? */
+static bool line_in(const char *text, const char *word)
 {
-	struct ns_job *j = arg;
+	size_t n = strlen(word);
+
+	for (const char *l = text; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] ? 1 : 0))
+		if (strncmp(l, word, n) == 0 && (l[n] == '\n' || l[n] == '\0'))
+			return true;
+	return false;
+}
+
+static const struct fw_decl *decl_table(const struct ns_job *j, const char *table)
+{
+	for (size_t i = 0; i < j->n_decls; i++)
+		if (!j->decls[i].chain[0] && strcmp(j->decls[i].table, table) == 0)
+			return &j->decls[i];
+	return NULL;
+}
+
+/*
+ * Every table of the family in the namespace, read once straight from the
+ * kernel (xtables.c: one buffer and one walk, where libiptc would build a
+ * structure per rule). With declarations (J->decls, a file just applied),
+ * every table, chain and policy they name must be there. Either way
+ * J->fingerprint gets each table's name and ruleset hash, in the kernel's
+ * order: what a reload compares to tell whether anything changed since.
+ */
+static int tables_scan(struct ns_job *j)
+{
 	_cleanup_free_ char *names = NULL;
 	unsigned long long h = FNV64_INIT;
+	size_t seen = 0;
 	int r = read_file(j->fa->names_self, &names, NULL, 1 << 16);
 
 	j->fingerprint = 0;
-	if (r < 0)
+	if (r < 0) {
+		snprintf(j->err, sizeof(j->err), "reading %s: %s", j->fa->names_self, strerror(-r));
 		return r;
+	}
 	for (char *t = names, *next; t && *t; t = next) {
+		const struct fw_decl *d;
 		struct xt_table_view v;
 		next = strchr(t, '\n');
 		if (next)
@@ -788,14 +859,50 @@ static int job_fingerprint(void *arg)
 		if (!*t)
 			continue;
 		r = xt_table_read(j->fa->af, t, &v);
-		if (r < 0)
+		if (r < 0) {
+			snprintf(j->err, sizeof(j->err), "table %s: %s", t, strerror(-r));
 			return r;
+		}
+		d = decl_table(j, t);
+		if (d) {
+			seen++;
+			r = verify_table(j, d, &v);
+		}
 		h = fnv64_add(h, t, strlen(t) + 1);
 		h = fnv64_add(h, &v.hash, sizeof(v.hash));
 		xt_table_view_free(&v);
+		if (r < 0)
+			return r;
+	}
+	if (seen < decls_count_tables(j->decls, j->n_decls)) {
+		/* A table the file names is not in the kernel: which one? */
+		_cleanup_free_ char *again = NULL;
+		read_file(j->fa->names_self, &again, NULL, 1 << 16);
+		for (size_t i = 0; i < j->n_decls; i++) {
+			const struct fw_decl *d = &j->decls[i];
+			if (d->chain[0] || d != decl_table(j, d->table) || (again && line_in(again, d->table)))
+				continue;
+			snprintf(j->err, sizeof(j->err), "%s:%d: table %s is not in the kernel after the restore",
+				 j->path, d->line, d->table);
+			return -EPROTO;
+		}
 	}
 	j->fingerprint = h ? h : 1;
 	return 0;
+}
+
+static int job_verify(void *arg)
+{
+	return tables_scan(arg);
+}
+
+static int job_fingerprint(void *arg)
+{
+	struct ns_job *j = arg;
+
+	j->decls = NULL;
+	j->n_decls = 0;
+	return tables_scan(j);
 }
 
 static int job_run(int nsfd, int (*fn)(void *), struct ns_job *j)
@@ -1026,6 +1133,10 @@ static int file_finish(const struct family *fa, int nsfd, struct fw_family_run *
 	proc_result_free(&res);
 	j.decls = fr->decls;
 	j.n_decls = fr->n_decls;
+	/* The file is the whole ruleset: tables it does not name (left by an
+	 * earlier file) are emptied. */
+	if (job_run(nsfd, job_reset_others, &j) < 0)
+		log_warn("firewall %s: emptying a table %s does not name: %s", fa->name, fr->path, j.err);
 	r = job_run(nsfd, job_verify, &j);
 	if (r < 0) {
 		/* restore said yes, so its tables replaced the previous ones. */
@@ -1033,11 +1144,7 @@ static int file_finish(const struct family *fa, int nsfd, struct fw_family_run *
 		*intact = fr->snapshot && rollback(fa, nsfd, fr->snapshot);
 		return r;
 	}
-	/* The file is the whole ruleset: tables it does not name (left by an
-	 * earlier file) are emptied. */
-	if (job_run(nsfd, job_reset_others, &j) < 0)
-		log_warn("firewall %s: emptying a table %s does not name: %s", fa->name, fr->path, j.err);
-	fs->kernel_hash = job_run(nsfd, job_fingerprint, &j) == 0 ? j.fingerprint : 0;
+	fs->kernel_hash = j.fingerprint;
 	fs->source = FW_SOURCE_FILE;
 	str_copy(fs->path, fr->path, sizeof(fs->path));
 	fnv64_hex(fr->data, fr->len, fs->hash);
@@ -1083,8 +1190,10 @@ struct firewall_run *firewall_begin(const struct firewall_cfg *cfg, int nsfd, st
 		return run;
 	}
 	if (nst.st_dev != st->ns_dev || nst.st_ino != st->ns_ino) {
-		/* Nothing of ours is in a namespace we have not filled. */
-		memset(st, 0, sizeof(*st));
+		/* Nothing of ours is in a namespace we have not filled. (A
+		 * state never used is zero already, and is left untouched.) */
+		if (st->ns_dev || st->ns_ino)
+			memset(st, 0, sizeof(*st));
 		st->ns_dev = nst.st_dev;
 		st->ns_ino = nst.st_ino;
 	}
@@ -1117,6 +1226,7 @@ int firewall_finish(struct firewall_run *run, const struct firewall_allow *allow
 			r = e;
 	}
 	st->allow = *allow;
+	libiptc_release();
 	for (int f = 0; f < FW__NFAMILIES; f++) {
 		struct fw_family_run *fr = &run->fam[f];
 		struct proc_result res;
@@ -1283,37 +1393,99 @@ static struct fw_rule_counter *counter_next(struct counters_job *j)
 	return &j->v[j->n++];
 }
 
+static const char *verdict_name(int v)
+{
+	switch (v) {
+	case -NF_ACCEPT - 1:
+		return "ACCEPT";
+	case -NF_DROP - 1:
+		return "DROP";
+	case -NF_QUEUE - 1:
+		return "QUEUE";
+	case XT_RETURN:
+		return "RETURN";
+	}
+	return "";
+}
+
+/* An entry of either family, as far as the counters need it. */
+struct entry_ref {
+	const char *iniface;
+	unsigned proto;
+	const unsigned char *elems;
+	size_t elems_len;            /* the matches, up to the target */
+	const struct xt_entry_target *target;
+	unsigned next;
+	const struct xt_counters *counters;
+};
+
+static struct entry_ref entry_at(enum fw_family f, const unsigned char *blob, unsigned off)
+{
+	struct entry_ref r;
+
+	if (f == FW_IPV4) {
+		const struct ipt_entry *e = (const void *)(blob + off);
+		r = (struct entry_ref){ e->ip.iniface, e->ip.proto, e->elems, e->target_offset - sizeof(*e),
+					(const void *)((const unsigned char *)e + e->target_offset), e->next_offset,
+					&e->counters };
+	} else {
+		const struct ip6t_entry *e = (const void *)(blob + off);
+		r = (struct entry_ref){ e->ipv6.iniface, e->ipv6.proto, e->elems, e->target_offset - sizeof(*e),
+					(const void *)((const unsigned char *)e + e->target_offset), e->next_offset,
+					&e->counters };
+	}
+	return r;
+}
+
+/* What iptables -L shows as a rule's target: the extension's name, a
+ * verdict, or the user chain a jump lands in (named by the ERROR entry
+ * heading it, just before the offset jumped to). */
+static void target_name(enum fw_family f, const struct xt_table_view *v, const struct xt_entry_target *t, char *out,
+			size_t len)
+{
+	const struct xt_standard_target *st = (const void *)t;
+
+	out[0] = '\0';
+	if (t->u.user.name[0] || t->u.target_size < sizeof(*st)) {
+		snprintf(out, len, "%.*s", (int)sizeof(t->u.user.name) - 1, t->u.user.name);
+		return;
+	}
+	if (st->verdict < 0) {
+		str_copy(out, verdict_name(st->verdict), len);
+		return;
+	}
+	for (unsigned off = 0, prev = 0; off < v->size; prev = off, off += entry_at(f, v->blob, off).next) {
+		if (off != (unsigned)st->verdict)
+			continue;
+		const struct xt_error_target *et = (const void *)entry_at(f, v->blob, prev).target;
+		if (off > 0 && strcmp(et->target.u.user.name, XT_ERROR_TARGET) == 0)
+			snprintf(out, len, "%.*s", (int)sizeof(et->errorname) - 1, et->errorname);
+		return;
+	}
+}
+
+/* The rules of the filter table's INPUT chain, read straight from the
+ * kernel (xtables.c): from the hook's entry up to its policy entry. */
 static int job_counters(void *arg)
 {
 	struct counters_job *j = arg;
+	struct xt_table_view v;
+	int r = xt_table_read(j->f == FW_IPV4 ? AF_INET : AF_INET6, "filter", &v);
 
-	if (j->f == FW_IPV4) {
-		struct xtc_handle *h = iptc_init("filter");
-		if (!h)
-			return iptc_errno();
-		for (const struct ipt_entry *e = iptc_first_rule("INPUT", h); e; e = iptc_next_rule(e, h)) {
+	if (r < 0)
+		return r;
+	if (v.valid_hooks & (1U << NF_INET_LOCAL_IN)) {
+		for (unsigned off = v.hook_entry[NF_INET_LOCAL_IN]; off < v.underflow[NF_INET_LOCAL_IN];) {
+			struct entry_ref e = entry_at(j->f, v.blob, off);
 			struct fw_rule_counter *rc = counter_next(j);
-			const char *t = iptc_get_target(e, h);
-			describe_rule(rc, e->ip.iniface, e->ip.proto, e->elems, e->target_offset - sizeof(*e));
-			str_copy(rc->target, t ? t : "", sizeof(rc->target));
-			rc->packets = e->counters.pcnt;
-			rc->bytes = e->counters.bcnt;
+			describe_rule(rc, e.iniface, e.proto, e.elems, e.elems_len);
+			target_name(j->f, &v, e.target, rc->target, sizeof(rc->target));
+			rc->packets = e.counters->pcnt;
+			rc->bytes = e.counters->bcnt;
+			off += e.next;
 		}
-		iptc_free(h);
-	} else {
-		struct xtc_handle *h = ip6tc_init("filter");
-		if (!h)
-			return iptc_errno();
-		for (const struct ip6t_entry *e = ip6tc_first_rule("INPUT", h); e; e = ip6tc_next_rule(e, h)) {
-			struct fw_rule_counter *rc = counter_next(j);
-			const char *t = ip6tc_get_target(e, h);
-			describe_rule(rc, e->ipv6.iniface, e->ipv6.proto, e->elems, e->target_offset - sizeof(*e));
-			str_copy(rc->target, t ? t : "", sizeof(rc->target));
-			rc->packets = e->counters.pcnt;
-			rc->bytes = e->counters.bcnt;
-		}
-		ip6tc_free(h);
 	}
+	xt_table_view_free(&v);
 	return 0;
 }
 

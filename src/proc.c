@@ -25,26 +25,49 @@ void proc_child_reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static void __attribute__((noreturn)) proc_child(char *const argv[], int nsfd, int stdin_fd, int out_fd)
+struct child_args {
+	char *const *argv;
+	int nsfd, stdin_fd, out_fd;
+	int exec_errno;              /* written by the child: the memory is shared */
+};
+
+/*
+ * The child, until exec. It runs on the parent's memory (CLONE_VM) while
+ * the parent waits (CLONE_VFORK), as posix_spawn() does, so nothing of the
+ * parent is copied: no page tables, no copy-on-write faults afterwards.
+ * It only makes system calls on its own state (signal dispositions and
+ * mask, namespace, file descriptors) and reports a failed exec through
+ * ARGS. Signals stay blocked, as in the parent, until every disposition is
+ * back to the default, so no handler of the supervisor ever runs here.
+ */
+static int proc_child(void *arg)
 {
-	int devnull;
+	struct child_args *a = arg;
+	int devnull, stdin_fd = a->stdin_fd;
 
 	proc_child_reset_signals();
-	if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET) < 0)
+	if (a->nsfd >= 0 && setns(a->nsfd, CLONE_NEWNET) < 0) {
+		a->exec_errno = errno;
 		_exit(126);
+	}
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (stdin_fd < 0)
 		stdin_fd = devnull;
-	if (dup2(stdin_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
+	if (dup2(stdin_fd, 0) < 0 || dup2(a->out_fd, 1) < 0 || dup2(a->out_fd, 2) < 0) {
+		a->exec_errno = errno;
 		_exit(126);
+	}
 	close_range(3, ~0U, 0);
-	execv(argv[0], argv);
-	dprintf(2, "%s: %s\n", argv[0], strerror(errno));
+	execv(a->argv[0], a->argv);
+	a->exec_errno = errno;
 	_exit(127);
 }
 
 int proc_start(struct proc_job *job, char *const argv[], int nsfd, int stdin_fd, size_t max_out, int timeout_ms)
 {
+	/* The child's stack until exec: a few signal(2)s and a setns deep. */
+	char stack[16384] __attribute__((aligned(16)));
+	struct child_args a = { .argv = argv, .nsfd = nsfd, .stdin_fd = stdin_fd };
 	int pfd[2];
 	pid_t pid;
 
@@ -52,16 +75,21 @@ int proc_start(struct proc_job *job, char *const argv[], int nsfd, int stdin_fd,
 	job->out_fd = -1;
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
-	pid = fork();
+	a.out_fd = pfd[1];
+	pid = clone(proc_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	close(pfd[1]);
 	if (pid < 0) {
 		int e = errno;
 		close(pfd[0]);
-		close(pfd[1]);
 		return -e;
 	}
-	if (pid == 0)
-		proc_child(argv, nsfd, stdin_fd, pfd[1]);
-	close(pfd[1]);
+	if (a.exec_errno) {
+		/* Said in its output, as callers read it (its exit status is
+		 * 126 or 127); the zombie is reaped by proc_finish(). */
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s: %s\n", argv[0], strerror(a.exec_errno));
+		job->early_msg = xstrdup(msg);
+	}
 	job->pid = pid;
 	job->out_fd = pfd[0];
 	job->max_out = max_out;
@@ -79,6 +107,12 @@ int proc_finish(struct proc_job *job, struct proc_result *res)
 	if (job->pid <= 0)
 		return -ECHILD;
 	res->out = xcalloc(1, cap + 1);
+	if (job->early_msg) {
+		res->out_len = strlen(job->early_msg) < cap ? strlen(job->early_msg) : cap;
+		memcpy(res->out, job->early_msg, res->out_len);
+		free(job->early_msg);
+		job->early_msg = NULL;
+	}
 	for (;;) {
 		struct pollfd p = { .fd = job->out_fd, .events = POLLIN };
 		int wait_ms = -1;

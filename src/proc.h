@@ -36,6 +36,7 @@ struct proc_job {
 	int out_fd;
 	size_t max_out;
 	long long deadline;          /* now_ms() clock; 0: none */
+	char *early_msg;             /* why it could not exec, for its output */
 };
 int proc_start(struct proc_job *job, char *const argv[], int nsfd, int stdin_fd, size_t max_out, int timeout_ms);
 /* 0 and RES filled, or -errno; the job is over either way. */

@@ -188,8 +188,8 @@ static char **sshd_T_argv(const char *exec, const char *config_path, char *argv[
  * again only if the file changed (its hash) or the last answer was a no.
  */
 struct sshd_query_cache {
-	char exec[PATH_MAX];
-	char path[PATH_MAX];
+	char *exec;                  /* malloc'ed: the entries stay small */
+	char *path;
 	unsigned long long hash;
 	struct sshd_listen listen[SSHD_QUERY_MAX];
 	int n;
@@ -200,8 +200,8 @@ static unsigned query_cache_next;
 
 /* Questions asked ahead (sshd_query_begin), answered by sshd_query(). */
 struct sshd_query_pending {
-	char exec[PATH_MAX];
-	char path[PATH_MAX];
+	char *exec;                  /* malloc'ed */
+	char *path;
 	unsigned long long hash;
 	struct proc_job job;
 };
@@ -239,8 +239,10 @@ static void cache_store(const char *exec, const char *config_path, unsigned long
 	if (strlen(exec) >= PATH_MAX || strlen(config_path) >= PATH_MAX)
 		return;
 	c = &query_cache[query_cache_next++ % ARRAY_SIZE(query_cache)];
-	str_copy(c->exec, exec, sizeof(c->exec));
-	str_copy(c->path, config_path, sizeof(c->path));
+	free(c->exec);
+	free(c->path);
+	c->exec = xstrdup(exec);
+	c->path = xstrdup(config_path);
 	c->hash = h;
 	memcpy(c->listen, l, (size_t)(n < SSHD_QUERY_MAX ? n : SSHD_QUERY_MAX) * sizeof(*l));
 	c->n = n;
@@ -296,8 +298,10 @@ void sshd_query_begin(const char *exec, const char *config_path)
 	if (!p || proc_start(&p->job, sshd_T_argv(exec, config_path, argv), -1, -1, SSHD_T_OUT_MAX,
 			     SSHD_T_TIMEOUT_MS) < 0)
 		return; /* asked when needed instead */
-	str_copy(p->exec, exec, sizeof(p->exec));
-	str_copy(p->path, config_path, sizeof(p->path));
+	free(p->exec);
+	free(p->path);
+	p->exec = xstrdup(exec);
+	p->path = xstrdup(config_path);
 	p->hash = h;
 }
 

@@ -132,9 +132,14 @@ int read_file(const char *path, char **out, size_t *lenp, size_t max)
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 4096;
+	struct stat st;
 
 	if (fd < 0)
 		return -errno;
+	/* A regular file's size, plus one byte to see it end (or grow): one
+	 * buffer, not a string of ever larger copies. /proc files say 0. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (size_t)st.st_size < max)
+		cap = (size_t)st.st_size + 1;
 	buf = xcalloc(1, cap + 1);
 	for (;;) {
 		ssize_t n;

@@ -165,6 +165,21 @@ last=$(j .last_reconcile)
 [ "$last" -gt 0 ] && [ "$last" -le "$now" ]
 ok $? "JSON last_reconcile is a unix time not in the future"
 
+# The INPUT rules and counters are the kernel's: the targets iptables -L
+# shows, and packet counts that only grow between status and iptables -L.
+ip netns exec admin ping -c 2 -i 0.2 -W 1 "$OOB4" >/dev/null
+ip netns exec admin ping -c 2 -i 0.2 -W 1 "$OOB6" >/dev/null
+"$OOBCTL" status --json > "$T/status2.json"
+for fam in 4 6; do
+	tool=iptables-legacy; [ $fam = 6 ] && tool=ip6tables-legacy
+	ip netns exec oob $tool -L INPUT -v -x -n | awk 'NR > 2 { print $3, $1 }' > "$T/want$fam"
+	jq -r ".firewall.ipv$fam.input[] | \"\(.target) \(.packets)\"" "$T/status2.json" > "$T/got$fam"
+	is "$(cut -d' ' -f1 "$T/got$fam" | tr '\n' ' ')" "$(cut -d' ' -f1 "$T/want$fam" | tr '\n' ' ')" \
+		"JSON firewall.ipv$fam.input: the kernel's rules and targets, in order"
+	paste -d' ' "$T/got$fam" "$T/want$fam" | awk '{ if ($2 > $4) bad = 1; sum += $2 } END { exit bad || sum == 0 }'
+	ok $? "JSON firewall.ipv$fam.input: the kernel's packet counts (some traffic counted)"
+done
+
 # --- sshd killed with SIGKILL: restarts counts it ---
 pid1=$(sshd_pid)
 kill -KILL "$pid1"
