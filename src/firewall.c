@@ -985,6 +985,7 @@ static int fallback_apply(const struct family *fa, enum fw_family f, int nsfd, c
 	fs->since = (long long)time(NULL);
 	str_copy(fs->why, why, sizeof(fs->why));
 	fs->last_error[0] = '\0';
+	fs->kernel_hash = job_run(nsfd, job_fingerprint, &j) == 0 ? j.fingerprint : 0;
 	return 0;
 }
 
@@ -1156,7 +1157,7 @@ static int file_finish(const struct family *fa, int nsfd, struct fw_family_run *
 }
 
 static int family_finish(enum fw_family f, int nsfd, struct fw_family_run *fr, const struct firewall_allow *allow,
-			 struct firewall_family_state *fs)
+			 const struct firewall_allow *prev_allow, struct firewall_family_state *fs)
 {
 	const struct family *fa = &families[f];
 	bool intact;
@@ -1164,6 +1165,16 @@ static int family_finish(enum fw_family f, int nsfd, struct fw_family_run *fr, c
 
 	if (!fr->path) {
 		snprintf(fr->why, sizeof(fr->why), "no [firewall] %s file configured", fa->key);
+		/* In place already, for the same ports, and untouched since:
+		 * left as it is (no libiptc, counters kept). */
+		if (fs->source == FW_SOURCE_FALLBACK && fs->kernel_hash && strcmp(fs->why, fr->why) == 0 &&
+		    memcmp(allow, prev_allow, sizeof(*allow)) == 0) {
+			struct ns_job j = { .fa = fa };
+			if (job_run(nsfd, job_fingerprint, &j) == 0 && j.fingerprint == fs->kernel_hash) {
+				log_info("firewall %s: built-in ruleset in place and unchanged: left as it is", fa->name);
+				return 0;
+			}
+		}
 		return fallback_apply(fa, f, nsfd, allow, fs, fr->why, LOG_WARNING);
 	}
 	r = file_finish(fa, nsfd, fr, fs, &intact);
@@ -1221,7 +1232,7 @@ int firewall_finish(struct firewall_run *run, const struct firewall_allow *allow
 	for (int f = 0; f < FW__NFAMILIES && run->r == 0; f++) {
 		if (!run->fam[f].active)
 			continue;
-		int e = family_finish((enum fw_family)f, run->nsfd, &run->fam[f], allow, &st->fam[f]);
+		int e = family_finish((enum fw_family)f, run->nsfd, &run->fam[f], allow, &st->allow, &st->fam[f]);
 		if (e < 0 && r == 0)
 			r = e;
 	}

@@ -106,6 +106,26 @@ check "no [firewall]: oobd comes up" -- wait_until 20 ssh_banner "$OOB4"
 like "$(cat "$T/oobd.log")" "<4>firewall IPv4: no \[firewall\] ipv4 file configured; installing the built-in ruleset" \
 	"no [firewall]: the log says so"
 fallback_works "no [firewall]"
+
+# A reload with nothing changed leaves the built-in ruleset alone; one
+# after a change by hand puts it back.
+reloads_done() { [ "$(grep -c 'reload done' "$T/oobd.log")" -ge "$1" ]; }
+mark=$(log_mark)
+kill -HUP "$OOBD_PID"
+check "no [firewall]: a reload" -- wait_until 20 reloads_done 1
+log_after "$mark" "firewall IPv4: built-in ruleset in place and unchanged: left as it is"
+ok $? "no [firewall]: the reload leaves the IPv4 built-in ruleset as it is"
+! log_after "$mark" "installing the built-in ruleset"
+ok $? "no [firewall]: and installs nothing again"
+ip netns exec oob iptables-legacy -P INPUT ACCEPT
+mark=$(log_mark)
+kill -HUP "$OOBD_PID"
+check "no [firewall]: a reload after a change by hand" -- wait_until 20 reloads_done 2
+log_after "$mark" "firewall IPv4: no \[firewall\] ipv4 file configured; installing the built-in ruleset"
+ok $? "no [firewall]: the IPv4 built-in ruleset is installed again"
+log_after "$mark" "firewall IPv6: built-in ruleset in place and unchanged: left as it is"
+ok $? "no [firewall]: the untouched IPv6 one is left as it is"
+fallback_works "no [firewall], after the reloads"
 stop_oobd
 
 check_main_ruleset_unchanged
