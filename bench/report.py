@@ -140,8 +140,12 @@ row("1a", "  oobd: exec -> addresses, routes done (log)", "ms", "f1_oobd_nic")
 row("1b", "  kernel floor: new namespace + NIC move, no exec", "ms", None, "f1_floor", "benchtool floor",
     note="what no implementation can avoid")
 row("1c", "  oobd --version: exec + dynamic linking alone", "ms", "f1_exec")
+row("1c", "  /bin/true: one program start on this machine", "ms", "f1_true")
 row("1d", "  best ratio possible: recipe / kernel floor", "ms", None, "f1_recipe", "recipe.sh", "speedup",
     oobd_stats=stats(series("f1_floor"), 1e6), note="oobd column: the kernel floor")
+row("1e", "  sshd -T and both restores side by side, vs one after the other", "ms", "f1_helpers_par",
+    "f1_helpers_seq", "in series", "speedup",
+    note="what running oobd's start-up helpers in parallel gains here (2 would be perfect on 2 CPUs)")
 
 
 def sum_stats(a, b):
