@@ -30,10 +30,13 @@ out=$("$OOBD" -t -c "$T/oobd.conf" 2>&1)
 ok $? "oobd -t accepts the shipped rulesets"
 like "$out" "configuration is valid" "oobd -t says so"
 
-# Every setsockopt and netlink request of oobd and its children, in order.
+# Every setsockopt and netlink request of oobd and its children, one file
+# per process (the restores run side by side: in one file their lines would
+# be split into "unfinished" and "resumed" halves), each stamped with the
+# time it was made and how long it took.
 # (LeakSanitizer cannot work under ptrace: off here in "make check-asan".)
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-	strace -f -qq -e trace=setsockopt,sendto,sendmsg -o "$T/strace.txt" \
+	strace -ff -ttt -T -qq -e trace=setsockopt,sendto,sendmsg -o "$T/strace.txt" \
 	"$OOBD" -c "$T/oobd.conf" >>"$T/oobd.log" 2>&1 &
 STRACE_PID=$!
 wait_until 30 ssh_banner "$OOB4"
@@ -46,20 +49,24 @@ ok $? "sshd answers on $OOB4 (oobd under strace)"
 ifindex=$(ip -n oob -o link show oob0 | cut -d: -f1)
 le32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
 raw_up="\"\\x00\\x00\\x00\\x00$(le32 "$ifindex")$(le32 1)$(le32 1)\""
-first_line() { grep -n -- "$1" "$T/strace.txt" | head -n 1 | cut -d: -f1; }
-commit4=$(first_line 'IPT_SO_SET_REPLACE.* = 0$')
-commit6=$(first_line 'IP6T_SO_SET_REPLACE.* = 0$')
-move=$(first_line 'RTM_NEWLINK.*IFLA_NET_NS_FD')
-up=$( { grep -n -F -- "$raw_up" "$T/strace.txt" | grep -E 'nlmsg_type=0x10 ';
-	grep -n -- "RTM_NEWLINK.*ifi_index=$ifindex, ifi_flags=IFF_UP, ifi_change=0x1" "$T/strace.txt"; } |
-	cut -d: -f1 | sort -n | head -n 1)
-diag "strace lines: IPv4 commit ${commit4:-none}, IPv6 commit ${commit6:-none}," \
+# stamp [end]: of the first call among the lines on stdin, when it was made
+# (or, with "end", when it returned).
+stamp() { awk -v end="${1:-}" '{ t = $1; if (end != "" && match($0, /<[0-9.]+>$/)) t += substr($0, RSTART + 1, RLENGTH - 2)
+	printf "%.6f\n", t }' | sort -n | head -n 1; }
+calls() { cat "$T"/strace.txt.*; }
+commit4=$(calls | grep -E 'IPT_SO_SET_REPLACE.* = 0 <' | stamp end)
+commit6=$(calls | grep -E 'IP6T_SO_SET_REPLACE.* = 0 <' | stamp end)
+move=$(calls | grep -E 'RTM_NEWLINK.*IFLA_NET_NS_FD' | stamp end)
+up=$( { calls | grep -F -- "$raw_up" | grep -E 'nlmsg_type=0x10 ';
+	calls | grep -- "RTM_NEWLINK.*ifi_index=$ifindex, ifi_flags=IFF_UP, ifi_change=0x1"; } | stamp)
+diag "strace times: IPv4 commit done ${commit4:-none}, IPv6 commit done ${commit6:-none}," \
 	"NIC (ifindex $ifindex) moved ${move:-none}, set up ${up:-none}"
-[ -n "$commit4" ] && [ -n "$up" ] && [ "$commit4" -lt "$up" ]
+before() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+before "$commit4" "$up"
 ok $? "the IPv4 ruleset is committed before the NIC is set up"
-[ -n "$commit6" ] && [ -n "$up" ] && [ "$commit6" -lt "$up" ]
+before "$commit6" "$up"
 ok $? "the IPv6 ruleset is committed before the NIC is set up"
-[ -n "$move" ] && [ -n "$up" ] && [ "$move" -lt "$up" ]
+before "$move" "$up"
 ok $? "the NIC is set up only in the namespace, after its move"
 
 # The rest runs on an untraced oobd, which adopts the namespace and the NIC.
