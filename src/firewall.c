@@ -1156,6 +1156,16 @@ static int file_finish(const struct family *fa, int nsfd, struct fw_family_run *
 	return 0;
 }
 
+static bool allow_equal(const struct firewall_allow *a, const struct firewall_allow *b)
+{
+	if (a->n_ssh_ports != b->n_ssh_ports || a->dhcp4 != b->dhcp4 || a->dhcp6 != b->dhcp6)
+		return false;
+	for (int i = 0; i < a->n_ssh_ports && i < FIREWALL_MAX_PORTS; i++)
+		if (a->ssh_ports[i] != b->ssh_ports[i])
+			return false;
+	return true;
+}
+
 static int family_finish(enum fw_family f, int nsfd, struct fw_family_run *fr, const struct firewall_allow *allow,
 			 const struct firewall_allow *prev_allow, struct firewall_family_state *fs)
 {
@@ -1168,7 +1178,7 @@ static int family_finish(enum fw_family f, int nsfd, struct fw_family_run *fr, c
 		/* In place already, for the same ports, and untouched since:
 		 * left as it is (no libiptc, counters kept). */
 		if (fs->source == FW_SOURCE_FALLBACK && fs->kernel_hash && strcmp(fs->why, fr->why) == 0 &&
-		    memcmp(allow, prev_allow, sizeof(*allow)) == 0) {
+		    allow_equal(allow, prev_allow)) {
 			struct ns_job j = { .fa = fa };
 			if (job_run(nsfd, job_fingerprint, &j) == 0 && j.fingerprint == fs->kernel_hash) {
 				log_info("firewall %s: built-in ruleset in place and unchanged: left as it is", fa->name);
