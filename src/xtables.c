@@ -184,7 +184,7 @@ static const char *entry_errorname(const struct entry *e)
  * times fewer multiplications than fnv64_add() on a table of megabytes.
  * It tells rulesets apart; it is no defence against a crafted collision,
  * which only someone who can rewrite the table anyway could make. */
-static unsigned long long hash_words(unsigned long long h, const unsigned char *p, size_t len)
+unsigned long long xt_hash_words(unsigned long long h, const unsigned char *p, size_t len)
 {
 	size_t i = 0;
 
@@ -207,11 +207,11 @@ static unsigned long long entry_hash(const struct family *f, unsigned long long 
 	static const unsigned char zero[sizeof(struct xt_counters)];
 	size_t after_comefrom = f->comefrom + sizeof(unsigned), after_counters = f->counters + sizeof(zero);
 
-	h = hash_words(h, e->p, f->comefrom);
+	h = xt_hash_words(h, e->p, f->comefrom);
 	h = fnv64_add(h, zero, sizeof(unsigned));
-	h = hash_words(h, e->p + after_comefrom, f->counters - after_comefrom);
+	h = xt_hash_words(h, e->p + after_comefrom, f->counters - after_comefrom);
 	h = fnv64_add(h, zero, sizeof(zero));
-	return hash_words(h, e->p + after_counters, e->next - after_counters);
+	return xt_hash_words(h, e->p + after_counters, e->next - after_counters);
 }
 
 /* Where the built-in chains begin and end is not in the entries: an

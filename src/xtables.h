@@ -93,4 +93,8 @@ struct xt_blob_info {
  * or does not match INFO; -EAFNOSUPPORT. On failure OUT is left empty. */
 int xt_blob_walk(int family, const void *blob, const struct xt_blob_info *info, struct xt_table_view *out);
 
+/* The hash's step: FNV-1a over the 64-bit words of P (the bytes of a tail
+ * shorter than a word one by one), continuing H. */
+unsigned long long xt_hash_words(unsigned long long h, const unsigned char *p, size_t len);
+
 #endif

@@ -172,20 +172,6 @@ static int walk(const struct blob *b, struct xt_table_view *v)
 	return r;
 }
 
-/* FNV-1a over 64-bit words, the bytes of a short tail one by one. */
-static unsigned long long words(unsigned long long h, const unsigned char *p, size_t len)
-{
-	size_t i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		unsigned long long w;
-		memcpy(&w, p + i, 8);
-		h ^= w;
-		h *= 1099511628211ULL;
-	}
-	return fnv64_add(h, p + i, len - i);
-}
-
 /* The hash as defined: per entry, with its comefrom and counters zeroed,
  * FNV-1a over the words before comefrom, comefrom's bytes, the words
  * between, the counters' bytes, the words after; then of valid_hooks,
@@ -203,11 +189,11 @@ static unsigned long long hash_expected(int family, const void *blob, const stru
 		unsigned char *after_cf = cf + sizeof(unsigned), *after_cn = cn + sizeof(*f.counters);
 		*f.comefrom = 0;
 		memset(f.counters, 0, sizeof(*f.counters));
-		h = words(h, e, (size_t)(cf - e));
+		h = xt_hash_words(h, e, (size_t)(cf - e));
 		h = fnv64_add(h, cf, sizeof(unsigned));
-		h = words(h, after_cf, (size_t)(cn - after_cf));
+		h = xt_hash_words(h, after_cf, (size_t)(cn - after_cf));
 		h = fnv64_add(h, cn, sizeof(*f.counters));
-		h = words(h, after_cn, (size_t)(e + *f.next - after_cn));
+		h = xt_hash_words(h, after_cn, (size_t)(e + *f.next - after_cn));
 	}
 	free(copy);
 	h = fnv64_add(h, &v->valid_hooks, sizeof(unsigned));
