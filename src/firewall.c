@@ -594,14 +594,22 @@ static int memfd_with(const char *data, size_t len)
 
 /* Feed DATA to PROG (a restore tool) on stdin, inside NSFD: the content
  * hashed is the content applied, whatever happens to the file meanwhile. */
-static int restore_run(const char *prog, int nsfd, const char *data, size_t len, bool test, struct proc_result *res)
+static int restore_start(const char *prog, int nsfd, const char *data, size_t len, bool test, struct proc_job *job)
 {
 	char *argv[] = { (char *)prog, FW_RESTORE_WAIT, test ? "--test" : NULL, NULL };
 	_cleanup_close_ int fd = memfd_with(data, len);
 
 	if (fd < 0)
 		return fd;
-	return proc_run(argv, nsfd, fd, FW_OUTPUT_MAX, FW_RESTORE_TIMEOUT_MS, res);
+	return proc_start(job, argv, nsfd, fd, FW_OUTPUT_MAX, FW_RESTORE_TIMEOUT_MS);
+}
+
+static int restore_run(const char *prog, int nsfd, const char *data, size_t len, bool test, struct proc_result *res)
+{
+	struct proc_job job;
+	int r = restore_start(prog, nsfd, data, len, test, &job);
+
+	return r < 0 ? r : proc_finish(&job, res);
 }
 
 /* The namespace's current tables in restore format, or NULL (logged). */
@@ -842,7 +850,6 @@ static int tables_scan(struct ns_job *j)
 {
 	_cleanup_free_ char *names = NULL;
 	unsigned long long h = FNV64_INIT;
-	size_t seen = 0;
 	int r = read_file(j->fa->names_self, &names, NULL, 1 << 16);
 
 	j->fingerprint = 0;
@@ -850,42 +857,35 @@ static int tables_scan(struct ns_job *j)
 		snprintf(j->err, sizeof(j->err), "reading %s: %s", j->fa->names_self, strerror(-r));
 		return r;
 	}
-	for (char *t = names, *next; t && *t; t = next) {
+	for (size_t i = 0; i < j->n_decls; i++) {
+		const struct fw_decl *d = &j->decls[i];
+		if (d->chain[0] || line_in(names, d->table))
+			continue;
+		snprintf(j->err, sizeof(j->err), "%s:%d: table %s is not in the kernel after the restore", j->path,
+			 d->line, d->table);
+		return -EPROTO;
+	}
+	for (const char *l = names; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] ? 1 : 0)) {
+		char t[XT_TABLE_MAXNAMELEN];
 		const struct fw_decl *d;
 		struct xt_table_view v;
-		next = strchr(t, '\n');
-		if (next)
-			*next++ = '\0';
-		if (!*t)
+		size_t len = strcspn(l, "\n");
+		if (!len || len >= sizeof(t))
 			continue;
+		memcpy(t, l, len);
+		t[len] = '\0';
 		r = xt_table_read(j->fa->af, t, &v);
 		if (r < 0) {
 			snprintf(j->err, sizeof(j->err), "table %s: %s", t, strerror(-r));
 			return r;
 		}
 		d = decl_table(j, t);
-		if (d) {
-			seen++;
-			r = verify_table(j, d, &v);
-		}
-		h = fnv64_add(h, t, strlen(t) + 1);
+		r = d ? verify_table(j, d, &v) : 0;
+		h = fnv64_add(h, t, len + 1);
 		h = fnv64_add(h, &v.hash, sizeof(v.hash));
 		xt_table_view_free(&v);
 		if (r < 0)
 			return r;
-	}
-	if (seen < decls_count_tables(j->decls, j->n_decls)) {
-		/* A table the file names is not in the kernel: which one? */
-		_cleanup_free_ char *again = NULL;
-		read_file(j->fa->names_self, &again, NULL, 1 << 16);
-		for (size_t i = 0; i < j->n_decls; i++) {
-			const struct fw_decl *d = &j->decls[i];
-			if (d->chain[0] || d != decl_table(j, d->table) || (again && line_in(again, d->table)))
-				continue;
-			snprintf(j->err, sizeof(j->err), "%s:%d: table %s is not in the kernel after the restore",
-				 j->path, d->line, d->table);
-			return -EPROTO;
-		}
 	}
 	j->fingerprint = h ? h : 1;
 	return 0;
@@ -1038,6 +1038,7 @@ struct fw_family_run {
 	char *snapshot;              /* what was in place, for a rollback */
 	struct proc_job job;         /* the restore, while it runs */
 	int r;                       /* 0, or why the file cannot be applied */
+	char hash[17];               /* of DATA: FNV-1a 64, hex */
 	bool unchanged;              /* what is in the kernel is this file, as applied */
 	char why[512];
 };
@@ -1054,8 +1055,6 @@ static void file_begin(const struct family *fa, int nsfd, struct fw_family_run *
 		       const struct firewall_family_state *fs)
 {
 	char prog[PATH_MAX];
-	char *argv[] = { prog, FW_RESTORE_WAIT, NULL };
-	_cleanup_close_ int fd = -1;
 	int r;
 
 	r = read_file(fr->path, &fr->data, &fr->len, FW_FILE_MAX);
@@ -1077,12 +1076,11 @@ static void file_begin(const struct family *fa, int nsfd, struct fw_family_run *
 		fr->r = -EINVAL;
 		return;
 	}
-	if (fs->source == FW_SOURCE_FILE && fs->kernel_hash && strcmp(fs->path, fr->path) == 0) {
+	fnv64_hex(fr->data, fr->len, fr->hash);
+	if (fs->source == FW_SOURCE_FILE && fs->kernel_hash && strcmp(fs->path, fr->path) == 0 &&
+	    strcmp(fr->hash, fs->hash) == 0) {
 		struct ns_job j = { .fa = fa };
-		char hash[17];
-		fnv64_hex(fr->data, fr->len, hash);
-		if (strcmp(hash, fs->hash) == 0 && job_run(nsfd, job_fingerprint, &j) == 0 &&
-		    j.fingerprint == fs->kernel_hash) {
+		if (job_run(nsfd, job_fingerprint, &j) == 0 && j.fingerprint == fs->kernel_hash) {
 			fr->unchanged = true;
 			return;
 		}
@@ -1093,8 +1091,7 @@ static void file_begin(const struct family *fa, int nsfd, struct fw_family_run *
 		fr->snapshot = ruleset_save(fa, nsfd);
 	/* Fed from memory: the content hashed is the content applied,
 	 * whatever happens to the file meanwhile. */
-	fd = memfd_with(fr->data, fr->len);
-	r = fd < 0 ? fd : proc_start(&fr->job, argv, nsfd, fd, FW_OUTPUT_MAX, FW_RESTORE_TIMEOUT_MS);
+	r = restore_start(prog, nsfd, fr->data, fr->len, false, &fr->job);
 	if (r < 0) {
 		snprintf(fr->why, sizeof(fr->why), "running %s: %s", fa->restore, strerror(-r));
 		fr->r = r;
@@ -1148,7 +1145,7 @@ static int file_finish(const struct family *fa, int nsfd, struct fw_family_run *
 	fs->kernel_hash = j.fingerprint;
 	fs->source = FW_SOURCE_FILE;
 	str_copy(fs->path, fr->path, sizeof(fs->path));
-	fnv64_hex(fr->data, fr->len, fs->hash);
+	str_copy(fs->hash, fr->hash, sizeof(fs->hash));
 	fs->since = (long long)time(NULL);
 	fs->why[0] = '\0';
 	fs->last_error[0] = '\0';
@@ -1459,10 +1456,8 @@ static struct entry_ref entry_at(enum fw_family f, const unsigned char *blob, un
 }
 
 /* What iptables -L shows as a rule's target: the extension's name, a
- * verdict, or the user chain a jump lands in (named by the ERROR entry
- * heading it, just before the offset jumped to). */
-static void target_name(enum fw_family f, const struct xt_table_view *v, const struct xt_entry_target *t, char *out,
-			size_t len)
+ * verdict, or the user chain a jump lands in. */
+static void target_name(const struct xt_table_view *v, const struct xt_entry_target *t, char *out, size_t len)
 {
 	const struct xt_standard_target *st = (const void *)t;
 
@@ -1475,14 +1470,9 @@ static void target_name(enum fw_family f, const struct xt_table_view *v, const s
 		str_copy(out, verdict_name(st->verdict), len);
 		return;
 	}
-	for (unsigned off = 0, prev = 0; off < v->size; prev = off, off += entry_at(f, v->blob, off).next) {
-		if (off != (unsigned)st->verdict)
-			continue;
-		const struct xt_error_target *et = (const void *)entry_at(f, v->blob, prev).target;
-		if (off > 0 && strcmp(et->target.u.user.name, XT_ERROR_TARGET) == 0)
-			snprintf(out, len, "%.*s", (int)sizeof(et->errorname) - 1, et->errorname);
-		return;
-	}
+	for (size_t i = 0; i < v->n_chains; i++)
+		if (!v->chains[i].builtin && v->chains[i].first == (unsigned)st->verdict)
+			str_copy(out, v->chains[i].name, len);
 }
 
 /* The rules of the filter table's INPUT chain, read straight from the
@@ -1500,7 +1490,7 @@ static int job_counters(void *arg)
 			struct entry_ref e = entry_at(j->f, v.blob, off);
 			struct fw_rule_counter *rc = counter_next(j);
 			describe_rule(rc, e.iniface, e.proto, e.elems, e.elems_len);
-			target_name(j->f, &v, e.target, rc->target, sizeof(rc->target));
+			target_name(&v, e.target, rc->target, sizeof(rc->target));
 			rc->packets = e.counters->pcnt;
 			rc->bytes = e.counters->bcnt;
 			off += e.next;

@@ -328,18 +328,9 @@ static void services_compact(struct oobd *o)
 	o->n_svcs = w;
 }
 
-/*
- * The namespace's firewall, before the NIC carries a packet. The built-in
- * ruleset (when it is needed) lets in the ports of every sshd config the
- * supervisor may run: the configured one, the last-good copy, and the
- * built-in one (port 22), so whichever it falls back to stays reachable.
- * sshd -T needs the host keys first.
- *
- * In two halves: the first starts everything that takes time (sshd -T,
- * each family's restore) side by side and returns; the caller may move
- * and address the NIC meanwhile, but not set it up. The second joins them:
- * 0, or -errno when not even the built-in ruleset could be put in place.
- */
+/* Host keys (sshd -T needs them), then "sshd -T" of the configured and the
+ * last-good config started in the background: the firewall's ports and
+ * the supervisor's config check, answered when first needed. */
 static void sshd_questions_begin(struct oobd *o)
 {
 	sshd_prepare(o->cfg->sshd.config);
@@ -348,12 +339,17 @@ static void sshd_questions_begin(struct oobd *o)
 		sshd_query_begin(o->cfg->sshd.exec, SSHD_LAST_GOOD_PATH);
 }
 
-static struct firewall_run *firewall_update_begin(struct oobd *o)
-{
-	sshd_questions_begin(o); /* nothing new if asked already */
-	return firewall_begin(&o->cfg->firewall, o->ns.nsfd, &o->fw);
-}
-
+/*
+ * The namespace's firewall, before the NIC carries a packet. The built-in
+ * ruleset (when it is needed) lets in the ports of every sshd config the
+ * supervisor may run: the configured one, the last-good copy, and the
+ * built-in one (port 22), so whichever it falls back to stays reachable.
+ *
+ * In two halves: sshd_questions_begin() and firewall_begin() start what
+ * takes time side by side and return; the caller may move and address the
+ * NIC meanwhile, but not set it up. This joins them: 0, or -errno when not
+ * even the built-in ruleset could be put in place.
+ */
 static int firewall_update_finish(struct oobd *o, struct firewall_run *run)
 {
 	/* No dynamic addressing yet, so no DHCP replies to let in. */
@@ -388,7 +384,8 @@ static int firewall_update_finish(struct oobd *o, struct firewall_run *run)
 
 static int firewall_update(struct oobd *o)
 {
-	return firewall_update_finish(o, firewall_update_begin(o));
+	sshd_questions_begin(o);
+	return firewall_update_finish(o, firewall_begin(&o->cfg->firewall, o->ns.nsfd, &o->fw));
 }
 
 static void run_reconcile(struct oobd *o)
@@ -687,7 +684,7 @@ static int path_up(struct oobd *o)
 	reconcile_dns(o->cfg);
 	/* The rules load while the kernel moves the NIC in (it arrives down)
 	 * and it is addressed; it goes up only once they are in place. */
-	struct firewall_run *fw = firewall_update_begin(o);
+	struct firewall_run *fw = firewall_begin(&o->cfg->firewall, o->ns.nsfd, &o->fw);
 	reconcile_nic(o->cfg, &o->ns, &o->nl_main, false);
 	if (firewall_update_finish(o, fw) < 0) {
 		log_err("no firewall in namespace \"%s\"; not bringing the NIC up without one", o->cfg->netns);

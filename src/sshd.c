@@ -236,8 +236,6 @@ static void cache_store(const char *exec, const char *config_path, unsigned long
 {
 	struct sshd_query_cache *c;
 
-	if (strlen(exec) >= PATH_MAX || strlen(config_path) >= PATH_MAX)
-		return;
 	c = &query_cache[query_cache_next++ % ARRAY_SIZE(query_cache)];
 	free(c->exec);
 	free(c->path);
@@ -285,8 +283,7 @@ void sshd_query_begin(const char *exec, const char *config_path)
 	unsigned long long h = content_hash(config_path, &readable);
 	int n;
 
-	if (!readable || strlen(exec) >= PATH_MAX || strlen(config_path) >= PATH_MAX ||
-	    cache_lookup(exec, config_path, h, NULL, 0, &n))
+	if (!readable || cache_lookup(exec, config_path, h, NULL, 0, &n))
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(query_pending); i++) {
 		if (query_pending[i].job.pid && strcmp(query_pending[i].exec, exec) == 0 &&

@@ -310,7 +310,7 @@ static int walk_entry(struct walk *w, const struct entry *e)
 	if (hook >= 0) {
 		if (error)
 			return -EPROTO;
-		chain_add(w, hook_names[hook], true);
+		chain_add(w, hook_names[hook], true)->first = e->off;
 		w->in = IN_BUILTIN;
 		w->hook = hook;
 	} else if (error) {
@@ -318,7 +318,7 @@ static int walk_entry(struct walk *w, const struct entry *e)
 		name = entry_errorname(e);
 		if (!name)
 			return -EPROTO;
-		chain_add(w, name, false);
+		chain_add(w, name, false)->first = e->off + e->next;
 		w->in = IN_USER;
 		w->entries = 0;
 		w->tail_return = false;

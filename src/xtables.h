@@ -25,6 +25,7 @@ struct xt_chain_view {
 	char policy[8];         /* built-in chains: "ACCEPT" or "DROP" (the underflow entry's verdict);
 				 * "" for user chains */
 	unsigned rules;         /* rules in the chain, not counting the policy or RETURN entry */
+	unsigned first;         /* blob offset of its first entry: where a jump to it lands */
 };
 
 #define XT_VIEW_NHOOKS 5        /* NF_INET_NUMHOOKS */

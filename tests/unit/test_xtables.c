@@ -603,6 +603,14 @@ static void expect_ruleset(int family, const struct xt_table_view *v, const stru
 	expect_chain(v, 2, "OUTPUT", true, "ACCEPT", 0);
 	expect_chain(v, 3, "svc", false, "", 2);
 	assert_non_null(v->blob);
+	/* Where each chain begins: INPUT at its hook, svc where INPUT's second
+	 * rule ("-j svc") jumps. */
+	unsigned char *blob = v->blob;
+	unsigned off = v->hook_entry[NF_INET_LOCAL_IN];
+	assert_int_equal(v->chains[0].first, off);
+	off += *fields_at(family, blob, off).next;
+	const struct xt_standard_target *jump = (const void *)(blob + off + *fields_at(family, blob, off).toff);
+	assert_int_equal(jump->verdict, (int)v->chains[3].first);
 	assert_true(v->hash == hash_expected(family, v->blob, v));
 	expect_names_clean(family, v);
 }
