@@ -12,8 +12,11 @@
 #include "netns.h"
 #include "util.h"
 
-/* Requests in flight at once, and bytes per send: the acknowledgements of
- * one window must fit the receive buffer, or the kernel drops them. */
+/* Requests in flight at once, and bytes per send. The kernel answers a
+ * request only when it fails or asks for an acknowledgement (NLM_F_ACK), and
+ * only the last request of each send asks: the answers of one window, all
+ * of them failures at worst, must fit the receive buffer, or the kernel
+ * drops them. */
 #define NL_WINDOW_MSGS 512
 #define NL_WINDOW_BYTES ((size_t)128 * 1024)
 #define NL_RCVBUF (8 * 1024 * 1024)
@@ -143,7 +146,7 @@ struct nlmsghdr *nl_batch_add(struct nl_batch *b, struct nl *nl, uint16_t type, 
 		b->tags = xrealloc(b->tags, b->cap_n, sizeof(*b->tags));
 	}
 	memset(b->buf + b->len, 0, NL_MSG_MAX);
-	nlh = nl_msg_init(nl, b->buf + b->len, type, flags | NLM_F_REQUEST | NLM_F_ACK);
+	nlh = nl_msg_init(nl, b->buf + b->len, type, flags | NLM_F_REQUEST);
 	b->offsets[b->n] = b->len;
 	b->tags[b->n] = tag;
 	b->open = nlh;
@@ -182,21 +185,25 @@ static void ext_ack_msg(const struct nlmsghdr *nlh, char *out, size_t outlen)
 int nl_batch_run(struct nl *nl, struct nl_batch *b, nl_error_cb on_error, void *data)
 {
 	char rbuf[MNL_SOCKET_BUFFER_SIZE * 4];
-	size_t sent = 0, acked = 0;
+	size_t sent = 0, done = 0;
 	int failed = 0;
 	uint32_t first_seq;
 
 	if (b->n == 0)
 		return 0;
 	first_seq = ((struct nlmsghdr *)b->buf)->nlmsg_seq;
-	while (acked < b->n) {
+	while (done < b->n) {
 		/* Keep the window full: many requests in flight at once. */
-		if (sent < b->n && sent - acked < NL_WINDOW_MSGS / 2) {
+		if (sent < b->n && sent - done < NL_WINDOW_MSGS / 2) {
 			size_t end = sent, start_off = b->offsets[sent];
-			while (end < b->n && end - acked < NL_WINDOW_MSGS &&
+			while (end < b->n && end - done < NL_WINDOW_MSGS &&
 			       b->offsets[end] - start_off < NL_WINDOW_BYTES)
 				end++;
 			size_t end_off = end < b->n ? b->offsets[end] : b->len;
+			/* The kernel takes a socket's requests in order, so the
+			 * acknowledgement of the last one of a send says that
+			 * all before it are done, their failures read first. */
+			((struct nlmsghdr *)(b->buf + b->offsets[end - 1]))->nlmsg_flags |= NLM_F_ACK;
 			if (mnl_socket_sendto(nl->sock, b->buf + start_off, end_off - start_off) < 0)
 				return -errno;
 			sent = end;
@@ -205,7 +212,7 @@ int nl_batch_run(struct nl *nl, struct nl_batch *b, nl_error_cb on_error, void *
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno; /* ENOBUFS here would mean lost acks */
+			return -errno; /* ENOBUFS here would mean lost answers */
 		}
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)rbuf;
 		int len = (int)n;
@@ -213,10 +220,11 @@ int nl_batch_run(struct nl *nl, struct nl_batch *b, nl_error_cb on_error, void *
 			if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_pid != nl->portid)
 				continue;
 			uint32_t idx = nlh->nlmsg_seq - first_seq;
-			if (idx >= b->n)
+			if (idx >= sent)
 				continue;
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-			acked++;
+			if (idx + 1 > done)
+				done = idx + 1;
 			if (e->error) {
 				char ext[256];
 				ext_ack_msg(nlh, ext, sizeof(ext));

@@ -9,8 +9,9 @@
 /*
  * rtnetlink through libmnl. A socket works in the namespace it was opened
  * in. Requests are pipelined: a batch of many requests is sent in windows,
- * and the kernel's acknowledgements are read as they come, each matched to
- * its request by sequence number, so one bad request is reported alone.
+ * only the last of each send asking for an acknowledgement; the kernel's
+ * refusals are read as they come, each matched to its request by sequence
+ * number, so one bad request is reported alone.
  */
 
 struct nl {
