@@ -186,10 +186,12 @@ static char **sshd_T_argv(const char *exec, const char *config_path, char *argv[
  * effective settings, so one run answers both questions. Its result for a
  * given file content is kept: a restart with an unchanged config asks sshd
  * again only if the file changed (its hash) or the last answer was a no.
+ * The answer depends on the content, not on where the file is (sshd takes
+ * relative Include paths from /etc/ssh), so the last-good copy of a config
+ * that was asked about already is not asked about again.
  */
 struct sshd_query_cache {
 	char *exec;                  /* malloc'ed: the entries stay small */
-	char *path;
 	unsigned long long hash;
 	struct sshd_listen listen[SSHD_QUERY_MAX];
 	int n;
@@ -216,12 +218,11 @@ static unsigned long long content_hash(const char *path, bool *ok)
 	return *ok ? fnv64_add(FNV64_INIT, data, len) : 0;
 }
 
-static bool cache_lookup(const char *exec, const char *config_path, unsigned long long h, struct sshd_listen *out,
-			 int max, int *n)
+static bool cache_lookup(const char *exec, unsigned long long h, struct sshd_listen *out, int max, int *n)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(query_cache); i++) {
 		const struct sshd_query_cache *c = &query_cache[i];
-		if (c->valid && c->hash == h && strcmp(c->path, config_path) == 0 && strcmp(c->exec, exec) == 0) {
+		if (c->valid && c->hash == h && strcmp(c->exec, exec) == 0) {
 			*n = c->n < max ? c->n : max;
 			if (out && *n > 0)
 				memcpy(out, c->listen, (size_t)*n * sizeof(*out));
@@ -231,16 +232,16 @@ static bool cache_lookup(const char *exec, const char *config_path, unsigned lon
 	return false;
 }
 
-static void cache_store(const char *exec, const char *config_path, unsigned long long h, const struct sshd_listen *l,
-			int n)
+static void cache_store(const char *exec, unsigned long long h, const struct sshd_listen *l, int n)
 {
 	struct sshd_query_cache *c;
+	int dummy;
 
+	if (cache_lookup(exec, h, NULL, 0, &dummy))
+		return;
 	c = &query_cache[query_cache_next++ % ARRAY_SIZE(query_cache)];
 	free(c->exec);
-	free(c->path);
 	c->exec = xstrdup(exec);
-	c->path = xstrdup(config_path);
 	c->hash = h;
 	memcpy(c->listen, l, (size_t)(n < SSHD_QUERY_MAX ? n : SSHD_QUERY_MAX) * sizeof(*l));
 	c->n = n;
@@ -248,28 +249,42 @@ static void cache_store(const char *exec, const char *config_path, unsigned long
 }
 
 /* The answer for this exec, path and content: from a question asked ahead
- * if there is one (a file changed since gets asked again), else asked now. */
+ * if there is one (a file changed since gets asked again; one about the
+ * same content under another name is taken when it says yes), else asked
+ * now. */
 static int sshd_T_answer(const char *exec, const char *config_path, bool readable, unsigned long long h,
 			 struct sshd_listen *l, char **why)
 {
 	char *argv[5];
 	struct proc_result res;
-	int r = 1;
+	int r = 1, n;
 
+	*why = NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(query_pending); i++) {
 		struct sshd_query_pending *p = &query_pending[i];
-		if (!p->job.pid || strcmp(p->exec, exec) != 0 || strcmp(p->path, config_path) != 0)
+		bool same_path;
+		if (!p->job.pid || strcmp(p->exec, exec) != 0)
+			continue;
+		same_path = strcmp(p->path, config_path) == 0;
+		if (!same_path && (!readable || p->hash != h))
 			continue;
 		r = proc_finish(&p->job, &res);
 		if (r == 0 && (!readable || p->hash != h)) {
 			proc_result_free(&res);
 			r = 1;
 		}
+		if (r == 0 && !same_path) {
+			n = sshd_T_parse(&res, l, SSHD_QUERY_MAX, why);
+			if (n >= 0)
+				return n;
+			free(*why); /* its words name the other file: ask about this one */
+			*why = NULL;
+			r = 1;
+		}
 		break;
 	}
 	if (r != 0)
 		r = proc_run(sshd_T_argv(exec, config_path, argv), -1, -1, SSHD_T_OUT_MAX, SSHD_T_TIMEOUT_MS, &res);
-	*why = NULL;
 	if (r < 0)
 		return r;
 	return sshd_T_parse(&res, l, SSHD_QUERY_MAX, why);
@@ -283,12 +298,12 @@ void sshd_query_begin(const char *exec, const char *config_path)
 	unsigned long long h = content_hash(config_path, &readable);
 	int n;
 
-	if (!readable || cache_lookup(exec, config_path, h, NULL, 0, &n))
+	if (!readable || cache_lookup(exec, h, NULL, 0, &n))
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(query_pending); i++) {
 		if (query_pending[i].job.pid && strcmp(query_pending[i].exec, exec) == 0 &&
-		    strcmp(query_pending[i].path, config_path) == 0)
-			return; /* asked already */
+		    (strcmp(query_pending[i].path, config_path) == 0 || query_pending[i].hash == h))
+			return; /* asked already (this file, or the same content) */
 		if (!query_pending[i].job.pid && !p)
 			p = &query_pending[i];
 	}
@@ -316,7 +331,7 @@ void sshd_query_settle(void)
 		n = sshd_T_parse(&res, l, SSHD_QUERY_MAX, &why);
 		free(why);
 		if (n >= 0)
-			cache_store(p->exec, p->path, p->hash, l, n);
+			cache_store(p->exec, p->hash, l, n);
 	}
 }
 
@@ -328,13 +343,13 @@ int sshd_query(const char *exec, const char *config_path, struct sshd_listen *ou
 	int n;
 
 	*why = NULL;
-	if (readable && cache_lookup(exec, config_path, h, out, max, &n))
+	if (readable && cache_lookup(exec, h, out, max, &n))
 		return n;
 	n = sshd_T_answer(exec, config_path, readable, h, l, why);
 	if (n < 0)
 		return n;
 	if (readable)
-		cache_store(exec, config_path, h, l, n);
+		cache_store(exec, h, l, n);
 	if (n > max)
 		n = max;
 	if (out && n > 0)

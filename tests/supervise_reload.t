@@ -1,13 +1,19 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # SIGHUP: a good config is applied (an extra address, a new nameserver an
 # open session reads at once) while what was added by hand stays and sshd
-# is left running; a broken one changes nothing and is reported as
-# FILE:LINE; open sessions survive both.
+# is left running, and sshd is not asked about its unchanged config again; a
+# broken one changes nothing and is reported as FILE:LINE; open sessions
+# survive both.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 
 make_nic
 make_keys
 write_sshd_config
+# sshd through a wrapper that counts the config questions ("sshd -T").
+printf '#!/bin/sh\n[ "$1" = -T ] && echo "$*" >> %s/sshd-T.asked\nexec /usr/sbin/sshd "$@"\n' "$T" \
+	> "$T/sshd-counting"
+chmod 0755 "$T/sshd-counting"
+asked() { cat "$T/sshd-T.asked" 2>/dev/null | wc -l; }
 conf() { # conf EXTRA-ADDRESS-LINE NAMESERVER
 	write_config "$T/oobd.conf" <<EOF
 [interface]
@@ -19,6 +25,7 @@ gateway = $ADM4
 [dns]
 nameserver = $2
 EOF
+	echo "exec = $T/sshd-counting" >> "$T/oobd.conf" # the [sshd] section ends the file
 }
 conf "" 203.0.113.53
 
@@ -46,11 +53,16 @@ ip -n oob route add 198.51.100.0/24 via 203.0.113.1
 sshd1=$(sshd_pid)
 
 # --- a good reload ---
+ok $(( $(asked) >= 1 ? 0 : 1 )) "sshd -T was asked about the config at start-up"
+wait_until 10 test -s /run/oobd/sshd_config.last-good
+ok $? "the config that reached its banner is kept as the last-good one"
+asked1=$(asked)
 conf "address = 203.0.113.11/24" 203.0.113.54
 mark=$(log_mark)
 kill -HUP "$OOBD_PID"
 wait_until 10 log_after "$mark" '^<5>reload done'
 ok $? "the reload is done"
+is "$(asked)" "$asked1" "sshd -T was not asked again: the config and its last-good copy are unchanged"
 wait_until 10 eval 'ip -n oob -o addr show dev oob0 | grep -q "inet 203.0.113.11/24"'
 ok $? "the extra address is on oob0"
 a=$(addrs)
