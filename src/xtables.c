@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <linux/netfilter.h>
@@ -424,16 +425,18 @@ static int get_info(int fd, const struct family *f, const char *table, struct ip
 /* The entries of the table GI describes into BUF (the get-entries header,
  * then GI->size bytes). 0, -EAGAIN when the table changed size since.
  *
- * BUF is zeroed first: the kernel writes each entry field by field (so as
- * not to hand out its own pointers, which share the space of the match and
- * target names), and the bytes of a match or target name after its NUL are
- * never written. Left as they were, they would carry whatever the heap held
- * into the blob and its hash. */
-static int get_entries(int fd, const struct family *f, const struct ipt_getinfo *gi, unsigned char *buf)
+ * BUF must be zeroed (ZEROED says it is; else it is zeroed here): the
+ * kernel writes each entry field by field (so as not to hand out its own
+ * pointers, which share the space of the match and target names), and the
+ * bytes of a match or target name after its NUL are never written. Left as
+ * they were, they would carry whatever the memory held into the blob and its
+ * hash. */
+static int get_entries(int fd, const struct family *f, const struct ipt_getinfo *gi, unsigned char *buf, bool zeroed)
 {
 	socklen_t len = (socklen_t)(f->entries_hdr + gi->size);
 
-	memset(buf, 0, len);
+	if (!zeroed)
+		memset(buf, 0, len);
 	memcpy(buf, gi->name, sizeof(gi->name));
 	memcpy(buf + offsetof(struct ipt_get_entries, size), &gi->size, sizeof(gi->size));
 	if (getsockopt(fd, f->level, f->so_entries, buf, &len) < 0)
@@ -441,37 +444,39 @@ static int get_entries(int fd, const struct family *f, const struct ipt_getinfo 
 	return len == f->entries_hdr + gi->size ? 0 : -EPROTO;
 }
 
-int xt_table_read(int family, const char *table, struct xt_table_view *out)
+/* LEN zeroed bytes with their pages in place: a table of thousands of rules
+ * is a megabyte or more, and the kernel copying it into memory not touched
+ * yet would take a page fault for every 4 KiB. NULL when out of memory. */
+static unsigned char *zeroed_map(size_t len)
 {
-	const struct family *f = family_of(family);
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ unsigned char *buf = NULL;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int table_read(int fd, const struct family *f, int family, const char *table, struct xt_table_view *out)
+{
 	struct ipt_getinfo before, after;
 	struct xt_blob_info info;
-	size_t cap = 0;
+	bool zeroed = false;
 	int r;
 
-	memset(out, 0, sizeof(*out));
-	if (!f)
-		return -EAFNOSUPPORT;
-	if (strlen(table) >= XT_TABLE_MAXNAMELEN)
-		return -EINVAL;
-	/* The socket, and so the tables it reaches, belong to the network
-	 * namespace of the calling thread. */
-	fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-	if (fd < 0)
-		return -errno;
 	for (int k = 0; k < XT_READ_TRIES; k++) {
 		r = get_info(fd, f, table, &before);
 		if (r < 0)
 			return r;
 		if (before.size > UINT32_MAX - f->entries_hdr)
 			return -EPROTO;
-		if (f->entries_hdr + before.size > cap) {
-			cap = f->entries_hdr + before.size;
-			buf = xrealloc(buf, cap, 1);
+		if (f->entries_hdr + before.size > out->map_len) {
+			if (out->map)
+				munmap(out->map, out->map_len);
+			out->map_len = f->entries_hdr + before.size;
+			out->map = zeroed_map(out->map_len);
+			if (!out->map)
+				return -ENOMEM;
+			zeroed = true;
 		}
-		r = get_entries(fd, f, &before, buf);
+		r = get_entries(fd, f, &before, out->map, zeroed);
+		zeroed = false;
 		if (r == -EAGAIN)
 			continue;
 		if (r < 0)
@@ -491,22 +496,48 @@ int xt_table_read(int family, const char *table, struct xt_table_view *out)
 		memcpy(info.underflow, before.underflow, sizeof(info.underflow));
 		info.n_entries = before.num_entries;
 		info.size = before.size;
-		/* The view owns a plain malloc'ed blob: the entries move to the
-		 * front of the buffer, which keeps malloc's alignment. */
-		memmove(buf, buf + f->entries_hdr, info.size);
-		r = xt_blob_walk(family, buf, &info, out);
+		/* The entries follow the get-entries header, aligned as the
+		 * kernel's own struct has them. The walk starts OUT afresh. */
+		void *map = out->map;
+		size_t map_len = out->map_len;
+		r = xt_blob_walk(family, (unsigned char *)map + f->entries_hdr, &info, out);
+		out->map = map;
+		out->map_len = map_len;
 		if (r < 0)
 			return r;
-		out->blob = steal_pointer(&buf);
+		out->blob = (unsigned char *)map + f->entries_hdr;
 		return 0;
 	}
 	return -EAGAIN;
 }
 
+int xt_table_read(int family, const char *table, struct xt_table_view *out)
+{
+	const struct family *f = family_of(family);
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!f)
+		return -EAFNOSUPPORT;
+	if (strlen(table) >= XT_TABLE_MAXNAMELEN)
+		return -EINVAL;
+	/* The socket, and so the tables it reaches, belong to the network
+	 * namespace of the calling thread. */
+	fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (fd < 0)
+		return -errno;
+	r = table_read(fd, f, family, table, out);
+	if (r < 0)
+		xt_table_view_free(out);
+	return r;
+}
+
 void xt_table_view_free(struct xt_table_view *v)
 {
 	free(v->chains);
-	free(v->blob);
+	if (v->map)
+		munmap(v->map, v->map_len);
 	memset(v, 0, sizeof(*v));
 }
 

@@ -47,9 +47,11 @@ struct xt_table_view {
 	 * very same entries as a DROP policy followed by "-A FORWARD -j ACCEPT". */
 	unsigned long long hash;
 	/* The raw entries (struct ipt_entry or ip6t_entry, linked by next_offset,
-	 * each aligned as its struct), malloc'ed, for callers that walk rules.
-	 * Counters are those of the moment of the read. */
+	 * each aligned as its struct), for callers that walk rules. Counters are
+	 * those of the moment of the read. */
 	void *blob;
+	void *map;              /* what blob lies in (xt_table_view_free() unmaps it) */
+	size_t map_len;
 };
 
 /* Read TABLE ("filter", "nat", ...) of FAMILY (AF_INET: ip_tables,
