@@ -11,7 +11,9 @@
  *       clock to T0FILE and exec CMD. With -l, CMD runs as a child whose
  *       stdout and stderr come back through a pipe: every line is written
  *       to LOG as "STAMP LINE", STAMP the clock when it was read; the
- *       child's pid goes to PIDFILE; benchtool exits at end of file.
+ *       child's pid goes to PIDFILE (written in place when it is a FIFO,
+ *       so a shell can read it without polling for a file); benchtool
+ *       exits at end of file.
  *   benchtool time [-n NS] [-i STDIN] -- CMD...
  *       Run CMD to completion (its stdout to /dev/null); print its wall
  *       time, fork to reaped.
@@ -30,6 +32,11 @@
  *       TCP connection. Prints the times from the move to the first
  *       IPv4 and (with -6, else -1) IPv6 connection, then the clock at
  *       the move.
+ *   benchtool wait-line FILE TEXT N SECONDS
+ *       Print "ready" and close stdout once watching, then block until FILE
+ *       holds N lines that contain TEXT (exit 0), or SECONDS pass (exit 1).
+ *       It watches FILE's directory with inotify and reads FILE again only
+ *       when FILE changed: no polling, no program started while it waits.
  *   benchtool floor -i IFNAME
  *       The kernel's share of a bring-up, without any program start: create
  *       a network namespace (unshare) and move IFNAME into it (one netlink
@@ -58,7 +65,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -172,7 +182,12 @@ static int cmd_spawn(int argc, char **argv)
 		_exit(127);
 	}
 	close(pfd[1]);
-	if (pidfile) {
+	struct stat pst;
+	if (pidfile && stat(pidfile, &pst) == 0 && S_ISFIFO(pst.st_mode)) {
+		FILE *f = fopen(pidfile, "w");
+		if (!f || fprintf(f, "%d\n", (int)pid) < 0 || fclose(f) != 0)
+			die("writing %s: %s", pidfile, strerror(errno));
+	} else if (pidfile) {
 		char tmp[4096];
 		FILE *f;
 		snprintf(tmp, sizeof(tmp), "%s.tmp", pidfile);
@@ -552,10 +567,66 @@ static int cmd_floor(int argc, char **argv)
 	return 0;
 }
 
+static int lines_with(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	int n = 0;
+
+	if (!f)
+		return 0;
+	while (getline(&line, &cap, f) > 0)
+		n += strstr(line, text) != NULL;
+	free(line);
+	fclose(f);
+	return n;
+}
+
+static int cmd_wait_line(int argc, char **argv)
+{
+	char dir[4096], base[4096];
+	long long deadline;
+	int in, want;
+
+	if (argc != 5)
+		die("usage: wait-line FILE TEXT N SECONDS");
+	want = atoi(argv[3]);
+	deadline = now_ns() + atoll(argv[4]) * 1000000000LL;
+	snprintf(dir, sizeof(dir), "%s", argv[1]);
+	snprintf(base, sizeof(base), "%s", argv[1]);
+	in = inotify_init1(IN_CLOEXEC);
+	if (in < 0 || inotify_add_watch(in, dirname(dir), IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE) < 0)
+		die("inotify on %s: %s", dir, strerror(errno));
+	printf("ready\n");
+	fclose(stdout);
+	const char *name = basename(base);
+	bool changed = true;
+	for (;;) {
+		if (changed && lines_with(argv[1], argv[2]) >= want)
+			return 0;
+		long long left = deadline - now_ns();
+		if (left <= 0)
+			return 1;
+		struct pollfd p = { .fd = in, .events = POLLIN };
+		if (poll(&p, 1, (int)(left / 1000000) + 1) <= 0)
+			continue;
+		char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+		ssize_t n = read(in, buf, sizeof(buf));
+		changed = false;
+		for (ssize_t off = 0; off < n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)(buf + off);
+			if (ev->len && strcmp(ev->name, name) == 0)
+				changed = true;
+			off += (ssize_t)(sizeof(*ev) + ev->len);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: benchtool now|spawn|time|signal|banner|nic-return|floor ...\n");
+		fprintf(stderr, "usage: benchtool now|spawn|time|signal|banner|nic-return|floor|wait-line ...\n");
 		return 2;
 	}
 	const char *cmd = argv[1];
@@ -573,6 +644,8 @@ int main(int argc, char **argv)
 		return cmd_banner(argc, argv);
 	if (strcmp(cmd, "nic-return") == 0)
 		return cmd_nic_return(argc, argv);
+	if (strcmp(cmd, "wait-line") == 0)
+		return cmd_wait_line(argc, argv);
 	if (strcmp(cmd, "floor") == 0)
 		return cmd_floor(argc, argv);
 	fprintf(stderr, "benchtool: unknown command %s\n", cmd);
