@@ -4,9 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -127,6 +130,91 @@ int write_file_in_place(const char *path, const char *data, size_t len, unsigned
 	return r;
 }
 
+void file_copy_free(struct file_copy *c)
+{
+	if (c->data)
+		munmap(c->data, c->map_len);
+	if (c->fd > 0)
+		close(c->fd);
+	memset(c, 0, sizeof(*c));
+}
+
+/* SRC to DST, in the kernel where it can (a regular file), else through a
+ * buffer. The bytes copied, or -errno; more than MAX gives -EFBIG. */
+static ssize_t copy_fd(int dst, int src, size_t max)
+{
+	size_t total = 0;
+	bool use_sendfile = true;
+	char buf[16384];
+
+	for (;;) {
+		ssize_t n = use_sendfile ? sendfile(dst, src, NULL, max + 1 - total) : read(src, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && use_sendfile && total == 0 && (errno == EINVAL || errno == ENOSYS)) {
+			use_sendfile = false;
+			continue;
+		}
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return (ssize_t)total;
+		if (!use_sendfile) {
+			for (ssize_t o = 0; o < n;) {
+				ssize_t w = write(dst, buf + o, (size_t)(n - o));
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w < 0)
+					return -errno;
+				o += w;
+			}
+		}
+		total += (size_t)n;
+		if (total > max)
+			return -EFBIG;
+	}
+}
+
+int file_copy(const char *path, size_t max, struct file_copy *c)
+{
+	_cleanup_close_ int in = open(path, O_RDONLY | O_CLOEXEC);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	ssize_t n;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	if (in < 0)
+		return -errno;
+	c->fd = memfd_create("oobd-copy", MFD_CLOEXEC);
+	if (c->fd < 0)
+		return -errno;
+	n = copy_fd(c->fd, in, max);
+	if (n < 0 || lseek(c->fd, 0, SEEK_SET) < 0) {
+		r = n < 0 ? (int)n : -errno;
+		file_copy_free(c);
+		return r;
+	}
+	c->len = (size_t)n;
+	/* Room for the NUL after the content: anonymous zeroed memory, the
+	 * copy mapped over its start (the rest of a page past the end of a
+	 * file maps as zeroes too). */
+	c->map_len = (c->len + 1 + page - 1) / page * page;
+	c->data = mmap(NULL, c->map_len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (c->data == MAP_FAILED) {
+		c->data = NULL;
+		r = -errno;
+		file_copy_free(c);
+		return r;
+	}
+	if (c->len && mmap(c->data, c->len, PROT_READ, MAP_SHARED | MAP_FIXED | MAP_POPULATE, c->fd, 0) == MAP_FAILED) {
+		r = -errno;
+		file_copy_free(c);
+		return r;
+	}
+	return 0;
+}
+
 int read_file(const char *path, char **out, size_t *lenp, size_t max)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -183,6 +271,20 @@ unsigned long long fnv64_add(unsigned long long h, const void *data, size_t len)
 		h *= 1099511628211ULL;
 	}
 	return h;
+}
+
+unsigned long long fnv64_add_words(unsigned long long h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		unsigned long long w;
+		memcpy(&w, p + i, 8);
+		h ^= w;
+		h *= 1099511628211ULL;
+	}
+	return fnv64_add(h, p + i, len - i);
 }
 
 long long now_ms(void)

@@ -181,38 +181,23 @@ static const char *entry_errorname(const struct entry *e)
 	return name;
 }
 
-/* FNV-1a over 64-bit words (the bytes of a short tail one by one): eight
- * times fewer multiplications than fnv64_add() on a table of megabytes.
- * It tells rulesets apart; it is no defence against a crafted collision,
- * which only someone who can rewrite the table anyway could make. */
-unsigned long long xt_hash_words(unsigned long long h, const unsigned char *p, size_t len)
-{
-	size_t i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		unsigned long long w;
-		memcpy(&w, p + i, 8);
-		h ^= w;
-		h *= 1099511628211ULL;
-	}
-	return fnv64_add(h, p + i, len - i);
-}
-
 /* The entry with counters and comefrom as zeros. The counters change as
  * packets pass (and restore --counters sets them). comefrom is the kernel's
  * own: the hooks from which it found the entry reachable when the table
  * was committed; it follows from the ruleset, so it adds nothing, and the
- * ruleset is what is being fingerprinted. */
+ * ruleset is what is being fingerprinted. The hash tells rulesets apart; it
+ * is no defence against a crafted collision, which only someone who can
+ * rewrite the table anyway could make. */
 static unsigned long long entry_hash(const struct family *f, unsigned long long h, const struct entry *e)
 {
 	static const unsigned char zero[sizeof(struct xt_counters)];
 	size_t after_comefrom = f->comefrom + sizeof(unsigned), after_counters = f->counters + sizeof(zero);
 
-	h = xt_hash_words(h, e->p, f->comefrom);
+	h = fnv64_add_words(h, e->p, f->comefrom);
 	h = fnv64_add(h, zero, sizeof(unsigned));
-	h = xt_hash_words(h, e->p + after_comefrom, f->counters - after_comefrom);
+	h = fnv64_add_words(h, e->p + after_comefrom, f->counters - after_comefrom);
 	h = fnv64_add(h, zero, sizeof(zero));
-	return xt_hash_words(h, e->p + after_counters, e->next - after_counters);
+	return fnv64_add_words(h, e->p + after_counters, e->next - after_counters);
 }
 
 /* Where the built-in chains begin and end is not in the entries: an

@@ -40,7 +40,7 @@ struct xt_table_view {
 	struct xt_chain_view *chains;   /* malloc'ed, in blob order (the built-in ones first) */
 	size_t n_chains;
 	/* The ruleset's fingerprint, equal for the same ruleset whatever the
-	 * packet counts: FNV-1a 64 (over 64-bit words, see xtables.c) of the entries blob with each entry's
+	 * packet counts: FNV-1a 64 over 64-bit words (fnv64_add_words()) of the entries blob with each entry's
 	 * counters and comefrom zeroed, continued over valid_hooks, hook_entry
 	 * and underflow (as above, unsigned ints). The hook offsets count: an
 	 * unconditional "-A INPUT -j DROP" before an ACCEPT policy makes the
@@ -96,8 +96,5 @@ struct xt_blob_info {
  * or does not match INFO; -EAFNOSUPPORT. On failure OUT is left empty. */
 int xt_blob_walk(int family, const void *blob, const struct xt_blob_info *info, struct xt_table_view *out);
 
-/* The hash's step: FNV-1a over the 64-bit words of P (the bytes of a tail
- * shorter than a word one by one), continuing H. */
-unsigned long long xt_hash_words(unsigned long long h, const unsigned char *p, size_t len);
 
 #endif

@@ -189,11 +189,11 @@ static unsigned long long hash_expected(int family, const void *blob, const stru
 		unsigned char *after_cf = cf + sizeof(unsigned), *after_cn = cn + sizeof(*f.counters);
 		*f.comefrom = 0;
 		memset(f.counters, 0, sizeof(*f.counters));
-		h = xt_hash_words(h, e, (size_t)(cf - e));
+		h = fnv64_add_words(h, e, (size_t)(cf - e));
 		h = fnv64_add(h, cf, sizeof(unsigned));
-		h = xt_hash_words(h, after_cf, (size_t)(cn - after_cf));
+		h = fnv64_add_words(h, after_cf, (size_t)(cn - after_cf));
 		h = fnv64_add(h, cn, sizeof(*f.counters));
-		h = xt_hash_words(h, after_cn, (size_t)(e + *f.next - after_cn));
+		h = fnv64_add_words(h, after_cn, (size_t)(e + *f.next - after_cn));
 	}
 	free(copy);
 	h = fnv64_add(h, &v->valid_hooks, sizeof(unsigned));
