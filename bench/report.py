@@ -220,12 +220,16 @@ if fw_applied:
         "iptables-legacy-restore", "relative", "<= 1.1x", lambda o, b, r: r is not None and r <= 1.1,
         "oobd running with the typical 4-rule file is given the 5,000-rule one: SIGHUP -> reload done; "
         "iptables-legacy-restore of the 5,000-rule file over the typical 4 rules")
+    row("6c", "  oobd: its firewall part (log: SIGHUP -> IPv4 rules applied, read back)", "ms", "f6_fw_apply_oobd_fw",
+        "f6_fw_apply_ipt", "iptables-legacy-restore", "relative")
     row("6c", "  what the 5,000 add to oobd's whole bring-up", "ms", "f6_fw_apply_oobd_whole", "f6_fw_added_ipt",
         "iptables-legacy-restore, added", "relative", note="oobd: exec -> sshd started, 5,000 rules minus the "
         "typical 4, paired; restore: into a fresh namespace, the same difference")
     row("6d", "ruleset, 5,000 rules: reload, one rule changed", "ms", "f6_fw_reload_oobd", "f6_fw_reload_ipt",
         "iptables-legacy-restore", "relative", "<= 1.1x", lambda o, b, r: r is not None and r <= 1.1,
         "oobd: SIGHUP -> reload done; iptables-legacy-restore of the changed file")
+    row("6d", "  oobd: its firewall part (log: SIGHUP -> IPv4 rules applied, read back)", "ms", "f6_fw_reload_oobd_fw",
+        "f6_fw_reload_ipt", "iptables-legacy-restore", "relative")
 else:
     row("6c", "ruleset, 5,000 rules: apply (over the typical 4)", "ms", None, "f6_fw_apply_ipt",
         "iptables-legacy-restore", None, "<= 1.1x", status="not yet measurable",
