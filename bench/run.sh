@@ -70,12 +70,15 @@ new_nic() { # new_nic [main|stage]
 # watches) and then sleeps in inotify; the pid comes through a FIFO.
 WAITER=
 mkfifo "$R/waiter" "$R/oobd.pid"
+# Held open for reading and writing: opening them never blocks, and a read
+# gives up after its timeout if the writer died first.
+exec {WAITER_FD}<>"$R/waiter" {PID_FD}<>"$R/oobd.pid"
 # wait_begin FILE TEXT [N]: a waiter for N lines (1) of FILE containing TEXT.
 wait_begin() {
 	wait_cancel
 	"$BT" wait-line "$1" "$2" "${3:-1}" 60 > "$R/waiter" &
 	WAITER=$!
-	read -r _ < "$R/waiter"
+	read -t 10 -r _ <&"$WAITER_FD" || bail "the waiter for '$2' did not start"
 }
 wait_end() { # 0 once the waiter's lines came, 1 if they never did
 	local w=$WAITER
@@ -100,7 +103,7 @@ oobd_start() {
 	wait_begin "$R/mark" " D"
 	BENCH_MARK=$R/mark "$BT" spawn -t "$R/t0" -l "$OOBD_LOG" -p "$R/oobd.pid" -- "$OOBD" -c "$1" &
 	STAMPER=$!
-	read -r OPID < "$R/oobd.pid" || bail "oobd did not start"
+	read -t 10 -r OPID <&"$PID_FD" || bail "oobd did not start"
 }
 oobd_started() { wait_end; }
 # oobd_idle: its sshd answered oobd's probe: a reload measured after this does
