@@ -592,16 +592,26 @@ static int memfd_with(const char *data, size_t len)
 	return fd;
 }
 
-/* Feed DATA to PROG (a restore tool) on stdin, inside NSFD: the content
- * hashed is the content applied, whatever happens to the file meanwhile. */
-static int restore_start(const char *prog, int nsfd, const char *data, size_t len, bool test, struct proc_job *job)
+/* Start PROG (a restore tool) inside NSFD, its stdin the memory file FD
+ * (from its start): the content hashed is the content applied, whatever
+ * happens to the file meanwhile. */
+static int restore_start_fd(const char *prog, int nsfd, int fd, bool test, struct proc_job *job)
 {
 	char *argv[] = { (char *)prog, FW_RESTORE_WAIT, test ? "--test" : NULL, NULL };
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	return proc_start(job, argv, nsfd, fd, FW_OUTPUT_MAX, FW_RESTORE_TIMEOUT_MS);
+}
+
+/* The same, fed DATA. */
+static int restore_start(const char *prog, int nsfd, const char *data, size_t len, bool test, struct proc_job *job)
+{
 	_cleanup_close_ int fd = memfd_with(data, len);
 
 	if (fd < 0)
 		return fd;
-	return proc_start(job, argv, nsfd, fd, FW_OUTPUT_MAX, FW_RESTORE_TIMEOUT_MS);
+	return restore_start_fd(prog, nsfd, fd, test, job);
 }
 
 static int restore_run(const char *prog, int nsfd, const char *data, size_t len, bool test, struct proc_result *res)
@@ -637,7 +647,7 @@ static char *ruleset_save(const struct family *fa, int nsfd)
 
 static void fnv64_hex(const char *data, size_t len, char out[17])
 {
-	snprintf(out, 17, "%016llx", fnv64_add(FNV64_INIT, data, len));
+	snprintf(out, 17, "%016llx", fnv64_add_words(FNV64_INIT, data, len));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1031,8 +1041,7 @@ static bool rollback(const struct family *fa, int nsfd, const char *snapshot)
 struct fw_family_run {
 	bool active;                 /* this family is to be put in place */
 	const char *path;            /* the configured file, or NULL: built-in */
-	char *data;                  /* its content, as applied */
-	size_t len;
+	struct file_copy copy;       /* its content, as applied */
 	struct fw_decl *decls;
 	size_t n_decls;
 	char *snapshot;              /* what was in place, for a rollback */
@@ -1057,7 +1066,7 @@ static void file_begin(const struct family *fa, int nsfd, struct fw_family_run *
 	char prog[PATH_MAX];
 	int r;
 
-	r = read_file(fr->path, &fr->data, &fr->len, FW_FILE_MAX);
+	r = file_copy(fr->path, FW_FILE_MAX, &fr->copy);
 	if (r < 0) {
 		snprintf(fr->why, sizeof(fr->why), "cannot read %s: %s", fr->path,
 			 r == -EFBIG ? "file too large" : strerror(-r));
@@ -1069,14 +1078,14 @@ static void file_begin(const struct family *fa, int nsfd, struct fw_family_run *
 		fr->r = -ENOENT;
 		return;
 	}
-	firewall_decls_parse(fr->data, &fr->decls, &fr->n_decls);
+	firewall_decls_parse(fr->copy.data, &fr->decls, &fr->n_decls);
 	if (!decls_have_table(fr->decls, fr->n_decls, "filter")) {
 		snprintf(fr->why, sizeof(fr->why), "%s: no *filter table: it would leave the namespace unfiltered",
 			 fr->path);
 		fr->r = -EINVAL;
 		return;
 	}
-	fnv64_hex(fr->data, fr->len, fr->hash);
+	fnv64_hex(fr->copy.data, fr->copy.len, fr->hash);
 	if (fs->source == FW_SOURCE_FILE && fs->kernel_hash && strcmp(fs->path, fr->path) == 0 &&
 	    strcmp(fr->hash, fs->hash) == 0) {
 		struct ns_job j = { .fa = fa };
@@ -1089,9 +1098,9 @@ static void file_begin(const struct family *fa, int nsfd, struct fw_family_run *
 	 * a file of several tables can fail half-way. */
 	if (fs->source == FW_SOURCE_FILE && decls_count_tables(fr->decls, fr->n_decls) > 1)
 		fr->snapshot = ruleset_save(fa, nsfd);
-	/* Fed from memory: the content hashed is the content applied,
+	/* Fed from the copy: the content hashed is the content applied,
 	 * whatever happens to the file meanwhile. */
-	r = restore_start(prog, nsfd, fr->data, fr->len, false, &fr->job);
+	r = restore_start_fd(prog, nsfd, fr->copy.fd, false, &fr->job);
 	if (r < 0) {
 		snprintf(fr->why, sizeof(fr->why), "running %s: %s", fa->restore, strerror(-r));
 		fr->r = r;
@@ -1122,7 +1131,7 @@ static int file_finish(const struct family *fa, int nsfd, struct fw_family_run *
 		return r;
 	}
 	if (!proc_ok(&res)) {
-		firewall_restore_error(fr->path, fr->data, res.out, fr->why, sizeof(fr->why));
+		firewall_restore_error(fr->path, fr->copy.data, res.out, fr->why, sizeof(fr->why));
 		proc_result_free(&res);
 		if (decls_count_tables(fr->decls, fr->n_decls) > 1)
 			*intact = fr->snapshot && rollback(fa, nsfd, fr->snapshot);
@@ -1250,7 +1259,7 @@ int firewall_finish(struct firewall_run *run, const struct firewall_allow *allow
 		struct proc_result res;
 		if (fr->job.pid && proc_finish(&fr->job, &res) == 0) /* never left running */
 			proc_result_free(&res);
-		free(fr->data);
+		file_copy_free(&fr->copy);
 		free(fr->decls);
 		free(fr->snapshot);
 	}
