@@ -65,7 +65,8 @@ new_nic() { # new_nic [main|stage]
 # Waiting without polling, while oobd works. Here every program start costs
 # milliseconds and two do not run side by side any faster than one after
 # the other, so a "sleep 0.05; grep" loop beside oobd slows down what it
-# waits for (a reload of 5,000 rules: 45 ms polled that way, 25 ms not).
+# waits for (the restore in a reload of 5,000 rules: 45 ms polled that way,
+# 25 ms not).
 # A waiter is set up before the action it waits for (it says when it
 # watches) and then sleeps in inotify; the pid comes through a FIFO.
 WAITER=
