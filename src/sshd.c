@@ -249,45 +249,31 @@ static void cache_store(const char *exec, unsigned long long h, const struct ssh
 }
 
 /* The answer for this exec, path and content: from a question asked ahead
- * if there is one (a file changed since gets asked again; one about the
- * same content under another name is taken when it says yes), else asked
- * now. */
+ * about the same content if there is one (taken from another file's name
+ * only when it says yes, as a no names that file), else asked now. */
 static int sshd_T_answer(const char *exec, const char *config_path, bool readable, unsigned long long h,
 			 struct sshd_listen *l, char **why)
 {
 	char *argv[5];
 	struct proc_result res;
-	int r = 1, n;
+	int n;
 
 	*why = NULL;
-	for (size_t i = 0; i < ARRAY_SIZE(query_pending); i++) {
+	for (size_t i = 0; readable && i < ARRAY_SIZE(query_pending); i++) {
 		struct sshd_query_pending *p = &query_pending[i];
-		bool same_path;
-		if (!p->job.pid || strcmp(p->exec, exec) != 0)
+		if (!p->job.pid || p->hash != h || strcmp(p->exec, exec) != 0)
 			continue;
-		same_path = strcmp(p->path, config_path) == 0;
-		if (!same_path && (!readable || p->hash != h))
-			continue;
-		r = proc_finish(&p->job, &res);
-		if (r == 0 && (!readable || p->hash != h)) {
-			proc_result_free(&res);
-			r = 1;
-		}
-		if (r == 0 && !same_path) {
-			n = sshd_T_parse(&res, l, SSHD_QUERY_MAX, why);
-			if (n >= 0)
-				return n;
-			free(*why); /* its words name the other file: ask about this one */
-			*why = NULL;
-			r = 1;
-		}
+		if (proc_finish(&p->job, &res) < 0)
+			break;
+		n = sshd_T_parse(&res, l, SSHD_QUERY_MAX, why);
+		if (n >= 0 || strcmp(p->path, config_path) == 0)
+			return n;
+		free(*why);
+		*why = NULL;
 		break;
 	}
-	if (r != 0)
-		r = proc_run(sshd_T_argv(exec, config_path, argv), -1, -1, SSHD_T_OUT_MAX, SSHD_T_TIMEOUT_MS, &res);
-	if (r < 0)
-		return r;
-	return sshd_T_parse(&res, l, SSHD_QUERY_MAX, why);
+	n = proc_run(sshd_T_argv(exec, config_path, argv), -1, -1, SSHD_T_OUT_MAX, SSHD_T_TIMEOUT_MS, &res);
+	return n < 0 ? n : sshd_T_parse(&res, l, SSHD_QUERY_MAX, why);
 }
 
 void sshd_query_begin(const char *exec, const char *config_path)
@@ -301,9 +287,8 @@ void sshd_query_begin(const char *exec, const char *config_path)
 	if (!readable || cache_lookup(exec, h, NULL, 0, &n))
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(query_pending); i++) {
-		if (query_pending[i].job.pid && strcmp(query_pending[i].exec, exec) == 0 &&
-		    (strcmp(query_pending[i].path, config_path) == 0 || query_pending[i].hash == h))
-			return; /* asked already (this file, or the same content) */
+		if (query_pending[i].job.pid && query_pending[i].hash == h && strcmp(query_pending[i].exec, exec) == 0)
+			return; /* asked already about this content */
 		if (!query_pending[i].job.pid && !p)
 			p = &query_pending[i];
 	}
