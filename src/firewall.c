@@ -604,20 +604,10 @@ static int restore_start_fd(const char *prog, int nsfd, int fd, bool test, struc
 	return proc_start(job, argv, nsfd, fd, FW_OUTPUT_MAX, FW_RESTORE_TIMEOUT_MS);
 }
 
-/* The same, fed DATA. */
-static int restore_start(const char *prog, int nsfd, const char *data, size_t len, bool test, struct proc_job *job)
-{
-	_cleanup_close_ int fd = memfd_with(data, len);
-
-	if (fd < 0)
-		return fd;
-	return restore_start_fd(prog, nsfd, fd, test, job);
-}
-
-static int restore_run(const char *prog, int nsfd, const char *data, size_t len, bool test, struct proc_result *res)
+static int restore_run_fd(const char *prog, int nsfd, int fd, bool test, struct proc_result *res)
 {
 	struct proc_job job;
-	int r = restore_start(prog, nsfd, data, len, test, &job);
+	int r = restore_start_fd(prog, nsfd, fd, test, &job);
 
 	return r < 0 ? r : proc_finish(&job, res);
 }
@@ -1010,8 +1000,10 @@ static bool rollback(const struct family *fa, int nsfd, const char *snapshot)
 	struct proc_result res = { 0 }; /* proc_run fills it; the analyzer cannot see that */
 	int r = program_find(fa->restore, prog, sizeof(prog));
 
-	if (r == 0)
-		r = restore_run(prog, nsfd, snapshot, strlen(snapshot), false, &res);
+	if (r == 0) {
+		_cleanup_close_ int fd = memfd_with(snapshot, strlen(snapshot));
+		r = fd < 0 ? fd : restore_run_fd(prog, nsfd, fd, false, &res);
+	}
 	if (r < 0) {
 		log_err("firewall %s: rolling back: %s", fa->name, strerror(-r));
 		return false;
@@ -1300,19 +1292,19 @@ static int scratch_netns(void)
 static int test_file(const char *conf_path, const struct family *fa, const char *path, int line, int *scratch,
 		     FILE *errs)
 {
-	_cleanup_free_ char *data = NULL;
+	_cleanup_file_copy_ struct file_copy copy = { 0 };
 	_cleanup_free_ struct fw_decl *decls = NULL;
 	struct proc_result res;
 	char prog[PATH_MAX], msg[600];
-	size_t len = 0, n = 0;
-	int r = read_file(path, &data, &len, FW_FILE_MAX);
+	size_t n = 0;
+	int r = file_copy(path, FW_FILE_MAX, &copy);
 
 	if (r < 0) {
 		fprintf(errs, "%s:%d: key '%s': rules file %s: %s\n", conf_path, line, fa->key, path,
 			r == -EFBIG ? "file too large" : strerror(-r));
 		return 1;
 	}
-	firewall_decls_parse(data, &decls, &n);
+	firewall_decls_parse(copy.data, &decls, &n);
 	if (!decls_have_table(decls, n, "filter")) {
 		fprintf(errs, "%s: no *filter table: it would leave the namespace unfiltered\n", path);
 		return 1;
@@ -1329,14 +1321,14 @@ static int test_file(const char *conf_path, const struct family *fa, const char 
 			strerror(-*scratch));
 		return 0;
 	}
-	r = restore_run(prog, *scratch, data, len, true, &res);
+	r = restore_run_fd(prog, *scratch, copy.fd, true, &res);
 	if (r < 0) {
 		fprintf(errs, "%s: warning: not checked: running %s: %s\n", path, prog, strerror(-r));
 		return 0;
 	}
 	r = proc_ok(&res) ? 0 : 1;
 	if (r) {
-		firewall_restore_error(path, data, res.out, msg, sizeof(msg));
+		firewall_restore_error(path, copy.data, res.out, msg, sizeof(msg));
 		fprintf(errs, "%s\n", msg);
 	}
 	proc_result_free(&res);

@@ -66,6 +66,7 @@ struct file_copy {
 };
 int file_copy(const char *path, size_t max, struct file_copy *c);
 void file_copy_free(struct file_copy *c);   /* harmless on a zeroed one */
+#define _cleanup_file_copy_ __attribute__((cleanup(file_copy_free)))
 
 /* Copy SRC into DST of SIZE bytes, truncating; always NUL-terminated. */
 void str_copy(char *dst, const char *src, size_t size);
