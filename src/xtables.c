@@ -442,30 +442,36 @@ static int table_read(int fd, const struct family *f, int family, const char *ta
 {
 	struct ipt_getinfo before, after;
 	struct xt_blob_info info;
+	unsigned char *map = NULL;
+	size_t map_len = 0;
 	bool zeroed = false;
-	int r;
+	int r = -EAGAIN;
 
 	for (int k = 0; k < XT_READ_TRIES; k++) {
 		r = get_info(fd, f, table, &before);
 		if (r < 0)
-			return r;
-		if (before.size > UINT32_MAX - f->entries_hdr)
-			return -EPROTO;
-		if (f->entries_hdr + before.size > out->map_len) {
-			if (out->map)
-				munmap(out->map, out->map_len);
-			out->map_len = f->entries_hdr + before.size;
-			out->map = zeroed_map(out->map_len);
-			if (!out->map)
-				return -ENOMEM;
+			break;
+		if (before.size > UINT32_MAX - f->entries_hdr) {
+			r = -EPROTO;
+			break;
+		}
+		if (f->entries_hdr + before.size > map_len) {
+			if (map)
+				munmap(map, map_len);
+			map_len = f->entries_hdr + before.size;
+			map = zeroed_map(map_len);
+			if (!map) {
+				r = -ENOMEM;
+				break;
+			}
 			zeroed = true;
 		}
-		r = get_entries(fd, f, &before, out->map, zeroed);
+		r = get_entries(fd, f, &before, map, zeroed);
 		zeroed = false;
 		if (r == -EAGAIN)
 			continue;
 		if (r < 0)
-			return r;
+			break;
 		/* The kernel checks only that the size still matches: a table
 		 * replaced in between by one of the same size would pair these
 		 * entries with the wrong hook offsets. Asking again catches it
@@ -473,34 +479,35 @@ static int table_read(int fd, const struct family *f, int family, const char *ta
 		 * the walk's checks would still likely catch). */
 		r = get_info(fd, f, table, &after);
 		if (r < 0)
-			return r;
-		if (memcmp(&before, &after, sizeof(before)) != 0)
+			break;
+		if (memcmp(&before, &after, sizeof(before)) != 0) {
+			r = -EAGAIN;
 			continue;
+		}
 		info.valid_hooks = before.valid_hooks;
 		memcpy(info.hook_entry, before.hook_entry, sizeof(info.hook_entry));
 		memcpy(info.underflow, before.underflow, sizeof(info.underflow));
 		info.n_entries = before.num_entries;
 		info.size = before.size;
 		/* The entries follow the get-entries header, aligned as the
-		 * kernel's own struct has them. The walk starts OUT afresh. */
-		void *map = out->map;
-		size_t map_len = out->map_len;
-		r = xt_blob_walk(family, (unsigned char *)map + f->entries_hdr, &info, out);
+		 * kernel's own struct has them. */
+		r = xt_blob_walk(family, map + f->entries_hdr, &info, out);
+		if (r < 0)
+			break;
 		out->map = map;
 		out->map_len = map_len;
-		if (r < 0)
-			return r;
-		out->blob = (unsigned char *)map + f->entries_hdr;
+		out->blob = map + f->entries_hdr;
 		return 0;
 	}
-	return -EAGAIN;
+	if (map)
+		munmap(map, map_len);
+	return r;
 }
 
 int xt_table_read(int family, const char *table, struct xt_table_view *out)
 {
 	const struct family *f = family_of(family);
 	_cleanup_close_ int fd = -1;
-	int r;
 
 	memset(out, 0, sizeof(*out));
 	if (!f)
@@ -512,10 +519,8 @@ int xt_table_read(int family, const char *table, struct xt_table_view *out)
 	fd = socket(family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 	if (fd < 0)
 		return -errno;
-	r = table_read(fd, f, family, table, out);
-	if (r < 0)
-		xt_table_view_free(out);
-	return r;
+	/* On failure the walk has left OUT empty, and nothing is mapped. */
+	return table_read(fd, f, family, table, out);
 }
 
 void xt_table_view_free(struct xt_table_view *v)
