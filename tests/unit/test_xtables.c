@@ -495,6 +495,16 @@ static bool fresh_netns_with_tools(const char *test)
 	return true;
 }
 
+/* FN for IPv4, then IPv6 where the kernel has it, in a fresh namespace. */
+static void each_family(const char *test, void (*fn)(int family))
+{
+	if (!fresh_netns_with_tools(test))
+		return;
+	fn(AF_INET);
+	if (have_ipv6())
+		fn(AF_INET6);
+}
+
 /* Feed RULES to the family's legacy restore in this namespace (the child
  * inherits it), on its stdin; its stdout goes to stderr, away from TAP. */
 static void restore(int family, const char *rules, bool counters)
@@ -630,11 +640,7 @@ static void filter_table(int family)
 static void test_filter(void **state)
 {
 	(void)state;
-	if (!fresh_netns_with_tools(__func__))
-		return;
-	filter_table(AF_INET);
-	if (have_ipv6())
-		filter_table(AF_INET6);
+	each_family(__func__, filter_table);
 }
 
 static bool names_has(const char *path, const char *table)
@@ -838,18 +844,17 @@ static void same_entries(int family)
 	xt_table_view_free(&b);
 }
 
+static void hash_checks(int family)
+{
+	lo_up();
+	hash_stability(family);
+	same_entries(family);
+}
+
 static void test_hash(void **state)
 {
 	(void)state;
-	if (!fresh_netns_with_tools(__func__))
-		return;
-	lo_up();
-	hash_stability(AF_INET);
-	same_entries(AF_INET);
-	if (have_ipv6()) {
-		hash_stability(AF_INET6);
-		same_entries(AF_INET6);
-	}
+	each_family(__func__, hash_checks);
 }
 
 static double ms_since(const struct timespec *t0)
@@ -876,11 +881,7 @@ static void big_table(int family)
 static void test_big(void **state)
 {
 	(void)state;
-	if (!fresh_netns_with_tools(__func__))
-		return;
-	big_table(AF_INET);
-	if (have_ipv6())
-		big_table(AF_INET6);
+	each_family(__func__, big_table);
 }
 
 int main(void)
