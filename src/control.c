@@ -28,9 +28,6 @@ int ctl_open(struct ctl_server *srv, const char *path, unsigned mode, int epfd, 
 	/* The client slots are made ready as they are first needed
 	 * (n_slots): a daemon nobody talks to keeps them untouched. */
 	memset(srv, 0, offsetof(struct ctl_server, clients));
-	srv->n_slots = 0;
-	srv->n_clients = 0;
-	srv->listening = false;
 	srv->fd = -1;
 	srv->epfd = epfd;
 	srv->handler = handler;

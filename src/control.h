@@ -50,10 +50,10 @@ struct ctl_server {
 	char path[108];
 	int n_clients;
 	int n_slots;                 /* clients[0..n_slots) are initialised; the rest never used yet */
-	struct ctl_client clients[CTL_MAX_CLIENTS];
 	bool listening;              /* accept paused while the table is full */
 	ctl_handler handler;
 	void *data;
+	struct ctl_client clients[CTL_MAX_CLIENTS];   /* last: ctl_open() leaves it untouched */
 };
 
 /* Bind PATH (mode MODE, replacing a stale socket) and listen. 0 or -errno. */
