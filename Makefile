@@ -68,7 +68,7 @@ $(BUILD)/nsenter-main: $(BUILD)/nsenter-main.o
 $(BUILD)/nsenter-oob: $(BUILD)/nsenter-oob.o $(BUILD)/liboobd.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/liboobd.a $(wildcard src/*.h) | $(BUILD)/unit
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/liboobd.a $(wildcard src/*.h tests/unit/*.h) | $(BUILD)/unit
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/liboobd.a $(LIBS) -lcmocka
 
 $(BUILD) $(BUILD)/unit:

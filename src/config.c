@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 
 #include "filecheck.h"
+#include "sshd_config.h"
 #include "util.h"
 
 #include <unistd.h>
@@ -955,45 +956,13 @@ static int check_trusted_file(const char *cfg_path, int line, const char *key, c
 	return 1;
 }
 
-/*
- * The absolute AuthorizedKeysFile paths of an sshd config (top level, before
- * any Match; tokens with %-expansions or relative to a home directory are
- * per user, and sshd's StrictModes checks those at login). At most MAX into
- * OUT (malloc'ed strings). The count, or -errno.
- */
-static int sshd_authorized_keys(const char *config_path, char **out, int max)
-{
-	_cleanup_free_ char *data = NULL;
-	int n = 0, r = read_file(config_path, &data, NULL, CONFIG_MAX_BYTES);
-
-	if (r < 0)
-		return r;
-	for (char *line = data, *next; line; line = next) {
-		char *kw, *val, *end, *save = NULL;
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		kw = line + strspn(line, " \t");
-		end = kw + strcspn(kw, " \t=");
-		val = end + strspn(end, " \t=");
-		*end = '\0';
-		if (strcasecmp(kw, "Match") == 0)
-			break;
-		if (strcasecmp(kw, "AuthorizedKeysFile") != 0)
-			continue;
-		/* sshd takes the first setting of a keyword. */
-		for (char *t = strtok_r(val, " \t\r\"", &save); t && n < max; t = strtok_r(NULL, " \t\r\"", &save))
-			if (t[0] == '/' && !strchr(t, '%'))
-				out[n++] = xstrdup(t);
-		break;
-	}
-	return n;
-}
-
 int config_check_files(const struct config *c, FILE *errs)
 {
-	char *keys[8];
-	int nerr = 0, nkeys;
+	struct sshd_conf_file *conf = NULL;
+	char why[PATH_MAX + 128], note[PATH_MAX + 32];
+	const char **files = NULL;
+	char **keys = NULL;
+	int nerr = 0, nfiles;
 
 	if (access(c->sshd.exec, X_OK) < 0) {
 		fprintf(errs, "%s:%d: key 'exec': sshd program %s%s: %s\n", c->path, c->sshd.exec_line,
@@ -1010,14 +979,28 @@ int config_check_files(const struct config *c, FILE *errs)
 	}
 	nerr += check_trusted_file(c->path, c->sshd.config_line, "config", "sshd config", c->sshd.config,
 				   c->sshd.config_line ? "" : " (default)", errs);
-	nkeys = sshd_authorized_keys(c->sshd.config, keys, (int)ARRAY_SIZE(keys));
-	for (int k = 0; k < nkeys; k++) {
-		char note[PATH_MAX + 32];
-		snprintf(note, sizeof(note), " (AuthorizedKeysFile in %s)", c->sshd.config);
-		nerr += check_trusted_file(c->path, c->sshd.config_line, "config", "authorized keys", keys[k], note,
-					   errs);
-		free(keys[k]);
+	/* What it includes is as much sshd's config as the file itself. */
+	if (sshd_conf_load(c->sshd.config, NULL, &conf, why, sizeof(why)) < 0) {
+		fprintf(errs, "%s:%d: key 'config': sshd config %s%s: %s\n", c->path, c->sshd.config_line,
+			c->sshd.config, c->sshd.config_line ? "" : " (default)", why);
+		return nerr + 1;
 	}
+	nfiles = sshd_conf_files(conf, &files);
+	snprintf(note, sizeof(note), " (included by %s)", c->sshd.config);
+	for (int k = 1; k < nfiles; k++)
+		nerr += check_trusted_file(c->path, c->sshd.config_line, "config", "sshd config", files[k], note, errs);
+	/* The absolute AuthorizedKeysFile paths (sshd takes the first line;
+	 * a path with %-expansions, or relative to a home directory, is per
+	 * user, and sshd's StrictModes checks those at login). */
+	sshd_conf_values(conf, "AuthorizedKeysFile", true, &keys);
+	snprintf(note, sizeof(note), " (AuthorizedKeysFile in %s)", c->sshd.config);
+	for (int k = 0; keys[k]; k++)
+		if (keys[k][0] == '/' && !strchr(keys[k], '%'))
+			nerr += check_trusted_file(c->path, c->sshd.config_line, "config", "authorized keys", keys[k],
+						   note, errs);
+	strv_free(keys);
+	free(files);
+	sshd_conf_free(conf);
 	for (size_t k = 0; k < c->n_services; k++) {
 		const struct service_cfg *sc = &c->services[k];
 		char what[SERVICE_NAME_MAX + 32];

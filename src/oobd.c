@@ -98,16 +98,6 @@ static int load_config(const char *path, struct config **out, struct strbuf *err
 	return n;
 }
 
-static unsigned long long file_hash(const char *path)
-{
-	_cleanup_free_ char *data = NULL;
-	size_t len = 0;
-
-	if (read_file(path, &data, &len, 1 << 20) < 0)
-		return 0;
-	return fnv64_add(FNV64_INIT, data, len);
-}
-
 static int lock_acquire(void)
 {
 	char buf[32];
@@ -230,7 +220,7 @@ static void update_status(struct oobd *o)
 
 static void sshd_start(struct oobd *o)
 {
-	o->sshd_conf_hash = file_hash(o->cfg->sshd.config);
+	o->sshd_conf_hash = sshd_config_hash(o->cfg->sshd.config, NULL);
 	sshd_sup_start(&o->sshd, o->cfg->netns, o->ns.nsfd);
 }
 
@@ -443,7 +433,7 @@ static int reload(struct oobd *o, struct strbuf *errs)
 	}
 	bool sshd_changed = strcmp(nc->sshd.exec, o->cfg->sshd.exec) != 0 ||
 			    strcmp(nc->sshd.config, o->cfg->sshd.config) != 0 ||
-			    file_hash(nc->sshd.config) != o->sshd_conf_hash;
+			    sshd_config_hash(nc->sshd.config, NULL) != o->sshd_conf_hash;
 	services_reload(o, nc);
 	config_free(o->cfg);
 	o->cfg = nc;

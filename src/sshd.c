@@ -15,6 +15,7 @@
 #include "addr.h"
 #include "log.h"
 #include "proc.h"
+#include "sshd_config.h"
 #include "util.h"
 
 static const char *const default_hostkeys[] = {
@@ -23,59 +24,17 @@ static const char *const default_hostkeys[] = {
 	"/etc/ssh/ssh_host_ed25519_key",
 };
 
-static void strv_push(char ***v, int *n, const char *s)
-{
-	*v = xrealloc(*v, (size_t)*n + 2, sizeof(char *));
-	(*v)[(*n)++] = xstrdup(s);
-	(*v)[*n] = NULL;
-}
-
 int sshd_config_values(const char *config_path, const char *keyword, char ***out)
 {
-	_cleanup_free_ char *data = NULL;
-	char **keys = NULL;
-	int n = 0, r;
+	struct sshd_conf_file *f;
+	int r = sshd_conf_load(config_path, NULL, &f, NULL, 0);
 
 	*out = NULL;
-	r = read_file(config_path, &data, NULL, 1 << 20);
 	if (r < 0)
 		return r;
-	for (char *line = data, *next; line; line = next) {
-		char *kw, *val, *end;
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		kw = line + strspn(line, " \t");
-		if (*kw == '#' || *kw == '\0')
-			continue;
-		end = kw + strcspn(kw, " \t=");
-		val = end + strspn(end, " \t=");
-		*end = '\0';
-		if (strcasecmp(kw, "Match") == 0)
-			break; /* only the global part: Match blocks are conditional */
-		if (strcasecmp(kw, keyword) != 0)
-			continue;
-		/* Every word: "AuthorizedKeysFile a b" names two files. */
-		while (*val && *val != '\r') {
-			char *w = val;
-			if (*w == '"') {
-				w++;
-				val = w + strcspn(w, "\"");
-			} else {
-				val = w + strcspn(w, " \t\r");
-			}
-			char c = *val;
-			*val = '\0';
-			if (*w)
-				strv_push(&keys, &n, w);
-			if (!c)
-				break;
-			val++;
-			val += strspn(val, " \t\"");
-		}
-	}
-	*out = keys;
-	return n;
+	r = sshd_conf_values(f, keyword, false, out);
+	sshd_conf_free(f);
+	return r;
 }
 
 int sshd_hostkeys(const char *config_path, char ***out)
@@ -88,13 +47,19 @@ int sshd_hostkeys(const char *config_path, char ***out)
 	return n;
 }
 
-void sshd_free_strv(char **v)
+unsigned long long sshd_config_hash(const char *config_path, bool *ok)
 {
-	if (!v)
-		return;
-	for (char **p = v; *p; p++)
-		free(*p);
-	free(v);
+	struct sshd_conf_file *f;
+	unsigned long long h;
+	bool loaded = sshd_conf_load(config_path, NULL, &f, NULL, 0) == 0;
+
+	if (ok)
+		*ok = loaded;
+	if (!loaded)
+		return 0;
+	h = sshd_conf_hash(f);
+	sshd_conf_free(f);
+	return h;
 }
 
 static const char *key_type(const char *path)
@@ -184,11 +149,12 @@ static char **sshd_T_argv(const char *exec, const char *config_path, char *argv[
 /*
  * "sshd -T" validates the config exactly as "sshd -t" does and prints the
  * effective settings, so one run answers both questions. Its result for a
- * given file content is kept: a restart with an unchanged config asks sshd
- * again only if the file changed (its hash) or the last answer was a no.
- * The answer depends on the content, not on where the file is (sshd takes
- * relative Include paths from /etc/ssh), so the last-good copy of a config
- * that was asked about already is not asked about again.
+ * given content is kept: a restart with an unchanged config asks sshd again
+ * only if what sshd reads changed (sshd_config_hash: the file and the files
+ * it includes) or the last answer was a no. The answer depends on that
+ * content, not on where the files are (sshd takes relative Include paths
+ * from /etc/ssh), so the last-good copy of a config that was asked about
+ * already is not asked about again.
  */
 struct sshd_query_cache {
 	char *exec;                  /* malloc'ed: the entries stay small */
@@ -208,15 +174,6 @@ struct sshd_query_pending {
 	struct proc_job job;
 };
 static struct sshd_query_pending query_pending[2];
-
-static unsigned long long content_hash(const char *path, bool *ok)
-{
-	_cleanup_free_ char *data = NULL;
-	size_t len = 0;
-
-	*ok = read_file(path, &data, &len, 1 << 20) == 0;
-	return *ok ? fnv64_add(FNV64_INIT, data, len) : 0;
-}
 
 static bool cache_lookup(const char *exec, unsigned long long h, struct sshd_listen *out, int max, int *n)
 {
@@ -281,7 +238,7 @@ void sshd_query_begin(const char *exec, const char *config_path)
 	struct sshd_query_pending *p = NULL;
 	char *argv[5];
 	bool readable;
-	unsigned long long h = content_hash(config_path, &readable);
+	unsigned long long h = sshd_config_hash(config_path, &readable);
 	int n;
 
 	if (!readable || cache_lookup(exec, h, NULL, 0, &n))
@@ -324,7 +281,7 @@ int sshd_query(const char *exec, const char *config_path, struct sshd_listen *ou
 {
 	struct sshd_listen l[SSHD_QUERY_MAX];
 	bool readable;
-	unsigned long long h = content_hash(config_path, &readable);
+	unsigned long long h = sshd_config_hash(config_path, &readable);
 	int n;
 
 	*why = NULL;
@@ -385,7 +342,7 @@ int sshd_prepare(const char *config_path)
 			log_notice("generated host key %s", keys[i]);
 		}
 	}
-	sshd_free_strv(keys);
+	strv_free(keys);
 	return r;
 }
 

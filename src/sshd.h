@@ -2,6 +2,8 @@
 #ifndef OOBD_SSHD_H
 #define OOBD_SSHD_H
 
+#include <stdbool.h>
+
 #include "addr.h"
 #include "config.h"
 
@@ -19,13 +21,16 @@ int sshd_prepare(const char *config_path);
 /* "EXEC -D -e -f CONFIG -o PidFile=..." as a NULL-terminated malloc'ed argv. */
 char **sshd_argv(const char *exec, const char *config_path);
 
-/* The values of KEYWORD (first word of each) in an sshd config, global part
- * only (before any Match). A NULL-terminated malloc'ed vector; the count,
- * or -errno. */
+/* The words after KEYWORD on every line of an sshd config (Include
+ * followed) that is not under a Match. A NULL-terminated malloc'ed vector
+ * (strv_free); the count, or -errno. */
 int sshd_config_values(const char *config_path, const char *keyword, char ***out);
 /* The HostKey paths, or sshd's defaults when it names none. */
 int sshd_hostkeys(const char *config_path, char ***out);
-void sshd_free_strv(char **v);
+/* The fingerprint of what sshd reads from an sshd config, included files
+ * and all (sshd_conf_hash); 0, and OK (if given) false, when some file
+ * cannot be read. */
+unsigned long long sshd_config_hash(const char *config_path, bool *ok);
 
 struct sshd_listen {
 	struct ipaddr addr;          /* 0.0.0.0 or :: for the wildcard; family 0 for a host name */

@@ -2,6 +2,7 @@
 #include "sshd_supervise.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -12,6 +13,7 @@
 #include "log.h"
 #include "netns.h"
 #include "proc.h"
+#include "sshd_config.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -87,8 +89,9 @@ const char *sshd_sup_config_path(const struct sshd_sup *s)
 static int builtin_write(struct sshd_sup *s)
 {
 	char **keys = NULL, **akf = NULL;
+	struct sshd_conf_file *conf = NULL;
 	struct strbuf sb;
-	int n, usable = 0, r;
+	int usable = 0, r;
 
 	sb_init(&sb);
 	sb_puts(&sb, "# Built-in fallback of oobd: the configured sshd config failed.\n"
@@ -97,8 +100,13 @@ static int builtin_write(struct sshd_sup *s)
 				     "AuthenticationMethods publickey\nUsePAM no\nStrictModes yes\nUseDNS no\n"
 				     "X11Forwarding no\nAllowAgentForwarding no\nAllowTcpForwarding no\n"
 				     "PermitTunnel no\nPermitUserEnvironment no\n");
-	n = sshd_config_values(s->config, "HostKey", &keys);
-	for (int i = 0; i < n; i++) {
+	/* An unreadable config names nothing: the defaults below serve. */
+	if (sshd_conf_load(s->config, NULL, &conf, NULL, 0) == 0) {
+		sshd_conf_values(conf, "HostKey", false, &keys);
+		sshd_conf_values(conf, "AuthorizedKeysFile", true, &akf); /* sshd takes the first */
+		sshd_conf_free(conf);
+	}
+	for (int i = 0; keys && keys[i]; i++) {
 		if (access(keys[i], R_OK) == 0) {
 			sb_printf(&sb, "HostKey %s\n", keys[i]);
 			usable++;
@@ -114,16 +122,15 @@ static int builtin_write(struct sshd_sup *s)
 		sb_printf(&sb, "HostKey %s\n", SSHD_BUILTIN_HOSTKEY);
 	}
 	sb_puts(&sb, "AuthorizedKeysFile");
-	n = sshd_config_values(s->config, "AuthorizedKeysFile", &akf);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; akf && akf[i]; i++)
 		if (strcmp(akf[i], "/etc/oobd/authorized_keys") != 0)
 			sb_printf(&sb, " %s", akf[i]);
 	sb_puts(&sb, " /etc/oobd/authorized_keys\n");
 	r = write_file_atomic(SSHD_BUILTIN_PATH, sb.buf, sb.len, 0600);
 	if (r < 0)
 		log_err("writing %s: %s", SSHD_BUILTIN_PATH, strerror(-r));
-	sshd_free_strv(keys);
-	sshd_free_strv(akf);
+	strv_free(keys);
+	strv_free(akf);
 	sb_free(&sb);
 	return r;
 }
@@ -266,8 +273,9 @@ static void probe_connect(struct sshd_sup *s, int nsfd)
 
 static void mark_ready(struct sshd_sup *s)
 {
-	_cleanup_free_ char *data = NULL;
-	size_t len = 0;
+	struct sshd_conf_file *conf = NULL;
+	char why[PATH_MAX + 128];
+	int r;
 
 	probe_close(s);
 	s->ready = true;
@@ -277,12 +285,16 @@ static void mark_ready(struct sshd_sup *s)
 		 s->ready_ms - s->svc.started_ms);
 	if (s->source != SSHD_CONFIGURED)
 		return;
-	/* It worked: keep a copy for the day the configured one breaks. */
-	if (read_file(s->config, &data, &len, 1 << 20) == 0) {
-		int r = write_file_atomic(SSHD_LAST_GOOD_PATH, data, len, 0600);
-		if (r < 0)
-			log_warn("saving %s: %s", SSHD_LAST_GOOD_PATH, strerror(-r));
-	}
+	/* It worked: keep a copy, with what it includes, for the day the
+	 * configured one (or a file it includes) breaks. */
+	r = sshd_conf_load(s->config, NULL, &conf, why, sizeof(why));
+	if (r == 0)
+		r = sshd_conf_snapshot(conf, SSHD_LAST_GOOD_PATH);
+	else
+		log_warn("reading the sshd config again: %s", why);
+	if (r < 0)
+		log_warn("saving %s: %s", SSHD_LAST_GOOD_PATH, strerror(-r));
+	sshd_conf_free(conf);
 }
 
 void sshd_sup_probe_event(struct sshd_sup *s, uint32_t events, int nsfd)

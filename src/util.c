@@ -46,6 +46,22 @@ char *xstrdup(const char *s)
 	return r;
 }
 
+void strv_push(char ***v, int *n, const char *s)
+{
+	*v = xrealloc(*v, (size_t)*n + 2, sizeof(char *));
+	(*v)[(*n)++] = xstrdup(s);
+	(*v)[*n] = NULL;
+}
+
+void strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
 int mkdir_p(const char *path, unsigned mode)
 {
 	char buf[PATH_MAX];

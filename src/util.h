@@ -40,6 +40,11 @@ void *xcalloc(size_t n, size_t size) __attribute__((returns_nonnull));
 void *xrealloc(void *p, size_t n, size_t size) __attribute__((returns_nonnull));
 char *xstrdup(const char *s) __attribute__((returns_nonnull));
 
+/* NULL-terminated vectors of malloc'ed strings: append a copy of S (V may
+ * start NULL, N its count), and free one (NULL is harmless). */
+void strv_push(char ***v, int *n, const char *s);
+void strv_free(char **v);
+
 /* mkdir -p with the given mode for the directories it creates; 0 or -errno. */
 int mkdir_p(const char *path, unsigned mode);
 

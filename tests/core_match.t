@@ -106,12 +106,7 @@ ip link del ethx9
 
 # --- the NIC appears after oobd started ---
 lines=$(wc -l < "$T/oobd.log")
-write_config "$T/oobd.conf" <<EOF
-[interface]
-match = mac:$NIC_MAC
-rename = oob0
-address = $OOB4/24
-EOF
+write_nic_config "$T/oobd.conf"
 start_oobd "$T/oobd.conf"
 waiting() { tail -n +"$((lines + 1))" "$T/oobd.log" | grep -q 'waiting for it to appear'; }
 wait_until 10 waiting

@@ -147,6 +147,13 @@ write_config() {
 	} > "$f"
 }
 
+# write_nic_config FILE [LINE...]: write_config with the usual [interface]:
+# the test NIC matched by MAC, renamed oob0, $OOB4/24; then the LINEs.
+write_nic_config() {
+	local f=$1; shift
+	printf '%s\n' '[interface]' "match = mac:$NIC_MAC" 'rename = oob0' "address = $OOB4/24" "$@" | write_config "$f"
+}
+
 # start_oobd CONFIG [ARGS...]: oobd in the background, log in $T/oobd.log.
 start_oobd() {
 	local conf=$1; shift
@@ -189,7 +196,7 @@ skip() {
 
 # log_mark: the current length of $T/oobd.log; log_after MARK REGEX: REGEX
 # matches a line logged after MARK.
-log_mark() { wc -l < "$T/oobd.log" 2>/dev/null || echo 0; }
+log_mark() { { wc -l < "$T/oobd.log"; } 2>/dev/null || echo 0; }
 log_after() { tail -n +"$(($1 + 1))" "$T/oobd.log" 2>/dev/null | grep -Eq -- "$2"; }
 log_has() { grep -Eq -- "$1" "$T/oobd.log" 2>/dev/null; }
 

@@ -11,12 +11,7 @@ make_keys
 write_sshd_config
 sed -i '/^ListenAddress/d' "$T/sshd_config"
 echo "ListenAddress $OOB4" >> "$T/sshd_config"
-write_config "$T/oobd.conf" <<EOF
-[interface]
-match = mac:$NIC_MAC
-rename = oob0
-address = $OOB4/24
-EOF
+write_nic_config "$T/oobd.conf"
 
 notify_listen "$T/notify.sock" "$T/notify.out"
 ok $? "the test's notification socket listens" || bail "no notification socket"

@@ -9,12 +9,7 @@
 make_nic
 make_keys
 write_sshd_config
-write_config "$T/oobd.conf" <<EOF
-[interface]
-match = mac:$NIC_MAC
-rename = oob0
-address = $OOB4/24
-EOF
+write_nic_config "$T/oobd.conf"
 # The default cap of sshd's restart delay is 30 s by design; twenty kills
 # in a row under it would take minutes. A short cap keeps this test short.
 # The crasher keeps its own cap of 4 s: that schedule is what is measured.

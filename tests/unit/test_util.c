@@ -14,23 +14,10 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
 #include "util.h"
 
-static char dir[] = "/tmp/oobd-test-util-XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+static const char *const dir = tmpdir;
 
 /* A file of LEN bytes of a pattern with newlines; its path in PATH. */
 static char *make_file(const char *name, size_t len, char path[256])
@@ -175,5 +162,5 @@ int main(void)
 		cmocka_unit_test(copy_from_a_pipe),
 		cmocka_unit_test(fnv_words),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

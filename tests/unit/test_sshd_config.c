@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sshd_config.c: an sshd config read as sshd reads it (words, Include,
+ * Match), its fingerprint, and the standalone copy kept as last-good. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sshd_config.h"
+#include "tmpdir.h"
+#include "util.h"
+
+static const char *const dir = tmpdir;
+
+/* Make the directory DIR/NAME. */
+static void subdir(const char *name)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	assert_int_equal(mkdir(p, 0700), 0);
+}
+
+/* Write TEXT to DIR/NAME; the path in PATH (may be NULL). */
+static void put(const char *name, const char *text, char *path)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	assert_int_equal(write_file_atomic(p, text, strlen(text), 0600), 0);
+	if (path)
+		strcpy(path, p);
+}
+
+static struct sshd_conf_file *load(const char *name)
+{
+	char p[512], why[512];
+	struct sshd_conf_file *f = NULL;
+	int r;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	r = sshd_conf_load(p, dir, &f, why, sizeof(why));
+	if (r < 0)
+		fail_msg("loading %s: %s", p, why);
+	return f;
+}
+
+/* The values of KEYWORD, joined by spaces. */
+static char *values(const struct sshd_conf_file *f, const char *keyword, bool first)
+{
+	static char out[1024];
+	char **v = NULL;
+	int n = sshd_conf_values(f, keyword, first, &v);
+
+	out[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		if (i)
+			strcat(out, " ");
+		strcat(out, v[i]);
+	}
+	assert_null(v[n]);
+	strv_free(v);
+	return out;
+}
+
+static void test_words(void **state)
+{
+	struct sshd_conf_file *f;
+
+	(void)state;
+	put("words", "# a comment\n\n   \t\n  Port=2222\nListenAddress = 203.0.113.10\r\n"
+		     "HostKey \"/k dir/key one\"\nAuthorizedKeysFile a b # trailing\n"
+		     "Banner 'x y'\\ z\nsubsystem\tsftp internal-sftp\n",
+	    NULL);
+	f = load("words");
+	assert_int_equal(f->nlines, 6);
+	assert_int_equal(f->lines[0].lineno, 4);
+	assert_string_equal(f->lines[0].keyword, "Port");
+	assert_string_equal(values(f, "port", false), "2222");
+	assert_string_equal(values(f, "ListenAddress", false), "203.0.113.10");
+	assert_string_equal(f->lines[1].text, "ListenAddress = 203.0.113.10");
+	assert_int_equal(f->lines[2].nargs, 1);
+	assert_string_equal(f->lines[2].args[0], "/k dir/key one");
+	assert_string_equal(values(f, "AuthorizedKeysFile", false), "a b");
+	assert_int_equal(f->lines[4].nargs, 1);
+	assert_string_equal(f->lines[4].args[0], "x y z");
+	assert_string_equal(values(f, "Subsystem", false), "sftp internal-sftp");
+	sshd_conf_free(f);
+}
+
+/* Relative patterns from the given directory, each pattern's matches
+ * sorted, a pattern that matches nothing skipped, nested includes. */
+static void test_include_order(void **state)
+{
+	struct sshd_conf_file *f;
+	const char **files = NULL;
+	char p[512];
+	int n;
+
+	(void)state;
+	subdir("conf.d");
+	put("conf.d/20-b.conf", "HostKey /k/b\nInclude nested\n", NULL);
+	put("conf.d/10-a.conf", "HostKey /k/a\n", NULL);
+	put("nested", "HostKey /k/nested\n", NULL);
+	put("abs", "HostKey /k/abs\n", NULL);
+	snprintf(p, sizeof(p), "HostKey /k/first\nInclude conf.d/*.conf none-*.conf\nInclude %s/abs\nHostKey /k/last\n",
+		 dir);
+	put("main", p, NULL);
+	f = load("main");
+	assert_string_equal(values(f, "HostKey", false), "/k/first /k/a /k/b /k/nested /k/abs /k/last");
+	n = sshd_conf_files(f, &files);
+	assert_int_equal(n, 5);
+	assert_non_null(strstr(files[0], "/main"));
+	assert_non_null(strstr(files[1], "/conf.d/10-a.conf"));
+	assert_non_null(strstr(files[2], "/conf.d/20-b.conf"));
+	assert_non_null(strstr(files[3], "/nested"));
+	assert_non_null(strstr(files[4], "/abs"));
+	assert_null(files[5]);
+	free(files);
+	assert_string_equal(values(f, "HostKey", true), "/k/first");
+	sshd_conf_free(f);
+}
+
+/* A Match holds to the end of its own file; what an Include under a
+ * Match brings is conditional too. */
+static void test_match(void **state)
+{
+	struct sshd_conf_file *f;
+
+	(void)state;
+	put("m-inc", "AuthorizedKeysFile /inc/keys\nMatch user alice\nHostKey /k/alice\n", NULL);
+	put("m-cond", "HostKey /k/cond\n", NULL);
+	put("m-main", "Include m-inc\nHostKey /k/after\nMatch address 198.51.100.0/24\nInclude m-cond\nHostKey /k/m\n",
+	    NULL);
+	f = load("m-main");
+	assert_string_equal(values(f, "HostKey", false), "/k/after");
+	assert_string_equal(values(f, "AuthorizedKeysFile", true), "/inc/keys");
+	sshd_conf_free(f);
+}
+
+static void test_errors(void **state)
+{
+	struct sshd_conf_file *f = NULL;
+	char p[512], why[512];
+
+	(void)state;
+	put("e-self", "Include e-self\n", p);
+	assert_int_equal(sshd_conf_load(p, dir, &f, why, sizeof(why)), -ELOOP);
+	assert_null(f);
+	assert_non_null(strstr(why, "nested more than 16 deep"));
+
+	/* A pattern that names a file which cannot be read: sshd refuses it. */
+	put("e-dir", "Include conf.d\n", p); /* made by test_include_order */
+	assert_int_equal(sshd_conf_load(p, dir, &f, why, sizeof(why)), -EISDIR);
+	assert_non_null(strstr(why, "/conf.d: Is a directory"));
+
+	snprintf(p, sizeof(p), "%s/absent", dir);
+	assert_int_equal(sshd_conf_load(p, dir, &f, why, sizeof(why)), -ENOENT);
+	assert_non_null(strstr(why, "absent: No such file"));
+}
+
+static unsigned long long hash_of(const char *name)
+{
+	struct sshd_conf_file *f = load(name);
+	unsigned long long h = sshd_conf_hash(f);
+
+	sshd_conf_free(f);
+	return h;
+}
+
+/* What sshd reads counts; comments, blank lines and where an included
+ * file lies do not. */
+static void test_hash(void **state)
+{
+	unsigned long long h;
+	char p[512];
+
+	(void)state;
+	put("h-inc", "Port 2222\n", NULL);
+	put("h-main", "Include h-inc\nPermitRootLogin no\n", NULL);
+	h = hash_of("h-main");
+	put("h-main", "# note\nInclude h-inc\n\n  PermitRootLogin no   \n", NULL);
+	assert_true(hash_of("h-main") == h);
+	put("h-inc", "Port 2223\n", NULL);
+	assert_true(hash_of("h-main") != h);
+	put("h-inc", "Port 2222\n", NULL);
+	assert_true(hash_of("h-main") == h);
+	/* The same content at another path, named absolutely. */
+	put("h-moved", "Port 2222\n", NULL);
+	snprintf(p, sizeof(p), "Include %s/h-moved\nPermitRootLogin no\n", dir);
+	put("h-main2", p, NULL);
+	assert_true(hash_of("h-main2") == h);
+	/* Inlined, it is not the same config: a Match in an included file
+	 * ends with that file. */
+	put("h-inline", "Port 2222\nPermitRootLogin no\n", NULL);
+	assert_true(hash_of("h-inline") != h);
+	put("h-order", "PermitRootLogin no\nInclude h-inc\n", NULL);
+	assert_true(hash_of("h-order") != h);
+}
+
+static int count_files(const char *d)
+{
+	DIR *dd = opendir(d);
+	struct dirent *e;
+	int n = 0;
+
+	if (!dd)
+		return -1;
+	while ((e = readdir(dd)))
+		n += e->d_name[0] != '.';
+	closedir(dd);
+	return n;
+}
+
+/* The copy stands alone: it reads the same when the originals change or
+ * go, and the copies it no longer names are removed. */
+static void test_snapshot(void **state)
+{
+	struct sshd_conf_file *f, *copy;
+	char dest[512], d[600], p[512], why[512];
+	unsigned long long h;
+
+	(void)state;
+	subdir("s.d");
+	put("s.d/a.conf", "Port 2222\nInclude s-nested\n", NULL);
+	put("s.d/b.conf", "Match user bob\nPasswordAuthentication yes\n", NULL);
+	put("s-nested", "HostKey /k/nested\n", NULL);
+	put("s-main", "Include s.d/*.conf no-such-*\nHostKey /k/main\n", NULL);
+	snprintf(dest, sizeof(dest), "%s/last-good", dir);
+	snprintf(d, sizeof(d), "%s.d", dest);
+
+	f = load("s-main");
+	h = sshd_conf_hash(f);
+	assert_int_equal(sshd_conf_snapshot(f, dest), 0);
+	sshd_conf_free(f);
+	assert_int_equal(count_files(d), 3);
+	put("s.d/a.conf", "Port 9\n", NULL);
+	unlink(strcat(strcpy(p, dir), "/s-nested"));
+	assert_int_equal(sshd_conf_load(dest, dir, &copy, why, sizeof(why)), 0);
+	assert_true(sshd_conf_hash(copy) == h);
+	assert_string_equal(values(copy, "HostKey", false), "/k/nested /k/main");
+	assert_string_equal(values(copy, "Port", false), "2222");
+	sshd_conf_free(copy);
+
+	/* A new snapshot: the nested file is gone, a.conf changed. */
+	f = load("s-main");
+	assert_int_equal(sshd_conf_snapshot(f, dest), 0);
+	assert_int_equal(sshd_conf_load(dest, dir, &copy, why, sizeof(why)), 0);
+	assert_true(sshd_conf_hash(copy) == sshd_conf_hash(f));
+	assert_string_equal(values(copy, "Port", false), "9");
+	sshd_conf_free(copy);
+	sshd_conf_free(f);
+	assert_int_equal(count_files(d), 2);
+
+	/* Nothing included any more: the directory goes too, and the copy
+	 * is the file byte for byte. */
+	put("s-main", "# only\nHostKey /k/main\n", NULL);
+	f = load("s-main");
+	assert_int_equal(sshd_conf_snapshot(f, dest), 0);
+	assert_int_equal(count_files(d), -1);
+	char *back = NULL;
+	assert_int_equal(read_file(dest, &back, NULL, 4096), 0);
+	assert_string_equal(back, "# only\nHostKey /k/main\n");
+	free(back);
+	assert_int_equal(sshd_conf_snapshot(f, "relative/path"), -EINVAL);
+	snprintf(p, sizeof(p), "%s/quo\"te", dir);
+	assert_int_equal(sshd_conf_snapshot(f, p), -EINVAL);
+	sshd_conf_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_words),
+		cmocka_unit_test(test_include_order),
+		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_snapshot),
+	};
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
+}
