@@ -12,6 +12,7 @@
 FUZZ_HARNESSES += config
 FUZZ_HARNESSES += firewall
 FUZZ_HARNESSES += control
+FUZZ_HARNESSES += sshd_config
 #
 # The library sources are compiled separately for the fuzzer, with clang,
 # coverage and ASan+UBSan, into $(FUZZ_BUILD). Any crash, sanitizer report,
