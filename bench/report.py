@@ -203,6 +203,10 @@ row("4b", "oobd wake-ups while the NIC is absent, per 0.5 s", "count", "f4_absen
 row("5", "RSS after start", "MiB", "f5_rss", "f5_rss_sleep", "sleep(1)", "relative", "< 2 MiB",
     lambda o, b, r: o["median"] < 2)
 row("5a", "  sshd listener RSS, for scale", "MiB", "f5_rss_sshd")
+row("5d", "  private memory (USS: pages no other process maps)", "MiB", "f5_uss", "f5_uss_sleep", "sleep(1)",
+    "relative")
+row("5e", "  proportional share (PSS: each page split among its mappers)", "MiB", "f5_pss", "f5_pss_sleep",
+    "sleep(1)", "relative")
 row("5c", "  peak RSS (VmHWM) after applying 10,000 routes", "MiB", "f6_r10000_hwm")
 row("5b", "wake-ups over %s s idle" % (idle_s or "30"), "count", "f5_wake_oobd", "f5_wake_sshd",
     "sshd listener", None, "0", lambda o, b, r: o["max"] == 0)

@@ -36,6 +36,10 @@ rec() { echo "$2" >> "$R/$1.series"; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 ctxt() { awk '/^(non)?voluntary_ctxt_switches/ { s += $2 } END { print s }' "/proc/$1/status"; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+# What the process alone holds (USS: pages no other process maps), and its
+# share of everything it maps (PSS: each page divided by its mappers).
+uss_kib() { awk '/^Private_(Clean|Dirty):/ { s += $2 } END { print s }' "/proc/$1/smaps_rollup"; }
+pss_kib() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup"; }
 hwm_kib() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
 settle() { sleep 0.3; } # let the kernel finish tearing down the last namespace
 
@@ -539,6 +543,10 @@ fig5() {
 	rec f5_rss "$(rss_kib "$OPID")"
 	rec f5_rss_sshd "$(rss_kib "$spid")"
 	rec f5_rss_sleep "$(rss_kib "$sl")"
+	rec f5_uss "$(uss_kib "$OPID")"
+	rec f5_uss_sleep "$(uss_kib "$sl")"
+	rec f5_pss "$(pss_kib "$OPID")"
+	rec f5_pss_sleep "$(pss_kib "$sl")"
 	a=$(ctxt "$OPID"); c=$(ctxt "$spid"); e=$(ctxt "$sl")
 	sleep "$IDLE"
 	b=$(ctxt "$OPID"); d=$(ctxt "$spid"); f=$(ctxt "$sl")
