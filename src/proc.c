@@ -63,7 +63,8 @@ static int proc_child(void *arg)
 	_exit(127);
 }
 
-int proc_start(struct proc_job *job, char *const argv[], int nsfd, int stdin_fd, size_t max_out, int timeout_ms)
+CHILD_STACK_HOST int proc_start(struct proc_job *job, char *const argv[], int nsfd, int stdin_fd, size_t max_out,
+				 int timeout_ms)
 {
 	/* The child's stack until exec: a few signal(2)s and a setns deep. */
 	char stack[16384] __attribute__((aligned(16)));

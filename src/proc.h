@@ -24,7 +24,7 @@ int proc_run(char *const argv[], int nsfd, int stdin_fd, size_t max_out, int tim
 
 /*
  * The same in two halves, so that several helpers (and the caller's own
- * work) run side by side: proc_start() forks and execs and returns at once;
+ * work) run side by side: proc_start() starts the program and returns at once;
  * proc_finish() collects the output and reaps the child. Every started job
  * must be finished before the caller returns to the event loop, whose
  * SIGCHLD handling reaps any child (the pipe keeps the output meanwhile;
@@ -43,7 +43,7 @@ int proc_start(struct proc_job *job, char *const argv[], int nsfd, int stdin_fd,
 int proc_finish(struct proc_job *job, struct proc_result *res);
 void proc_result_free(struct proc_result *res);
 
-/* In a forked child before exec: default dispositions for every signal and
+/* In a child before exec: default dispositions for every signal and
  * an empty mask, so nothing of the supervisor's signal handling leaks. */
 void proc_child_reset_signals(void);
 

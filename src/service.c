@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -126,8 +127,26 @@ static void service_schedule_restart(struct service *s, long long now)
 		s->backoff_ms = s->backoff_ms * 2 > s->backoff_max_ms ? s->backoff_max_ms : s->backoff_ms * 2;
 }
 
-int service_start(struct service *s, const char *netns, int nsfd)
+struct service_child_args {
+	char *const *argv;
+	const char *netns;
+	int nsfd, errpipe;
+};
+
+static int service_child(void *arg)
 {
+	const struct service_child_args *a = arg;
+
+	service_child_exec(a->argv, a->netns, a->nsfd, a->errpipe, true);
+	return 127;
+}
+
+CHILD_STACK_HOST int service_start(struct service *s, const char *netns, int nsfd)
+{
+	/* The child's stack until exec: the namespace view (paths, a
+	 * directory read) and the message of a failure. */
+	char stack[32768] __attribute__((aligned(16)));
+	struct service_child_args a = { .argv = s->argv, .netns = netns, .nsfd = nsfd };
 	int pfd[2];
 	char msg[512];
 	ssize_t n;
@@ -139,18 +158,18 @@ int service_start(struct service *s, const char *netns, int nsfd)
 		service_schedule_restart(s, now_ms());
 		return -e;
 	}
-	pid = fork();
+	/* As proc_start() does: the child runs on this process's memory
+	 * while it waits, until the exec; no page table is copied and no
+	 * page of the supervisor's faults afterwards. */
+	a.errpipe = pfd[1];
+	pid = clone(service_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
 	if (pid < 0) {
 		int e = errno;
 		close(pfd[0]);
 		close(pfd[1]);
-		log_err("starting %s: fork: %s", s->name, strerror(e));
+		log_err("starting %s: clone: %s", s->name, strerror(e));
 		service_schedule_restart(s, now_ms());
 		return -e;
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		service_child_exec(s->argv, netns, nsfd, pfd[1], true);
 	}
 	close(pfd[1]);
 	/* The pipe closes at a successful exec, or carries the reason. */

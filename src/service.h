@@ -62,7 +62,9 @@ bool service_deadline(struct service *s, long long now);
 const char *service_status_str(int status, char *buf, size_t len);
 
 /* The child side, usable by any exec in the namespace: signals reset, fds
- * closed, oom_score_adj 0, the exec view set up; then exec. Never returns. */
+ * closed, oom_score_adj 0, the exec view set up; then exec. Never returns.
+ * It allocates nothing, so it may run in a child that shares its parent's
+ * memory until the exec (service_start's clone(CLONE_VM | CLONE_VFORK)). */
 void service_child_exec(char *const argv[], const char *netns, int nsfd, int errpipe, bool die_with_parent)
 	__attribute__((noreturn));
 

@@ -34,6 +34,11 @@ static inline int steal_fd(int *fd)
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* For a function whose local array is a clone(CLONE_VM) child's stack:
+ * under AddressSanitizer the array stays on the real stack (not a "fake
+ * stack" frame elsewhere), where ASan expects a stack to be. */
+#define CHILD_STACK_HOST __attribute__((no_sanitize_address))
+
 /* Allocation failure in a supervisor is not recoverable in any useful way:
  * these abort, and never return NULL. */
 void *xcalloc(size_t n, size_t size) __attribute__((returns_nonnull));

@@ -10,6 +10,7 @@ make_nic
 make_keys
 write_sshd_config
 write_nic_config "$T/oobd.conf"
+cp /bin/sleep "$T/napper" # a program of its own, to take away later
 # The default cap of sshd's restart delay is 30 s by design; twenty kills
 # in a row under it would take minutes. A short cap keeps this test short.
 # The crasher keeps its own cap of 4 s: that schedule is what is measured.
@@ -19,7 +20,7 @@ cat >> "$T/oobd.conf" <<EOF
 backoff_max = 0.5
 
 [service napper]
-exec = /bin/sleep 1.5
+exec = $T/napper 1.5
 backoff_reset = 1
 
 [service crasher]
@@ -129,6 +130,16 @@ n=$(spawns)
 t1=$(now_s)
 wait_until 15 elapsed_since "$t1" 6
 is "$(spawns)" "$n" "the removed crasher was not started again in the 6 s after the reload"
+
+# The napper's program vanishes while it runs: its next start fails at
+# the exec, which is logged with its reason and counts as a death.
+mark=$(log_mark)
+rm -f "$T/napper"
+wait_until 10 log_after "$mark" "^<3>starting napper: $T/napper: No such file or directory\$"
+ok $? "a program that vanished: the failed exec is logged with its reason"
+wait_until 10 log_after "$mark" '^<3>napper exited with status 127; restarting in [0-9.]+ s$'
+ok $? "... and counts as a death, retried with backoff"
+cp /bin/sleep "$T/napper"
 
 stop_oobd
 is "$(sshd_listeners | wc -l)" 0 "oobd stopped: no listener left"
