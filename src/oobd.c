@@ -958,6 +958,12 @@ int main(int argc, char **argv)
 		if (r == 0)
 			r = config_check_files(o.cfg, stderr) +
 			    firewall_test_files(o.cfg->path, &o.cfg->firewall, stderr);
+		/* What sshd itself says of its config, once the files are sound. */
+		if (r == 0) {
+			char where[PATH_MAX + 64];
+			snprintf(where, sizeof(where), "%s:%d: key 'config'", o.cfg->path, o.cfg->sshd.config_line);
+			r = sshd_config_test(o.cfg->sshd.exec, o.cfg->sshd.config, where, stderr);
+		}
 		config_free(o.cfg);
 		if (r == 0)
 			printf("%s: configuration is valid\n", path);

@@ -316,6 +316,97 @@ int sshd_listen_ports(const char *exec, const char *config_path, unsigned ports[
 	return np;
 }
 
+/* One line of "sshd -t" (NUL-terminated, changed in place) for "oobd -t":
+ * "FILE: line N: what" and "FILE line N: what" become "FILE:N: what". */
+static void test_line_print(char *line, const char *where, FILE *errs)
+{
+	char *at = strstr(line, " line ");
+	char *end;
+	unsigned long n;
+
+	if (at && at > line) {
+		n = strtoul(at + 6, &end, 10);
+		if (end > at + 6 && end[0] == ':' && end[1] == ' ') {
+			char *file_end = at[-1] == ':' ? at - 1 : at;
+			fprintf(errs, "%.*s:%lu: %s\n", (int)(file_end - line), line, n, end + 2);
+			return;
+		}
+	}
+	fprintf(errs, "%s: sshd -t: %s\n", where, line);
+}
+
+int sshd_config_test(const char *exec, const char *config_path, const char *where, FILE *errs)
+{
+	char dir[PATH_MAX], key[PATH_MAX + 16], opt[PATH_MAX + 32];
+	const char *tmp = getenv("TMPDIR");
+	char *argv[] = { (char *)exec, "-t", "-f", (char *)config_path, NULL, NULL, NULL };
+	char **keys = NULL;
+	struct proc_result res;
+	int n, problems = 0, missing = 0;
+
+	n = sshd_hostkeys(config_path, &keys);
+	if (n < 0)
+		return 0; /* unreadable: said already */
+	for (int i = 0; i < n; i++)
+		missing += access(keys[i], F_OK) != 0;
+	if (missing) {
+		/* oobd generates them at start: a throw-away key stands in. */
+		char *kg[] = { "/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "oobd -t", "-f", key, NULL };
+		struct proc_result kr;
+		snprintf(dir, sizeof(dir), "%s/oobd-test-XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
+		if (!mkdtemp(dir)) {
+			fprintf(errs, "%s: warning: sshd -t not run: no directory for a stand-in host key: %s\n", where,
+				strerror(errno));
+			strv_free(keys);
+			return 0;
+		}
+		snprintf(key, sizeof(key), "%s/host_key", dir);
+		snprintf(opt, sizeof(opt), "HostKey=%s", key);
+		argv[4] = "-o";
+		argv[5] = opt;
+		if (proc_run(kg, -1, -1, 4096, 60000, &kr) == 0)
+			proc_result_free(&kr);
+	}
+	if (proc_run(argv, -1, -1, SSHD_T_OUT_MAX, SSHD_T_TIMEOUT_MS, &res) == 0) {
+		for (char *line = res.out, *next; !proc_ok(&res) && line && *line; line = next) {
+			bool expected = false;
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			line[strcspn(line, "\r")] = '\0'; /* sshd ends its stderr lines with CR LF */
+			/* What oobd makes before sshd starts is not a problem. */
+			if (strncmp(line, "Unable to load host key: ", 25) == 0)
+				for (int i = 0; i < n; i++)
+					expected = expected || (strcmp(line + 25, keys[i]) == 0 && access(keys[i], F_OK) != 0);
+			if (strcmp(line, "Missing privilege separation directory: " SSHD_PRIVSEP_DIR) == 0 &&
+			    access(SSHD_PRIVSEP_DIR, F_OK) != 0)
+				expected = true;
+			/* A count of the lines before it. */
+			if (strstr(line, ": terminating, ") && strstr(line, " bad configuration options"))
+				expected = true;
+			if (expected || !*line)
+				continue;
+			test_line_print(line, where, errs);
+			problems = 1;
+		}
+		if (!proc_ok(&res) && !problems && !res.out_len) {
+			fprintf(errs, "%s: sshd -t failed and said nothing\n", where);
+			problems = 1;
+		}
+		proc_result_free(&res);
+	} else {
+		fprintf(errs, "%s: warning: sshd -t could not be run\n", where);
+	}
+	if (missing) {
+		unlink(key);
+		snprintf(opt, sizeof(opt), "%s.pub", key);
+		unlink(opt);
+		rmdir(dir);
+	}
+	strv_free(keys);
+	return problems;
+}
+
 int sshd_prepare(const char *config_path)
 {
 	char **keys = NULL;

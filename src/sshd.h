@@ -3,6 +3,7 @@
 #define OOBD_SSHD_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "addr.h"
 #include "config.h"
@@ -17,6 +18,12 @@
  * names (or sshd's defaults) that do not exist yet. 0 or -errno; what
  * failed is logged. */
 int sshd_prepare(const char *config_path);
+
+/* "oobd -t"'s check of the sshd config: "EXEC -t", its complaints into ERRS
+ * as FILE:LINE: lines (WHERE: prefixes the ones without a line), host keys
+ * that oobd would generate at start stood in for by a throw-away key.
+ * 1 when sshd rejects the config, else 0. */
+int sshd_config_test(const char *exec, const char *config_path, const char *where, FILE *errs);
 
 /* "EXEC -D -e -f CONFIG -o PidFile=..." as a NULL-terminated malloc'ed argv. */
 char **sshd_argv(const char *exec, const char *config_path);

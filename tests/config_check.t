@@ -302,6 +302,47 @@ tcheck "several problems" \
 	"@route|key 'route': expected 'PREFIX via ADDRESS' or 'PREFIX'" \
 	"@[bogus]|unknown section [bogus]"
 
+# --- what sshd itself says of its config (sshd -t) ---
+# The host key the sshd config names does not exist yet (oobd makes it at
+# start), nor does /run/sshd: a throw-away key stands in, in TMPDIR, and
+# is removed again.
+cfg <<EOF
+[interface]
+match = eno2
+EOF
+test ! -e "$T/ssh_host_ed25519_key" && test ! -e /run/sshd
+ok $? "the sshd config's host key and /run/sshd do not exist yet"
+mkdir -m 0700 "$T/tmp"
+out=$(TMPDIR=$T/tmp "$OOBD" -t -c "$CF" 2>"$T/err"); st=$?
+is "$st" 0 "sshd -t accepts the sshd config, with a stand-in host key: exit status 0"
+is "$(cat "$T/err")" "" "... nothing on stderr"
+is "$(ls -A "$T/tmp")" "" "... and the stand-in key is gone"
+test ! -e "$T/ssh_host_ed25519_key" && test ! -e /run/sshd
+ok $? "oobd -t made neither the host key nor /run/sshd"
+
+cp "$T/sshd_config" "$T/sshd_config.good"
+echo "ThisIsNotAnSshdOption yes" >> "$T/sshd_config"
+echo "Port 99999" >> "$T/sshd_config"
+bad=$(grep -n ThisIsNotAnSshdOption "$T/sshd_config" | cut -d: -f1)
+out=$("$OOBD" -t -c "$CF" 2>"$T/err"); st=$?
+is "$st" 1 "sshd -t rejects the sshd config: exit status 1"
+like "$(cat "$T/err")" "^$T/sshd_config:$bad: Bad configuration option: ThisIsNotAnSshdOption$" \
+	"... its FILE:LINE: and sshd's reason"
+like "$(cat "$T/err")" "^$T/sshd_config:$((bad + 1)): Badly formatted port number\.$" "... for each problem"
+is "$(grep -c . "$T/err")" 2 "... and nothing else"
+unlike "$out" "valid" "... not called valid"
+
+# A problem in an included file is reported at its own FILE:LINE.
+cp "$T/sshd_config.good" "$T/sshd_config"
+mkdir -m 0700 "$T/sshd.d"
+printf 'UseDNS no\nPermitRootLogin maybe\n' > "$T/sshd.d/10-bad.conf"
+chmod 0600 "$T/sshd.d/10-bad.conf"
+echo "Include $T/sshd.d/*.conf" >> "$T/sshd_config"
+out=$("$OOBD" -t -c "$CF" 2>"$T/err"); st=$?
+is "$st" 1 "sshd -t rejects an included file: exit status 1"
+is "$(cat "$T/err")" "$T/sshd.d/10-bad.conf:2: unsupported option \"maybe\"." "... reported at the included file's line"
+cp "$T/sshd_config.good" "$T/sshd_config"
+
 # --- files that cannot be read ---
 out=$("$OOBD" -t -c /nonexistent/oobd.conf 2>"$T/err"); st=$?
 is "$st" 1 "missing file: exit status 1"
