@@ -318,15 +318,38 @@ static void services_compact(struct oobd *o)
 	o->n_svcs = w;
 }
 
-/* Host keys (sshd -T needs them), then "sshd -T" of the configured and the
- * last-good config started in the background: the firewall's ports and
- * the supervisor's config check, answered when first needed. */
+/* Host keys (sshd needs them), then, when the sockets the configured sshd
+ * config listens on cannot be read from it, "sshd -T" of it started in the
+ * background: the supervisor's question, answered when first needed. */
 static void sshd_questions_begin(struct oobd *o)
 {
+	struct sshd_listen l[SSHD_QUERY_MAX];
+
 	sshd_prepare(o->cfg->sshd.config);
-	sshd_query_begin(o->cfg->sshd.exec, o->cfg->sshd.config);
-	if (access(SSHD_LAST_GOOD_PATH, R_OK) == 0)
-		sshd_query_begin(o->cfg->sshd.exec, SSHD_LAST_GOOD_PATH);
+	if (sshd_listen_from_config(o->cfg->sshd.config, l, SSHD_QUERY_MAX) <= 0)
+		sshd_query_begin(o->cfg->sshd.exec, o->cfg->sshd.config);
+}
+
+/* The TCP ports of sshd config PATH, from the config itself where it tells
+ * them, else from "sshd -T"; added to ALLOW. */
+static void sshd_ports_allow(const char *exec, const char *path, struct firewall_allow *allow)
+{
+	struct sshd_listen l[SSHD_QUERY_MAX];
+	char *why = NULL;
+	int n = sshd_listen_from_config(path, l, SSHD_QUERY_MAX);
+
+	if (n <= 0)
+		n = sshd_query(exec, path, l, SSHD_QUERY_MAX, &why);
+	if (n < 0)
+		log_warn("asking sshd for the ports of %s (sshd -T): %s", path, why ? why : strerror(-n));
+	free(why);
+	for (int k = 0; k < n; k++) {
+		bool dup = false;
+		for (int j = 0; j < allow->n_ssh_ports; j++)
+			dup = dup || allow->ssh_ports[j] == l[k].port;
+		if (!dup && allow->n_ssh_ports < FIREWALL_MAX_PORTS)
+			allow->ssh_ports[allow->n_ssh_ports++] = l[k].port;
+	}
 }
 
 /*
@@ -344,27 +367,10 @@ static int firewall_update_finish(struct oobd *o, struct firewall_run *run)
 {
 	/* No dynamic addressing yet, so no DHCP replies to let in. */
 	struct firewall_allow allow = { .ssh_ports = { 22 }, .n_ssh_ports = 1, .dhcp4 = false, .dhcp6 = false };
-	const char *configs[] = { o->cfg->sshd.config, SSHD_LAST_GOOD_PATH };
 
-	for (size_t i = 0; i < ARRAY_SIZE(configs); i++) {
-		unsigned ports[FIREWALL_MAX_PORTS];
-		char *why = NULL;
-		int n;
-
-		if (i > 0 && access(configs[i], R_OK) != 0)
-			continue;
-		n = sshd_listen_ports(o->cfg->sshd.exec, configs[i], ports, FIREWALL_MAX_PORTS, &why);
-		if (n < 0)
-			log_warn("asking sshd for the ports of %s (sshd -T): %s", configs[i], why ? why : strerror(-n));
-		free(why);
-		for (int k = 0; k < n; k++) {
-			bool dup = false;
-			for (int j = 0; j < allow.n_ssh_ports; j++)
-				dup = dup || allow.ssh_ports[j] == ports[k];
-			if (!dup && allow.n_ssh_ports < FIREWALL_MAX_PORTS)
-				allow.ssh_ports[allow.n_ssh_ports++] = ports[k];
-		}
-	}
+	sshd_ports_allow(o->cfg->sshd.exec, o->cfg->sshd.config, &allow);
+	if (access(SSHD_LAST_GOOD_PATH, R_OK) == 0)
+		sshd_ports_allow(o->cfg->sshd.exec, SSHD_LAST_GOOD_PATH, &allow);
 	int r = firewall_finish(run, &allow, &o->fw);
 	sshd_query_settle();
 	/* 0 also when a refused file on reload left the previous rules in place. */

@@ -62,6 +62,105 @@ unsigned long long sshd_config_hash(const char *config_path, bool *ok)
 	return h;
 }
 
+/* A port as sshd takes it from its config, or 0: a number from 1 to
+ * 65535 (sshd would also take a service name from /etc/services). */
+static unsigned listen_port(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	if (!isdigit((unsigned char)*s))
+		return 0;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	return errno || *end || v > 65535 ? 0 : (unsigned)v;
+}
+
+/* One ListenAddress word: "ADDR", "ADDR:PORT", "[ADDR]:PORT", "[ADDR]" or a
+ * bare IPv6 address. False for a host name or what sshd would refuse. */
+static bool listen_word(const char *w, struct ipaddr *addr, unsigned *port)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strchr(w, ':');
+	size_t hl;
+
+	*port = 0;
+	if (*w != '[' && colon && strchr(colon + 1, ':')) /* bare IPv6, as sshd sees it */
+		return ipaddr_parse(w, addr);
+	if (*w == '[') {
+		const char *close = strchr(w, ']');
+		if (!close || (close[1] && close[1] != ':'))
+			return false;
+		hl = (size_t)(close - w - 1);
+		w++;
+		colon = close[1] ? close + 1 : NULL;
+	} else {
+		hl = colon ? (size_t)(colon - w) : strlen(w);
+	}
+	if (hl >= sizeof(host))
+		return false;
+	memcpy(host, w, hl);
+	host[hl] = '\0';
+	if (colon && !(*port = listen_port(colon + 1)))
+		return false;
+	return ipaddr_parse(host, addr);
+}
+
+int sshd_listen_from_config(const char *config_path, struct sshd_listen *out, int max)
+{
+	struct sshd_conf_file *f;
+	char **ports = NULL, **addrs = NULL, **family = NULL;
+	unsigned port[SSHD_QUERY_MAX];
+	int np = 0, n = 0, fam = AF_UNSPEC, r = sshd_conf_load(config_path, NULL, &f, NULL, 0);
+
+	if (r < 0)
+		return r;
+	sshd_conf_values(f, "Port", false, &ports);
+	sshd_conf_values(f, "ListenAddress", false, &addrs);
+	sshd_conf_values(f, "AddressFamily", true, &family); /* sshd takes the first */
+	sshd_conf_free(f);
+	for (int i = 0; ports && ports[i] && np < (int)ARRAY_SIZE(port); i++)
+		if (!(port[np++] = listen_port(ports[i])))
+			goto unsure;
+	if (!np)
+		port[np++] = 22;
+	if (family && family[0]) {
+		if (strcasecmp(family[0], "inet") == 0)
+			fam = AF_INET;
+		else if (strcasecmp(family[0], "inet6") == 0)
+			fam = AF_INET6;
+		else if (strcasecmp(family[0], "any") != 0)
+			goto unsure;
+	}
+	if (!addrs || !addrs[0]) {
+		/* sshd's wildcards: one per family it listens on */
+		for (int k = 0; k < np; k++) {
+			if (fam != AF_INET6 && n < max)
+				out[n++] = (struct sshd_listen){ .addr = { .family = AF_INET }, .port = port[k] };
+			if (fam != AF_INET && n < max)
+				out[n++] = (struct sshd_listen){ .addr = { .family = AF_INET6 }, .port = port[k] };
+		}
+	}
+	for (int i = 0; addrs && addrs[i]; i++) {
+		struct ipaddr a;
+		unsigned p;
+		/* "rdomain" puts the socket in a VRF the probe cannot reach. */
+		if (strcasecmp(addrs[i], "rdomain") == 0 || !listen_word(addrs[i], &a, &p) ||
+		    (fam != AF_UNSPEC && a.family != fam))
+			goto unsure;
+		for (int k = 0; k < (p ? 1 : np) && n < max; k++)
+			out[n++] = (struct sshd_listen){ .addr = a, .port = p ? p : port[k] };
+	}
+	goto done;
+unsure:
+	n = 0;
+done:
+	strv_free(ports);
+	strv_free(addrs);
+	strv_free(family);
+	return n;
+}
+
 static const char *key_type(const char *path)
 {
 	const char *base = strrchr(path, '/');
@@ -297,23 +396,6 @@ int sshd_query(const char *exec, const char *config_path, struct sshd_listen *ou
 	if (out && n > 0)
 		memcpy(out, l, (size_t)n * sizeof(*out));
 	return n;
-}
-
-int sshd_listen_ports(const char *exec, const char *config_path, unsigned ports[], int max, char **why)
-{
-	struct sshd_listen l[SSHD_QUERY_MAX];
-	int n = sshd_query(exec, config_path, l, (int)ARRAY_SIZE(l), why), np = 0;
-
-	if (n < 0)
-		return n;
-	for (int i = 0; i < n; i++) {
-		bool dup = false;
-		for (int k = 0; k < np; k++)
-			dup = dup || ports[k] == l[i].port;
-		if (!dup && np < max)
-			ports[np++] = l[i].port;
-	}
-	return np;
 }
 
 /* One line of "sshd -t" (NUL-terminated, changed in place) for "oobd -t":

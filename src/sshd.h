@@ -53,16 +53,22 @@ struct sshd_listen {
  */
 int sshd_query(const char *exec, const char *config_path, struct sshd_listen *out, int max, char **why);
 
+/*
+ * The sockets sshd will listen on, read from the config itself (Include
+ * followed) where that is certain: numeric Port words, ListenAddress words
+ * that are addresses (with or without a port), AddressFamily. What sshd
+ * would answer for a config it accepts; whether it accepts it is not
+ * judged. The count (at most MAX into OUT); 0 when the config leaves it to
+ * sshd (a host name, a service name, an rdomain); -errno when a file
+ * cannot be read.
+ */
+int sshd_listen_from_config(const char *config_path, struct sshd_listen *out, int max);
+
 /* Ask sshd_query()'s question now, in the background, unless its answer is
  * known: start-up asks it while the kernel moves the NIC. */
 void sshd_query_begin(const char *exec, const char *config_path);
 /* Collect every answer asked ahead and not used yet (into the cache); to
  * be called before going back to the event loop. */
 void sshd_query_settle(void);
-
-/* "sshd -T -f CONFIG": the TCP ports it will listen on (at most MAX into
- * PORTS). The count, or -errno (-EINVAL with sshd's complaint in *WHY).
- * Needs the host keys to exist (sshd_prepare). */
-int sshd_listen_ports(const char *exec, const char *config_path, unsigned ports[], int max, char **why);
 
 #endif

@@ -135,9 +135,32 @@ static int builtin_write(struct sshd_sup *s)
 	return r;
 }
 
-/* The first source not marked failed that sshd -T accepts. */
+/* Log why sshd -T refuses PATH of source SRC (WHY: its complaint). */
+static void log_rejected(enum sshd_source src, const char *path, char *why, int r)
+{
+	if (why)
+		for (char *nl = why; (nl = strchr(nl, '\n'));)
+			*nl = ' ';
+	log_err("sshd -T rejects the %s sshd config %s: %s", source_names[src], path, why ? why : strerror(-r));
+}
+
+/*
+ * The configured config when the sockets it listens on can be read from
+ * it: sshd is started at once and checks it itself (a config it refuses
+ * makes it exit before it is ready, and then sshd -T is asked why). Else
+ * the first source not marked failed that sshd -T accepts.
+ */
 static enum sshd_source choose_source(struct sshd_sup *s)
 {
+	s->unchecked = false;
+	if (!s->failed[SSHD_CONFIGURED]) {
+		int n = sshd_listen_from_config(s->config, s->listen, SSHD_MAX_LISTEN);
+		if (n > 0) {
+			s->n_listen = n;
+			s->unchecked = true;
+			return SSHD_CONFIGURED;
+		}
+	}
 	for (int round = 0; round < 2; round++) {
 		for (int src = 0; src < SSHD__SOURCES; src++) {
 			const char *path;
@@ -156,11 +179,7 @@ static enum sshd_source choose_source(struct sshd_sup *s)
 				s->n_listen = r;
 				return (enum sshd_source)src;
 			}
-			if (why)
-				for (char *nl = why; (nl = strchr(nl, '\n'));)
-					*nl = ' ';
-			log_err("sshd -T rejects the %s sshd config %s: %s", source_names[src], path,
-				why ? why : strerror(-r));
+			log_rejected((enum sshd_source)src, path, why, r);
 			free(why);
 			s->failed[src] = true;
 		}
@@ -388,6 +407,14 @@ bool sshd_sup_reaped(struct sshd_sup *s, pid_t pid, int status, bool *start_now)
 		log_err("sshd with the %s config %s exited before it was ready; marking it failed",
 			source_names[s->source], sshd_sup_config_path(s));
 		s->failed[s->source] = true;
+		if (s->unchecked) {
+			/* Started without sshd -T: ask it now what sshd disliked. */
+			char *why = NULL;
+			int r = sshd_query(s->exec, s->config, NULL, 0, &why);
+			if (r < 0)
+				log_rejected(s->source, s->config, why, r);
+			free(why);
+		}
 	}
 	if (s->svc.state == SVC_DOWN && s->restart_pending) {
 		s->restart_pending = false;

@@ -11,10 +11,15 @@
 
 /*
  * The oob sshd is hard to configure into a lock-out. Before every start the
- * config to use is chosen: the configured one if "sshd -T" accepts it (the same checks as "sshd -t") and it
- * has not just failed; else the last config that worked (a copy kept under
- * /run/oobd); else a built-in minimal safe config (key-only, the oob
- * authorized keys, port 22). After a start, a readiness probe connects
+ * config to use is chosen: the configured one unless it has just failed;
+ * else the last config that worked (a copy kept under /run/oobd) if "sshd
+ * -T" accepts it (the same checks as "sshd -t"); else a built-in minimal
+ * safe config (key-only, the oob authorized keys, port 22). The configured
+ * one is checked by "sshd -T" only when the sockets it listens on cannot be
+ * read from it (sshd_listen_from_config); otherwise sshd checks it itself
+ * as it starts, one program start fewer, and an sshd that refuses it exits
+ * at once, which marks it failed (sshd -T is then asked why, for the log).
+ * After a start, a readiness probe connects
  * inside the namespace and waits for the SSH banner; a config whose sshd
  * exits with an error or shows no banner within SSHD_READY_TIMEOUT_MS is
  * marked failed and the next one is tried. A config that reached its banner
@@ -44,6 +49,7 @@ struct sshd_sup {
 	bool failed[SSHD__SOURCES];
 	bool ready;
 	bool restart_pending;        /* stopped to be started again at once */
+	bool unchecked;              /* started without sshd -T: sshd checks its config itself */
 	long long ready_ms;
 	struct sshd_listen listen[SSHD_MAX_LISTEN];
 	int n_listen;

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sshd.c: the sockets an sshd config listens on, read from the config
+ * itself (sshd_listen_from_config), held against what the real "sshd -T"
+ * answers for the same file. Needs root and /usr/sbin/sshd (else skipped);
+ * runs in a mount namespace of its own, with a private /run for sshd's
+ * privilege separation directory. */
+#include <errno.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "addr.h"
+#include "sshd.h"
+#include "tmpdir.h"
+#include "util.h"
+
+#define SSHD "/usr/sbin/sshd"
+
+static const char *const dir = tmpdir;
+static const char *no_sshd; /* why sshd -T cannot be run here, or NULL */
+
+static int setup(void **state)
+{
+	char cmd[512];
+
+	if (tmpdir_setup(state) < 0)
+		return -1;
+	if (geteuid() != 0)
+		no_sshd = "needs root";
+	else if (access(SSHD, X_OK) != 0)
+		no_sshd = "needs " SSHD;
+	else if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		 mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0 || mkdir("/run/sshd", 0755) < 0)
+		no_sshd = "cannot make a private /run";
+	if (no_sshd)
+		return 0;
+	snprintf(cmd, sizeof(cmd), "ssh-keygen -q -t ed25519 -N '' -f '%s/key' >/dev/null", dir);
+	if (system(cmd) != 0)
+		no_sshd = "ssh-keygen failed";
+	return 0;
+}
+
+/* The sockets, one "ADDR PORT" line each, sorted: the order is no part of
+ * the answer (sshd -T prints them in the reverse of its config's order). */
+static char *listen_str(const struct sshd_listen *l, int n)
+{
+	char lines[SSHD_QUERY_MAX][IPADDR_STRLEN + 8], buf[IPADDR_STRLEN], *out;
+	size_t len = 1;
+
+	assert_true(n >= 0 && n <= SSHD_QUERY_MAX);
+	for (int i = 0; i < n; i++) {
+		snprintf(lines[i], sizeof(lines[i]), "%s %u", l[i].addr.family ? ipaddr_str(&l[i].addr, buf) : "?",
+			 l[i].port);
+		len += strlen(lines[i]) + 1;
+	}
+	qsort(lines, (size_t)n, sizeof(lines[0]), (int (*)(const void *, const void *))strcmp);
+	out = calloc(1, len);
+	assert_non_null(out);
+	for (int i = 0; i < n; i++) {
+		strcat(out, lines[i]);
+		strcat(out, "\n");
+	}
+	return out;
+}
+
+/* Write BODY (after a HostKey line) as the config NAME; its path in PATH. */
+static void config(const char *name, const char *body, char path[512])
+{
+	char text[4096];
+
+	snprintf(path, 512, "%s/%s", dir, name);
+	snprintf(text, sizeof(text), "HostKey %s/key\n%s", dir, body);
+	assert_int_equal(write_file_atomic(path, text, strlen(text), 0600), 0);
+}
+
+/* BODY's sockets as read from it are the ones sshd -T names. */
+static void same_as_sshd(const char *body)
+{
+	struct sshd_listen mine[SSHD_QUERY_MAX], theirs[SSHD_QUERY_MAX];
+	char path[512], *why = NULL, *a, *b;
+	int n, m;
+
+	if (no_sshd)
+		skip();
+	config("same.conf", body, path);
+	n = sshd_listen_from_config(path, mine, SSHD_QUERY_MAX);
+	if (n <= 0)
+		fail_msg("cannot tell the sockets of:\n%s", body);
+	m = sshd_query(SSHD, path, theirs, SSHD_QUERY_MAX, &why);
+	if (m < 0)
+		fail_msg("sshd -T refuses:\n%s\n%s", body, why ? why : strerror(-m));
+	a = listen_str(mine, n);
+	b = listen_str(theirs, m);
+	if (strcmp(a, b) != 0)
+		fail_msg("config:\n%sread: \n%ssshd -T:\n%s", body, a, b);
+	free(a);
+	free(b);
+	free(why);
+}
+
+/* BODY's sockets are left to sshd. */
+static void unsure(const char *body)
+{
+	struct sshd_listen l[SSHD_QUERY_MAX];
+	char path[512];
+
+	config("unsure.conf", body, path);
+	assert_int_equal(sshd_listen_from_config(path, l, SSHD_QUERY_MAX), 0);
+}
+
+static void test_defaults(void **state)
+{
+	same_as_sshd("");
+	same_as_sshd("Port 2222\nPort 2223\n");
+	same_as_sshd("AddressFamily inet\nPort 2200\n");
+	same_as_sshd("AddressFamily inet6\n");
+	same_as_sshd("port 2027\naddressfamily=INET\n"); /* keywords and values in any case, the = form */
+}
+
+static void test_addresses(void **state)
+{
+	/* The shipped config's form. */
+	same_as_sshd("Port 22\nAddressFamily any\nListenAddress 0.0.0.0\nListenAddress ::\n");
+	/* Each address without a port listens on every Port, wherever the
+	 * Port lines are. */
+	same_as_sshd("ListenAddress 203.0.113.10\nListenAddress 2001:db8::1\nPort 22\nPort 2201\n");
+	same_as_sshd("ListenAddress 127.0.0.1\nPort 2024\n");
+	/* Ports of their own. */
+	same_as_sshd("Port 2020\nListenAddress 203.0.113.10:2022\nListenAddress [2001:db8::1]:2023\n"
+		     "ListenAddress [2001:db8::2]\nListenAddress \"127.0.0.3:2021\"\n");
+	same_as_sshd("AddressFamily inet6\nListenAddress ::1\n");
+}
+
+static void test_scope(void **state)
+{
+	char inc[512], body[1024];
+
+	/* What Match blocks hold applies to some connections only; sshd
+	 * refuses a Port there, and a ListenAddress. */
+	same_as_sshd("Port 2025\nMatch User nobody\n  PermitTTY no\n");
+	/* Included files count. */
+	snprintf(inc, sizeof(inc), "%s/port.conf", dir);
+	assert_int_equal(write_file_atomic(inc, "Port 2026\nListenAddress 127.0.0.4\n", 34, 0600), 0);
+	snprintf(body, sizeof(body), "Include %s/port*.conf\nPort 2028\n", dir);
+	same_as_sshd(body);
+}
+
+static void test_unsure(void **state)
+{
+	struct sshd_listen l[SSHD_QUERY_MAX];
+
+	unsure("ListenAddress localhost\n");          /* a host name: sshd resolves it */
+	unsure("Port ssh\n");                         /* a service name */
+	unsure("ListenAddress 127.0.0.1 rdomain vrf0\n");
+	unsure("ListenAddress 203.0.113.10:99999\n"); /* sshd refuses these: it says why */
+	unsure("Port 0\n");
+	unsure("AddressFamily inet\nListenAddress ::1\n");
+	unsure("AddressFamily inet7\n");
+	unsure("ListenAddress [2001:db8::1\n");
+	assert_int_equal(sshd_listen_from_config("/nonexistent/sshd_config", l, SSHD_QUERY_MAX), -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_addresses),
+		cmocka_unit_test(test_scope),
+		cmocka_unit_test(test_unsure),
+	};
+	return cmocka_run_group_tests(tests, setup, tmpdir_teardown);
+}
