@@ -135,42 +135,40 @@ like "$(oob_ssh "$OOB4" echo new-listener 2>&1)" "^new-listener$" "a new ssh log
 seen_fresh
 ok $? "the open session survived the listener's restart"
 
+# hup_until_ready SOURCE: SIGHUP, then a new sshd ready with the SOURCE
+# config (mark: the log before the SIGHUP).
+hup_until_ready() {
+	local old
+	old=$(sshd_pid)
+	mark=$(log_mark)
+	kill -HUP "$OOBD_PID"
+	wait_until 15 sshd_pid_new "$old" && wait_until 15 log_after "$mark" "^<6>sshd ready \\(pid [0-9]+, $1 config"
+}
+
 # --- sshd's config broken, then SIGHUP: the last good one ---
 echo "ThisIsNotAnSshdOption yes" >> "$T/sshd_config"
-sshd2=$(sshd_pid)
-mark=$(log_mark)
-kill -HUP "$OOBD_PID"
-wait_until 15 sshd_pid_new "$sshd2" && wait_until 15 log_after "$mark" '^<6>sshd ready \(pid [0-9]+, last-good config'
+hup_until_ready last-good
 ok $? "broken sshd_config, SIGHUP: sshd runs with the last good config"
 log_after "$mark" '^<3>sshd -T rejects the configured sshd config'
 ok $? "the log says sshd -T rejected it"
 like "$(asked)" '^[1-9]' "sshd -T was asked why"
 like "$(oob_ssh "$OOB4" echo last-good 2>&1)" "^last-good$" "ssh works"
 sed -i '/ThisIsNotAnSshdOption/d' "$T/sshd_config"
-sshd2=$(sshd_pid)
-mark=$(log_mark)
-kill -HUP "$OOBD_PID"
-wait_until 15 sshd_pid_new "$sshd2" && wait_until 15 log_after "$mark" '^<6>sshd ready \(pid [0-9]+, configured config'
+hup_until_ready configured
 ok $? "repaired, SIGHUP: sshd runs with the configured config again"
 seen_fresh
 ok $? "the open session survived both"
 
 # --- a port sshd must look up itself: sshd -T tells it to oobd ---
 sed -i 's/^Port 22$/Port ssh/' "$T/sshd_config"
-sshd2=$(sshd_pid)
 asked2=$(asked)
-mark=$(log_mark)
-kill -HUP "$OOBD_PID"
-wait_until 15 sshd_pid_new "$sshd2" && wait_until 15 log_after "$mark" '^<6>sshd ready \(pid [0-9]+, configured config'
+hup_until_ready configured
 ok $? "Port ssh (a service name), SIGHUP: sshd runs with the configured config"
 ok $(( $(asked) > asked2 ? 0 : 1 )) "sshd -T was asked where it listens"
 wait_until 15 ssh_banner "$OOB4"
 ok $? "it answers on port 22"
 sed -i 's/^Port ssh$/Port 22/' "$T/sshd_config"
-sshd2=$(sshd_pid)
-mark=$(log_mark)
-kill -HUP "$OOBD_PID"
-wait_until 15 sshd_pid_new "$sshd2" && wait_until 15 log_after "$mark" '^<6>sshd ready \(pid [0-9]+, configured config'
+hup_until_ready configured
 ok $? "Port 22 again, SIGHUP: sshd runs with the configured config"
 
 # --- a burst of SIGHUPs ---
