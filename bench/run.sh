@@ -547,6 +547,9 @@ fig5() {
 	rec f5_uss_sleep "$(uss_kib "$sl")"
 	rec f5_pss "$(pss_kib "$OPID")"
 	rec f5_pss_sleep "$(pss_kib "$sl")"
+	# Where the pages are, for docs/performance.md's breakdown.
+	cat "/proc/$OPID/smaps" > "$R/f5_oobd.smaps"
+	cat "/proc/$sl/smaps" > "$R/f5_sleep.smaps"
 	a=$(ctxt "$OPID"); c=$(ctxt "$spid"); e=$(ctxt "$sl")
 	sleep "$IDLE"
 	b=$(ctxt "$OPID"); d=$(ctxt "$spid"); f=$(ctxt "$sl")
