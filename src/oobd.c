@@ -318,16 +318,20 @@ static void services_compact(struct oobd *o)
 	o->n_svcs = w;
 }
 
-/* Host keys (sshd needs them), then, when the sockets the configured sshd
- * config listens on cannot be read from it, "sshd -T" of it started in the
- * background: the supervisor's question, answered when first needed. */
+/* Host keys (sshd needs them), then "sshd -T" started in the background
+ * for the configured config and the last-good copy where the sockets they
+ * listen on cannot be read from them: the supervisor's and the firewall's
+ * questions (sshd_ports_allow), answered when first needed. */
 static void sshd_questions_begin(struct oobd *o)
 {
+	const char *configs[] = { o->cfg->sshd.config, SSHD_LAST_GOOD_PATH };
 	struct sshd_listen l[SSHD_QUERY_MAX];
 
 	sshd_prepare(o->cfg->sshd.config);
-	if (sshd_listen_from_config(o->cfg->sshd.config, l, SSHD_QUERY_MAX) <= 0)
-		sshd_query_begin(o->cfg->sshd.exec, o->cfg->sshd.config);
+	for (size_t i = 0; i < ARRAY_SIZE(configs); i++)
+		if ((i == 0 || access(configs[i], R_OK) == 0) &&
+		    sshd_listen_from_config(configs[i], l, SSHD_QUERY_MAX) <= 0)
+			sshd_query_begin(o->cfg->sshd.exec, configs[i]);
 }
 
 /* The TCP ports of sshd config PATH, from the config itself where it tells
