@@ -40,6 +40,9 @@ LIB_OBJS = $(LIB_SRCS:src/%.c=$(BUILD)/%.o)
 PROGS = $(BUILD)/oobd $(BUILD)/oobctl $(BUILD)/nsenter-main $(BUILD)/nsenter-oob
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+# Helper programs of the integration tests (tests/lib.sh finds them in
+# $(BUILD)/tests).
+TEST_TOOLS = $(BUILD)/tests/xthash
 
 .PHONY: all clean check unit integration deps demo install
 all: $(PROGS)
@@ -71,7 +74,10 @@ $(BUILD)/nsenter-oob: $(BUILD)/nsenter-oob.o $(BUILD)/liboobd.a
 $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/liboobd.a $(wildcard src/*.h tests/unit/*.h) | $(BUILD)/unit
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/liboobd.a $(LIBS) -lcmocka
 
-$(BUILD) $(BUILD)/unit:
+$(BUILD)/tests/%: tests/%.c $(BUILD)/liboobd.a $(wildcard src/*.h) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liboobd.a $(LIBS)
+
+$(BUILD) $(BUILD)/unit $(BUILD)/tests:
 	mkdir -p $@
 
 deps:
@@ -80,7 +86,7 @@ deps:
 unit: $(UNIT_BINS)
 	CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' $(UNIT_BINS)
 
-integration: all
+integration: all $(TEST_TOOLS)
 	OOBD_BUILD=$(abspath $(BUILD)) prove --exec bash $(PROVE_FLAGS) tests/*.t
 
 check: deps

@@ -2,11 +2,13 @@
 /*
  * The oob namespace's packet filter (docs/firewall.md).
  *
- * One kernel interface, two ways in. Rule files go through the legacy
- * iptables-restore, so they may use any match or target the distribution's
- * iptables knows; everything oobd reads or writes itself (the read-back, the
- * built-in ruleset, emptying tables) goes through libiptc/libip6tc, which
- * needs no tools and works from an initramfs. Both talk to the kernel's
+ * One kernel interface, two ways in. A rule file that stays within what
+ * iptrestore.c reads is committed through libiptc/libip6tc, as
+ * iptables-restore would commit it; any other goes through the legacy
+ * iptables-restore, so it may use any match or target the distribution's
+ * iptables knows. Everything else oobd reads or writes itself (the
+ * read-back, the built-in ruleset, emptying tables) goes through libiptc or
+ * straight to the kernel, which needs no tools and works from an initramfs. Both talk to the kernel's
  * x_tables (the "legacy" backend, which is per network namespace), and both
  * run with the namespace as their network namespace: restore as a child
  * that did setns(), libiptc from this thread inside netns_call_in(), since
@@ -32,6 +34,7 @@
 #include <linux/netfilter/xt_conntrack.h>
 #include <linux/netfilter/xt_tcpudp.h>
 
+#include "iptrestore.h"
 #include "log.h"
 #include "netns.h"
 #include "proc.h"
@@ -48,8 +51,8 @@
 #define FW_MAX_CHAINS 1024
 
 /*
- * libiptc is needed only for what oobd writes itself: the built-in ruleset
- * and emptying a table a file does not name; reading goes through
+ * libiptc is needed only for what oobd writes itself: a file it read, the
+ * built-in ruleset and emptying a table a file does not name; reading goes through
  * xtables.c. So it is loaded when first needed and let go of at the end of
  * that firewall update (libiptc_release): the daemon does not carry it
  * while idle. The libraries are libip4tc2 and libip6tc2, as the headers
@@ -671,7 +674,8 @@ static size_t chains_list(const struct xtc_ops *ops, struct xtc_handle *h, xt_ch
 }
 
 /* Flush every chain of H, delete the user-defined ones, and set the
- * built-in ones' policy to POLICY(chain). Not committed. */
+ * built-in ones' policy to POLICY(chain) (POLICY NULL: leave them).
+ * Not committed. */
 static int handle_empty(const struct family *fa, struct xtc_handle *h, const char *(*policy)(const char *),
 			char *err, size_t errlen)
 {
@@ -685,6 +689,8 @@ static int handle_empty(const struct family *fa, struct xtc_handle *h, const cha
 			r = iptc_errno();
 	for (size_t i = 0; i < n && r == 0; i++) {
 		if (ops->builtin(chains[i], h)) {
+			if (!policy)
+				continue; /* as iptables-restore: policies stay unless declared */
 			const char *p = policy(chains[i]);
 			if (!ops->set_policy(chains[i], p ? p : "ACCEPT", NULL, h))
 				r = iptc_errno();
@@ -794,6 +800,76 @@ static int job_fallback(void *arg)
 	 * is not part of the built-in ruleset. */
 	j->decls = NULL;
 	return job_reset_others(j);
+}
+
+/* A file oobd read itself (iptrestore.c), committed as iptables-restore
+ * would: per table, every chain flushed and the user chains deleted, the
+ * declared chains created and policies set (their counters zeroed), the
+ * rules appended, one commit. */
+struct inproc_job {
+	const struct family *fa;
+	const struct iptr_prog *prog;
+	size_t committed;            /* tables committed */
+	int line;                    /* of what failed */
+	char err[512];
+};
+
+static int inproc_table(struct inproc_job *j, const struct xtc_ops *ops, const struct iptr_table *t)
+{
+	const struct iptr_prog *p = j->prog;
+	struct xtc_handle *h = ops->init(t->name);
+	int r;
+
+	j->line = t->line;
+	if (!h) {
+		r = iptc_errno();
+		snprintf(j->err, sizeof(j->err), "table %s: %s", t->name, ops->strerror(-r));
+		return r;
+	}
+	r = handle_empty(j->fa, h, NULL, j->err, sizeof(j->err));
+	for (size_t i = 0; i < t->n_chains && r == 0; i++) {
+		const struct iptr_chain *c = &p->chains[t->first_chain + i];
+		struct xt_counters zero = { 0, 0 };
+		j->line = c->line;
+		if (strcmp(c->policy, "-") == 0)
+			r = ops->create_chain(c->name, h) ? 0 : iptc_errno();
+		else if (c->policy[0])
+			r = ops->set_policy(c->name, c->policy, &zero, h) ? 0 : iptc_errno();
+		if (r < 0)
+			snprintf(j->err, sizeof(j->err), "chain %s: %s", c->name, ops->strerror(-r));
+	}
+	for (size_t i = 0; i < t->n_rules && r == 0; i++) {
+		const struct iptr_rule *ru = &p->rules[t->first_rule + i];
+		j->line = ru->line;
+		r = j->fa->lib->append_p(ru->chain, p->blob + ru->off, h) ? 0 : iptc_errno();
+		if (r < 0)
+			snprintf(j->err, sizeof(j->err), "%s", ops->strerror(-r));
+	}
+	if (r == 0) {
+		j->line = t->line;
+		if (!ops->commit(h)) {
+			r = iptc_errno();
+			snprintf(j->err, sizeof(j->err), "table %s: commit: %s", t->name, ops->strerror(-r));
+		}
+	}
+	ops->free(h);
+	return r;
+}
+
+static int job_inproc(void *arg)
+{
+	struct inproc_job *j = arg;
+	const struct xtc_ops *ops = iptc(j->fa, j->err, sizeof(j->err));
+	int r = 0;
+
+	if (!ops)
+		return -ENOENT;
+	for (size_t t = 0; t < j->prog->n_tables && r == 0; t++) {
+		r = inproc_table(j, ops, &j->prog->tables[t]);
+		if (r == 0)
+			j->committed++;
+	}
+	return r;
 }
 
 /* The chains and policies T declares, in V (the table as read back). */
@@ -1041,6 +1117,7 @@ struct fw_family_run {
 	int r;                       /* 0, or why the file cannot be applied */
 	char hash[17];               /* of DATA: FNV-1a 64, hex */
 	bool unchanged;              /* what is in the kernel is this file, as applied */
+	bool inproc;                 /* oobd read it and committed it itself: no restore runs */
 	char why[512];
 };
 
@@ -1050,8 +1127,37 @@ struct firewall_run {
 	struct fw_family_run fam[FW__NFAMILIES];
 };
 
-/* Read PATH and start its restore. On failure FR->why says why; what was
- * in place is then untouched. */
+/* Apply FR's file through libiptc when oobd reads all of it itself
+ * (iptrestore.c). 0 when it is in place; otherwise the reason is logged and
+ * restore is to apply the file (or say what is wrong with it). A file of
+ * several tables may have had some committed: restore replaces them. */
+static int inproc_apply(const struct family *fa, int nsfd, struct fw_family_run *fr)
+{
+	struct iptr_prog prog;
+	struct inproc_job j = { .fa = fa, .prog = &prog };
+	char why[256];
+	int line, r = iptr_parse(fa->af, fr->copy.data, fr->copy.len, &prog, &line, why, sizeof(why));
+
+	if (r < 0) {
+		log_info("firewall %s: %s:%d: %s; applying it with %s", fa->name, fr->path, line, why, fa->restore);
+		return r;
+	}
+	r = netns_call_in(nsfd, job_inproc, &j);
+	if (r < 0) {
+		if (!j.err[0])
+			snprintf(j.err, sizeof(j.err), "entering the namespace: %s", strerror(-r));
+		log_info("firewall %s: %s:%d: %s; applying it with %s", fa->name, fr->path, j.line, j.err,
+			 fa->restore);
+	} else {
+		log_info("firewall %s: %s: %zu rules committed in-process through libiptc", fa->name, fr->path,
+			 prog.n_rules);
+	}
+	iptr_prog_free(&prog);
+	return r;
+}
+
+/* Read PATH and put it in place: in-process, or by starting its restore.
+ * On failure FR->why says why; what was in place is then untouched. */
 static void file_begin(const struct family *fa, int nsfd, struct fw_family_run *fr,
 		       const struct firewall_family_state *fs)
 {
@@ -1063,11 +1169,6 @@ static void file_begin(const struct family *fa, int nsfd, struct fw_family_run *
 		snprintf(fr->why, sizeof(fr->why), "cannot read %s: %s", fr->path,
 			 r == -EFBIG ? "file too large" : strerror(-r));
 		fr->r = r;
-		return;
-	}
-	if (program_find(fa->restore, prog, sizeof(prog)) < 0) {
-		snprintf(fr->why, sizeof(fr->why), "%s is not in PATH; cannot apply %s", fa->restore, fr->path);
-		fr->r = -ENOENT;
 		return;
 	}
 	firewall_decls_parse(fr->copy.data, &fr->decls, &fr->n_decls);
@@ -1090,6 +1191,15 @@ static void file_begin(const struct family *fa, int nsfd, struct fw_family_run *
 	 * a file of several tables can fail half-way. */
 	if (fs->source == FW_SOURCE_FILE && decls_count_tables(fr->decls, fr->n_decls) > 1)
 		fr->snapshot = ruleset_save(fa, nsfd);
+	if (inproc_apply(fa, nsfd, fr) == 0) {
+		fr->inproc = true;
+		return;
+	}
+	if (program_find(fa->restore, prog, sizeof(prog)) < 0) {
+		snprintf(fr->why, sizeof(fr->why), "%s is not in PATH; cannot apply %s", fa->restore, fr->path);
+		fr->r = -ENOENT;
+		return;
+	}
 	/* Fed from the copy: the content hashed is the content applied,
 	 * whatever happens to the file meanwhile. */
 	r = restore_start_fd(prog, nsfd, fr->copy.fd, false, &fr->job);
@@ -1117,19 +1227,20 @@ static int file_finish(const struct family *fa, int nsfd, struct fw_family_run *
 		fs->last_error[0] = '\0';
 		return 0;
 	}
-	r = proc_finish(&fr->job, &res);
+	r = fr->inproc ? 0 : proc_finish(&fr->job, &res);
 	if (r < 0) {
 		snprintf(fr->why, sizeof(fr->why), "running %s: %s", fa->restore, strerror(-r));
 		return r;
 	}
-	if (!proc_ok(&res)) {
+	if (!fr->inproc && !proc_ok(&res)) {
 		firewall_restore_error(fr->path, fr->copy.data, res.out, fr->why, sizeof(fr->why));
 		proc_result_free(&res);
 		if (decls_count_tables(fr->decls, fr->n_decls) > 1)
 			*intact = fr->snapshot && rollback(fa, nsfd, fr->snapshot);
 		return -EINVAL;
 	}
-	proc_result_free(&res);
+	if (!fr->inproc)
+		proc_result_free(&res);
 	j.decls = fr->decls;
 	j.n_decls = fr->n_decls;
 	/* The file is the whole ruleset: tables it does not name (left by an
@@ -1310,8 +1421,18 @@ static int test_file(const char *conf_path, const struct family *fa, const char 
 		return 1;
 	}
 	if (program_find(fa->restore, prog, sizeof(prog)) < 0) {
-		fprintf(errs, "%s: warning: not checked: %s is not in PATH (at run time oobd would install its "
-			      "built-in ruleset instead)\n", path, fa->restore);
+		struct iptr_prog ip;
+		char why[256];
+		int at;
+		if (iptr_parse(fa->af, copy.data, copy.len, &ip, &at, why, sizeof(why)) == 0) {
+			/* oobd applies it itself; only the kernel's own checks
+			 * (a target in the wrong chain, a loop) remain. */
+			iptr_prog_free(&ip);
+			return 0;
+		}
+		fprintf(errs, "%s:%d: warning: not checked: %s; oobd hands such a file to %s, which is not in PATH "
+			      "(at run time oobd would install its built-in ruleset instead)\n", path, at, why,
+			fa->restore);
 		return 0;
 	}
 	if (*scratch < 0)

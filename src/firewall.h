@@ -13,9 +13,10 @@
 
 /*
  * The oob namespace's own packet filter (docs/firewall.md). The [firewall]
- * files, in iptables-restore format, are applied inside the namespace with
- * iptables-legacy-restore / ip6tables-legacy-restore (each table atomically)
- * and read back through libiptc / libip6tc. When a file cannot be applied on
+ * files, in iptables-restore format, are applied inside the namespace (each
+ * table atomically): through libiptc / libip6tc when oobd reads all of the
+ * file itself (iptrestore.h), else with iptables-legacy-restore /
+ * ip6tables-legacy-restore; then they are read back. When a file cannot be applied on
  * a first start, or none is configured, a built-in ruleset is committed
  * through libiptc instead; on a reload a failed file keeps what is in place.
  * Everything runs with the namespace as the network namespace: the main
@@ -74,8 +75,9 @@ int firewall_apply(const struct firewall_cfg *cfg, int nsfd, const struct firewa
 		   struct firewall_state *st);
 
 /*
- * firewall_apply() in two halves. firewall_begin() reads the files and
- * starts their restores (both families side by side) and returns at once;
+ * firewall_apply() in two halves. firewall_begin() reads the files, commits
+ * those oobd reads itself and starts the others' restores (both families
+ * side by side) and returns;
  * the caller may do other work meanwhile, but not bring a link up.
  * firewall_finish() joins them, verifies, falls back where needed (ALLOW is
  * needed only then), frees RUN and returns what firewall_apply() returns.

@@ -36,6 +36,18 @@ $iface
 ipv4 = $SRC_DIR/conf/firewall-v4.rules
 ipv6 = $SRC_DIR/conf/firewall-v6.rules
 EOF
+# The shipped files plus a rule beyond what oobd reads itself (iptrestore.c):
+# only iptables-legacy-restore can apply them.
+for v in 4 6; do
+	sed 's/^COMMIT$/-A INPUT -p tcp --dport 2222 -m state --state NEW -j ACCEPT\nCOMMIT/' \
+		"$SRC_DIR/conf/firewall-v$v.rules" > "$T/beyond-v$v.rules"
+done
+write_config "$T/beyond.conf" <<EOF
+$iface
+[firewall]
+ipv4 = $T/beyond-v4.rules
+ipv6 = $T/beyond-v6.rules
+EOF
 write_config "$T/none.conf" <<EOF
 $iface
 EOF
@@ -85,17 +97,41 @@ fallback_works "missing files"
 stop_oobd
 open_oob
 
-# 2. The files are there, the tools are not.
-out=$(PATH=$NOTOOLS_PATH "$OOBD" -t -c "$T/shipped.conf" 2>&1)
+# 2. The files are there, the tools are not, and the files need them.
+out=$(PATH=$NOTOOLS_PATH "$OOBD" -t -c "$T/beyond.conf" 2>&1)
 ok $? "no tools: oobd -t still accepts the config"
-like "$out" "firewall-v4.rules: warning: not checked: iptables-legacy-restore is not in PATH" \
-	"no tools: oobd -t says the file cannot be checked here"
+like "$out" "beyond-v4.rules:[0-9]+: warning: not checked: match 'state'; oobd hands such a file to iptables-legacy-restore, which is not in PATH" \
+	"no tools: oobd -t says the file cannot be checked here, and why"
 : > "$T/oobd.log"
-PATH=$NOTOOLS_PATH start_oobd "$T/shipped.conf"
+PATH=$NOTOOLS_PATH start_oobd "$T/beyond.conf"
 check "no tools: oobd comes up" -- wait_until 20 ssh_banner "$OOB4"
-like "$(cat "$T/oobd.log")" "<3>firewall IPv4: iptables-legacy-restore is not in PATH; cannot apply $SRC_DIR/conf/firewall-v4.rules; installing the built-in ruleset" \
+like "$(cat "$T/oobd.log")" "<3>firewall IPv4: iptables-legacy-restore is not in PATH; cannot apply $T/beyond-v4.rules; installing the built-in ruleset" \
 	"no tools: the log says why, loudly"
 fallback_works "no tools"
+stop_oobd
+open_oob
+
+# 2b. No tools, and files oobd reads itself (the shipped ones): applied all
+# the same, exactly as iptables-legacy-restore would have.
+out=$(PATH=$NOTOOLS_PATH "$OOBD" -t -c "$T/shipped.conf" 2>&1)
+ok $? "no tools, shipped files: oobd -t accepts the config"
+unlike "$out" "warning" "no tools, shipped files: with nothing to warn about"
+ip netns add ref
+ip netns exec ref iptables-legacy-restore < "$SRC_DIR/conf/firewall-v4.rules"
+ip netns exec ref ip6tables-legacy-restore < "$SRC_DIR/conf/firewall-v6.rules"
+: > "$T/oobd.log"
+PATH=$NOTOOLS_PATH start_oobd "$T/shipped.conf"
+check "no tools, shipped files: oobd comes up" -- wait_until 20 ssh_banner "$OOB4"
+like "$(cat "$T/oobd.log")" "<6>firewall IPv4: $SRC_DIR/conf/firewall-v4.rules: [0-9]+ rules committed in-process through libiptc" \
+	"no tools, shipped files: oobd applied the IPv4 file itself"
+like "$(cat "$T/oobd.log")" "<6>firewall IPv6: $SRC_DIR/conf/firewall-v6.rules: [0-9]+ rules committed in-process through libiptc" \
+	"no tools, shipped files: and the IPv6 one"
+is "$(oob_ruleset 4)" "$(ip netns exec ref iptables-legacy-save | ruleset_strip)" \
+	"no tools, shipped files: the IPv4 rules are those iptables-legacy-restore makes of the file"
+is "$(oob_ruleset 6)" "$(ip netns exec ref ip6tables-legacy-save | ruleset_strip)" \
+	"no tools, shipped files: and the IPv6 ones"
+is "$(oob_ssh "$OOB4" echo in-oob-v4 2>&1)" "in-oob-v4" "no tools, shipped files: ssh over IPv4 works"
+ip netns del ref
 stop_oobd
 open_oob
 

@@ -17,6 +17,8 @@ BUILD=${OOBD_BUILD:-$SRC_DIR/build}
 OOBD=$BUILD/oobd
 NSENTER_MAIN=$BUILD/nsenter-main
 NSENTER_OOB=$BUILD/nsenter-oob
+# xthash 4|6 TABLE...: each table's fingerprint, as oobd takes it (tests/xthash.c).
+XTHASH=$BUILD/tests/xthash
 
 _tap_n=0
 _tap_failed=0
