@@ -140,7 +140,7 @@ static void oom_protect(void)
  * A listener left by an oobd that died before it could stop it (its
  * PDEATHSIG is still on its way) would hold the port: make sure it is gone.
  */
-static void reap_orphan_listener(void)
+static void reap_orphan_listener(pid_t own)
 {
 	_cleanup_free_ char *pidtxt = NULL;
 	char exe[64], target[256];
@@ -150,8 +150,8 @@ static void reap_orphan_listener(void)
 	if (read_file(OOBD_SSHD_PIDFILE, &pidtxt, NULL, 64) < 0)
 		return;
 	pid = strtol(pidtxt, NULL, 10);
-	if (pid <= 1)
-		return;
+	if (pid <= 1 || pid == own)
+		return; /* none, or the one this oobd started */
 	snprintf(exe, sizeof(exe), "/proc/%ld/exe", pid);
 	n = readlink(exe, target, sizeof(target) - 1);
 	if (n <= 0)
@@ -685,13 +685,23 @@ static int path_up(struct oobd *o)
 	/* The rules load while the kernel moves the NIC in (it arrives down)
 	 * and it is addressed; it goes up only once they are in place. */
 	struct firewall_run *fw = firewall_begin(&o->cfg->firewall, o->ns.nsfd, &o->fw);
+	/* An sshd that listens on wildcard addresses only starts now, beside
+	 * the kernel's move: in a namespace just made, nothing can reach it
+	 * before the NIC goes up, and that waits for the rules. */
+	if (o->ns.ns_created && o->sshd.svc.state == SVC_DOWN && sshd_sup_wildcards_only(&o->sshd)) {
+		reap_orphan_listener(0);
+		o->sshd.svc.want_up = true;
+		sshd_start(o);
+	}
 	reconcile_nic(o->cfg, &o->ns, &o->nl_main, false);
 	if (firewall_update_finish(o, fw) < 0) {
 		log_err("no firewall in namespace \"%s\"; not bringing the NIC up without one", o->cfg->netns);
+		o->sshd.svc.want_up = false;
+		service_stop(&o->sshd.svc);
 		return -1;
 	}
 	reconcile_nic(o->cfg, &o->ns, &o->nl_main, true);
-	reap_orphan_listener();
+	reap_orphan_listener(o->sshd.svc.state == SVC_DOWN ? 0 : o->sshd.svc.pid);
 	o->sshd.svc.want_up = true;
 	if (o->sshd.svc.state == SVC_STOPPING)
 		o->sshd.restart_pending = true; /* started again when the old one is reaped */

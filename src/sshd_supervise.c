@@ -195,6 +195,23 @@ static enum sshd_source choose_source(struct sshd_sup *s)
 
 static void probe_connect(struct sshd_sup *s, int nsfd);
 
+bool sshd_sup_wildcards_only(const struct sshd_sup *s)
+{
+	struct sshd_listen l[SSHD_MAX_LISTEN];
+	int n;
+
+	if (s->failed[SSHD_CONFIGURED])
+		return false;
+	n = sshd_listen_from_config(s->config, l, SSHD_MAX_LISTEN);
+	for (int i = 0; i < n; i++) {
+		bool any = (l[i].addr.family == AF_INET && l[i].addr.v4.s_addr == htonl(INADDR_ANY)) ||
+			   (l[i].addr.family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&l[i].addr.v6));
+		if (!any)
+			return false;
+	}
+	return n > 0;
+}
+
 void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd)
 {
 	enum sshd_source prev = s->source;

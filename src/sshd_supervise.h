@@ -70,6 +70,12 @@ void sshd_sup_update(struct sshd_sup *s, const struct config *c);
 /* Choose a config and start sshd in the namespace; begin probing. */
 void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd);
 
+/* Would sshd_sup_start() start the configured config, and does that config
+ * say plainly that sshd listens on wildcard addresses only (0.0.0.0, ::)?
+ * Such an sshd binds nothing that needs the NIC or its addresses, so it may
+ * start before they are there. */
+bool sshd_sup_wildcards_only(const struct sshd_sup *s);
+
 /* The file the running sshd was started with. */
 const char *sshd_sup_config_path(const struct sshd_sup *s);
 
