@@ -710,10 +710,10 @@ fw_run() {
 		rec f6_fw_added_ipt $(( b - a ))
 		[ "$FW_APPLIED" = 1 ] || continue
 		# oobd, running with the typical 4 rules, given the 5,000 (SIGHUP to
-		# "reload done": the restore, the read-back, the rest of the
-		# reload); then the changed file the same way, in a second run
-		# that came up with the 5,000. What the 5,000 add to a whole
-		# bring-up too (exec to sshd started, paired).
+		# "reload done": the commit, in-process for this file, the
+		# read-back, the rest of the reload); then the changed file the
+		# same way, in a second run that came up with the 5,000. What the
+		# 5,000 add to a whole bring-up too (exec to the routes, paired).
 		reset_world
 		cp "$R/fw.typical" "$R/fw5000.cur"
 		oobd_start "$R/fw-big.conf"
