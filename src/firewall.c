@@ -21,6 +21,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -47,6 +48,8 @@
  * iptables run on the host shares whatever its namespace. */
 #define FW_RESTORE_WAIT "--wait=10"
 #define FW_RESTORE_TIMEOUT_MS 30000
+#define FW_LOCK_WAIT_MS 10000        /* as restore's --wait=10 */
+#define FW_LOCK_DEFAULT "/run/xtables.lock"
 #define FW_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define FW_MAX_CHAINS 1024
 
@@ -981,6 +984,54 @@ static int job_fingerprint(void *arg)
 	return tables_scan(j);
 }
 
+static int job_run(int nsfd, int (*fn)(void *), struct ns_job *j);
+
+/*
+ * The lock every legacy iptables program takes around a change (a flock on
+ * $XTABLES_LOCKFILE, else /run/xtables.lock), one for the whole host: taken
+ * around oobd's own libiptc commits too, so that a change made at the same
+ * moment (by hand in the namespace, or by the host's firewall tools, which
+ * share the lock) is neither lost nor overwritten. Waits as restore does.
+ * The fd to close, or -errno: -EWOULDBLOCK when it stayed held; when the
+ * file cannot be opened at all (no /run), the commit goes ahead unlocked
+ * and the caller gets -errno of the open, which it may ignore.
+ */
+static int xtables_lock(void)
+{
+	const char *path = getenv("XTABLES_LOCKFILE");
+	int fd = open(path && *path ? path : FW_LOCK_DEFAULT, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+	long long end = now_ms() + FW_LOCK_WAIT_MS;
+
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		struct timespec ts = { 0, 10 * 1000000L };
+		if ((errno != EWOULDBLOCK && errno != EINTR) || now_ms() >= end) {
+			int e = errno == EINTR ? EWOULDBLOCK : errno;
+			close(fd);
+			return -e;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return fd;
+}
+
+/* FN in the namespace with the xtables lock held: for what writes. */
+static int job_run_locked(int nsfd, int (*fn)(void *), struct ns_job *j)
+{
+	int lock = xtables_lock(), r;
+
+	if (lock == -EWOULDBLOCK) {
+		snprintf(j->err, sizeof(j->err), "the xtables lock (%s) stayed held by another program for %d s",
+			 FW_LOCK_DEFAULT, FW_LOCK_WAIT_MS / 1000);
+		return lock;
+	}
+	r = job_run(nsfd, fn, j);
+	if (lock >= 0)
+		close(lock);
+	return r;
+}
+
 static int job_run(int nsfd, int (*fn)(void *), struct ns_job *j)
 {
 	int r;
@@ -1043,7 +1094,7 @@ static int fallback_apply(const struct family *fa, enum fw_family f, int nsfd, c
 	j.n_rules = firewall_fallback_rules(f, allow, rules);
 	fallback_describe(f, allow, desc, sizeof(desc));
 	log_msg(level, "firewall %s: %s; installing the built-in ruleset: %s", fa->name, why, desc);
-	r = job_run(nsfd, job_fallback, &j);
+	r = job_run_locked(nsfd, job_fallback, &j);
 	if (r < 0 && j.filter_done) {
 		/* The filter table is in place; only emptying another failed. */
 		log_warn("firewall %s: built-in ruleset in place, but emptying another table failed: %s", fa->name,
@@ -1093,7 +1144,7 @@ static bool rollback(const struct family *fa, int nsfd, const char *snapshot)
 	firewall_decls_parse(snapshot, &decls, &j.n_decls);
 	j.decls = decls;
 	/* An empty table behaves as an absent one: nothing there before. */
-	if (job_run(nsfd, job_reset_others, &j) < 0) {
+	if (job_run_locked(nsfd, job_reset_others, &j) < 0) {
 		log_err("firewall %s: rolling back: %s", fa->name, j.err);
 		return false;
 	}
@@ -1118,6 +1169,7 @@ struct fw_family_run {
 	char hash[17];               /* of DATA: FNV-1a 64, hex */
 	bool unchanged;              /* what is in the kernel is this file, as applied */
 	bool inproc;                 /* oobd read it and committed it itself: no restore runs */
+	bool partial;                /* ... but only some of its tables, then failed */
 	char why[512];
 };
 
@@ -1136,18 +1188,28 @@ static int inproc_apply(const struct family *fa, int nsfd, struct fw_family_run 
 	struct iptr_prog prog;
 	struct inproc_job j = { .fa = fa, .prog = &prog };
 	char why[256];
-	int line, r = iptr_parse(fa->af, fr->copy.data, fr->copy.len, &prog, &line, why, sizeof(why));
+	int lock, line, r = iptr_parse(fa->af, fr->copy.data, fr->copy.len, &prog, &line, why, sizeof(why));
 
 	if (r < 0) {
 		log_info("firewall %s: %s:%d: %s; applying it with %s", fa->name, fr->path, line, why, fa->restore);
 		return r;
 	}
-	r = netns_call_in(nsfd, job_inproc, &j);
+	lock = xtables_lock();
+	if (lock == -EWOULDBLOCK) {
+		snprintf(j.err, sizeof(j.err), "the xtables lock (%s) stayed held by another program for %d s",
+			 FW_LOCK_DEFAULT, FW_LOCK_WAIT_MS / 1000);
+		r = lock;
+	} else {
+		r = netns_call_in(nsfd, job_inproc, &j);
+		if (lock >= 0)
+			close(lock);
+	}
 	if (r < 0) {
 		if (!j.err[0])
 			snprintf(j.err, sizeof(j.err), "entering the namespace: %s", strerror(-r));
 		log_info("firewall %s: %s:%d: %s; applying it with %s", fa->name, fr->path, j.line, j.err,
 			 fa->restore);
+		fr->partial = j.committed > 0;
 	} else {
 		log_info("firewall %s: %s: %zu rules committed in-process through libiptc", fa->name, fr->path,
 			 prog.n_rules);
@@ -1219,8 +1281,13 @@ static int file_finish(const struct family *fa, int nsfd, struct fw_family_run *
 	int r;
 
 	*intact = true;
-	if (fr->r < 0)
+	if (fr->r < 0) {
+		/* Tables committed in-process before one failed: what was
+		 * in place is not, unless the snapshot can be put back. */
+		if (fr->partial)
+			*intact = fr->snapshot && rollback(fa, nsfd, fr->snapshot);
 		return fr->r;
+	}
 	if (fr->unchanged) {
 		log_info("firewall %s: %s unchanged, and so are the rules in the kernel: left as they are", fa->name,
 			 fr->path);
@@ -1245,7 +1312,7 @@ static int file_finish(const struct family *fa, int nsfd, struct fw_family_run *
 	j.n_decls = fr->n_decls;
 	/* The file is the whole ruleset: tables it does not name (left by an
 	 * earlier file) are emptied. */
-	if (job_run(nsfd, job_reset_others, &j) < 0)
+	if (job_run_locked(nsfd, job_reset_others, &j) < 0)
 		log_warn("firewall %s: emptying a table %s does not name: %s", fa->name, fr->path, j.err);
 	r = job_run(nsfd, job_verify, &j);
 	if (r < 0) {

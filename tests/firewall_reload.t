@@ -110,6 +110,27 @@ ok $? "the IPv6 rules, untouched, are left as they are"
 ! tcp_greets admin "$OOB4" 8080
 ok $? "port 8080 is closed again"
 is "$(oob_ruleset 4 filter)" "$want" "the namespace has the shipped ruleset again"
+
+# 7. oobd commits through libiptc under the xtables lock, as the iptables
+# programs do: while another program holds it, the change waits.
+sed 's/^COMMIT$/-A INPUT -p tcp --dport 8080 -j ACCEPT\nCOMMIT/' "$SRC_DIR/conf/firewall-v4.rules" > "$T/fw4.rules"
+mkfifo "$T/release"
+flock /run/xtables.lock cat "$T/release" > /dev/null &
+holder=$!
+wait_until 5 sh -c '! flock -n /run/xtables.lock true'
+ok $? "another program holds the xtables lock"
+mark=$(log_mark)
+kill -HUP "$OOBD_PID"
+! wait_until 1 reloads_done 7
+ok $? "the reload waits while the lock is held"
+! tcp_greets admin "$OOB4" 8080
+ok $? "and port 8080 is not open yet"
+echo > "$T/release"
+wait "$holder"
+check "once the lock is let go, the reload completes" -- wait_until 20 reloads_done 7
+log_after "$mark" "firewall IPv4: $T/fw4.rules: [0-9]+ rules committed in-process through libiptc"
+ok $? "the file was committed in-process"
+check "port 8080 is open" -- wait_until 10 tcp_greets admin "$OOB4" 8080
 stop_oobd
 
 check_main_ruleset_unchanged
