@@ -522,6 +522,18 @@ static int match_opt(enum mkind k, const char *opt)
 	return -1;
 }
 
+/* Is OPT the start of an option of a match loaded in R? */
+static bool abbreviates(const struct rule *r, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	for (int j = 0; j < r->nm; j++)
+		for (int i = 0; i < 6 && match_defs[r->m[j].kind].opts[i]; i++)
+			if (strncmp(match_defs[r->m[j].kind].opts[i], opt, n) == 0)
+				return true;
+	return false;
+}
+
 /* The match a protocol's options belong to when no -m names one. */
 static int proto_match(int af, uint8_t proto)
 {
@@ -719,7 +731,11 @@ static int rule_words(struct parser *p, struct rule *r, char **w, int n)
 			r->reject_with_seen = true;
 		} else {
 			/* A match's option: of the one match loaded that has it,
-			 * else of the protocol's own match, loaded here. */
+			 * else of the protocol's own match, loaded here. Unless
+			 * it abbreviates an option of a loaded match: iptables
+			 * reads options with getopt_long, which takes
+			 * "--dport" for multiport's "--dports" when no loaded
+			 * match has "--dport" itself. */
 			struct match *m = NULL;
 			int oi = -1;
 			for (int j = 0; j < r->nm; j++) {
@@ -731,6 +747,8 @@ static int rule_words(struct parser *p, struct rule *r, char **w, int n)
 				m = &r->m[j];
 				oi = x;
 			}
+			if (!m && abbreviates(r, o))
+				return nope(p, "option %s, which iptables reads as an abbreviation", o);
 			if (!m && (r->seen & O_PROTO) && (k = proto_match(r->af, r->proto)) >= 0 &&
 			    (oi = match_opt((enum mkind)k, o)) >= 0)
 				m = match_add(r, (enum mkind)k);

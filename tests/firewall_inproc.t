@@ -391,6 +391,9 @@ handover 4 "-I" '-I INPUT' <<'EOF'
 EOF
 handover 4 "-m recent (a match outside the subset)" '-m recent' <<<'-A INPUT -m recent --set'
 handover 4 "--icmp-type port-unreachable" 'port-unreachable' <<<'-A INPUT -p icmp --icmp-type port-unreachable -j ACCEPT'
+# With multiport loaded and tcp not, iptables (getopt_long) reads "--dport"
+# as multiport's "--dports".
+handover 4 "--dport abbreviating multiport's --dports" '--dport' <<<'-A INPUT -p tcp -m multiport --dport 80 -j ACCEPT'
 handover 6 "IPv6 ! -s (negation)" '! -s' <<<'-A INPUT ! -s 2001:db8::/32 -j DROP'
 
 # --- Rejected by restore itself: the rules stay. ---

@@ -295,6 +295,8 @@ static void test_handed_over(void **state)
 		{ AF_INET, "*filter\n-A INPUT -p icmp --icmp-type port-unreachable\nCOMMIT\n", 2, "port-unreachable" },
 		{ AF_INET, "*filter\n-A INPUT -p ipv6-icmp\nCOMMIT\n", 2, "-p ipv6-icmp" },
 		{ AF_INET, "*filter\n-A INPUT -m multiport --dports 22\nCOMMIT\n", 2, "--dports" },
+		{ AF_INET, "*filter\n-A INPUT -p tcp -m multiport --dport 22\nCOMMIT\n", 2, "abbreviation" },
+		{ AF_INET, "*filter\n-A INPUT -p tcp -m multiport --source-port 22\nCOMMIT\n", 2, "abbreviation" },
 		{ AF_INET, "*filter\n-A INPUT -p tcp -m multiport --dports 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16\nCOMMIT\n",
 		  2, "--dports" },
 		{ AF_INET, "*filter\n-A INPUT -m conntrack\nCOMMIT\n", 2, "without its options" },
