@@ -92,8 +92,11 @@ wait_until 15 ssh_banner "$OOB4"
 ok $? "the new sshd answers with its banner, the silent client still connected"
 kill -0 "$HOLDER_PID"
 ok $? "the silent client is still there"
-out=$("$OOBCTL" status 2>&1)
-ok $? "oobctl status is served meanwhile" || diag "$out"
+# Served: 0 (healthy) or 1 (degraded: oobd's own probe of the new sshd may
+# not have had its answer yet); 2 would be no answer at all.
+out=$("$OOBCTL" status 2>&1); rc=$?
+[ "$rc" -le 1 ] && [ -n "$out" ]
+ok $? "oobctl status is served meanwhile (exit $rc)" || diag "$out"
 wait_until 20 drops_at_least one 1
 ok $? "oobd drops a client that sends no request (after its request timeout)"
 is "$(holder_field one 3)" 0 "without answering it"
@@ -116,7 +119,8 @@ wait_until 15 ssh_banner "$OOB4"
 ok $? "the new sshd answers with its banner"
 like "$(oob_ssh "$OOB4" echo through 2>&1)" "^through$" "ssh works"
 out=$("$OOBCTL" status --json 2>&1); rc=$?
-is "$rc" 0 "oobctl status waits its turn in the backlog and is served" || diag "$out"
+[ "$rc" -le 1 ]
+ok $? "oobctl status waits its turn in the backlog and is served (exit $rc)" || diag "$out"
 like "$out" "\"restarts\":2" "and shows the two restarts of sshd"
 wait_until 30 drops_at_least many 20
 ok $? "oobd keeps dropping the silent clients (20 and more so far)"
