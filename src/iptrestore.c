@@ -1020,6 +1020,8 @@ int iptr_parse(int af, const char *data, size_t len, struct iptr_prog *out, int 
 			r = nope(&p, "a NUL byte");
 		else if (strpbrk(buf, "\"'\\\r"))
 			r = nope(&p, "quoting, an escape or a carriage return");
+		else if (strchr(buf, '#'))
+			r = nope(&p, "a '#' after the start of a line");
 		else if (buf[0] == ' ' || buf[0] == '\t')
 			r = nope(&p, "blanks at the start of a line");
 		else

@@ -391,6 +391,7 @@ handover 4 "-I" '-I INPUT' <<'EOF'
 EOF
 handover 4 "-m recent (a match outside the subset)" '-m recent' <<<'-A INPUT -m recent --set'
 handover 4 "--icmp-type port-unreachable" 'port-unreachable' <<<'-A INPUT -p icmp --icmp-type port-unreachable -j ACCEPT'
+handover 4 "a '#' inside a rule" '#x' <<<'-A INPUT -m comment --comment #x -j ACCEPT'
 # With multiport loaded and tcp not, iptables (getopt_long) reads "--dport"
 # as multiport's "--dports".
 handover 4 "--dport abbreviating multiport's --dports" '--dport' <<<'-A INPUT -p tcp -m multiport --dport 80 -j ACCEPT'

@@ -317,6 +317,8 @@ static void test_handed_over(void **state)
 		{ AF_INET, "-A INPUT -j ACCEPT\n", 1, "outside a table" },
 		{ AF_INET, "*filter\n  -A INPUT -j ACCEPT\nCOMMIT\n", 2, "start of a line" },
 		{ AF_INET, "*filter\r\nCOMMIT\r\n", 1, "carriage return" },
+		{ AF_INET, "*filter\n-A INPUT -j ACCEPT # why\nCOMMIT\n", 2, "'#'" },
+		{ AF_INET, "*filter\n-A INPUT -m comment --comment #1 -j ACCEPT\nCOMMIT\n", 2, "'#'" },
 		{ AF_INET, "# nothing\n", 1, "no table" },
 	};
 
