@@ -1107,6 +1107,8 @@ static int fallback_apply(const struct family *fa, enum fw_family f, int nsfd, c
 		return r;
 	}
 	fs->source = FW_SOURCE_FALLBACK;
+	fs->applied_by[0] = '\0';
+	fs->handover[0] = '\0';
 	fs->path[0] = '\0';
 	fs->hash[0] = '\0';
 	fs->since = (long long)time(NULL);
@@ -1170,6 +1172,7 @@ struct fw_family_run {
 	bool unchanged;              /* what is in the kernel is this file, as applied */
 	bool inproc;                 /* oobd read it and committed it itself: no restore runs */
 	bool partial;                /* ... but only some of its tables, then failed */
+	char handover[300];          /* why restore applies it: "line N: reason" */
 	char why[512];
 };
 
@@ -1192,6 +1195,7 @@ static int inproc_apply(const struct family *fa, int nsfd, struct fw_family_run 
 
 	if (r < 0) {
 		log_info("firewall %s: %s:%d: %s; applying it with %s", fa->name, fr->path, line, why, fa->restore);
+		snprintf(fr->handover, sizeof(fr->handover), "line %d: %s", line, why);
 		return r;
 	}
 	lock = xtables_lock();
@@ -1209,6 +1213,7 @@ static int inproc_apply(const struct family *fa, int nsfd, struct fw_family_run 
 			snprintf(j.err, sizeof(j.err), "entering the namespace: %s", strerror(-r));
 		log_info("firewall %s: %s:%d: %s; applying it with %s", fa->name, fr->path, j.line, j.err,
 			 fa->restore);
+		snprintf(fr->handover, sizeof(fr->handover), "line %d: %.250s", j.line, j.err);
 		fr->partial = j.committed > 0;
 	} else {
 		log_info("firewall %s: %s: %zu rules committed in-process through libiptc", fa->name, fr->path,
@@ -1323,6 +1328,8 @@ static int file_finish(const struct family *fa, int nsfd, struct fw_family_run *
 	}
 	fs->kernel_hash = j.fingerprint;
 	fs->source = FW_SOURCE_FILE;
+	str_copy(fs->applied_by, fr->inproc ? "oobd" : fa->restore, sizeof(fs->applied_by));
+	str_copy(fs->handover, fr->inproc ? "" : fr->handover, sizeof(fs->handover));
 	str_copy(fs->path, fr->path, sizeof(fs->path));
 	str_copy(fs->hash, fr->hash, sizeof(fs->hash));
 	fs->since = (long long)time(NULL);

@@ -46,6 +46,8 @@ struct firewall_family_state {
 	enum fw_source source;
 	char path[PATH_MAX];         /* FILE: the file applied */
 	char hash[17];               /* FILE: FNV-1a 64 (over words) of the content applied, hex */
+	char applied_by[32];         /* FILE: "oobd" (read and committed by oobd itself) or the restore tool */
+	char handover[300];          /* FILE, by the restore tool: where and why oobd's own reading stopped */
 	long long since;             /* unix time it was put in place */
 	char why[512];               /* FALLBACK: why the built-in ruleset is in place */
 	char last_error[512];        /* the last attempt that failed and kept the ruleset in place */

@@ -447,6 +447,8 @@ static void render_json(struct status *st, struct strbuf *out)
 		json_kstr(&j, "source", firewall_source_name(fs->source));
 		json_kstr(&j, "file", fs->source == FW_SOURCE_FILE ? fs->path : NULL);
 		json_kstr(&j, "hash", fs->source == FW_SOURCE_FILE ? fs->hash : NULL);
+		json_kstr(&j, "applied_by", fs->source == FW_SOURCE_FILE && fs->applied_by[0] ? fs->applied_by : NULL);
+		json_kstr(&j, "handover", fs->source == FW_SOURCE_FILE && fs->handover[0] ? fs->handover : NULL);
 		json_kint(&j, "since", fs->since);
 		json_kstr(&j, "why", fs->why[0] ? fs->why : NULL);
 		json_kstr(&j, "last_error", fs->last_error[0] ? fs->last_error : NULL);
@@ -562,9 +564,15 @@ static void render_text(struct status *st, struct strbuf *out)
 	sb_puts(out, "\nfirewall\n");
 	for (int f = 0; f < FW__NFAMILIES; f++) {
 		const struct firewall_family_state *fs = &o->fw.fam[f];
-		if (fs->source == FW_SOURCE_FILE)
+		if (fs->source == FW_SOURCE_FILE) {
 			sb_printf(out, "  %s  file %s (fnv64 %s), since %s\n", firewall_family_name(f), fs->path, fs->hash,
 				  when(fs->since, t, sizeof(t)));
+			if (strcmp(fs->applied_by, "oobd") == 0)
+				sb_puts(out, "        read and committed by oobd itself\n");
+			else if (fs->applied_by[0])
+				sb_printf(out, "        applied by %s (oobd's own reading stopped at %s)\n", fs->applied_by,
+					  fs->handover[0] ? fs->handover : "?");
+		}
 		else if (fs->source == FW_SOURCE_FALLBACK)
 			sb_printf(out, "  %s  built-in ruleset active since %s: %s\n", firewall_family_name(f),
 				  when(fs->since, t, sizeof(t)), fs->why);

@@ -13,6 +13,10 @@
 command -v iptables-legacy-restore >/dev/null || skip_all "needs iptables (legacy tools)"
 command -v ip6tables-legacy-restore >/dev/null || skip_all "needs ip6tables (legacy tools)"
 [ -x "$XTHASH" ] || bail "$XTHASH not built (make integration builds it)"
+command -v jq >/dev/null || skip_all "needs jq"
+OOBCTL=$BUILD/oobctl
+# fw_status 4|6 FIELD: oobctl status --json's .firewall.ipvN.FIELD.
+fw_status() { "$OOBCTL" status --json | jq -r ".firewall.ipv$1.$2"; }
 
 main_ruleset_seed || bail "cannot give the sandbox's main namespace rules of its own"
 main_ruleset > "$T/main.before"
@@ -153,6 +157,8 @@ inproc() {
 		diag "the reload's IPv$fam firewall lines:"
 		diag_lines "$FWLOG"
 	fi
+	is "$(fw_status "$fam" applied_by) $(fw_status "$fam" handover)" "oobd null" \
+		"$name: oobctl status says oobd committed it"
 	compare "$fam" "$name"
 }
 
@@ -174,6 +180,8 @@ handover() {
 		diag "the reload's IPv$fam firewall lines:"
 		diag_lines "$FWLOG"
 	fi
+	is "$(fw_status "$fam" applied_by)" "$tool" "$name: oobctl status names $tool"
+	like "$(fw_status "$fam" handover)" "^line $line: " "$name: and the line oobd's reading stopped at"
 	compare "$fam" "$name"
 }
 
