@@ -24,16 +24,8 @@ bring_up() { # bring_up CASE: a fresh namespace, oobd up to its banner
 	ip netns del oob 2>/dev/null
 	ip link show "$NIC" >/dev/null 2>&1 || make_nic
 	: > "$T/oobd.log"
-	write_config "$T/oobd.conf" <<EOC
-[interface]
-match = mac:$NIC_MAC
-rename = oob0
-address = $OOB4/24
-gateway = $ADM4
-[firewall]
-ipv4 = $SRC_DIR/conf/firewall-v4.rules
-ipv6 = $SRC_DIR/conf/firewall-v6.rules
-EOC
+	write_nic_config "$T/oobd.conf" "gateway = $ADM4" "[firewall]" \
+		"ipv4 = $SRC_DIR/conf/firewall-v4.rules" "ipv6 = $SRC_DIR/conf/firewall-v6.rules"
 	start_oobd "$T/oobd.conf"
 	check "$1: oobd comes up" -- wait_until 20 ssh_banner "$OOB4"
 }

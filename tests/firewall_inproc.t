@@ -43,16 +43,7 @@ cp "$T/fw4.rules" "$T/fw6.rules"
 make_nic
 make_keys
 write_sshd_config
-write_config "$T/oobd.conf" <<EOF
-[interface]
-match = mac:$NIC_MAC
-rename = oob0
-address = $OOB4/24
-address = $OOB6/64
-[firewall]
-ipv4 = $T/fw4.rules
-ipv6 = $T/fw6.rules
-EOF
+write_nic_config "$T/oobd.conf" "address = $OOB6/64" "[firewall]" "ipv4 = $T/fw4.rules" "ipv6 = $T/fw6.rules"
 
 start_oobd "$T/oobd.conf"
 check "oobd comes up" -- wait_until 20 ssh_banner "$OOB4"
