@@ -135,10 +135,40 @@ ip netns del ref
 stop_oobd
 open_oob
 
+# 2c. No tools, and a reload with a file whose *raw oobd commits and whose
+# *filter the kernel refuses: with no restore to take over and nothing to
+# roll back with, the rules are no longer the ones in place before, so the
+# built-in ruleset goes in, said loudly (not "keeping the ruleset").
+cp "$SRC_DIR/conf/firewall-v4.rules" "$T/half-v4.rules"
+write_config "$T/half.conf" <<EOF
+$iface
+[firewall]
+ipv4 = $T/half-v4.rules
+ipv6 = $SRC_DIR/conf/firewall-v6.rules
+EOF
+: > "$T/oobd.log"
+PATH=$NOTOOLS_PATH start_oobd "$T/half.conf"
+check "no tools, half-committed file: oobd comes up" -- wait_until 20 ssh_banner "$OOB4"
+printf '%s\n' '*raw' ':PREROUTING ACCEPT [0:0]' '-A PREROUTING -p udp --dport 5353 -j ACCEPT' COMMIT \
+	'*filter' ':INPUT DROP [0:0]' '-A INPUT -p udp -j REJECT --reject-with tcp-reset' COMMIT > "$T/half-v4.rules"
+kill -HUP "$OOBD_PID"
+check "no tools, half-committed file: the reload completes" -- wait_until 20 log_has "reload done"
+like "$(cat "$T/oobd.log")" "<3>firewall IPv4: iptables-legacy-restore is not in PATH; cannot apply $T/half-v4.rules; installing the built-in ruleset" \
+	"no tools, half-committed file: the built-in ruleset goes in, said loudly"
+unlike "$(cat "$T/oobd.log")" "keeping the ruleset in place" "no tools, half-committed file: nothing claims the rules stayed"
+is "$(oob_ruleset 4 filter)" "$(fallback_expected 4 22)" "no tools, half-committed file: the built-in IPv4 filter table is in place"
+is "$(ip netns exec oob iptables-legacy-save -t raw | grep -c '^-A')" 0 "no tools, half-committed file: and the *raw rule is gone"
+stop_oobd
+# A table cannot be removed from a namespace: what follows gets a fresh one
+# (the NIC handed back, the namespace removed).
+"$OOBD" --down -c "$T/half.conf" >> "$T/oobd.log" 2>&1
+ok $? "oobd --down hands the NIC back for a fresh namespace"
+
 # 3. No [firewall] section.
 : > "$T/oobd.log"
 start_oobd "$T/none.conf"
 check "no [firewall]: oobd comes up" -- wait_until 20 ssh_banner "$OOB4"
+listen_in oob 8080 # the namespace is a new one (2c)
 like "$(cat "$T/oobd.log")" "<4>firewall IPv4: no \[firewall\] ipv4 file configured; installing the built-in ruleset" \
 	"no [firewall]: the log says so"
 fallback_works "no [firewall]"

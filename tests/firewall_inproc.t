@@ -405,6 +405,22 @@ rejected 4 "udp with --reject-with tcp-reset" <<<'-A INPUT -p udp -j REJECT --re
 rejected 4 "-p udp -m tcp" <<<'-A INPUT -p udp -m tcp --dport 22 -j ACCEPT'
 rejected 6 "IPv6 -j to an undeclared chain" <<<'-A INPUT -j nosuchchain'
 
+# A file whose *raw oobd commits and whose *filter the kernel refuses:
+# restore, taking over, fails at the same table, and what was in place
+# (*raw included) is put back.
+rejected 4 "*raw committed, *filter refused by the kernel" <<'EOF'
+*raw
+:PREROUTING ACCEPT [0:0]
+-A PREROUTING -p udp --dport 5353 -j ACCEPT
+COMMIT
+*filter
+:INPUT DROP [0:0]
+-A INPUT -p udp -j REJECT --reject-with tcp-reset
+COMMIT
+EOF
+like "$FWLOG" "<6>firewall IPv4: $(re_quote "$T/fw4.rules"):[0-9]+: table filter: commit: .+; applying it with iptables-legacy-restore" \
+	"*raw committed, *filter refused: oobd's own commit stopped at *filter"
+
 stop_oobd
 check_main_ruleset_unchanged
 done_testing
