@@ -992,11 +992,12 @@ static int job_run(int nsfd, int (*fn)(void *), struct ns_job *j);
  * around oobd's own libiptc commits too, so that a change made at the same
  * moment (by hand in the namespace, or by the host's firewall tools, which
  * share the lock) is neither lost nor overwritten. Waits as restore does.
- * The fd to close, or -errno: -EWOULDBLOCK when it stayed held; when the
- * file cannot be opened at all (no /run), the commit goes ahead unlocked
- * and the caller gets -errno of the open, which it may ignore.
+ * The fd to close, or -errno: -EWOULDBLOCK when it stayed held (ERR says
+ * so); when the file cannot be opened at all (no /run), the commit goes
+ * ahead unlocked and the caller gets -errno of the open, which it may
+ * ignore.
  */
-static int xtables_lock(void)
+static int xtables_lock(char *err, size_t errlen)
 {
 	const char *path = getenv("XTABLES_LOCKFILE");
 	int fd = open(path && *path ? path : FW_LOCK_DEFAULT, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
@@ -1009,6 +1010,9 @@ static int xtables_lock(void)
 		if ((errno != EWOULDBLOCK && errno != EINTR) || now_ms() >= end) {
 			int e = errno == EINTR ? EWOULDBLOCK : errno;
 			close(fd);
+			if (e == EWOULDBLOCK)
+				snprintf(err, errlen, "the xtables lock (%s) stayed held by another program for %d s",
+					 path && *path ? path : FW_LOCK_DEFAULT, FW_LOCK_WAIT_MS / 1000);
 			return -e;
 		}
 		nanosleep(&ts, NULL);
@@ -1019,13 +1023,10 @@ static int xtables_lock(void)
 /* FN in the namespace with the xtables lock held: for what writes. */
 static int job_run_locked(int nsfd, int (*fn)(void *), struct ns_job *j)
 {
-	int lock = xtables_lock(), r;
+	int lock = xtables_lock(j->err, sizeof(j->err)), r;
 
-	if (lock == -EWOULDBLOCK) {
-		snprintf(j->err, sizeof(j->err), "the xtables lock (%s) stayed held by another program for %d s",
-			 FW_LOCK_DEFAULT, FW_LOCK_WAIT_MS / 1000);
+	if (lock == -EWOULDBLOCK)
 		return lock;
-	}
 	r = job_run(nsfd, fn, j);
 	if (lock >= 0)
 		close(lock);
@@ -1198,16 +1199,10 @@ static int inproc_apply(const struct family *fa, int nsfd, struct fw_family_run 
 		snprintf(fr->handover, sizeof(fr->handover), "line %d: %s", line, why);
 		return r;
 	}
-	lock = xtables_lock();
-	if (lock == -EWOULDBLOCK) {
-		snprintf(j.err, sizeof(j.err), "the xtables lock (%s) stayed held by another program for %d s",
-			 FW_LOCK_DEFAULT, FW_LOCK_WAIT_MS / 1000);
-		r = lock;
-	} else {
-		r = netns_call_in(nsfd, job_inproc, &j);
-		if (lock >= 0)
-			close(lock);
-	}
+	lock = xtables_lock(j.err, sizeof(j.err));
+	r = lock == -EWOULDBLOCK ? lock : netns_call_in(nsfd, job_inproc, &j);
+	if (lock >= 0)
+		close(lock);
 	if (r < 0) {
 		if (!j.err[0])
 			snprintf(j.err, sizeof(j.err), "entering the namespace: %s", strerror(-r));
@@ -1299,20 +1294,21 @@ static int file_finish(const struct family *fa, int nsfd, struct fw_family_run *
 		fs->last_error[0] = '\0';
 		return 0;
 	}
-	r = fr->inproc ? 0 : proc_finish(&fr->job, &res);
-	if (r < 0) {
-		snprintf(fr->why, sizeof(fr->why), "running %s: %s", fa->restore, strerror(-r));
-		return r;
-	}
-	if (!fr->inproc && !proc_ok(&res)) {
-		firewall_restore_error(fr->path, fr->copy.data, res.out, fr->why, sizeof(fr->why));
+	if (!fr->inproc) {
+		r = proc_finish(&fr->job, &res);
+		if (r < 0) {
+			snprintf(fr->why, sizeof(fr->why), "running %s: %s", fa->restore, strerror(-r));
+			return r;
+		}
+		if (!proc_ok(&res)) {
+			firewall_restore_error(fr->path, fr->copy.data, res.out, fr->why, sizeof(fr->why));
+			proc_result_free(&res);
+			if (decls_count_tables(fr->decls, fr->n_decls) > 1)
+				*intact = fr->snapshot && rollback(fa, nsfd, fr->snapshot);
+			return -EINVAL;
+		}
 		proc_result_free(&res);
-		if (decls_count_tables(fr->decls, fr->n_decls) > 1)
-			*intact = fr->snapshot && rollback(fa, nsfd, fr->snapshot);
-		return -EINVAL;
 	}
-	if (!fr->inproc)
-		proc_result_free(&res);
 	j.decls = fr->decls;
 	j.n_decls = fr->n_decls;
 	/* The file is the whole ruleset: tables it does not name (left by an

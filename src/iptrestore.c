@@ -558,10 +558,10 @@ static bool multiport_proto(const struct rule *r)
 /* Option OPT (index I in M's definition) with argument ARG. */
 static bool match_option(const struct rule *r, struct match *m, int i, const char *arg)
 {
-	/* Aliases: --destination-port is --dport, and so on. */
-	static const int tcpudp_bit[] = { 0, 0, 1, 1 }, mp_bit[] = { 0, 0, 0, 0, 0 };
-	int bit = m->kind == M_TCP || m->kind == M_UDP ? tcpudp_bit[i] : m->kind == M_MULTIPORT ? mp_bit[i]
-		: m->kind == M_HL || m->kind == M_TTL ? 0 : i;
+	/* One bit per option, its aliases sharing it (--dport and
+	 * --destination-port); multiport, hl and ttl take one option of all. */
+	int bit = m->kind == M_TCP || m->kind == M_UDP ? i / 2
+		: m->kind == M_MULTIPORT || m->kind == M_HL || m->kind == M_TTL ? 0 : i;
 	unsigned long v;
 
 	if (m->seen & (1U << bit))
@@ -1001,15 +1001,15 @@ int iptr_parse(int af, const char *data, size_t len, struct iptr_prog *out, int 
 	if (af != AF_INET && af != AF_INET6)
 		return -EAFNOSUPPORT;
 	for (size_t o = 0; o < len && r == 0;) {
-		const char *nl = memchr(data + o, '\n', len - o);
-		size_t n = nl ? (size_t)(nl - (data + o)) : len - o;
+		const char *start = data + o, *nl = memchr(start, '\n', len - o);
+		size_t n = nl ? (size_t)(nl - start) : len - o;
 		p.line++;
 		o += n + (nl ? 1 : 0);
 		if (n >= sizeof(buf)) {
 			r = nope(&p, "a line too long");
 			break;
 		}
-		memcpy(buf, nl ? nl - n : data + len - n, n);
+		memcpy(buf, start, n);
 		buf[n] = '\0';
 		/* Trailing blanks are nothing to iptables-restore either. */
 		while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))

@@ -572,8 +572,7 @@ static void render_text(struct status *st, struct strbuf *out)
 			else if (fs->applied_by[0])
 				sb_printf(out, "        applied by %s (oobd's own reading stopped at %s)\n", fs->applied_by,
 					  fs->handover[0] ? fs->handover : "?");
-		}
-		else if (fs->source == FW_SOURCE_FALLBACK)
+		} else if (fs->source == FW_SOURCE_FALLBACK)
 			sb_printf(out, "  %s  built-in ruleset active since %s: %s\n", firewall_family_name(f),
 				  when(fs->since, t, sizeof(t)), fs->why);
 		else
