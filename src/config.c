@@ -212,6 +212,18 @@ static void section_header(struct parser *p, char *s)
 	p->sec = sec;
 }
 
+/* S and a newline into STR (NUM bytes, room checked by the caller): what
+ * inih reads from its stream. One call per config line, so no printf. */
+static char *reader_line(char *str, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(str, s, n);
+	str[n] = '\n';
+	str[n + 1] = '\0';
+	return str;
+}
+
 /* inih's reader: one line per call. Returns the sanitised line. */
 static char *config_reader(char *str, int num, void *stream)
 {
@@ -246,8 +258,7 @@ static char *config_reader(char *str, int num, void *stream)
 		return str;
 	if (*s == '[') {
 		section_header(p, s);
-		snprintf(str, (size_t)num, "%s\n", s);
-		return str;
+		return reader_line(str, s);
 	}
 	if (!strchr(s, '=')) {
 		perr(p, p->line, "expected 'key = value' or '[section]'");
@@ -257,8 +268,7 @@ static char *config_reader(char *str, int num, void *stream)
 		perr(p, p->line, "key outside of any section");
 		return str;
 	}
-	snprintf(str, (size_t)num, "%s\n", s);
-	return str;
+	return reader_line(str, s);
 }
 
 static bool once(struct parser *p, enum once_key k, const char *name)

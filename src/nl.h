@@ -24,9 +24,12 @@ struct nl {
 int nl_open(struct nl *nl);
 int nl_open_in(struct nl *nl, int nsfd);
 void nl_close(struct nl *nl);
-/* A non-blocking socket subscribed to the multicast GROUPS (RTMGRP_*). */
-int nl_open_monitor(struct nl *nl, unsigned groups);
-int nl_open_monitor_in(struct nl *nl, unsigned groups, int nsfd);
+/* A non-blocking socket subscribed to the multicast GROUPS (RTMGRP_*).
+ * With TYPES (at most NL_FILTER_TYPES_MAX), only events of those message
+ * types reach it: the kernel drops the others before queueing them. */
+#define NL_FILTER_TYPES_MAX 16
+int nl_open_monitor(struct nl *nl, unsigned groups, const uint16_t *types, size_t n_types);
+int nl_open_monitor_in(struct nl *nl, unsigned groups, const uint16_t *types, size_t n_types, int nsfd);
 int nl_fd(const struct nl *nl);
 
 /* Fill the header of a request with a fresh sequence number. */

@@ -639,7 +639,7 @@ static int setup_loop(struct oobd *o)
 /* Event sources of the main namespace, for the daemon's whole life. */
 static void watch_main(struct oobd *o)
 {
-	int r = nl_open_monitor(&o->mon_main, RTMGRP_LINK);
+	int r = nl_open_monitor(&o->mon_main, RTMGRP_LINK, NULL, 0);
 
 	if (r == 0)
 		epoll_watch(o, nl_fd(&o->mon_main));
@@ -650,10 +650,16 @@ static void watch_main(struct oobd *o)
 /* Event sources that need the namespace. */
 static void watch_namespace(struct oobd *o)
 {
+	/* Only what handle_link_events() acts on: the link's changes and
+	 * removals. The kernel also announces every address and route oobd
+	 * adds; those never reach this socket. */
+	static const uint16_t acted_on[] = { RTM_NEWLINK, RTM_DELLINK, RTM_DELADDR, RTM_DELROUTE };
 	int r;
 
-	r = nl_open_monitor_in(&o->mon_oob, RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE |
-						       RTMGRP_IPV6_ROUTE, o->ns.nsfd);
+	r = nl_open_monitor_in(&o->mon_oob,
+			       RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE |
+				       RTMGRP_IPV6_ROUTE,
+			       acted_on, ARRAY_SIZE(acted_on), o->ns.nsfd);
 	if (r == 0)
 		epoll_watch(o, nl_fd(&o->mon_oob));
 	else
