@@ -280,38 +280,62 @@ static void reconcile_sysctls(const struct config *c, struct netstate *ns)
 	free(keys);
 }
 
+/* What one request of a batch is about (its tag is its index): written
+ * out only for a request the kernel refuses, or for a log line. */
+struct batch_item {
+	const struct prefix *pfx;
+	const struct ipaddr *via;    /* a route's gateway, or NULL */
+};
+#define BATCH_ITEM_STRLEN (PREFIX_STRLEN + IPADDR_STRLEN + 8)
+
+static const char *batch_item_str(const struct batch_item *it, char buf[BATCH_ITEM_STRLEN])
+{
+	char gw[IPADDR_STRLEN];
+
+	prefix_str(it->pfx, buf);
+	if (it->via) {
+		strcat(buf, " via ");
+		strcat(buf, ipaddr_str(it->via, gw));
+	}
+	return buf;
+}
+
 struct batch_report {
 	const char *what;            /* "adding address" */
 	const char *nic;
-	char (*desc)[PREFIX_STRLEN + IPADDR_STRLEN + 8];
+	const struct batch_item *items;
 	int failed_eexist;
 };
 
 static void batch_error(long tag, int err, const char *ext, void *data)
 {
 	struct batch_report *rep = data;
+	char desc[BATCH_ITEM_STRLEN];
+
 	if (err == -EEXIST) {
 		/* Present already (someone else's entry with the same key). */
 		rep->failed_eexist++;
 		return;
 	}
-	log_err("%s %s on %s: %s%s%s", rep->what, rep->desc[tag], rep->nic, strerror(-err), *ext ? ": " : "", ext);
+	log_err("%s %s on %s: %s%s%s", rep->what, batch_item_str(&rep->items[tag], desc), rep->nic, strerror(-err),
+		*ext ? ": " : "", ext);
 }
 
 static void reconcile_addresses(const struct config *c, struct netstate *ns)
 {
 	const struct iface_cfg *i = &c->iface;
 	struct ifaddr_entry *cur = NULL;
-	size_t n_cur = 0, n_desc = 0;
+	size_t n_cur = 0, n_items = 0;
 	struct nl_batch *b;
-	char (*desc)[PREFIX_STRLEN + IPADDR_STRLEN + 8];
+	struct batch_item *items;
+	char desc[BATCH_ITEM_STRLEN];
 	int r = ifaddr_list(&ns->nl_oob, ns->nic_ifindex, &cur, &n_cur);
 
 	if (r < 0) {
 		log_err("listing addresses of %s: %s", ns->nic_name, strerror(-r));
 		return;
 	}
-	desc = xcalloc(i->n_addrs + n_cur + 1, sizeof(*desc));
+	items = xcalloc(i->n_addrs + n_cur + 1, sizeof(*items));
 	b = nl_batch_new();
 	/* Ours (by protocol tag) that the config no longer names go first, so
 	 * a changed prefix length can be re-added. */
@@ -323,10 +347,11 @@ static void reconcile_addresses(const struct config *c, struct netstate *ns)
 			wanted = prefix_equal(&cur[k].pfx, &i->addrs[d].pfx);
 		if (wanted)
 			continue;
-		prefix_str(&cur[k].pfx, desc[n_desc]);
-		log_info("removing address %s from %s (no longer configured)", desc[n_desc], ns->nic_name);
-		ifaddr_batch_del(b, &ns->nl_oob, ns->nic_ifindex, &cur[k].pfx, (long)n_desc);
-		n_desc++;
+		items[n_items] = (struct batch_item){ &cur[k].pfx, NULL };
+		log_info("removing address %s from %s (no longer configured)", batch_item_str(&items[n_items], desc),
+			 ns->nic_name);
+		ifaddr_batch_del(b, &ns->nl_oob, ns->nic_ifindex, &cur[k].pfx, (long)n_items);
+		n_items++;
 	}
 	for (size_t d = 0; d < i->n_addrs; d++) {
 		bool present = false;
@@ -334,17 +359,18 @@ static void reconcile_addresses(const struct config *c, struct netstate *ns)
 			present = prefix_equal(&cur[k].pfx, &i->addrs[d].pfx);
 		if (present)
 			continue;
-		prefix_str(&i->addrs[d].pfx, desc[n_desc]);
+		items[n_items] = (struct batch_item){ &i->addrs[d].pfx, NULL };
 		if (ns->drift) {
-			log_warn("address %s on %s had disappeared; putting it back", desc[n_desc], ns->nic_name);
+			log_warn("address %s on %s had disappeared; putting it back", batch_item_str(&items[n_items], desc),
+				 ns->nic_name);
 			ns->repairs++;
 		}
 		ifaddr_batch_add(b, &ns->nl_oob, ns->nic_ifindex, &i->addrs[d].pfx, i->addrs[d].nodad ? IFA_F_NODAD : 0,
-				 (long)n_desc);
-		n_desc++;
+				 (long)n_items);
+		n_items++;
 	}
 	if (nl_batch_count(b)) {
-		struct batch_report rep = { "changing address", ns->nic_name, desc, 0 };
+		struct batch_report rep = { "changing address", ns->nic_name, items, 0 };
 		r = nl_batch_run(&ns->nl_oob, b, batch_error, &rep);
 		if (r < 0)
 			log_err("configuring addresses on %s: %s", ns->nic_name, strerror(-r));
@@ -352,7 +378,7 @@ static void reconcile_addresses(const struct config *c, struct netstate *ns)
 			log_info("addresses on %s: %zu changed, %d failed", ns->nic_name, nl_batch_count(b), r);
 	}
 	nl_batch_free(b);
-	free(desc);
+	free(items);
 	free(cur);
 }
 
@@ -462,10 +488,11 @@ void reconcile_match_routes(const struct want_route *want, size_t n_want, const 
 static void reconcile_routes(const struct config *c, struct netstate *ns)
 {
 	struct route_entry *cur = NULL;
-	size_t n_cur = 0, n_want = 0, n_desc = 0;
+	size_t n_cur = 0, n_want = 0, n_items = 0;
 	struct want_route *want = reconcile_wanted_routes(c, &n_want);
 	struct nl_batch *b = nl_batch_new();
-	char (*desc)[PREFIX_STRLEN + IPADDR_STRLEN + 8];
+	struct batch_item *items;
+	char desc[BATCH_ITEM_STRLEN];
 	int r = route_list(&ns->nl_oob, AF_UNSPEC, &cur, &n_cur);
 
 	if (r < 0) {
@@ -475,35 +502,30 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 		free(want);
 		return;
 	}
-	desc = xcalloc(n_want + n_cur + 1, sizeof(*desc));
+	items = xcalloc(n_want + n_cur + 1, sizeof(*items));
 	bool *present = xcalloc(n_want + 1, sizeof(bool)), *wanted = xcalloc(n_cur + 1, sizeof(bool));
 	reconcile_match_routes(want, n_want, cur, n_cur, ns->nic_ifindex, present, wanted);
 	for (size_t k = 0; k < n_cur; k++) {
 		if (cur[k].proto != RTPROT_OOBD || wanted[k])
 			continue;
-		prefix_str(&cur[k].dst, desc[n_desc]);
-		log_info("removing route %s (no longer configured)", desc[n_desc]);
-		route_batch_del(b, &ns->nl_oob, &cur[k], (long)n_desc);
-		n_desc++;
+		items[n_items] = (struct batch_item){ &cur[k].dst, NULL };
+		log_info("removing route %s (no longer configured)", batch_item_str(&items[n_items], desc));
+		route_batch_del(b, &ns->nl_oob, &cur[k], (long)n_items);
+		n_items++;
 	}
 	for (size_t w = 0; w < n_want; w++) {
-		char gw[IPADDR_STRLEN];
 		if (present[w])
 			continue;
-		prefix_str(&want[w].dst, desc[n_desc]);
-		if (want[w].via) {
-			strcat(desc[n_desc], " via ");
-			strcat(desc[n_desc], ipaddr_str(want[w].via, gw));
-		}
+		items[n_items] = (struct batch_item){ &want[w].dst, want[w].via };
 		if (ns->drift) {
-			log_warn("route %s had disappeared; putting it back", desc[n_desc]);
+			log_warn("route %s had disappeared; putting it back", batch_item_str(&items[n_items], desc));
 			ns->repairs++;
 		}
-		route_batch_add(b, &ns->nl_oob, ns->nic_ifindex, &want[w].dst, want[w].via, (long)n_desc);
-		n_desc++;
+		route_batch_add(b, &ns->nl_oob, ns->nic_ifindex, &want[w].dst, want[w].via, (long)n_items);
+		n_items++;
 	}
 	if (nl_batch_count(b)) {
-		struct batch_report rep = { "changing route", ns->nic_name, desc, 0 };
+		struct batch_report rep = { "changing route", ns->nic_name, items, 0 };
 		r = nl_batch_run(&ns->nl_oob, b, batch_error, &rep);
 		if (r < 0)
 			log_err("configuring routes in namespace \"%s\": %s", c->netns, strerror(-r));
@@ -517,7 +539,7 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 	nl_batch_free(b);
 	free(present);
 	free(wanted);
-	free(desc);
+	free(items);
 	free(want);
 	free(cur);
 }
