@@ -5,7 +5,9 @@
 # announces every address and route added too (oobd's own, in the
 # thousands at start-up); a socket filter drops those before they are
 # queued. Shown on the socket itself: with oobd stopped (SIGSTOP), what the
-# kernel queues for it is visible in /proc/net/netlink.
+# kernel queues for it is visible in /proc/net/netlink. Then each event
+# oobd acts on leads to its repair, and repairs and removals are logged by
+# name (written out only when needed, not for every request of a batch).
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 
 make_nic
@@ -54,9 +56,13 @@ ok $? "foreign routes and addresses are left alone"
 ip -n oob route del 198.51.100.0/25
 wait_until 10 has_route 198.51.100.0/25 via 203.0.113.254
 ok $? "a configured route deleted by hand is put back (RTM_DELROUTE)"
+log_has "route 198\.51\.100\.0/25 via 203\.0\.113\.254 had disappeared; putting it back"
+ok $? "the repair is logged, naming the route and its gateway"
 ip -n oob addr del "$OOB4/24" dev oob0
 wait_until 10 has_addr "$OOB4/24"
 ok $? "a configured address deleted by hand is put back (RTM_DELADDR)"
+log_has "address $OOB4/24 on oob0 had disappeared; putting it back"
+ok $? "the repair is logged, naming the address"
 wait_until 10 has_route default via "$ADM4"
 ok $? "and the default route through it"
 ip -n oob link set oob0 down
@@ -70,6 +76,29 @@ ok $? "the NIC moved out by hand is taken back (RTM_DELLINK, then the main names
 wait_until 10 ssh_banner "$OOB4"
 ok $? "sshd answers on it"
 is "$(mon_queue)" 0 "the queue is empty again"
+
+# 4. A reload that drops a route and an address: each removal is named.
+reload_with() { # reload_with LINE...: the usual config plus LINEs, applied
+	local m
+	write_nic_config "$T/oobd.conf.new" "$@"
+	mv "$T/oobd.conf.new" "$T/oobd.conf"
+	m=$(log_mark)
+	kill -HUP "$OOBD_PID"
+	wait_until 10 log_after "$m" "reload done"
+}
+reload_with "gateway = $ADM4" "route = 198.51.100.0/25 via 203.0.113.254" "address = 198.51.100.9/32"
+ok $? "a reload adds an address"
+has_addr 198.51.100.9/32
+ok $? "it is in place"
+m=$(log_mark)
+reload_with "gateway = $ADM4"
+ok $? "a reload drops it and the route"
+log_after "$m" "removing route 198\.51\.100\.0/25 \(no longer configured\)"
+ok $? "the route no longer configured is named as it goes"
+log_after "$m" "removing address 198\.51\.100\.9/32 from oob0 \(no longer configured\)"
+ok $? "so is the address"
+! has_route 198.51.100.0/25 && ! has_addr 198.51.100.9/32
+ok $? "both are gone"
 
 stop_oobd
 done_testing
