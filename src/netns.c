@@ -89,15 +89,14 @@ static int bind_child(void *arg)
  * in a child process: "/proc/self" of a thread would name the wrong task.
  * The child shares this process's memory until it exits (no page table
  * copied, no copy-on-write fault after), and only makes system calls. */
-CHILD_STACK_HOST static int bind_in_child(const char *src, const char *path, bool new_ns)
+static int bind_in_child(const char *src, const char *path, bool new_ns)
 {
-	char stack[8192] __attribute__((aligned(16)));
 	struct bind_args a = { .src = src, .path = path, .new_ns = new_ns };
-	pid_t pid = clone(bind_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	pid_t pid = clone_vfork(bind_child, &a, 8192);
 	int status;
 
 	if (pid < 0)
-		return -errno;
+		return pid;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;

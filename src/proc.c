@@ -63,11 +63,8 @@ static int proc_child(void *arg)
 	_exit(127);
 }
 
-CHILD_STACK_HOST int proc_start(struct proc_job *job, char *const argv[], int nsfd, int stdin_fd, size_t max_out,
-				 int timeout_ms)
+int proc_start(struct proc_job *job, char *const argv[], int nsfd, int stdin_fd, size_t max_out, int timeout_ms)
 {
-	/* The child's stack until exec: a few signal(2)s and a setns deep. */
-	char stack[16384] __attribute__((aligned(16)));
 	struct child_args a = { .argv = argv, .nsfd = nsfd, .stdin_fd = stdin_fd };
 	int pfd[2];
 	pid_t pid;
@@ -77,12 +74,12 @@ CHILD_STACK_HOST int proc_start(struct proc_job *job, char *const argv[], int ns
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return -errno;
 	a.out_fd = pfd[1];
-	pid = clone(proc_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	/* The child's stack until exec: a few signal(2)s and a setns deep. */
+	pid = clone_vfork(proc_child, &a, 16384);
 	close(pfd[1]);
 	if (pid < 0) {
-		int e = errno;
 		close(pfd[0]);
-		return -e;
+		return pid;
 	}
 	if (a.exec_errno) {
 		/* Said in its output, as callers read it (its exit status is

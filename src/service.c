@@ -141,11 +141,8 @@ static int service_child(void *arg)
 	return 127;
 }
 
-CHILD_STACK_HOST int service_start(struct service *s, const char *netns, int nsfd)
+int service_start(struct service *s, const char *netns, int nsfd)
 {
-	/* The child's stack until exec: the namespace view (paths, a
-	 * directory read) and the message of a failure. */
-	char stack[32768] __attribute__((aligned(16)));
 	struct service_child_args a = { .argv = s->argv, .netns = netns, .nsfd = nsfd };
 	int pfd[2];
 	char msg[512];
@@ -158,18 +155,16 @@ CHILD_STACK_HOST int service_start(struct service *s, const char *netns, int nsf
 		service_schedule_restart(s, now_ms());
 		return -e;
 	}
-	/* As proc_start() does: the child runs on this process's memory
-	 * while it waits, until the exec; no page table is copied and no
-	 * page of the supervisor's faults afterwards. */
+	/* The child's stack until exec: the namespace view (paths, a
+	 * directory read) and the message of a failure. */
 	a.errpipe = pfd[1];
-	pid = clone(service_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	pid = clone_vfork(service_child, &a, 32768);
 	if (pid < 0) {
-		int e = errno;
 		close(pfd[0]);
 		close(pfd[1]);
-		log_err("starting %s: clone: %s", s->name, strerror(e));
+		log_err("starting %s: clone: %s", s->name, strerror((int)-pid));
 		service_schedule_restart(s, now_ms());
-		return -e;
+		return (int)pid;
 	}
 	close(pfd[1]);
 	/* The pipe closes at a successful exec, or carries the reason. */

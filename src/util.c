@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -309,3 +311,45 @@ long long now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+#if CLONE_VFORK_GUARDED
+pid_t clone_vfork(int (*fn)(void *), void *arg, size_t stack_size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t len = (stack_size + page - 1) / page * page + page;
+	char *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	pid_t pid;
+	int e;
+
+	if (map == MAP_FAILED)
+		return -errno;
+	/* The guard: the stack grows down, towards the mapping's start. */
+	if (mprotect(map, page, PROT_NONE) < 0) {
+		e = errno;
+		munmap(map, len);
+		return -e;
+	}
+	pid = clone(fn, map + len, CLONE_VM | CLONE_VFORK | SIGCHLD, arg);
+	e = errno;
+	/* The child has execed or exited: its stack is ours to unmap. */
+	munmap(map, len);
+	return pid < 0 ? -e : pid;
+}
+#else
+/* AddressSanitizer knows one stack per thread: a child running on another
+ * (the child shares the thread's state) makes it warn at every call that
+ * does not return ("ignoring requested __asan_handle_no_return"). Under it
+ * the child's stack is an array on this one, kept off ASan's fake stacks,
+ * with no guard page. */
+#define CLONE_VFORK_ASAN_STACK 32768
+__attribute__((no_sanitize_address)) pid_t clone_vfork(int (*fn)(void *), void *arg, size_t stack_size)
+{
+	char stack[CLONE_VFORK_ASAN_STACK] __attribute__((aligned(16)));
+	pid_t pid;
+
+	if (stack_size > sizeof(stack))
+		return -EINVAL;
+	pid = clone(fn, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, arg);
+	return pid < 0 ? -errno : pid;
+}
+#endif

@@ -34,10 +34,27 @@ static inline int steal_fd(int *fd)
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* For a function whose local array is a clone(CLONE_VM) child's stack:
- * under AddressSanitizer the array stays on the real stack (not a "fake
- * stack" frame elsewhere), where ASan expects a stack to be. */
-#define CHILD_STACK_HOST __attribute__((no_sanitize_address))
+/* FN(ARG) in a child that shares this process's memory and runs while the
+ * caller waits, until it execs or exits (clone(CLONE_VM | CLONE_VFORK), as
+ * posix_spawn() does): no page table is copied and no page of the
+ * supervisor faults afterwards. The child gets a stack of its own of
+ * STACK_SIZE bytes, mapped for the call with a guard page below it, so a
+ * child that overruns it faults instead of writing over the caller's
+ * stack, and the supervisor's own stack keeps none of the child's pages.
+ * (Under AddressSanitizer, which knows one stack per thread, the child's
+ * stack is an array on the caller's, of at most 32 KiB, with no guard.)
+ * The child's pid, or -errno. */
+pid_t clone_vfork(int (*fn)(void *), void *arg, size_t stack_size);
+#if defined(__SANITIZE_ADDRESS__)
+#define CLONE_VFORK_GUARDED 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CLONE_VFORK_GUARDED 0
+#endif
+#endif
+#ifndef CLONE_VFORK_GUARDED
+#define CLONE_VFORK_GUARDED 1
+#endif
 
 /* Allocation failure in a supervisor is not recoverable in any useful way:
  * these abort, and never return NULL. */

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* util.c: file_copy (a private, mapped copy of a file that a helper reads
- * as its stdin) and the word-wise FNV-1a. */
+ * as its stdin), the word-wise FNV-1a, and clone_vfork (a child on this
+ * process's memory, on a stack of its own with a guard page). */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -153,6 +156,71 @@ static void fnv_words(void **state)
 	assert_true(fnv64_add_words(FNV64_INIT, data, 11) != fnv64_add(FNV64_INIT, data, 11));
 }
 
+struct vfork_arg {
+	int seen;
+};
+
+static int child_writes(void *arg)
+{
+	struct vfork_arg *a = arg;
+
+	a->seen = 42;
+	_exit(7);
+}
+
+/* The child runs on this process's memory, and before clone_vfork returns. */
+static void vfork_shares_memory(void **state)
+{
+	struct vfork_arg a = { 0 };
+	int status;
+	pid_t pid;
+	(void)state;
+
+	pid = clone_vfork(child_writes, &a, 16384);
+	assert_true(pid > 0);
+	assert_int_equal(a.seen, 42);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 7);
+}
+
+static int __attribute__((noinline)) deep(int n)
+{
+	volatile char frame[1024];
+
+	frame[0] = (char)n;
+	frame[sizeof(frame) - 1] = (char)n;
+	return n ? deep(n - 1) + frame[0] + frame[sizeof(frame) - 1] : 0;
+}
+
+static int child_overruns(void *arg)
+{
+	(void)arg;
+	signal(SIGSEGV, SIG_DFL);
+	_exit(deep(1000) & 1); /* 1 MB of frames on a 16 KiB stack */
+}
+
+/* A child that overruns its stack dies on the guard page; the caller's
+ * stack (where its frames used to land) is untouched. */
+static void vfork_guard_page(void **state)
+{
+	volatile char canary[8192];
+	int status;
+	pid_t pid;
+	(void)state;
+
+	if (!CLONE_VFORK_GUARDED)
+		skip(); /* under ASan the child's stack is an array on ours */
+	memset((char *)canary, 0x5a, sizeof(canary));
+	pid = clone_vfork(child_overruns, NULL, 16384);
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGSEGV);
+	for (size_t i = 0; i < sizeof(canary); i++)
+		assert_int_equal(canary[i], 0x5a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +229,8 @@ int main(void)
 		cmocka_unit_test(copy_limits),
 		cmocka_unit_test(copy_from_a_pipe),
 		cmocka_unit_test(fnv_words),
+		cmocka_unit_test(vfork_shares_memory),
+		cmocka_unit_test(vfork_guard_page),
 	};
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }
