@@ -209,8 +209,13 @@ static void vfork_guard_page(void **state)
 	pid_t pid;
 	(void)state;
 
-	if (!CLONE_VFORK_GUARDED)
-		skip(); /* under ASan the child's stack is an array on ours */
+	/* Under ASan the child's stack is an array on ours, with no guard.
+	 * (cmocka 1.1's skip() would print "not ok ... # SKIP", which prove
+	 * counts as a failure: the test says so and passes instead.) */
+	if (!CLONE_VFORK_GUARDED) {
+		fprintf(stderr, "# vfork_guard_page: skipped, no guard page under AddressSanitizer\n");
+		return;
+	}
 	memset((char *)canary, 0x5a, sizeof(canary));
 	pid = clone_vfork(child_overruns, NULL, 16384);
 	assert_true(pid > 0);
