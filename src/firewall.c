@@ -984,8 +984,6 @@ static int job_fingerprint(void *arg)
 	return tables_scan(j);
 }
 
-static int job_run(int nsfd, int (*fn)(void *), struct ns_job *j);
-
 /*
  * The lock every legacy iptables program takes around a change (a flock on
  * $XTABLES_LOCKFILE, else /run/xtables.lock), one for the whole host: taken
@@ -999,8 +997,8 @@ static int job_run(int nsfd, int (*fn)(void *), struct ns_job *j);
  */
 static int xtables_lock(char *err, size_t errlen)
 {
-	const char *path = getenv("XTABLES_LOCKFILE");
-	int fd = open(path && *path ? path : FW_LOCK_DEFAULT, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+	const char *env = getenv("XTABLES_LOCKFILE"), *path = env && *env ? env : FW_LOCK_DEFAULT;
+	int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
 	long long end = now_ms() + FW_LOCK_WAIT_MS;
 
 	if (fd < 0)
@@ -1011,8 +1009,8 @@ static int xtables_lock(char *err, size_t errlen)
 			int e = errno == EINTR ? EWOULDBLOCK : errno;
 			close(fd);
 			if (e == EWOULDBLOCK)
-				snprintf(err, errlen, "the xtables lock (%s) stayed held by another program for %d s",
-					 path && *path ? path : FW_LOCK_DEFAULT, FW_LOCK_WAIT_MS / 1000);
+				snprintf(err, errlen, "the xtables lock (%s) stayed held by another program for %d s", path,
+					 FW_LOCK_WAIT_MS / 1000);
 			return -e;
 		}
 		nanosleep(&ts, NULL);
@@ -1020,14 +1018,27 @@ static int xtables_lock(char *err, size_t errlen)
 	return fd;
 }
 
-/* FN in the namespace with the xtables lock held: for what writes. */
-static int job_run_locked(int nsfd, int (*fn)(void *), struct ns_job *j)
+/* FN(ARG) in the namespace. ERR is FN's to fill (it starts empty); when it
+ * stays empty on a failure, it says why. */
+static int ns_call(int nsfd, int (*fn)(void *), void *arg, char *err, size_t errlen)
 {
-	int lock = xtables_lock(j->err, sizeof(j->err)), r;
+	int r;
+
+	err[0] = '\0';
+	r = netns_call_in(nsfd, fn, arg);
+	if (r < 0 && !err[0])
+		snprintf(err, errlen, "entering the namespace: %s", strerror(-r));
+	return r;
+}
+
+/* The same with the xtables lock held: for what writes. */
+static int ns_call_locked(int nsfd, int (*fn)(void *), void *arg, char *err, size_t errlen)
+{
+	int lock = xtables_lock(err, errlen), r;
 
 	if (lock == -EWOULDBLOCK)
 		return lock;
-	r = job_run(nsfd, fn, j);
+	r = ns_call(nsfd, fn, arg, err, errlen);
 	if (lock >= 0)
 		close(lock);
 	return r;
@@ -1035,13 +1046,12 @@ static int job_run_locked(int nsfd, int (*fn)(void *), struct ns_job *j)
 
 static int job_run(int nsfd, int (*fn)(void *), struct ns_job *j)
 {
-	int r;
+	return ns_call(nsfd, fn, j, j->err, sizeof(j->err));
+}
 
-	j->err[0] = '\0';
-	r = netns_call_in(nsfd, fn, j);
-	if (r < 0 && !j->err[0])
-		snprintf(j->err, sizeof(j->err), "entering the namespace: %s", strerror(-r));
-	return r;
+static int job_run_locked(int nsfd, int (*fn)(void *), struct ns_job *j)
+{
+	return ns_call_locked(nsfd, fn, j, j->err, sizeof(j->err));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1104,7 +1114,7 @@ static int fallback_apply(const struct family *fa, enum fw_family f, int nsfd, c
 	}
 	if (r < 0) {
 		log_err("firewall %s: the built-in ruleset could not be committed: %s", fa->name, j.err);
-		snprintf(fs->last_error, sizeof(fs->last_error), "built-in ruleset: %s", j.err);
+		snprintf(fs->last_error, sizeof(fs->last_error), "built-in ruleset: %.490s", j.err);
 		return r;
 	}
 	fs->source = FW_SOURCE_FALLBACK;
@@ -1192,20 +1202,15 @@ static int inproc_apply(const struct family *fa, int nsfd, struct fw_family_run 
 	struct iptr_prog prog;
 	struct inproc_job j = { .fa = fa, .prog = &prog };
 	char why[256];
-	int lock, line, r = iptr_parse(fa->af, fr->copy.data, fr->copy.len, &prog, &line, why, sizeof(why));
+	int line, r = iptr_parse(fa->af, fr->copy.data, fr->copy.len, &prog, &line, why, sizeof(why));
 
 	if (r < 0) {
 		log_info("firewall %s: %s:%d: %s; applying it with %s", fa->name, fr->path, line, why, fa->restore);
 		snprintf(fr->handover, sizeof(fr->handover), "line %d: %s", line, why);
 		return r;
 	}
-	lock = xtables_lock(j.err, sizeof(j.err));
-	r = lock == -EWOULDBLOCK ? lock : netns_call_in(nsfd, job_inproc, &j);
-	if (lock >= 0)
-		close(lock);
+	r = ns_call_locked(nsfd, job_inproc, &j, j.err, sizeof(j.err));
 	if (r < 0) {
-		if (!j.err[0])
-			snprintf(j.err, sizeof(j.err), "entering the namespace: %s", strerror(-r));
 		log_info("firewall %s: %s:%d: %s; applying it with %s", fa->name, fr->path, j.line, j.err,
 			 fa->restore);
 		snprintf(fr->handover, sizeof(fr->handover), "line %d: %.250s", j.line, j.err);

@@ -707,7 +707,7 @@ static int path_up(struct oobd *o)
 		return -1;
 	}
 	reconcile_nic(o->cfg, &o->ns, &o->nl_main, true);
-	reap_orphan_listener(o->sshd.svc.state == SVC_DOWN ? 0 : o->sshd.svc.pid);
+	reap_orphan_listener(o->sshd.svc.pid); /* 0 while none runs */
 	o->sshd.svc.want_up = true;
 	if (o->sshd.svc.state == SVC_STOPPING)
 		o->sshd.restart_pending = true; /* started again when the old one is reaped */

@@ -24,6 +24,7 @@ ok $? "oobd is up" || bail "oobd did not come up"
 mon_queue() {
 	ip netns exec oob cat /proc/net/netlink | awk '$2 == 0 && $4 == "00000551" { print $5; n++ } END { exit n != 1 }'
 }
+mon_empty() { [ "$(mon_queue)" = 0 ]; }
 q=$(mon_queue)
 ok $? "exactly one event socket of oobd's in the namespace"
 is "$q" 0 "its queue is empty while oobd runs"
@@ -31,6 +32,7 @@ is "$q" 0 "its queue is empty while oobd runs"
 has_route() { ip -n oob route show "$@" | grep -q .; }
 has_addr() { ip -n oob addr show dev oob0 | grep -qw "inet6\? $1"; }
 nic_up() { ip -n oob link show oob0 | grep -q '[<,]UP[,>]'; }
+nic_in_oob() { ip -n oob link show oob0 >/dev/null 2>&1; }
 
 # 1. Additions by hand, 100 routes and an address, with oobd stopped: none
 #    reaches its socket.
@@ -47,7 +49,7 @@ ip -n oob route del 198.18.0.0/24
 q=$(mon_queue)
 ok $(( q > 0 ? 0 : 1 )) "a route deleted is queued for oobd ($q bytes)"
 kill -CONT "$OOBD_PID"
-wait_until 10 bash -c '[ "$(ip netns exec oob cat /proc/net/netlink | awk '\''$4 == "00000551" { print $5 }'\'')" = 0 ]'
+wait_until 10 mon_empty
 ok $? "oobd reads it"
 has_route 198.18.1.0/24 && has_addr 198.51.100.77/24
 ok $? "foreign routes and addresses are left alone"
@@ -71,7 +73,7 @@ ok $? "the NIC set down by hand is brought up again (RTM_NEWLINK)"
 wait_until 10 ssh_banner "$OOB4"
 ok $? "sshd answers again"
 ip -n oob link set oob0 netns 1
-wait_until 10 bash -c "ip -n oob link show oob0 >/dev/null 2>&1"
+wait_until 10 nic_in_oob
 ok $? "the NIC moved out by hand is taken back (RTM_DELLINK, then the main namespace's RTM_NEWLINK)"
 wait_until 10 ssh_banner "$OOB4"
 ok $? "sshd answers on it"
