@@ -28,7 +28,7 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS)
 # only their headers are needed to build. inih (two small functions, the
 # config parser) is linked in: one shared object fewer to map, relocate
 # and keep resident, and one fewer for an initramfs to carry.
-LIBS = -lmnl -Wl,-Bstatic -linih -Wl,-Bdynamic
+LIBS = -pthread -lmnl -Wl,-Bstatic -linih -Wl,-Bdynamic
 ifeq ($(SAN),1)
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif

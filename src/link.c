@@ -163,9 +163,8 @@ int link_match(const struct iface_cfg *cfg, const char *name, const struct link_
 	return found;
 }
 
-int link_move(struct nl *nl, int ifindex, int nsfd, const char *newname, char *ext, size_t extlen)
+struct nlmsghdr *link_move_request(struct nl *nl, void *buf, int ifindex, int nsfd, const char *newname)
 {
-	char buf[NL_MSG_MAX] = { 0 };
 	struct nlmsghdr *nlh = nl_msg_init(nl, buf, RTM_NEWLINK, 0);
 	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 
@@ -174,7 +173,13 @@ int link_move(struct nl *nl, int ifindex, int nsfd, const char *newname, char *e
 	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)nsfd);
 	if (newname && *newname)
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, newname);
-	return nl_request(nl, nlh, ext, extlen);
+	return nlh;
+}
+
+int link_move(struct nl *nl, int ifindex, int nsfd, const char *newname, char *ext, size_t extlen)
+{
+	char buf[NL_MSG_MAX] = { 0 };
+	return nl_request(nl, link_move_request(nl, buf, ifindex, nsfd, newname), ext, extlen);
 }
 
 struct nlmsghdr *link_child_request(struct nl *nl, void *buf, const struct iface_cfg *cfg, int parent_ifindex,

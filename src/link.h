@@ -37,7 +37,9 @@ int link_list(struct nl *nl, struct link_info **out, size_t *n);
 int link_match(const struct iface_cfg *cfg, const char *name, const struct link_info *links, size_t n);
 
 /* Move IFINDEX into the namespace NSFD, renaming it there to NEWNAME if
- * given, in one request. 0 or -errno. */
+ * given, in one request. 0 or -errno. link_move_request() only builds the
+ * request, in BUF (at least NL_MSG_MAX bytes). */
+struct nlmsghdr *link_move_request(struct nl *nl, void *buf, int ifindex, int nsfd, const char *newname);
 int link_move(struct nl *nl, int ifindex, int nsfd, const char *newname, char *ext, size_t extlen);
 
 /* Build the request that creates a vlan or macvlan child named NAME of

@@ -6,6 +6,7 @@
 #include <linux/filter.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -309,6 +310,56 @@ int nl_request(struct nl *nl, struct nlmsghdr *nlh, char *extmsg, size_t extlen)
 	if (r < 0)
 		return r;
 	return res.err;
+}
+
+static void *nl_async_run(void *arg)
+{
+	struct nl_async *a = arg;
+
+	a->err = nl_request(a->nl, &a->msg.hdr, a->ext, sizeof(a->ext));
+	return NULL;
+}
+
+/* The thread only sends, waits in the kernel and reads: 64 KiB of stack
+ * (plus the C library's guard page) is plenty. */
+#define NL_ASYNC_STACK ((size_t)64 * 1024)
+
+void nl_request_start(struct nl_async *a, struct nl *nl, const struct nlmsghdr *nlh)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+
+	a->nl = nl;
+	a->threaded = false;
+	a->err = 0;
+	a->ext[0] = '\0';
+	if (nlh->nlmsg_len > sizeof(a->msg)) {
+		a->err = -EMSGSIZE;
+		return;
+	}
+	memcpy(a->msg.buf, nlh, nlh->nlmsg_len);
+	/* No signal is ever delivered to the thread: it starts with all of
+	 * them blocked. */
+	sigfillset(&all);
+	if (pthread_attr_init(&attr) == 0) {
+		pthread_attr_setstacksize(&attr, NL_ASYNC_STACK);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		a->threaded = pthread_create(&a->thread, &attr, nl_async_run, a) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pthread_attr_destroy(&attr);
+	}
+	if (!a->threaded)
+		nl_async_run(a);
+}
+
+int nl_request_wait(struct nl_async *a, char *extmsg, size_t extlen)
+{
+	if (a->threaded)
+		pthread_join(a->thread, NULL);
+	a->threaded = false;
+	if (extmsg && extlen)
+		snprintf(extmsg, extlen, "%s", a->ext);
+	return a->err;
 }
 
 int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)

@@ -3,6 +3,8 @@
 #define OOBD_NL_H
 
 #include <libmnl/libmnl.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,12 +34,38 @@ int nl_open_monitor(struct nl *nl, unsigned groups, const uint16_t *types, size_
 int nl_open_monitor_in(struct nl *nl, unsigned groups, const uint16_t *types, size_t n_types, int nsfd);
 int nl_fd(const struct nl *nl);
 
+/* The largest request. */
+#define NL_MSG_MAX 1024
+
 /* Fill the header of a request with a fresh sequence number. */
 struct nlmsghdr *nl_msg_init(struct nl *nl, void *buf, uint16_t type, uint16_t flags);
 
 /* One request and its acknowledgement. 0 or -errno; the kernel's extended
  * error text (if it gave one) lands in EXTMSG. */
 int nl_request(struct nl *nl, struct nlmsghdr *nlh, char *extmsg, size_t extlen);
+
+/*
+ * One request in the background. The kernel takes tens of milliseconds
+ * over some requests while mostly waiting (a NIC's move into another
+ * namespace waits for RCU grace periods), and the caller has other work
+ * for that time: a thread makes the request and reads its answer. NL is
+ * the thread's until nl_request_wait(). When no thread can start, the
+ * request is made at once, in the caller.
+ */
+struct nl_async {
+	struct nl *nl;
+	pthread_t thread;
+	bool threaded;
+	int err;
+	char ext[256];
+	union {
+		struct nlmsghdr hdr;
+		char buf[NL_MSG_MAX];
+	} msg;
+};
+void nl_request_start(struct nl_async *a, struct nl *nl, const struct nlmsghdr *nlh);
+/* Its answer, as nl_request() gives it. */
+int nl_request_wait(struct nl_async *a, char *extmsg, size_t extlen);
 
 /* A dump request: CB is called for every message of the answer. */
 int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
@@ -48,7 +76,6 @@ struct nl_batch *nl_batch_new(void);
 void nl_batch_free(struct nl_batch *b);
 size_t nl_batch_count(const struct nl_batch *b);
 /* Room for one more request (at most NL_MSG_MAX bytes), header zeroed. */
-#define NL_MSG_MAX 1024
 struct nlmsghdr *nl_batch_add(struct nl_batch *b, struct nl *nl, uint16_t type, uint16_t flags, long tag);
 /* Close the request last returned by nl_batch_add (its length is final). */
 void nl_batch_commit(struct nl_batch *b, struct nlmsghdr *nlh);

@@ -687,9 +687,10 @@ static int path_up(struct oobd *o)
 	}
 	if (!o->mon_oob.sock)
 		watch_namespace(o);
+	/* The kernel moves the NIC in (it arrives down) while the rules load
+	 * and sshd starts; it goes up only once the rules are in place. */
+	reconcile_nic_begin(o->cfg, &o->ns, &o->nl_main);
 	reconcile_dns(o->cfg);
-	/* The rules load while the kernel moves the NIC in (it arrives down)
-	 * and it is addressed; it goes up only once they are in place. */
 	struct firewall_run *fw = firewall_begin(&o->cfg->firewall, o->ns.nsfd, &o->fw);
 	/* An sshd that listens on wildcard addresses only starts now, beside
 	 * the kernel's move: in a namespace just made, nothing can reach it

@@ -30,6 +30,12 @@ void netstate_init(struct netstate *ns)
 
 void netstate_close(struct netstate *ns)
 {
+	/* A claim's request names the namespace by its descriptor: let it end
+	 * before that is closed. */
+	if (ns->claim.pending) {
+		ns->claim.pending = false;
+		nl_request_wait(&ns->claim.req, NULL, 0);
+	}
 	nl_close(&ns->nl_oob);
 	if (ns->nsfd >= 0)
 		close(ns->nsfd);
@@ -136,13 +142,17 @@ static int nic_find_in_ns(const struct config *c, struct netstate *ns, struct li
 	return idx >= 0 ? 0 : idx;
 }
 
-/* Move or create the NIC from the main namespace. -ENODEV while absent. */
-static int nic_claim_from_main(const struct config *c, struct netstate *ns, struct nl *nl_main)
+/* Start moving or creating the NIC from the main namespace, in the
+ * background or at once; nic_claim_finish() says how it went. 0, -ENODEV
+ * while absent, or -errno. */
+static int nic_claim_start(const struct config *c, struct netstate *ns, struct nl *nl_main, bool background)
 {
 	const struct iface_cfg *i = &c->iface;
+	struct nic_claim *cl = &ns->claim;
 	struct link_info *links = NULL;
 	size_t n = 0;
-	char desc[64], ext[256];
+	char desc[64], buf[NL_MSG_MAX] = { 0 };
+	struct nlmsghdr *nlh;
 	int r = link_list(nl_main, &links, &n), idx;
 
 	if (r < 0) {
@@ -171,32 +181,64 @@ static int nic_claim_from_main(const struct config *c, struct netstate *ns, stru
 		return -ENODEV;
 	}
 	ns->nic_waiting_logged = false;
-	if (i->kind == NIC_PHYSICAL) {
+	cl->child = i->kind != NIC_PHYSICAL;
+	cl->ifindex = links[idx].ifindex;
+	str_copy(cl->name, links[idx].name, sizeof(cl->name));
+	free(links);
+	if (!cl->child) {
 		char state[64];
 		/* Remember its name in the main namespace, to hand it back as it was. */
-		int len = snprintf(state, sizeof(state), "%s\n", links[idx].name);
+		int len = snprintf(state, sizeof(state), "%s\n", cl->name);
 		if (mkdir_p(OOBD_STATE_DIR, 0755) == 0)
 			write_file_atomic(NIC_STATE_FILE, state, (size_t)len, 0644);
-		r = link_move(nl_main, links[idx].ifindex, ns->nsfd, i->rename[0] ? i->rename : NULL, ext, sizeof(ext));
-		if (r < 0)
-			log_err("moving %s into namespace \"%s\"%s%s: %s%s%s", links[idx].name, c->netns,
-				i->rename[0] ? " as " : "", i->rename, strerror(-r), *ext ? ": " : "", ext);
-		else
-			log_info("moved %s (ifindex %d) into namespace \"%s\"%s%s", links[idx].name, links[idx].ifindex,
-				 c->netns, i->rename[0] ? " as " : "", i->rename);
+		nlh = link_move_request(nl_main, buf, cl->ifindex, ns->nsfd, i->rename[0] ? i->rename : NULL);
 	} else {
-		char buf[NL_MSG_MAX] = { 0 };
+		nlh = link_child_request(nl_main, buf, i, cl->ifindex, ns->nsfd, config_nic_name_in_ns(c));
+	}
+	cl->pending = true;
+	if (background) {
+		log_debug("%s %s: under way while the start-up goes on", cl->child ? "creating a child of" : "moving",
+			  cl->name);
+		nl_request_start(&cl->req, nl_main, nlh);
+		return 0;
+	}
+	cl->req.threaded = false;
+	cl->req.err = nl_request(nl_main, nlh, cl->req.ext, sizeof(cl->req.ext));
+	return 0;
+}
+
+/* Wait for the claim and say how it went. */
+static int nic_claim_finish(const struct config *c, struct netstate *ns)
+{
+	const struct iface_cfg *i = &c->iface;
+	struct nic_claim *cl = &ns->claim;
+	char ext[256];
+	int r = nl_request_wait(&cl->req, ext, sizeof(ext));
+
+	cl->pending = false;
+	if (cl->child) {
+		char desc[64];
 		const char *name = config_nic_name_in_ns(c);
-		struct nlmsghdr *nlh = link_child_request(nl_main, buf, i, links[idx].ifindex, ns->nsfd, name);
-		r = nl_request(nl_main, nlh, ext, sizeof(ext));
+		nic_desc(c, desc, sizeof(desc));
 		if (r < 0)
 			log_err("creating %s %s in namespace \"%s\": %s%s%s", desc, name, c->netns, strerror(-r),
 				*ext ? ": " : "", ext);
 		else
 			log_info("created %s %s in namespace \"%s\"", desc, name, c->netns);
+	} else if (r < 0) {
+		log_err("moving %s into namespace \"%s\"%s%s: %s%s%s", cl->name, c->netns, i->rename[0] ? " as " : "",
+			i->rename, strerror(-r), *ext ? ": " : "", ext);
+	} else {
+		log_info("moved %s (ifindex %d) into namespace \"%s\"%s%s", cl->name, cl->ifindex, c->netns,
+			 i->rename[0] ? " as " : "", i->rename);
 	}
-	free(links);
 	return r;
+}
+
+void reconcile_nic_begin(const struct config *c, struct netstate *ns, struct nl *nl_main)
+{
+	if (ns->ns_created && ns->nsfd >= 0 && !ns->nic_ifindex && !ns->claim.pending)
+		nic_claim_start(c, ns, nl_main, true);
 }
 
 /* TEMPLATE's '*' stands for the NIC's name. */
@@ -551,12 +593,19 @@ int reconcile_nic(const struct config *c, struct netstate *ns, struct nl *nl_mai
 	bool lo_up = false;
 	char ext[256];
 
+	/* A claim begun in the background is waited for first. */
+	int claimed = ns->claim.pending ? nic_claim_finish(c, ns) : 1;
+
 	r = nic_find_in_ns(c, ns, &li, &lo_ifindex, &lo_up);
-	if (r == -ENOENT) {
-		r = nic_claim_from_main(c, ns, nl_main);
+	if (r == -ENOENT && claimed > 0) {
+		r = nic_claim_start(c, ns, nl_main, false);
+		if (r == 0)
+			r = nic_claim_finish(c, ns);
 		if (r < 0)
 			goto lo;
 		r = nic_find_in_ns(c, ns, &li, &lo_ifindex, &lo_up);
+	} else if (r == -ENOENT && claimed < 0) {
+		r = claimed;
 	}
 	if (r < 0) {
 		if (r != -ENODEV)

@@ -16,6 +16,16 @@
  * adds what is missing and only removes what oobd itself owns.
  */
 
+/* The NIC's move (or its child's creation) from the main namespace,
+ * under way in the background. */
+struct nic_claim {
+	bool pending;
+	bool child;                  /* a vlan or macvlan child is being created */
+	int ifindex;                 /* in the main namespace: the NIC, or the parent */
+	char name[IFNAMSIZ];
+	struct nl_async req;
+};
+
 struct netstate {
 	int nsfd;                    /* the namespace, held open */
 	bool ns_created;             /* created by us, or adopted */
@@ -27,6 +37,7 @@ struct netstate {
 	bool drift;                  /* set when something of ours vanished: re-adding it is a repair */
 	unsigned repairs;            /* addresses and routes put back after drift */
 	long long last_reconcile;    /* unix time of the last complete pass */
+	struct nic_claim claim;
 };
 
 void netstate_init(struct netstate *ns);
@@ -46,6 +57,15 @@ int reconcile_namespace(const struct config *c, struct netstate *ns);
  * done while the namespace's firewall is still being put in place.
  */
 int reconcile_nic(const struct config *c, struct netstate *ns, struct nl *nl_main, bool up);
+/*
+ * In a namespace just created, where the NIC cannot be yet: start claiming
+ * it from the main namespace in the background, and return. The kernel
+ * takes tens of milliseconds over a NIC's move, mostly waiting, so a
+ * start-up puts its firewall and sshd in place meanwhile; the next
+ * reconcile_nic() waits for the claim and takes it from there (NL_MAIN is
+ * the claim's until then).
+ */
+void reconcile_nic_begin(const struct config *c, struct netstate *ns, struct nl *nl_main);
 
 /* A route the config asks for: a gateway (a default route), or a route line. */
 struct want_route {

@@ -7,14 +7,7 @@
 make_keys
 write_sshd_config
 
-# The shared NIC: "trunk0" in main, up as the main system would have it.
-ip netns add admin
-ip link add trunk0 type veth peer name adm0 netns admin
-ip link set trunk0 up
-ip -n admin link set lo up
-ip -n admin addr add "$ADM4/24" dev adm0
-ip -n admin addr add "$ADM6/64" dev adm0 nodad
-ip -n admin link set adm0 up
+make_trunk
 trunk_mac=$(ip -o link show trunk0 | sed -n 's|.* link/ether \([0-9a-f:]*\) .*|\1|p')
 
 # Link events of the main namespace while oobd runs: the child must never

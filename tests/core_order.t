@@ -4,7 +4,8 @@
 # once the firewall is in place, and everything that needs the link (the
 # routes) comes after that. An sshd that listens on wildcard addresses only
 # starts early, beside the NIC's move: nothing can reach it before the NIC
-# is up. One that names an address starts once the address is there.
+# is up. One that names an address starts once the address is there. The
+# move itself is started first, and runs while the rules load.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 command -v iptables-legacy-restore >/dev/null || skip_all "needs iptables (legacy tools)"
 
@@ -26,7 +27,7 @@ bring_up() { # bring_up CASE: a fresh namespace, oobd up to its banner
 	: > "$T/oobd.log"
 	write_nic_config "$T/oobd.conf" "gateway = $ADM4" "[firewall]" \
 		"ipv4 = $SRC_DIR/conf/firewall-v4.rules" "ipv6 = $SRC_DIR/conf/firewall-v6.rules"
-	start_oobd "$T/oobd.conf"
+	OOBD_DEBUG=1 start_oobd "$T/oobd.conf"
 	check "$1: oobd comes up" -- wait_until 20 ssh_banner "$OOB4"
 }
 
@@ -42,6 +43,11 @@ bring_up "wildcard"
 firewall_first "wildcard"
 before 'sshd started' 'moved oobnic'
 ok $? "wildcard: sshd starts before the NIC is moved in"
+# The kernel's move of the NIC (tens of milliseconds, mostly waiting) is
+# under way before the rules are committed and sshd starts.
+before 'moving oobnic: under way' 'firewall IPv4: .*committed' &&
+	before 'moving oobnic: under way' 'sshd started'
+ok $? "wildcard: the NIC's move is started before the rules are loaded and sshd starts"
 like "$(cat "$T/oobd.log")" 'sshd ready' "wildcard: and its readiness probe gets through"
 is "$(grep -c 'sshd started' "$T/oobd.log")" 1 "wildcard: that first sshd is the one that serves"
 unlike "$(cat "$T/oobd.log")" 'sshd exited|earlier oobd' "wildcard: nothing stops or restarts it"
@@ -54,6 +60,8 @@ bring_up "ListenAddress"
 firewall_first "ListenAddress"
 before 'routes in namespace' 'sshd started'
 ok $? "ListenAddress: sshd starts after the link is up and routed"
+before 'moving oobnic: under way' 'firewall IPv4: .*committed'
+ok $? "ListenAddress: the NIC's move is started before the rules are loaded"
 is "$(grep -c 'sshd started' "$T/oobd.log")" 1 "ListenAddress: once"
 stop_oobd
 

@@ -121,6 +121,19 @@ make_nic() {
 	ip -n admin link set adm0 up
 }
 
+# make_trunk: a shared NIC "trunk0" in the main namespace, up as the main
+# system would have it (the parent of a vlan/macvlan child); its peer adm0
+# in namespace "admin" is the admin workstation, addressed and up.
+make_trunk() {
+	ip netns list | grep -qw admin || ip netns add admin
+	ip link add trunk0 type veth peer name adm0 netns admin
+	ip link set trunk0 up
+	ip -n admin link set lo up
+	ip -n admin addr add "$ADM4/24" dev adm0
+	ip -n admin addr add "$ADM6/64" dev adm0 nodad
+	ip -n admin link set adm0 up
+}
+
 # make_keys: a client key pair and the oob sshd's host key dir, in $T.
 make_keys() {
 	ssh-keygen -q -t ed25519 -N '' -C oob-test -f "$T/id_client"
