@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -286,63 +287,84 @@ static void single_error(long tag, int err, const char *extmsg, void *data)
 		snprintf(r->ext, r->extlen, "%s", extmsg);
 }
 
-int nl_request(struct nl *nl, struct nlmsghdr *nlh, char *extmsg, size_t extlen)
+/* A batch of the one request NLH (with a fresh sequence number), or NULL
+ * when it is too large. */
+static struct nl_batch *single_batch(struct nl *nl, const struct nlmsghdr *nlh)
 {
-	struct nl_batch *b = nl_batch_new();
-	struct single_result res = { 0, extmsg, extlen };
+	struct nl_batch *b;
 	struct nlmsghdr *m;
-	int r;
 
-	if (extmsg && extlen)
-		extmsg[0] = '\0';
-	if (nlh->nlmsg_len > NL_MSG_MAX) {
-		nl_batch_free(b);
-		return -EMSGSIZE;
-	}
+	if (nlh->nlmsg_len > NL_MSG_MAX)
+		return NULL;
+	b = nl_batch_new();
 	m = nl_batch_add(b, nl, nlh->nlmsg_type, nlh->nlmsg_flags, 0);
 	uint32_t seq = m->nlmsg_seq;
 	memcpy(m, nlh, nlh->nlmsg_len);
 	m->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
 	m->nlmsg_seq = seq;
 	nl_batch_commit(b, m);
+	return b;
+}
+
+/* Send it and read its answer; allocates nothing. */
+static int single_run(struct nl *nl, struct nl_batch *b, char *extmsg, size_t extlen)
+{
+	struct single_result res = { 0, extmsg, extlen };
+	int r;
+
+	if (extmsg && extlen)
+		extmsg[0] = '\0';
 	r = nl_batch_run(nl, b, single_error, &res);
+	return r < 0 ? r : res.err;
+}
+
+int nl_request(struct nl *nl, struct nlmsghdr *nlh, char *extmsg, size_t extlen)
+{
+	struct nl_batch *b = single_batch(nl, nlh);
+	int r;
+
+	if (!b) {
+		if (extmsg && extlen)
+			extmsg[0] = '\0';
+		return -EMSGSIZE;
+	}
+	r = single_run(nl, b, extmsg, extlen);
 	nl_batch_free(b);
-	if (r < 0)
-		return r;
-	return res.err;
+	return r;
 }
 
 static void *nl_async_run(void *arg)
 {
 	struct nl_async *a = arg;
 
-	a->err = nl_request(a->nl, &a->msg.hdr, a->ext, sizeof(a->ext));
+	a->err = single_run(a->nl, a->batch, a->ext, sizeof(a->ext));
 	return NULL;
 }
 
-/* The thread only sends, waits in the kernel and reads: 64 KiB of stack
- * (plus the C library's guard page) is plenty. */
-#define NL_ASYNC_STACK ((size_t)64 * 1024)
+/* The thread only sends, waits in the kernel and reads (nl_batch_run's
+ * 32 KiB receive buffer is on its stack); the C library puts the thread's
+ * descriptor and TLS at the top. */
+#define NL_ASYNC_STACK ((size_t)96 * 1024)
 
-void nl_request_start(struct nl_async *a, struct nl *nl, const struct nlmsghdr *nlh)
+void nl_request_start(struct nl_async *a, struct nl *nl, const struct nlmsghdr *nlh, bool background)
 {
 	pthread_attr_t attr;
 	sigset_t all, old;
 
+	memset(a, 0, sizeof(*a));
 	a->nl = nl;
-	a->threaded = false;
-	a->err = 0;
-	a->ext[0] = '\0';
-	if (nlh->nlmsg_len > sizeof(a->msg)) {
+	a->batch = single_batch(nl, nlh);
+	if (!a->batch) {
 		a->err = -EMSGSIZE;
 		return;
 	}
-	memcpy(a->msg.buf, nlh, nlh->nlmsg_len);
-	/* No signal is ever delivered to the thread: it starts with all of
-	 * them blocked. */
-	sigfillset(&all);
-	if (pthread_attr_init(&attr) == 0) {
-		pthread_attr_setstacksize(&attr, NL_ASYNC_STACK);
+	if (background)
+		a->stack = stack_map(NL_ASYNC_STACK, &a->stack_len);
+	if (a->stack && pthread_attr_init(&attr) == 0) {
+		pthread_attr_setstack(&attr, a->stack, a->stack_len);
+		/* No signal is ever delivered to the thread: it starts with
+		 * all of them blocked. */
+		sigfillset(&all);
 		pthread_sigmask(SIG_SETMASK, &all, &old);
 		a->threaded = pthread_create(&a->thread, &attr, nl_async_run, a) == 0;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -357,6 +379,11 @@ int nl_request_wait(struct nl_async *a, char *extmsg, size_t extlen)
 	if (a->threaded)
 		pthread_join(a->thread, NULL);
 	a->threaded = false;
+	if (a->stack)
+		munmap(a->stack, a->stack_len);
+	a->stack = NULL;
+	nl_batch_free(a->batch);
+	a->batch = NULL;
 	if (extmsg && extlen)
 		snprintf(extmsg, extlen, "%s", a->ext);
 	return a->err;

@@ -49,21 +49,25 @@ int nl_request(struct nl *nl, struct nlmsghdr *nlh, char *extmsg, size_t extlen)
  * over some requests while mostly waiting (a NIC's move into another
  * namespace waits for RCU grace periods), and the caller has other work
  * for that time: a thread makes the request and reads its answer. NL is
- * the thread's until nl_request_wait(). When no thread can start, the
- * request is made at once, in the caller.
+ * the thread's until nl_request_wait(). The thread allocates nothing (the
+ * request is built and its stack mapped by the caller, and both are let go
+ * of at the wait), so it leaves nothing behind: no arena of its own, no
+ * cached stack. Without BACKGROUND, or when no thread can start, the
+ * request is made at once, in the caller, and nl_request_wait() only gives
+ * its answer.
  */
+struct nl_batch;
 struct nl_async {
 	struct nl *nl;
+	struct nl_batch *batch;
+	void *stack;
+	size_t stack_len;
 	pthread_t thread;
 	bool threaded;
 	int err;
 	char ext[256];
-	union {
-		struct nlmsghdr hdr;
-		char buf[NL_MSG_MAX];
-	} msg;
 };
-void nl_request_start(struct nl_async *a, struct nl *nl, const struct nlmsghdr *nlh);
+void nl_request_start(struct nl_async *a, struct nl *nl, const struct nlmsghdr *nlh, bool background);
 /* Its answer, as nl_request() gives it. */
 int nl_request_wait(struct nl_async *a, char *extmsg, size_t extlen);
 

@@ -196,14 +196,10 @@ static int nic_claim_start(const struct config *c, struct netstate *ns, struct n
 		nlh = link_child_request(nl_main, buf, i, cl->ifindex, ns->nsfd, config_nic_name_in_ns(c));
 	}
 	cl->pending = true;
-	if (background) {
+	if (background)
 		log_debug("%s %s: under way while the start-up goes on", cl->child ? "creating a child of" : "moving",
 			  cl->name);
-		nl_request_start(&cl->req, nl_main, nlh);
-		return 0;
-	}
-	cl->req.threaded = false;
-	cl->req.err = nl_request(nl_main, nlh, cl->req.ext, sizeof(cl->req.ext));
+	nl_request_start(&cl->req, nl_main, nlh, background);
 	return 0;
 }
 

@@ -312,23 +312,36 @@ long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-#if CLONE_VFORK_GUARDED
-pid_t clone_vfork(int (*fn)(void *), void *arg, size_t stack_size)
+void *stack_map(size_t size, size_t *len)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t len = (stack_size + page - 1) / page * page + page;
-	char *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	pid_t pid;
+	char *map;
 	int e;
 
+	*len = (size + page - 1) / page * page + page;
+	map = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (map == MAP_FAILED)
-		return -errno;
+		return NULL;
 	/* The guard: the stack grows down, towards the mapping's start. */
 	if (mprotect(map, page, PROT_NONE) < 0) {
 		e = errno;
-		munmap(map, len);
-		return -e;
+		munmap(map, *len);
+		errno = e;
+		return NULL;
 	}
+	return map;
+}
+
+#if CLONE_VFORK_GUARDED
+pid_t clone_vfork(int (*fn)(void *), void *arg, size_t stack_size)
+{
+	size_t len;
+	char *map = stack_map(stack_size, &len);
+	pid_t pid;
+	int e;
+
+	if (!map)
+		return -errno;
 	pid = clone(fn, map + len, CLONE_VM | CLONE_VFORK | SIGCHLD, arg);
 	e = errno;
 	/* The child has execed or exited: its stack is ours to unmap. */

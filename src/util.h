@@ -34,6 +34,12 @@ static inline int steal_fd(int *fd)
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* A stack of SIZE bytes (rounded up to pages) for a child or a thread,
+ * with a PROT_NONE guard page below it: an overrun faults instead of
+ * writing over whatever lies below. The mapping's start (its length in
+ * *LEN, for munmap), or NULL with errno set. */
+void *stack_map(size_t size, size_t *len);
+
 /* FN(ARG) in a child that shares this process's memory and runs while the
  * caller waits, until it execs or exits (clone(CLONE_VM | CLONE_VFORK), as
  * posix_spawn() does): no page table is copied and no page of the

@@ -114,7 +114,7 @@ static void test_background_move(void **state)
 	veth_add(&e->nl, "bgmove0", "bgmove1");
 	ifindex = (int)if_nametoindex("bgmove0");
 	assert_true(ifindex > 0);
-	nl_request_start(&a, &e->nl, link_move_request(&e->nl, buf, ifindex, e->other, "moved0"));
+	nl_request_start(&a, &e->nl, link_move_request(&e->nl, buf, ifindex, e->other, "moved0"), true);
 	assert_true(a.threaded);
 	assert_int_equal(nl_request_wait(&a, ext, sizeof(ext)), 0);
 	assert_string_equal(ext, "");
@@ -136,7 +136,8 @@ static void test_background_refusal(void **state)
 	veth_add(&e->nl, "bgdup0", "bgdup1");
 	/* Renaming it in its own namespace to the name of its peer. */
 	nl_request_start(&a, &e->nl,
-			 link_move_request(&e->nl, buf, (int)if_nametoindex("bgdup0"), e->home, "bgdup1"));
+			 link_move_request(&e->nl, buf, (int)if_nametoindex("bgdup0"), e->home, "bgdup1"), true);
+	assert_true(a.threaded);
 	r_bg = nl_request_wait(&a, ext_bg, sizeof(ext_bg));
 	r_fg = link_move(&e->nl, (int)if_nametoindex("bgdup0"), e->home, "bgdup1", ext_fg, sizeof(ext_fg));
 	assert_int_equal(r_bg, -EEXIST);
@@ -159,7 +160,7 @@ static void test_background_too_large(void **state)
 	(void)state;
 	m.hdr.nlmsg_len = sizeof(m.buf);
 	m.hdr.nlmsg_type = RTM_NEWLINK;
-	nl_request_start(&a, &nl, &m.hdr);
+	nl_request_start(&a, &nl, &m.hdr, true);
 	assert_false(a.threaded);
 	assert_int_equal(nl_request_wait(&a, ext, sizeof(ext)), -EMSGSIZE);
 }
