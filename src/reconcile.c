@@ -601,7 +601,8 @@ int reconcile_nic(const struct config *c, struct netstate *ns, struct nl *nl_mai
 			goto lo;
 		r = nic_find_in_ns(c, ns, &li, &lo_ifindex, &lo_up);
 	} else if (r == -ENOENT && claimed < 0) {
-		r = claimed;
+		r = claimed; /* reported by nic_claim_finish */
+		goto lo;
 	}
 	if (r < 0) {
 		if (r != -ENODEV)

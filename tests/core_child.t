@@ -27,6 +27,7 @@ OOBD_DEBUG=1 start_oobd "$T/oobd.conf"
 wait_until 10 grep -q 'creating macvlan child of trunk0 oob0 in namespace "oob": ' "$T/oobd.log"
 ok $? "a refused creation is reported" || diag "$(cat "$T/oobd.log")"
 like "$(grep -m1 'creating macvlan child' "$T/oobd.log")" 'Invalid argument' "with the kernel's reason"
+is "$(grep '^<3>' "$T/oobd.log" | grep -vc 'creating macvlan child')" 0 "and with no other error beside it"
 like "$(cat "$T/oobd.log")" 'creating a child of trunk0: under way' \
 	"the creation was started in the background, beside the start-up"
 check "the sshd listener runs meanwhile (wildcard addresses)" -- wait_until 10 grep -q 'sshd started' "$T/oobd.log"
