@@ -203,27 +203,31 @@ static int nic_claim_start(const struct config *c, struct netstate *ns, struct n
 	return 0;
 }
 
-/* Wait for the claim and say how it went. */
+/* Wait for the claim and say how it went. A claim is retried at each link
+ * change of the main namespace: a refusal the same as the last one
+ * reported is logged at debug level only. */
 static int nic_claim_finish(const struct config *c, struct netstate *ns)
 {
 	const struct iface_cfg *i = &c->iface;
 	struct nic_claim *cl = &ns->claim;
 	char ext[256];
 	int r = nl_request_wait(&cl->req, ext, sizeof(ext));
+	int level = r < 0 && r == cl->failed ? LOG_DEBUG : LOG_ERR;
 
 	cl->pending = false;
+	cl->failed = r < 0 ? r : 0;
 	if (cl->child) {
 		char desc[64];
 		const char *name = config_nic_name_in_ns(c);
 		nic_desc(c, desc, sizeof(desc));
 		if (r < 0)
-			log_err("creating %s %s in namespace \"%s\": %s%s%s", desc, name, c->netns, strerror(-r),
-				*ext ? ": " : "", ext);
+			log_msg(level, "creating %s %s in namespace \"%s\": %s%s%s", desc, name, c->netns,
+				strerror(-r), *ext ? ": " : "", ext);
 		else
 			log_info("created %s %s in namespace \"%s\"", desc, name, c->netns);
 	} else if (r < 0) {
-		log_err("moving %s into namespace \"%s\"%s%s: %s%s%s", cl->name, c->netns, i->rename[0] ? " as " : "",
-			i->rename, strerror(-r), *ext ? ": " : "", ext);
+		log_msg(level, "moving %s into namespace \"%s\"%s%s: %s%s%s", cl->name, c->netns,
+			i->rename[0] ? " as " : "", i->rename, strerror(-r), *ext ? ": " : "", ext);
 	} else {
 		log_info("moved %s (ifindex %d) into namespace \"%s\"%s%s", cl->name, cl->ifindex, c->netns,
 			 i->rename[0] ? " as " : "", i->rename);

@@ -23,6 +23,7 @@ struct nic_claim {
 	bool child;                  /* a vlan or macvlan child is being created */
 	int ifindex;                 /* in the main namespace: the NIC, or the parent */
 	char name[IFNAMSIZ];
+	int failed;                  /* the refusal last reported: the same again is not */
 	struct nl_async req;
 };
 

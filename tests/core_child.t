@@ -28,6 +28,8 @@ wait_until 10 grep -q 'creating macvlan child of trunk0 oob0 in namespace "oob":
 ok $? "a refused creation is reported" || diag "$(cat "$T/oobd.log")"
 like "$(grep -m1 'creating macvlan child' "$T/oobd.log")" 'Invalid argument' "with the kernel's reason"
 is "$(grep '^<3>' "$T/oobd.log" | grep -vc 'creating macvlan child')" 0 "and with no other error beside it"
+is "$(grep -c '^<3>creating macvlan child' "$T/oobd.log")" 1 \
+	"once: the second try of the start-up, refused the same way, is logged at debug level"
 like "$(cat "$T/oobd.log")" 'creating a child of trunk0: under way' \
 	"the creation was started in the background, beside the start-up"
 check "the sshd listener runs meanwhile (wildcard addresses)" -- wait_until 10 grep -q 'sshd started' "$T/oobd.log"

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Which link oobd takes as the NIC: by name or by MAC, with or without a
 # rename; never a macvlan child that carries the same MAC; nothing at all
-# when two links match; and a NIC that appears only after oobd started.
+# when two links match; a link the kernel will not move; and a NIC that
+# appears only after oobd started.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 
 make_keys
@@ -103,6 +104,38 @@ ok $? "two links with the MAC: oobd keeps running"
 stop_oobd
 ip link del twin0
 ip link del ethx9
+
+# --- a link that cannot leave its namespace (a bridge) ---
+# The move, started in the background beside the rest of the start-up, is
+# refused: reported with the kernel's reason. oobd keeps waiting and tries
+# again at each link change of the main namespace; the same refusal is not
+# reported again (it is logged at debug level).
+ip link add brx0 type bridge
+lines=$(wc -l < "$T/oobd.log")
+write_config "$T/oobd.conf" <<EOF
+[interface]
+match = brx0
+rename = oob0
+address = $OOB4/24
+EOF
+OOBD_DEBUG=1 start_oobd "$T/oobd.conf"
+refused() { tail -n +"$((lines + 1))" "$T/oobd.log" | grep -q 'moving brx0 into namespace "oob" as oob0: '; }
+wait_until 10 refused
+ok $? "an immovable link: oobd says the move was refused"
+like "$(tail -n +"$((lines + 1))" "$T/oobd.log" | grep -m1 'moving brx0')" 'netns is immutable' \
+	"an immovable link: with the kernel's reason"
+check "an immovable link: oobd keeps running" -- kill -0 "$OOBD_PID"
+in_main brx0; ok $? "an immovable link: it stays in main"
+n_retries() { tail -n +"$((lines + 1))" "$T/oobd.log" | grep -c '^<7>moving brx0 into namespace'; }
+before=$(n_retries)
+ip link set brx0 mtu 1400
+retried() { [ "$(n_retries)" -gt "$before" ]; }
+wait_until 10 retried
+ok $? "an immovable link: a link change of the main namespace is the cue to try again"
+is "$(tail -n +"$((lines + 1))" "$T/oobd.log" | grep -c '^<3>moving brx0')" 1 \
+	"an immovable link: the refusal is reported once, not at each try"
+stop_oobd
+ip link del brx0
 
 # --- the NIC appears after oobd started ---
 lines=$(wc -l < "$T/oobd.log")
