@@ -306,38 +306,14 @@ static struct nl_batch *single_batch(struct nl *nl, const struct nlmsghdr *nlh)
 	return b;
 }
 
-/* Send it and read its answer; allocates nothing. */
-static int single_run(struct nl *nl, struct nl_batch *b, char *extmsg, size_t extlen)
-{
-	struct single_result res = { 0, extmsg, extlen };
-	int r;
-
-	if (extmsg && extlen)
-		extmsg[0] = '\0';
-	r = nl_batch_run(nl, b, single_error, &res);
-	return r < 0 ? r : res.err;
-}
-
-int nl_request(struct nl *nl, struct nlmsghdr *nlh, char *extmsg, size_t extlen)
-{
-	struct nl_batch *b = single_batch(nl, nlh);
-	int r;
-
-	if (!b) {
-		if (extmsg && extlen)
-			extmsg[0] = '\0';
-		return -EMSGSIZE;
-	}
-	r = single_run(nl, b, extmsg, extlen);
-	nl_batch_free(b);
-	return r;
-}
-
+/* Send the request and read its answer; allocates nothing. */
 static void *nl_async_run(void *arg)
 {
 	struct nl_async *a = arg;
+	struct single_result res = { 0, a->ext, sizeof(a->ext) };
+	int r = nl_batch_run(a->nl, a->batch, single_error, &res);
 
-	a->err = single_run(a->nl, a->batch, a->ext, sizeof(a->ext));
+	a->err = r < 0 ? r : res.err;
 	return NULL;
 }
 
@@ -387,6 +363,14 @@ int nl_request_wait(struct nl_async *a, char *extmsg, size_t extlen)
 	if (extmsg && extlen)
 		snprintf(extmsg, extlen, "%s", a->ext);
 	return a->err;
+}
+
+int nl_request(struct nl *nl, struct nlmsghdr *nlh, char *extmsg, size_t extlen)
+{
+	struct nl_async a;
+
+	nl_request_start(&a, nl, nlh, false);
+	return nl_request_wait(&a, extmsg, extlen);
 }
 
 int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
