@@ -1492,7 +1492,9 @@ static int test_file(const char *conf_path, const struct family *fa, const char 
 	}
 	firewall_decls_parse(copy.data, &decls, &n);
 	if (!decls_have_table(decls, n, "filter")) {
-		fprintf(errs, "%s: no *filter table: it would leave the namespace unfiltered\n", path);
+		/* A whole-file problem: said at the line that names the file. */
+		fprintf(errs, "%s:%d: key '%s': rules file %s has no *filter table: it would leave the namespace "
+			      "unfiltered\n", conf_path, line, fa->key, path);
 		return 1;
 	}
 	if (program_find(fa->restore, prog, sizeof(prog)) < 0) {

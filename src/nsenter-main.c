@@ -17,9 +17,12 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: nsenter-main CMD [ARGS...]\n"
+	fprintf(f, "Usage: nsenter-main [--] CMD [ARGS...]\n"
 		   "Run CMD in the network and mount namespaces of PID 1 (the main system),\n"
-		   "for example from a session on the out-of-band sshd. See nsenter-main(1).\n");
+		   "for example from a session on the out-of-band sshd. See nsenter-main(1).\n"
+		   "\n"
+		   "  -h, --help        show this help (only as the first argument)\n"
+		   "  -V, --version     show the version (only as the first argument)\n");
 }
 
 int main(int argc, char **argv)

@@ -22,7 +22,8 @@ static void usage(FILE *f)
 		   "with the view \"ip netns exec NAME\" gives. See nsenter-oob(1).\n"
 		   "\n"
 		   "  -n, --netns NAME  the namespace (default " OOBD_DEFAULT_NETNS ")\n"
-		   "  -h, --help        show this help\n");
+		   "  -h, --help        show this help\n"
+		   "  -V, --version     show the version\n");
 }
 
 int main(int argc, char **argv)

@@ -49,6 +49,14 @@ static void usage(FILE *f)
 		"request error, 4 permission denied, 5 confirmation needed. See oobctl(8).\n");
 }
 
+/* A usage error: what was wrong, and where to read more. */
+static int bad_usage(const char *what, const char *cmd)
+{
+	fprintf(stderr, "oobctl: %s%s%s\nTry \"oobctl --help\" for more information.\n", cmd ? cmd : "",
+		cmd ? ": " : "", what);
+	return EXIT_USAGE;
+}
+
 static int request(const char *sock, const char *req, struct strbuf *resp)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -156,6 +164,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
+		fprintf(stderr, "oobctl: no command given\n");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -175,9 +184,23 @@ int main(int argc, char **argv)
 		snprintf(req, sizeof(req), "restart %s\n", argv[optind]);
 	} else if (strcmp(cmd, "down") == 0 && (optind == argc || (optind + 1 == argc && strcmp(argv[optind], "--yes") == 0))) {
 		snprintf(req, sizeof(req), optind == argc ? "down\n" : "down yes\n");
+	} else if (strcmp(cmd, "status") == 0) {
+		return bad_usage("takes no argument but --json", cmd);
+	} else if (strcmp(cmd, "metrics") == 0) {
+		return bad_usage("takes no argument but -o FILE", cmd);
+	} else if (strcmp(cmd, "reload") == 0 || strcmp(cmd, "up") == 0) {
+		return bad_usage("takes no argument", cmd);
+	} else if (strcmp(cmd, "restart") == 0 && optind + 1 != argc) {
+		return bad_usage("takes exactly one argument: sshd or the NAME of a [service NAME]", cmd);
+	} else if (strcmp(cmd, "restart") == 0) {
+		char why[96];
+		snprintf(why, sizeof(why), "no service is named so (a name has at most %d bytes, no blanks)",
+			 SERVICE_NAME_MAX);
+		return bad_usage(why, argv[optind]);
+	} else if (strcmp(cmd, "down") == 0) {
+		return bad_usage("takes no argument but --yes", cmd);
 	} else {
-		usage(stderr);
-		return EXIT_USAGE;
+		return bad_usage("unknown command (status, metrics, reload, restart, down, up)", cmd);
 	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "oobctl: must be run as root\n");

@@ -68,7 +68,9 @@ static void usage(FILE *f)
 }
 
 /* Print config problems as error-level log lines (and into ERRS if given). */
-static int load_config(const char *path, struct config **out, struct strbuf *errs_out)
+/* The config at PATH, checked; with FILES, also the files it names (not
+ * needed to tear down). */
+static int load_config(const char *path, struct config **out, struct strbuf *errs_out, bool files)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -78,7 +80,7 @@ static int load_config(const char *path, struct config **out, struct strbuf *err
 	if (!errs)
 		return -errno;
 	n = config_load(path, errs, out);
-	if (n == 0) {
+	if (n == 0 && files) {
 		n = config_check_files(*out, errs);
 		if (n) {
 			config_free(*out);
@@ -414,8 +416,62 @@ static void run_reconcile(struct oobd *o)
 	update_status(o);
 }
 
-/* Re-read the config and apply the difference. 0, or -1 when the new
- * config is refused (nothing changed; the reasons in ERRS if given). */
+/* "sshd -t" of a changed sshd config, before anything of it is used. The
+ * problems go to the log, and to ERRS if given. */
+static int reload_sshd_test(const struct config *nc, struct strbuf *errs)
+{
+	char where[PATH_MAX + 64], *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int r;
+
+	if (!f)
+		return 0; /* no memory to say why: sshd itself will */
+	snprintf(where, sizeof(where), "%s:%d: key 'config'", nc->path, nc->sshd.config_line);
+	r = sshd_config_test(nc->sshd.exec, nc->sshd.config, where, f);
+	fclose(f);
+	for (char *line = buf, *next; r && line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		log_err("%s", line);
+		if (errs)
+			sb_printf(errs, "%s\n", line);
+	}
+	free(buf);
+	return r;
+}
+
+/* After a reload's firewall update: each family whose configured file is
+ * not what is in place, said in ERRS. The number of them. */
+static int reload_firewall_report(const struct oobd *o, struct strbuf *errs)
+{
+	int n = 0;
+
+	for (int f = 0; f < FW__NFAMILIES; f++) {
+		const struct firewall_family_state *fs = &o->fw.fam[f];
+		const char *file = f == FW_IPV4 ? o->cfg->firewall.ipv4 : o->cfg->firewall.ipv6;
+
+		if (!file)
+			continue;
+		if (fs->source == FW_SOURCE_FILE && fs->last_error[0]) {
+			n++;
+			if (errs)
+				sb_printf(errs, "%s firewall: %s was refused; the previous rules stay: %s\n",
+					  firewall_family_name((enum fw_family)f), file, fs->last_error);
+		} else if (fs->source == FW_SOURCE_FALLBACK) {
+			n++;
+			if (errs)
+				sb_printf(errs, "%s firewall: the built-in ruleset is in place: %s\n",
+					  firewall_family_name((enum fw_family)f), fs->why);
+		}
+	}
+	return n;
+}
+
+/* Re-read the config and apply the difference. 0; -1 when the new config
+ * is refused (nothing changed; the reasons in ERRS if given); 1 when it is
+ * in force but a firewall file of it was refused (said in ERRS). */
 static int reload(struct oobd *o, struct strbuf *errs)
 {
 	struct config *nc = NULL;
@@ -423,27 +479,38 @@ static int reload(struct oobd *o, struct strbuf *errs)
 	int n;
 
 	log_notice("reloading %s", o->cfg->path);
-	n = load_config(o->cfg->path, &nc, errs);
+	n = load_config(o->cfg->path, &nc, errs, true);
 	if (n || !nc) { /* !nc: never; the analyzer cannot see that config_load() sets it */
 		log_err("reload: %s has %d problem(s); nothing changed", o->cfg->path, n);
 		return -1;
 	}
 	a = &o->cfg->iface;
 	b = &nc->iface;
-	if (strcmp(nc->netns, o->cfg->netns) != 0 || a->kind != b->kind || a->match != b->match ||
-	    strcmp(a->match_name, b->match_name) != 0 || memcmp(a->match_mac, b->match_mac, 6) != 0 ||
-	    strcmp(a->rename, b->rename) != 0 || strcmp(a->parent, b->parent) != 0 || a->vlan_id != b->vlan_id) {
-		log_err("reload: the namespace name or the NIC's identity changed; that needs oobd --down and a "
-			"restart; nothing changed");
+	bool identity = strcmp(nc->netns, o->cfg->netns) != 0 || a->kind != b->kind || a->match != b->match ||
+			strcmp(a->match_name, b->match_name) != 0 || memcmp(a->match_mac, b->match_mac, 6) != 0 ||
+			strcmp(a->rename, b->rename) != 0 || strcmp(a->parent, b->parent) != 0 ||
+			a->vlan_id != b->vlan_id;
+	/* While down by request nothing of the old identity is in place. */
+	if (identity && !o->down) {
+		log_err("reload: the namespace name or the NIC's identity changed; that needs \"oobctl down\" first; "
+			"nothing changed");
 		if (errs)
-			sb_puts(errs, "the namespace name or the NIC's identity changed: that needs \"oobctl down\", "
-				      "then a restart of oobd with the new config, then \"oobctl up\"\n");
+			sb_puts(errs, "the namespace name or the NIC's identity changed: that needs \"oobctl down\" "
+				      "first, then \"oobctl reload\" and \"oobctl up\"\n");
 		config_free(nc);
 		return -1;
 	}
 	bool sshd_changed = strcmp(nc->sshd.exec, o->cfg->sshd.exec) != 0 ||
 			    strcmp(nc->sshd.config, o->cfg->sshd.config) != 0 ||
 			    sshd_config_hash(nc->sshd.config, NULL) != o->sshd_conf_hash;
+	if (sshd_changed && reload_sshd_test(nc, errs)) {
+		log_err("reload: sshd -t rejects the new sshd config; nothing changed");
+		config_free(nc);
+		return -1;
+	}
+	if (identity)
+		log_notice("reload: namespace \"%s\" and the NIC as now configured are taken; \"oobctl up\" uses them",
+			   nc->netns);
 	services_reload(o, nc);
 	config_free(o->cfg);
 	o->cfg = nc;
@@ -459,8 +526,9 @@ static int reload(struct oobd *o, struct strbuf *errs)
 		sshd_sup_restart(&o->sshd);
 	}
 	services_start_all(o);
-	log_notice("reload done");
-	return 0;
+	n = reload_firewall_report(o, errs);
+	log_notice(n ? "reload done, but a firewall file was refused (see above)" : "reload done");
+	return n ? 1 : 0;
 }
 
 static void begin_stop(struct oobd *o, int sig)
@@ -739,8 +807,12 @@ static int path_down(struct oobd *o, struct strbuf *msg)
 		nl_close(&o->mon_oob);
 	}
 	/* Let go of the namespace so it can die once the NIC is out. */
+	unsigned repairs = o->ns.repairs; /* counted since oobd started */
 	netstate_close(&o->ns);
 	netstate_init(&o->ns);
+	o->ns.repairs = repairs;
+	/* Nothing of ours is left in place: status says "none". */
+	memset(&o->fw, 0, sizeof(o->fw));
 	o->fw_ok = false;
 	o->ns.ns_since = (long long)time(NULL);
 	r = reconcile_down(o->cfg, &o->nl_main);
@@ -853,7 +925,9 @@ static void control_handler(struct ctl_server *srv, struct ctl_client *c, char *
 		notify_send("READY=1");
 		if (r == 0)
 			sb_puts(&out, "reloaded\n");
-		ctl_reply(srv, c, r == 0 ? 0 : 1, r == 0 ? "ok" : "rejected", sb_steal(&out));
+		else if (r > 0)
+			sb_puts(&out, "reloaded, except the firewall rules above\n");
+		ctl_reply(srv, c, r == 0 ? 0 : 1, r == 0 ? "ok" : r > 0 ? "incomplete" : "rejected", sb_steal(&out));
 	} else if (req.cmd == CTL_CMD_RESTART) {
 		struct service *s = service_by_name(o, req.arg);
 		if (!s) {
@@ -912,7 +986,7 @@ static int do_down(const char *path)
 	struct nl nl_main;
 	int lockfd, r;
 
-	if (load_config(path, &cfg, NULL)) {
+	if (load_config(path, &cfg, NULL, false)) {
 		log_err("%s is not usable", path);
 		return 1;
 	}
@@ -976,7 +1050,12 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc || (test && down)) {
-		usage(stderr);
+		if (optind != argc)
+			fprintf(stderr, "oobd: unexpected argument \"%s\" (the config is given with -c FILE)\n",
+				argv[optind]);
+		else
+			fprintf(stderr, "oobd: --test and --down cannot be given together\n");
+		fprintf(stderr, "Try \"oobd --help\" for more information.\n");
 		return 2;
 	}
 	if (test) {
@@ -1003,7 +1082,7 @@ int main(int argc, char **argv)
 	if (down)
 		return do_down(path);
 	notify_init();
-	if (load_config(path, &o.cfg, NULL)) {
+	if (load_config(path, &o.cfg, NULL, true)) {
 		log_err("%s is not usable; not starting", path);
 		return 1;
 	}

@@ -685,6 +685,14 @@ int reconcile_down(const struct config *c, struct nl *nl_main)
 	ns.nsfd = netns_open(c->netns);
 	if (ns.nsfd == -ENOENT) {
 		log_notice("namespace \"%s\" does not exist; nothing to tear down", c->netns);
+		/* Left by a start-up that moved a NIC: into another namespace? */
+		if (read_file(NIC_STATE_FILE, &orig, NULL, 4096) == 0) {
+			orig[strcspn(orig, "\n")] = '\0';
+			log_warn("but %s says oobd took the NIC %s and has not handed it back: if the config's namespace "
+				 "changed since, tear down with the config the path was set up with",
+				 NIC_STATE_FILE, orig);
+			free(orig);
+		}
 		return 0;
 	}
 	if (ns.nsfd < 0) {

@@ -99,6 +99,7 @@ static int builtin_write(struct sshd_sup *s)
 				     "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
 				     "AuthenticationMethods publickey\nUsePAM no\nStrictModes yes\nUseDNS no\n"
 				     "X11Forwarding no\nAllowAgentForwarding no\nAllowTcpForwarding no\n"
+				     "AllowStreamLocalForwarding no\nDisableForwarding yes\n"
 				     "PermitTunnel no\nPermitUserEnvironment no\n");
 	/* An unreadable config names nothing: the defaults below serve. */
 	if (sshd_conf_load(s->config, NULL, &conf, NULL, 0) == 0) {

@@ -276,7 +276,7 @@ static void gather(struct status *st)
 		    firewall_input_counters(o->ns.nsfd, (enum fw_family)f, &st->fw[f].rules, &st->fw[f].n_rules) < 0)
 			st->fw[f].n_rules = 0;
 	}
-	if (o->cfg->dns.present) {
+	if (o->cfg->dns.present && !o->down) {
 		snprintf(path, sizeof(path), "%s/%s/resolv.conf", NETNS_ETC_DIR, o->cfg->netns);
 		if (read_file(path, &st->resolv, NULL, 65536) < 0)
 			problem(st, "the resolv.conf overlay %s is missing", path);

@@ -4,7 +4,8 @@
 # once, each replaced as soon as oobd drops it) do not keep oobd from
 # restarting a killed sshd nor oobctl from being served; malformed requests
 # get a request error; "reload" reports a bad config as FILE:LINE and exits 1,
-# a good one 0; "restart sshd" gives a new sshd.
+# a good one 0, and so a firewall file or sshd config that is refused; while
+# down, a reload takes a new NIC identity; "restart sshd" gives a new sshd.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 
 OOBCTL=$BUILD/oobctl
@@ -167,12 +168,18 @@ like "$(raw1 'status json\n')" "^0 ok.*\"health\":\"ok\"" "status json: 0 ok and
 # --- oobctl's own usage errors and its answers ---
 "$OOBCTL" >/dev/null 2>&1
 is "$?" 3 "oobctl without a command exits 3"
-"$OOBCTL" frobnicate >/dev/null 2>&1
+out=$("$OOBCTL" frobnicate 2>&1)
 is "$?" 3 "oobctl with an unknown command exits 3"
-"$OOBCTL" status --xml >/dev/null 2>&1
+like "$out" "^oobctl: frobnicate: unknown command" "and says the command is unknown"
+out=$("$OOBCTL" status --xml 2>&1)
 is "$?" 3 "oobctl status --xml exits 3"
-"$OOBCTL" restart >/dev/null 2>&1
+like "$out" "^oobctl: status: takes no argument but --json" "and says what status takes"
+out=$("$OOBCTL" restart 2>&1)
 is "$?" 3 "oobctl restart without a service exits 3"
+like "$out" "^oobctl: restart: takes exactly one argument" "and says what restart takes"
+out=$("$OOBCTL" restart "$(printf 'a%.0s' $(seq 40))" 2>&1)
+is "$?" 3 "oobctl restart of a 40-byte name exits 3"
+like "$out" "no service is named so \(a name has at most 32 bytes" "and says why"
 out=$("$OOBCTL" restart nosuch 2>&1); rc=$?
 is "$rc" 3 "oobctl restart of an unknown service exits 3"
 like "$out" "no service named \"nosuch\"" "and says so"
@@ -213,6 +220,64 @@ out=$("$OOBCTL" reload 2>&1); rc=$?
 is "$rc" 1 "a reload that changes the NIC's identity is refused: exit 1"
 like "$out" "oobctl down" "and says what to do instead"
 conf "[dns]" "nameserver = 203.0.113.53"
+
+# --- a firewall file the kernel refuses: the rest is in force, exit 1 ---
+fw_rules() { # fw_rules TARGET: a ruleset that lets ssh in through TARGET
+	cat > "$T/fw4.rules" <<EOF
+*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -i lo -j ACCEPT
+-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+-A INPUT -p tcp --dport 22 -j $1
+COMMIT
+EOF
+	chmod 0600 "$T/fw4.rules"
+}
+fw_rules ACCEPT
+conf "[dns]" "nameserver = 203.0.113.53" "[firewall]" "ipv4 = $T/fw4.rules"
+out=$("$OOBCTL" reload 2>&1); rc=$?
+is "$rc" 0 "oobctl reload with a good firewall file exits 0" || diag "$out"
+fw_rules ACCEPTX
+conf "[dns]" "nameserver = 203.0.113.54" "[firewall]" "ipv4 = $T/fw4.rules"
+out=$("$OOBCTL" reload 2>&1); rc=$?
+is "$rc" 1 "a reload whose firewall file is refused exits 1"
+like "$out" "^IPv4 firewall: $T/fw4.rules was refused; the previous rules stay: .*$T/fw4.rules:7" \
+	"it names the file, the line and what stays"
+like "$out" "reloaded, except the firewall rules above" "and says the rest of the config is in force"
+like "$("$OOBCTL" status)" "nameserver 203.0.113.54" "the rest of the new config is in force"
+like "$(ip netns exec oob iptables-legacy -S INPUT)" "--dport 22 -j ACCEPT" "the previous rules stay"
+like "$(oob_ssh "$OOB4" echo fw-kept 2>&1)" "^fw-kept$" "ssh still works"
+fw_rules ACCEPT
+out=$("$OOBCTL" reload 2>&1); rc=$?
+is "$rc" 0 "the file repaired: oobctl reload exits 0" || diag "$out"
+conf "[dns]" "nameserver = 203.0.113.53"
+
+# --- an sshd config sshd -t rejects: nothing changed, the listener stays ---
+p=$(sshd_pid)
+echo "ThisIsNotAnSshdOption yes" >> "$T/sshd_config"
+out=$("$OOBCTL" reload 2>&1); rc=$?
+is "$rc" 1 "a reload with an sshd config sshd -t rejects exits 1"
+like "$out" "$T/sshd_config:[0-9]+: .*ThisIsNotAnSshdOption" "and says what sshd -t said, as FILE:LINE"
+is "$(sshd_pid)" "$p" "the listener is kept"
+like "$(oob_ssh "$OOB4" echo sshd-kept 2>&1)" "^sshd-kept$" "ssh still works"
+sed -i '/ThisIsNotAnSshdOption/d' "$T/sshd_config"
+out=$("$OOBCTL" reload 2>&1); rc=$?
+is "$rc" 0 "the sshd config repaired: oobctl reload exits 0" || diag "$out"
+
+# --- while down by request, a new NIC identity is taken, and up uses it ---
+"$OOBCTL" down >/dev/null 2>&1
+is "$?" 0 "oobctl down"
+sed -i 's/^rename = oob0/rename = oob1/' "$T/oobd.conf"
+out=$("$OOBCTL" reload 2>&1); rc=$?
+is "$rc" 0 "while down, a reload that changes the NIC's identity is taken" || diag "$out"
+out=$("$OOBCTL" up 2>&1); rc=$?
+is "$rc" 0 "oobctl up" || diag "$out"
+wait_until 10 ip -n oob link show oob1
+ok $? "the NIC is in the namespace under its new name"
+wait_until 15 ssh_banner "$OOB4"
+like "$(oob_ssh "$OOB4" echo renamed 2>&1)" "^renamed$" "ssh works through it"
 
 stop_oobd
 done_testing

@@ -19,6 +19,8 @@ match = mac:$NIC_MAC
 rename = oob0
 address = $OOB4/24
 gateway = $ADM4
+[dns]
+nameserver = 203.0.113.53
 EOF
 
 js() { "$OOBCTL" status --json | jq -r "$@"; }
@@ -43,6 +45,12 @@ wait_until 15 ssh_banner "$OOB4"
 ok $? "oobd is up: sshd answers" || bail "oobd did not come up"
 like "$(oob_ssh "$OOB4" echo hello 2>&1)" "^hello$" "ssh works"
 is "$(cat /run/oobd/nic.name 2>/dev/null)" "$NIC" "oobd remembers the NIC's original name"
+
+# --- one repair, counted since oobd started (not reset by down and up) ---
+ip -n oob addr del "$OOB4/24" dev oob0
+wait_until 10 eval '[ "$(js .repairs)" -ge 1 ]'
+ok $? "an address deleted by hand is put back and counted"
+repairs=$(js .repairs)
 
 # --- from a session on the out-of-band path: refused without --yes ---
 out=$(oob_ssh "$OOB4" "$OOBCTL down; echo exit=\$?" 2>&1)
@@ -73,6 +81,10 @@ is "$rc" 1 "status exits 1 while the path is down"
 like "$(cat "$T/status.txt")" "down by request" "status says it is down by request"
 is "$(js '"\(.oobd.down) \(.nic.present) \(.services[0].state) \(.health)"')" "true false down degraded" \
 	"JSON: oobd.down true, NIC absent, sshd down, degraded"
+is "$(js '.problems | length')" 1 "the only problem listed is that the path is down (no overlay, no firewall)"
+is "$(js '"\(.firewall.ipv4.source) \(.firewall.ipv6.source)"')" "none none" \
+	"JSON: no firewall of oobd's while down"
+is "$(js .repairs)" "$repairs" "the repairs counted before are still counted"
 like "$("$OOBCTL" metrics)" "oobd_path_down 1" "metrics: oobd_path_down 1"
 out=$("$OOBCTL" down 2>&1); rc=$?
 is "$rc" 0 "a second down exits 0"

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # "oobd --down": refused while oobd runs; with oobd stopped it hands the
 # NIC (matched by MAC, renamed oob0 inside) back to the main namespace under
-# its original name and removes the namespace; a new oobd claims it again.
+# its original name and removes the namespace (it needs no sshd config for
+# that); a new oobd claims it again. A namespace renamed in the config since
+# the path was set up is not torn down, and oobd --down says why.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 
 make_nic
@@ -61,8 +63,11 @@ kill -0 "$stubborn" 2>/dev/null
 ok $(( ! $? )) "the stubborn service is gone"
 ns_listed
 ok $? "oobd stopped: the namespace stays"
+# Tearing down needs only the namespace and the NIC: not the sshd config.
+mv "$T/sshd_config" "$T/sshd_config.away"
 out=$("$OOBD" --down -c "$T/oobd.conf" 2>&1)
 st=$?
+mv "$T/sshd_config.away" "$T/sshd_config"
 is "$st" 0 "oobd --down succeeds" || printf '%s\n' "$out" | sed 's/^/#   /'
 like "$out" "handed oob0 back to the main namespace as $NIC" "it says it handed the NIC back"
 in_main
@@ -89,5 +94,13 @@ ok $? "a new oobd: sshd answers"
 like "$(ip -n oob -o link show oob0 2>&1)" "link/ether $NIC_MAC" "the NIC is oob0 in namespace oob again"
 like "$(oob_ssh "$OOB4" echo again 2>&1)" "^again$" "ssh works"
 
+# --- the namespace renamed in the config while the path is up: said ---
 stop_oobd
+sed -i 's/^name = oob$/name = oob2/' "$T/oobd.conf"
+out=$("$OOBD" --down -c "$T/oobd.conf" 2>&1)
+is "$?" 0 "oobd --down with the namespace renamed in the config: nothing to tear down"
+like "$out" "/run/oobd/nic.name says oobd took the NIC $NIC and has not handed it back" \
+	"... but it says the NIC it took is still out, and why that may be"
+ns_listed
+ok $? "the namespace set up with the old name stays"
 done_testing

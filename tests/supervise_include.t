@@ -68,13 +68,20 @@ wait_until 10 eval 'grep -q "^Port 2223" /run/oobd/sshd_config.last-good.d/*.con
 ok $? "the last-good copy follows"
 is "$(ls /run/oobd/sshd_config.last-good.d | wc -l)" 1 "the copy of the old included file is gone"
 
-# --- the included file breaks: the last-good copy does not read it ---
+# --- the included file breaks: a reload is refused; then the last-good copy does not read it ---
 include 2224 "ThisIsNotAnSshdOption yes"
 p=$(sshd_pid)
 mark=$(log_mark)
 kill -HUP "$OOBD_PID"
+wait_until 15 log_after "$mark" '^<3>reload: sshd -t rejects the new sshd config; nothing changed'
+ok $? "SIGHUP after the included file broke: the reload is refused"
+log_after "$mark" "^<3>$T/sshd.d/10-port.conf:[0-9]+: .*ThisIsNotAnSshdOption"
+ok $? "... and the log names the included file's line"
+is "$(sshd_pid)" "$p" "the listener is kept"
+mark=$(log_mark)
+kill -KILL "$p"
 wait_until 15 log_after "$mark" '^<3>sshd -T rejects the configured sshd config .*ThisIsNotAnSshdOption'
-ok $? "sshd -T rejects the config whose included file broke, and the log says why"
+ok $? "sshd killed: sshd -T rejects the config whose included file broke, and the log says why"
 ready_after "$mark" last-good
 ok $? "sshd is ready with the last-good config"
 banner_on 2223

@@ -145,10 +145,23 @@ hup_until_ready() {
 	wait_until 15 sshd_pid_new "$old" && wait_until 15 log_after "$mark" "^<6>sshd ready \\(pid [0-9]+, $1 config"
 }
 
-# --- sshd's config broken, then SIGHUP: the last good one ---
+# --- sshd's config broken, then SIGHUP: refused, the listener stays ---
 echo "ThisIsNotAnSshdOption yes" >> "$T/sshd_config"
-hup_until_ready last-good
-ok $? "broken sshd_config, SIGHUP: sshd runs with the last good config"
+old=$(sshd_pid)
+mark=$(log_mark)
+kill -HUP "$OOBD_PID"
+wait_until 15 log_after "$mark" '^<3>reload: sshd -t rejects the new sshd config; nothing changed'
+ok $? "broken sshd_config, SIGHUP: the reload is refused"
+log_after "$mark" "^<3>$T/sshd_config:[0-9]+: .*ThisIsNotAnSshdOption"
+ok $? "the log says what sshd -t said, as FILE:LINE"
+is "$(sshd_pid)" "$old" "the listener was not restarted"
+like "$(oob_ssh "$OOB4" echo kept 2>&1)" "^kept$" "ssh works through the listener kept"
+
+# --- ... and when that sshd dies, the last good config serves ---
+mark=$(log_mark)
+kill -KILL "$old"
+wait_until 15 sshd_pid_new "$old" && wait_until 15 log_after "$mark" "^<6>sshd ready \\(pid [0-9]+, last-good config"
+ok $? "sshd killed with its config broken: sshd runs with the last good config"
 log_after "$mark" '^<3>sshd -T rejects the configured sshd config'
 ok $? "the log says sshd -T rejected it"
 like "$(asked)" '^[1-9]' "sshd -T was asked why"

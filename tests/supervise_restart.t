@@ -163,6 +163,9 @@ builtin=$(cat /run/oobd/sshd_config.builtin 2>&1)
 like "$builtin" "AuthorizedKeysFile $T/authorized_keys /etc/oobd/authorized_keys" \
 	"the built-in config takes the configured authorized keys and /etc/oobd/authorized_keys"
 like "$builtin" "PasswordAuthentication no" "the built-in config is key-only"
+fwd=$(/usr/sbin/sshd -T -f /run/oobd/sshd_config.builtin 2>&1 | grep -E '^(allow(tcp|streamlocal|agent)forwarding|x11forwarding|permittunnel|disableforwarding) ' | sort | tr '\n' ' ')
+is "$fwd" "allowagentforwarding no allowstreamlocalforwarding no allowtcpforwarding no disableforwarding yes permittunnel no x11forwarding no " \
+	"sshd -T: the built-in config forwards nothing (no TCP, agent, X11, Unix socket or tunnel)"
 test -e /run/oobd/sshd_config.last-good
 ok $(( ! $? )) "no last-good copy was made of a config that never worked"
 
