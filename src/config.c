@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The INI config: parsed with inih, validated before anything touches the
- * system. Every problem is reported as FILE:LINE: message, and all of them
- * are reported in one run.
+ * system. Every problem is reported as FILE:LINE: message (FILE: message for
+ * one on no line; see config_where()), and all of them are reported in one
+ * run.
  *
  * inih hands its handler no line numbers, so we feed it lines through our own
  * reader, which counts them, checks the line syntax itself and strips leading
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "filecheck.h"
 #include "sshd_config.h"
@@ -58,7 +60,6 @@ struct parser {
 	enum section sec;
 	int section_line[SEC__MAX];
 	int once_line[K__MAX];
-	int gw4_line, gw6_line;
 	int kind_line, parent_line, vlan_line, match_line;
 	int svc_once[3];             /* exec, backoff_max, backoff_reset of the current [service] */
 	size_t *route_slots;         /* open-addressing index of route destinations: index + 1, 0 empty */
@@ -68,12 +69,24 @@ struct parser {
 	struct config *c;
 };
 
+const char *config_where(const char *path, int line, const char *key, char *buf, size_t size)
+{
+	if (line <= 0)
+		snprintf(buf, size, "%s", path);
+	else if (key)
+		snprintf(buf, size, "%s:%d: key '%s'", path, line, key);
+	else
+		snprintf(buf, size, "%s:%d", path, line);
+	return buf;
+}
+
 static void __attribute__((format(printf, 3, 4)))
 perr(struct parser *p, int line, const char *fmt, ...)
 {
+	char where[CONFIG_WHERE_MAX];
 	va_list ap;
 	if (p->errs) {
-		fprintf(p->errs, "%s:%d: ", p->name, line);
+		fprintf(p->errs, "%s: ", config_where(p->name, line, NULL, where, sizeof(where)));
 		va_start(ap, fmt);
 		vfprintf(p->errs, fmt, ap);
 		va_end(ap);
@@ -395,20 +408,20 @@ static void iface_gateway(struct parser *p, const char *value)
 		return;
 	if (a.family == AF_INET) {
 		if (i->has_gw4) {
-			perr(p, p->line, "key 'gateway': second IPv4 gateway (first at line %d; at most one per family)", p->gw4_line);
+			perr(p, p->line, "key 'gateway': second IPv4 gateway (first at line %d; at most one per family)", i->gw4_line);
 			return;
 		}
 		i->has_gw4 = true;
 		i->gw4 = a;
-		p->gw4_line = p->line;
+		i->gw4_line = p->line;
 	} else {
 		if (i->has_gw6) {
-			perr(p, p->line, "key 'gateway': second IPv6 gateway (first at line %d; at most one per family)", p->gw6_line);
+			perr(p, p->line, "key 'gateway': second IPv6 gateway (first at line %d; at most one per family)", i->gw6_line);
 			return;
 		}
 		i->has_gw6 = true;
 		i->gw6 = a;
-		p->gw6_line = p->line;
+		i->gw6_line = p->line;
 	}
 }
 
@@ -630,25 +643,50 @@ static void handle_dns(struct parser *p, const char *key, const char *value)
 	}
 }
 
-static bool sysctl_key_valid(const char *k)
+/* What is wrong with sysctl key K, into WHY; false when nothing is. */
+static bool sysctl_key_bad(const char *k, char *why, size_t size)
 {
 	size_t len = strlen(k);
-	if (strncmp(k, "net.", 4) != 0 || len > 200 || len < 5)
-		return false;
-	if (strstr(k, "..") || k[len - 1] == '.')
-		return false;
-	for (const char *s = k; *s; s++)
-		if (!(isalnum((unsigned char)*s) || *s == '.' || *s == '_' || *s == '-' || *s == '/'))
-			return false;
-	return true;
+
+	if (strncmp(k, "net.", 4) != 0) {
+		snprintf(why, size, "only net.* keys can be set inside the namespace");
+		return true;
+	}
+	if (len > 200) {
+		snprintf(why, size, "malformed key: longer than 200 characters");
+		return true;
+	}
+	/* "net." and "net.ipv4..x" name no sysctl: each dot must separate
+	 * two names. */
+	if (strstr(k, "..")) {
+		snprintf(why, size, "malformed key: empty component between two dots");
+		return true;
+	}
+	if (k[len - 1] == '.') {
+		snprintf(why, size, "malformed key: empty component after the last dot");
+		return true;
+	}
+	for (const char *s = k; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (isalnum(ch) || ch == '.' || ch == '_' || ch == '-' || ch == '/')
+			continue;
+		if (isprint(ch))
+			snprintf(why, size, "malformed key: '%c' is not allowed (letters, digits, '.', '_', '-', '/')", ch);
+		else
+			snprintf(why, size, "malformed key: byte 0x%02x is not allowed (letters, digits, '.', '_', '-', '/')",
+				 ch);
+		return true;
+	}
+	return false;
 }
 
 static void handle_sysctl(struct parser *p, const char *key, const char *value)
 {
 	struct config *c = p->c;
+	char why[128];
 
-	if (!sysctl_key_valid(key)) {
-		perr(p, p->line, "sysctl '%s': only net.* keys can be set inside the namespace", key);
+	if (sysctl_key_bad(key, why, sizeof(why))) {
+		perr(p, p->line, "sysctl '%s': %s", key, why);
 		return;
 	}
 	if (strlen(value) > 256) {
@@ -681,31 +719,56 @@ static void set_path(struct parser *p, enum once_key k, const char *key, const c
 	*out = xstrdup(value);
 }
 
-/* Seconds, possibly fractional ("0.5"), into milliseconds within [MIN, MAX]. */
-static bool parse_seconds(const char *s, unsigned min_ms, unsigned max_ms, unsigned *out)
+/*
+ * Seconds as plain decimal digits, with an optional fraction ("30", "0.5",
+ * ".5"), into milliseconds (rounded) within [MIN_MS, MAX_MS]. Not strtod:
+ * it also takes signs, exponents, hexadecimal, "inf" and "nan", and its
+ * decimal point follows the locale. 0, -EINVAL for anything but such a
+ * number, -ERANGE for one out of range.
+ */
+static int parse_seconds(const char *s, unsigned min_ms, unsigned max_ms, unsigned *out)
 {
-	char *end;
-	double v;
+	size_t n_int = strspn(s, "0123456789"), n_frac = 0;
+	const char *frac = s + n_int;
+	unsigned long long ms = 0;
+	bool big = false;
 
-	if (!((*s >= '0' && *s <= '9') || *s == '.'))
-		return false;
-	errno = 0;
-	v = strtod(s, &end);
-	if (*end || errno || v * 1000.0 < min_ms || v * 1000.0 > max_ms)
-		return false;
-	*out = (unsigned)(v * 1000.0 + 0.5);
-	return true;
+	if (*frac == '.') {
+		frac++;
+		n_frac = strspn(frac, "0123456789");
+	}
+	if (n_int + n_frac == 0 || frac[n_frac] != '\0')
+		return -EINVAL;
+	/* Whole seconds, counted only while they might still be in range:
+	 * nothing overflows, however many digits there are. */
+	for (size_t k = 0; k < n_int && !big; k++) {
+		ms = ms * 10 + (unsigned)(s[k] - '0');
+		big = ms > max_ms;
+	}
+	if (big)
+		return -ERANGE;
+	ms *= 1000;
+	for (size_t k = 0, scale = 100; k < n_frac && k < 3; k++, scale /= 10)
+		ms += (unsigned)(frac[k] - '0') * scale;
+	if (n_frac > 3 && frac[3] >= '5')
+		ms++;
+	if (ms < min_ms || ms > max_ms)
+		return -ERANGE;
+	*out = (unsigned)ms;
+	return 0;
 }
 
 static void set_backoff(struct parser *p, const char *key, const char *value, struct backoff_cfg *b)
 {
-	if (strcmp(key, "backoff_max") == 0) {
-		if (!parse_seconds(value, 100, 3600000, &b->max_ms))
-			perr(p, p->line, "key 'backoff_max': '%s' is not a number of seconds (0.1-3600)", value);
-	} else {
-		if (!parse_seconds(value, 100, 86400000, &b->reset_ms))
-			perr(p, p->line, "key 'backoff_reset': '%s' is not a number of seconds (0.1-86400)", value);
-	}
+	bool max = strcmp(key, "backoff_max") == 0;
+	unsigned limit_ms = max ? 3600000 : 86400000;
+	int r = parse_seconds(value, 100, limit_ms, max ? &b->max_ms : &b->reset_ms);
+
+	if (r == -EINVAL)
+		perr(p, p->line, "key '%s': '%s' is not a number of seconds (decimal digits, optionally with a fraction: "
+				 "30, 0.5)", key, value);
+	else if (r == -ERANGE)
+		perr(p, p->line, "key '%s': %s seconds is out of range (0.1-%u)", key, value, limit_ms / 1000);
 }
 
 static void handle_service(struct parser *p, const char *key, const char *value)
@@ -824,17 +887,28 @@ static bool has_family(const struct iface_cfg *i, int family)
 	return false;
 }
 
-/* Checks that need the whole file. */
-static void config_validate(struct parser *p)
+/* An address of the interface equal to gateway GW (of line LINE): the
+ * default route would point back at this host. Reported on the gateway,
+ * which is the key the rule is about. */
+static void gateway_not_own(struct parser *p, const struct ipaddr *gw, int line)
 {
-	struct config *c = p->c;
-	struct iface_cfg *i = &c->iface;
-	int sec_line = p->section_line[SEC_INTERFACE];
+	const struct iface_cfg *i = &p->c->iface;
+	char b[IPADDR_STRLEN];
 
-	if (!sec_line) {
-		perr(p, p->line > 0 ? p->line : 1, "missing [interface] section");
-		return;
+	for (size_t k = 0; k < i->n_addrs; k++) {
+		if (ipaddr_equal(&i->addrs[k].pfx.addr, gw)) {
+			perr(p, line, "key 'gateway': %s is this host's own address (key 'address' at line %d)",
+			     ipaddr_str(gw, b), i->addrs[k].line);
+			return;
+		}
 	}
+}
+
+/* The [interface] checks that need the whole section. */
+static void validate_interface(struct parser *p, int sec_line)
+{
+	struct iface_cfg *i = &p->c->iface;
+
 	i->line = sec_line;
 	if (i->kind == NIC_PHYSICAL) {
 		if (i->match == MATCH_NONE && !p->match_line)
@@ -855,14 +929,13 @@ static void config_validate(struct parser *p)
 			perr(p, p->vlan_line, "key 'vlan': only for kind = vlan");
 	}
 	if (i->has_gw4 && !has_family(i, AF_INET))
-		perr(p, p->gw4_line, "key 'gateway': IPv4 gateway but no IPv4 address on the interface");
+		perr(p, i->gw4_line, "key 'gateway': IPv4 gateway but no IPv4 address on the interface");
 	if (i->has_gw6 && !has_family(i, AF_INET6) && !IN6_IS_ADDR_LINKLOCAL(&i->gw6.v6))
-		perr(p, p->gw6_line, "key 'gateway': IPv6 gateway but no IPv6 address on the interface");
-	for (size_t k = 0; k < i->n_addrs; k++) {
-		const struct ipaddr *a = &i->addrs[k].pfx.addr;
-		if ((i->has_gw4 && ipaddr_equal(a, &i->gw4)) || (i->has_gw6 && ipaddr_equal(a, &i->gw6)))
-			perr(p, i->addrs[k].line, "key 'address': the gateway is this host's own address");
-	}
+		perr(p, i->gw6_line, "key 'gateway': IPv6 gateway but no IPv6 address on the interface");
+	if (i->has_gw4)
+		gateway_not_own(p, &i->gw4, i->gw4_line);
+	if (i->has_gw6)
+		gateway_not_own(p, &i->gw6, i->gw6_line);
 	for (size_t k = 0; k < i->n_routes; k++) {
 		struct route_cfg *r = &i->routes[k];
 		if (!has_family(i, r->dst.addr.family) &&
@@ -872,6 +945,23 @@ static void config_validate(struct parser *p)
 	}
 	if (i->mtu && i->mtu < 1280 && has_family(i, AF_INET6))
 		perr(p, p->once_line[K_MTU], "key 'mtu': IPv6 needs an MTU of at least 1280");
+}
+
+/*
+ * Checks that need the whole file. A missing part skips only the checks
+ * about it: everything else is still reported, all in one run.
+ */
+static void config_validate(struct parser *p)
+{
+	struct config *c = p->c;
+	int sec_line = p->section_line[SEC_INTERFACE];
+
+	/* Its keys can only have come from the section: without it there is
+	 * nothing more of the interface to check. */
+	if (sec_line)
+		validate_interface(p, sec_line);
+	else
+		perr(p, p->line > 0 ? p->line : 1, "missing [interface] section");
 	for (size_t k = 0; k < c->n_services; k++)
 		if (!c->services[k].exec_line)
 			perr(p, c->services[k].line, "[service %s]: missing 'exec'", c->services[k].name);
@@ -908,7 +998,7 @@ int config_load_buffer(const char *name, const char *data, size_t len, FILE *err
 int config_load(const char *path, FILE *errs, struct config **out)
 {
 	_cleanup_free_ char *data = NULL;
-	char why[PATH_MAX + 64];
+	char why[PATH_MAX + 64], where[CONFIG_WHERE_MAX];
 	size_t len;
 	int r;
 
@@ -920,8 +1010,9 @@ int config_load(const char *path, FILE *errs, struct config **out)
 	}
 	r = read_file(path, &data, &len, CONFIG_MAX_BYTES);
 	if (r < 0) {
+		/* On no line of the file: "PATH: ...". */
 		if (errs)
-			fprintf(errs, "%s:0: cannot read config: %s\n", path,
+			fprintf(errs, "%s: cannot read config: %s\n", config_where(path, 0, NULL, where, sizeof(where)),
 				r == -EFBIG ? "file too large" : strerror(-r));
 		return 1;
 	}
@@ -957,53 +1048,107 @@ void config_free(struct config *c)
 static int check_trusted_file(const char *cfg_path, int line, const char *key, const char *what, const char *path,
 			      const char *note, FILE *errs)
 {
-	char why[PATH_MAX + 64];
+	char why[PATH_MAX + 64], where[CONFIG_WHERE_MAX];
 
 	if (filecheck_path(path, why, sizeof(why)) != -EPERM)
 		return 0; /* absent or unreadable: reported where it is used */
-	fprintf(errs, "%s:%d: key '%s': unsafe %s%s: %s (%s)\n", cfg_path, line, key, what, note, why,
-		FILECHECK_RULE);
+	fprintf(errs, "%s: unsafe %s%s: %s (%s)\n", config_where(cfg_path, line, key, where, sizeof(where)), what, note,
+		why, FILECHECK_RULE);
 	return 1;
 }
 
-int config_check_files(const struct config *c, FILE *errs)
+/* A directory an sshd Include looks in, for its permissions: whoever can
+ * add a file there adds to sshd's config at its next start, matched now or
+ * not. As check_trusted_file(), for filecheck_dir(). */
+static int check_trusted_dir(const char *cfg_path, int line, const char *key, const char *what, const char *path,
+			     const char *note, FILE *errs)
+{
+	char why[PATH_MAX + 64], where[CONFIG_WHERE_MAX];
+
+	if (filecheck_dir(path, why, sizeof(why)) != -EPERM)
+		return 0; /* not a directory, or cannot be looked at: sshd's glob finds nothing there */
+	fprintf(errs, "%s: unsafe %s%s: %s (%s)\n", config_where(cfg_path, line, key, where, sizeof(where)), what, note,
+		why, FILECHECK_DIR_RULE);
+	return 1;
+}
+
+/*
+ * A program the config has oobd run: NULL when root can execute it, else
+ * why not. access() alone is not enough: it grants X_OK to a directory
+ * (search permission), which execve() then refuses.
+ */
+static const char *program_unusable(const char *path)
+{
+	struct stat st;
+
+	if (access(path, X_OK) < 0 || stat(path, &st) < 0)
+		return strerror(errno);
+	if (S_ISDIR(st.st_mode))
+		return strerror(EISDIR);
+	if (!S_ISREG(st.st_mode))
+		return "not a regular file";
+	return NULL;
+}
+
+/* A program named by key 'exec' (on LINE; 0: the default): executable,
+ * and only root can change it. WHAT says whose program it is. Unless
+ * MUST_RUN, one that cannot run is a warning, not a problem (an unsafe one
+ * always is). */
+static int check_program(const char *cfg_path, int line, const char *what, const char *path, bool must_run,
+			 FILE *errs)
+{
+	const char *note = line ? "" : " (the default of key 'exec')";
+	char where[CONFIG_WHERE_MAX];
+	const char *why = program_unusable(path);
+
+	if (!why)
+		return check_trusted_file(cfg_path, line, "exec", what, path, note, errs);
+	fprintf(errs, "%s: %s%s %s%s: %s%s\n", config_where(cfg_path, line, "exec", where, sizeof(where)),
+		must_run ? "" : "warning: ", what, path, note, why, must_run ? "" : " (it cannot start)");
+	return must_run ? 1 : 0;
+}
+
+/* The sshd config, the files it includes and the authorized keys it names. */
+static int check_sshd_config(const struct config *c, FILE *errs)
 {
 	struct sshd_conf_file *conf = NULL;
-	char why[PATH_MAX + 128], note[PATH_MAX + 32];
+	char why[PATH_MAX + 128], note[PATH_MAX + 64], where[CONFIG_WHERE_MAX];
+	/* A defaulted sshd config is on no line: the messages say whose it is. */
+	bool dflt = !c->sshd.config_line;
+	const char *cnote = dflt ? " (the default of key 'config')" : "";
 	const char **files = NULL;
-	char **keys = NULL;
+	char **keys = NULL, **dirs = NULL;
 	int nerr = 0, nfiles;
 
-	if (access(c->sshd.exec, X_OK) < 0) {
-		fprintf(errs, "%s:%d: key 'exec': sshd program %s%s: %s\n", c->path, c->sshd.exec_line,
-			c->sshd.exec, c->sshd.exec_line ? "" : " (default)", strerror(errno));
-		nerr++;
-	} else {
-		nerr += check_trusted_file(c->path, c->sshd.exec_line, "exec", "sshd program", c->sshd.exec,
-					   c->sshd.exec_line ? "" : " (default)", errs);
-	}
+	config_where(c->path, c->sshd.config_line, "config", where, sizeof(where));
 	if (access(c->sshd.config, R_OK) < 0) {
-		fprintf(errs, "%s:%d: key 'config': sshd config %s%s: %s\n", c->path, c->sshd.config_line,
-			c->sshd.config, c->sshd.config_line ? "" : " (default)", strerror(errno));
-		return nerr + 1;
+		fprintf(errs, "%s: sshd config %s%s: %s\n", where, c->sshd.config, cnote, strerror(errno));
+		return 1;
 	}
-	nerr += check_trusted_file(c->path, c->sshd.config_line, "config", "sshd config", c->sshd.config,
-				   c->sshd.config_line ? "" : " (default)", errs);
+	nerr += check_trusted_file(c->path, c->sshd.config_line, "config", "sshd config", c->sshd.config, cnote, errs);
 	/* What it includes is as much sshd's config as the file itself. */
 	if (sshd_conf_load(c->sshd.config, NULL, &conf, why, sizeof(why)) < 0) {
-		fprintf(errs, "%s:%d: key 'config': sshd config %s%s: %s\n", c->path, c->sshd.config_line,
-			c->sshd.config, c->sshd.config_line ? "" : " (default)", why);
+		fprintf(errs, "%s: sshd config %s%s: %s\n", where, c->sshd.config, cnote, why);
 		return nerr + 1;
 	}
 	nfiles = sshd_conf_files(conf, &files);
-	snprintf(note, sizeof(note), " (included by %s)", c->sshd.config);
+	snprintf(note, sizeof(note), " (included by %s%s)", c->sshd.config, dflt ? ", the default of key 'config'" : "");
 	for (int k = 1; k < nfiles; k++)
 		nerr += check_trusted_file(c->path, c->sshd.config_line, "config", "sshd config", files[k], note, errs);
+	/* And where the Include patterns look, even when they match nothing. */
+	sshd_conf_include_dirs(conf, &dirs);
+	snprintf(note, sizeof(note), " (where an Include of %s%s looks)", c->sshd.config,
+		 dflt ? ", the default of key 'config'," : "");
+	for (int k = 0; dirs[k]; k++)
+		nerr += check_trusted_dir(c->path, c->sshd.config_line, "config", "sshd config directory", dirs[k], note,
+					  errs);
+	strv_free(dirs);
 	/* The absolute AuthorizedKeysFile paths (sshd takes the first line;
 	 * a path with %-expansions, or relative to a home directory, is per
 	 * user, and sshd's StrictModes checks those at login). */
 	sshd_conf_values(conf, "AuthorizedKeysFile", true, &keys);
-	snprintf(note, sizeof(note), " (AuthorizedKeysFile in %s)", c->sshd.config);
+	snprintf(note, sizeof(note), " (AuthorizedKeysFile in %s%s)", c->sshd.config,
+		 dflt ? ", the default of key 'config'" : "");
 	for (int k = 0; keys[k]; k++)
 		if (keys[k][0] == '/' && !strchr(keys[k], '%'))
 			nerr += check_trusted_file(c->path, c->sshd.config_line, "config", "authorized keys", keys[k],
@@ -1011,13 +1156,23 @@ int config_check_files(const struct config *c, FILE *errs)
 	strv_free(keys);
 	free(files);
 	sshd_conf_free(conf);
+	return nerr;
+}
+
+int config_check_files(const struct config *c, FILE *errs, bool strict)
+{
+	int nerr = 0;
+
+	nerr += check_program(c->path, c->sshd.exec_line, "sshd program", c->sshd.exec, true, errs);
+	/* A problem there stops only what depends on that file. */
+	nerr += check_sshd_config(c, errs);
 	for (size_t k = 0; k < c->n_services; k++) {
 		const struct service_cfg *sc = &c->services[k];
 		char what[SERVICE_NAME_MAX + 32];
 		if (!sc->argv)
 			continue;
 		snprintf(what, sizeof(what), "program of [service %s]", sc->name);
-		nerr += check_trusted_file(c->path, sc->exec_line, "exec", what, sc->argv[0], "", errs);
+		nerr += check_program(c->path, sc->exec_line, what, sc->argv[0], strict, errs);
 	}
 	if (c->firewall.ipv4)
 		nerr += check_trusted_file(c->path, c->firewall.ipv4_line, "ipv4", "firewall rules", c->firewall.ipv4,

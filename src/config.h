@@ -2,6 +2,7 @@
 #ifndef OOBD_CONFIG_H
 #define OOBD_CONFIG_H
 
+#include <limits.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -62,6 +63,7 @@ struct iface_cfg {
 	size_t n_addrs;
 	bool has_gw4, has_gw6;
 	struct ipaddr gw4, gw6;
+	int gw4_line, gw6_line;      /* of each 'gateway' key; 0 without */
 	struct route_cfg *routes;
 	size_t n_routes;
 	int line;                    /* of the [interface] header */
@@ -122,7 +124,8 @@ struct config {
 
 /*
  * Parse and validate PATH. Every problem is printed to ERRS as
- * "PATH:LINE: message"; returns 0 when the config is usable, or the number
+ * "PATH:LINE: message" ("PATH: message" for one on no line, such as a file
+ * that cannot be read); returns 0 when the config is usable, or the number
  * of problems found (the config is then freed and *out untouched).
  */
 int config_load(const char *path, FILE *errs, struct config **out);
@@ -131,8 +134,25 @@ int config_load_buffer(const char *name, const char *data, size_t len, FILE *err
 void config_free(struct config *c);
 
 /* Checks against the filesystem (read-only): the programs and files the
- * config names exist and are usable. Reports like config_load. */
-int config_check_files(const struct config *c, FILE *errs);
+ * config names exist and are usable. Reports like config_load. With
+ * STRICT, a [service] program that cannot run is a problem; else only a
+ * warning, so that a start-up never fails for what only that service needs
+ * (an unsafe program is a problem either way). */
+int config_check_files(const struct config *c, FILE *errs, bool strict);
+
+/*
+ * Where a message about the config at PATH points, for "%s: message":
+ * "PATH:LINE" for LINE of the file, and plain "PATH" for what is on no line
+ * (LINE 0: the file as a whole, or a key left to its default; the file has
+ * no line 0). With KEY (may be NULL), ": key 'KEY'" follows when the file
+ * sets it; a defaulted key is not in the file, so nothing follows, and the
+ * message should say "(the default of key 'KEY')" beside the value it
+ * names. Every "FILE:LINE" about the config goes through here. Returns BUF
+ * (SIZE bytes; CONFIG_WHERE_MAX holds any path with a key name, else the
+ * text is cut).
+ */
+#define CONFIG_WHERE_MAX (PATH_MAX + 64)
+const char *config_where(const char *path, int line, const char *key, char *buf, size_t size);
 
 /* The interface's name inside the namespace, when it is known up front. */
 const char *config_nic_name_in_ns(const struct config *c);

@@ -68,9 +68,15 @@ static void usage(FILE *f)
 }
 
 /* Print config problems as error-level log lines (and into ERRS if given). */
-/* The config at PATH, checked; with FILES, also the files it names (not
- * needed to tear down). */
-static int load_config(const char *path, struct config **out, struct strbuf *errs_out, bool files)
+/* How much of what the config names load_config checks. */
+enum load_check {
+	LOAD_CONFIG_ONLY,  /* tearing down needs only the namespace and the NIC */
+	LOAD_START,        /* a [service] program that cannot run is a warning */
+	LOAD_RELOAD,       /* ... and a problem: the path is up, the admin asked */
+};
+
+/* The config at PATH, checked as CHECK says. */
+static int load_config(const char *path, struct config **out, struct strbuf *errs_out, enum load_check check)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -80,8 +86,8 @@ static int load_config(const char *path, struct config **out, struct strbuf *err
 	if (!errs)
 		return -errno;
 	n = config_load(path, errs, out);
-	if (n == 0 && files) {
-		n = config_check_files(*out, errs);
+	if (n == 0 && check != LOAD_CONFIG_ONLY) {
+		n = config_check_files(*out, errs, check == LOAD_RELOAD);
 		if (n) {
 			config_free(*out);
 			*out = NULL;
@@ -94,7 +100,7 @@ static int load_config(const char *path, struct config **out, struct strbuf *err
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		log_err("%s", line);
+		log_msg(strstr(line, ": warning: ") ? LOG_WARNING : LOG_ERR, "%s", line);
 	}
 	free(buf);
 	return n;
@@ -282,6 +288,11 @@ static void services_reload(struct oobd *o, const struct config *nc)
 		}
 		s->backoff_max_ms = sc->backoff.max_ms;
 		s->reset_ms = sc->backoff.reset_ms;
+		if (s->state == SVC_STOPPING && !s->want_up && !o->down) {
+			/* Removed by an earlier reload and not stopped yet: back. */
+			log_notice("service %s is back in the config; starting it again once it has stopped", s->name);
+			s->want_up = true;
+		}
 		if (!config_words_equal(s->argv, sc->argv)) {
 			log_notice("service %s changed; restarting it", s->name);
 			service_set_argv(s, argv_dup(sc->argv));
@@ -420,14 +431,14 @@ static void run_reconcile(struct oobd *o)
  * problems go to the log, and to ERRS if given. */
 static int reload_sshd_test(const struct config *nc, struct strbuf *errs)
 {
-	char where[PATH_MAX + 64], *buf = NULL;
+	char where[CONFIG_WHERE_MAX], *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	int r;
 
 	if (!f)
 		return 0; /* no memory to say why: sshd itself will */
-	snprintf(where, sizeof(where), "%s:%d: key 'config'", nc->path, nc->sshd.config_line);
+	config_where(nc->path, nc->sshd.config_line, "config", where, sizeof(where));
 	r = sshd_config_test(nc->sshd.exec, nc->sshd.config, where, f);
 	fclose(f);
 	for (char *line = buf, *next; r && line && *line; line = next) {
@@ -479,7 +490,7 @@ static int reload(struct oobd *o, struct strbuf *errs)
 	int n;
 
 	log_notice("reloading %s", o->cfg->path);
-	n = load_config(o->cfg->path, &nc, errs, true);
+	n = load_config(o->cfg->path, &nc, errs, LOAD_RELOAD);
 	if (n || !nc) { /* !nc: never; the analyzer cannot see that config_load() sets it */
 		log_err("reload: %s has %d problem(s); nothing changed", o->cfg->path, n);
 		return -1;
@@ -986,7 +997,7 @@ static int do_down(const char *path)
 	struct nl nl_main;
 	int lockfd, r;
 
-	if (load_config(path, &cfg, NULL, false)) {
+	if (load_config(path, &cfg, NULL, LOAD_CONFIG_ONLY)) {
 		log_err("%s is not usable", path);
 		return 1;
 	}
@@ -1062,12 +1073,12 @@ int main(int argc, char **argv)
 		/* Plain FILE:LINE: lines, for humans and editors. */
 		r = config_load(path, stderr, &o.cfg);
 		if (r == 0)
-			r = config_check_files(o.cfg, stderr) +
+			r = config_check_files(o.cfg, stderr, true) +
 			    firewall_test_files(o.cfg->path, &o.cfg->firewall, stderr);
 		/* What sshd itself says of its config, once the files are sound. */
 		if (r == 0) {
-			char where[PATH_MAX + 64];
-			snprintf(where, sizeof(where), "%s:%d: key 'config'", o.cfg->path, o.cfg->sshd.config_line);
+			char where[CONFIG_WHERE_MAX];
+			config_where(o.cfg->path, o.cfg->sshd.config_line, "config", where, sizeof(where));
 			r = sshd_config_test(o.cfg->sshd.exec, o.cfg->sshd.config, where, stderr);
 		}
 		config_free(o.cfg);
@@ -1082,7 +1093,7 @@ int main(int argc, char **argv)
 	if (down)
 		return do_down(path);
 	notify_init();
-	if (load_config(path, &o.cfg, NULL, true)) {
+	if (load_config(path, &o.cfg, NULL, LOAD_START)) {
 		log_err("%s is not usable; not starting", path);
 		return 1;
 	}

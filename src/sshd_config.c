@@ -97,6 +97,8 @@ static int load_file(struct load_ctx *c, const char *path, int depth, struct ssh
 /* The files an Include line names, in sshd's order. */
 static int load_includes(struct load_ctx *c, struct sshd_conf_file *f, struct sshd_conf_line *l)
 {
+	int np = 0;
+
 	for (int a = 0; a < l->nargs; a++) {
 		char pattern[PATH_MAX];
 		glob_t g;
@@ -110,6 +112,8 @@ static int load_includes(struct load_ctx *c, struct sshd_conf_file *f, struct ss
 			say(c, "%s:%d: Include: path too long", f->path, l->lineno);
 			return -ENAMETOOLONG;
 		}
+		/* Kept for sshd_conf_include_dirs(), matched or not. */
+		strv_push(&l->patterns, &np, pattern);
 		r = glob(pattern, 0, NULL, &g);
 		if (r == GLOB_NOMATCH)
 			continue;
@@ -216,6 +220,7 @@ void sshd_conf_free(struct sshd_conf_file *f)
 		for (int k = 0; k < l->ninc; k++)
 			sshd_conf_free(l->inc[k]);
 		free(l->inc);
+		strv_free(l->patterns);
 		free(l->args);
 		free(l->keyword);
 		free(l->text);
@@ -275,6 +280,121 @@ int sshd_conf_files(const struct sshd_conf_file *f, const char ***out)
 	*out = NULL;
 	files_walk(f, out, &n);
 	return n;
+}
+
+/* Does glob(3) take C as a wildcard? '[' even without its ']': a directory
+ * cut short is still checked, and so is what it holds. */
+static bool is_wildcard(char c)
+{
+	return c == '*' || c == '?' || c == '[';
+}
+
+/* PATTERN's directories, as sshd_conf_include_dirs() says, added to OUT. */
+static void pattern_dirs(const char *pattern, char ***out, int *n)
+{
+	_cleanup_free_ char *lit = xcalloc(strlen(pattern) + 2, 1);
+	const char *p = pattern, *wild = NULL;
+	size_t len = 0;
+
+	if (pattern[0] != '/')
+		return;
+	/* The literal directories, unquoted as glob(3) reads them, up to the
+	 * first component with a wildcard or the last one. */
+	for (;;) {
+		const char *end = p + 1 + strcspn(p + 1, "/");
+		size_t mark = len;
+		if (!*end)
+			break; /* the last component: files, not directories */
+		lit[len++] = '/';
+		for (const char *q = p + 1; q < end; q++) {
+			if (is_wildcard(*q)) {
+				wild = p;
+				break;
+			}
+			if (*q == '\\' && q + 1 < end)
+				q++;
+			lit[len++] = *q;
+		}
+		if (wild) {
+			len = mark;
+			break;
+		}
+		p = end;
+	}
+	lit[len] = '\0';
+	strv_push(out, n, len ? lit : "/");
+	/* Each directory component from the wildcard on, as a pattern of its
+	 * own: the directories it matches now. */
+	for (const char *end = wild; end;) {
+		_cleanup_free_ char *sub = NULL;
+		glob_t g;
+		end += 1 + strcspn(end + 1, "/");
+		if (!*end)
+			break;
+		sub = xcalloc((size_t)(end - pattern) + 1, 1);
+		memcpy(sub, pattern, (size_t)(end - pattern));
+		if (glob(sub, GLOB_ONLYDIR, NULL, &g) != 0) {
+			globfree(&g);
+			break; /* nothing deeper can match either */
+		}
+		for (size_t k = 0; k < g.gl_pathc; k++)
+			strv_push(out, n, g.gl_pathv[k]);
+		globfree(&g);
+	}
+}
+
+static void include_dirs_walk(const struct sshd_conf_file *f, char ***out, int *n)
+{
+	for (int i = 0; i < f->nlines; i++) {
+		const struct sshd_conf_line *l = &f->lines[i];
+		for (char **p = l->patterns; p && *p; p++)
+			pattern_dirs(*p, out, n);
+		for (int k = 0; k < l->ninc; k++)
+			include_dirs_walk(l->inc[k], out, n);
+	}
+}
+
+struct dir_slot {
+	const char *path;
+	int index;
+};
+
+static int dir_slot_cmp(const void *a, const void *b)
+{
+	const struct dir_slot *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+int sshd_conf_include_dirs(const struct sshd_conf_file *f, char ***out)
+{
+	_cleanup_free_ struct dir_slot *slots = NULL;
+	int n = 0, kept = 0;
+
+	*out = xcalloc(1, sizeof(char *));
+	include_dirs_walk(f, out, &n);
+	if (n < 2)
+		return n;
+	/* Each once, the first kept: sorted (n log n, however many patterns a
+	 * config has), the later duplicates freed and their slots emptied. */
+	slots = xcalloc((size_t)n, sizeof(*slots));
+	for (int k = 0; k < n; k++)
+		slots[k] = (struct dir_slot){ (*out)[k], k };
+	qsort(slots, (size_t)n, sizeof(*slots), dir_slot_cmp);
+	for (int k = 1, first = 0; k < n; k++) {
+		if (strcmp(slots[k].path, slots[first].path) != 0) {
+			first = k; /* the earliest of its kind: kept */
+			continue;
+		}
+		free((*out)[slots[k].index]);
+		(*out)[slots[k].index] = NULL;
+	}
+	for (int k = 0; k < n; k++)
+		if ((*out)[k])
+			(*out)[kept++] = (*out)[k];
+	(*out)[kept] = NULL;
+	return kept;
 }
 
 static unsigned long long hash_walk(const struct sshd_conf_file *f, unsigned long long h)

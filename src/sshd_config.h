@@ -29,6 +29,9 @@ struct sshd_conf_line {
 	int nargs;
 	struct sshd_conf_file **inc; /* an Include line's files, in sshd's order */
 	int ninc;
+	char **patterns;             /* an Include line's patterns as globbed (relative
+	                              * ones from the directory); NULL-terminated, NULL
+	                              * on other lines */
 };
 
 struct sshd_conf_file {
@@ -58,6 +61,17 @@ int sshd_conf_values(const struct sshd_conf_file *f, const char *keyword, bool f
 /* Every file the config is made of, the config first (borrowed paths, a
  * malloc'ed NULL-terminated vector); the count. */
 int sshd_conf_files(const struct sshd_conf_file *f, const char ***out);
+
+/* The directories where a file that an Include pattern matches could
+ * appear, whether one does now or not (the files that match now are
+ * sshd_conf_files()): for each pattern, the directory before its first
+ * component with a wildcard (the pattern's own directory when it has none),
+ * and when a directory component has one, the directories those components
+ * match now (a new file could be made in any of them). Each directory once,
+ * in the order the config names them; patterns that are not absolute (a
+ * leading "~", which glob(3) takes as it stands) are left out. A malloc'ed
+ * NULL-terminated vector of malloc'ed strings (strv_free); the count. */
+int sshd_conf_include_dirs(const struct sshd_conf_file *f, char ***out);
 
 /* A fingerprint of what sshd reads: the lines in their order, with each
  * Include replaced by what it includes. Comments, blank lines and where the

@@ -12,9 +12,10 @@ lineof() { grep -n -m1 -F -- "$1" "$CF" | cut -d: -f1; }
 
 # tcheck DESC [LINE|FRAGMENT]...: oobd -t on CF must fail with status 1 and
 # print exactly these problems: for each, a line "CF:LINE: ..." containing
-# FRAGMENT. LINE is a number or @TEXT (the line of CF holding TEXT).
+# FRAGMENT. LINE is a number, @TEXT (the line of CF holding TEXT), or - for
+# a problem on no line ("CF: ...").
 tcheck() {
-	local desc=$1 st out err exp line frag found l
+	local desc=$1 st out err exp line where frag found l
 	shift
 	out=$("$OOBD" -t -c "$CF" 2>"$T/err")
 	st=$?
@@ -24,11 +25,13 @@ tcheck() {
 		line=${exp%%|*}
 		frag=${exp#*|}
 		[ "${line#@}" != "$line" ] && line=$(lineof "${line#@}")
+		where=$CF:$line
+		[ "$line" = - ] && where=$CF
 		found=1
 		while IFS= read -r l; do
-			[[ $l == "$CF:$line: "*"$frag"* ]] && found=0
+			[[ $l == "$where: "*"$frag"* ]] && found=0
 		done <<<"$err"
-		ok $found "$desc: $CF:$line: ...$frag..."
+		ok $found "$desc: $where: ...$frag..."
 		[ $found -eq 0 ] || { diag "stderr was:"; printf '%s\n' "$err" | sed 's/^/#   /'; }
 	done
 	is "$(printf '%s' "$err" | grep -c .)" "$#" "$desc: $# problem(s) reported"
@@ -183,7 +186,9 @@ match = eno2
 address = 203.0.113.10/24
 gateway = 203.0.113.10
 EOF
-tcheck "gateway is our own address" "@/24|key 'address': the gateway is this host's own address"
+# On the gateway's line: the rule is about the gateway.
+tcheck "gateway is our own address" \
+	"@gateway|key 'gateway': 203.0.113.10 is this host's own address (key 'address' at line $(lineof /24))"
 
 cfg <<EOF
 [interface]
@@ -262,6 +267,79 @@ EOF
 tcheck "multicast MAC, non-net sysctl" \
 	"@mac:|key 'match': '01:00:5e:00:53:01' is a multicast MAC address" \
 	"@kernel|sysctl 'kernel.panic': only net.* keys"
+
+# A malformed net.* key is reported as such, not as outside net.*.
+cfg <<'EOF'
+[interface]
+match = eno2
+[sysctl]
+net.=1
+net.ipv4..x=1
+net.ipv4.x$=1
+EOF
+tcheck "malformed sysctl keys" \
+	"@net.=|sysctl 'net.': malformed key: empty component after the last dot" \
+	"@net.ipv4..x|sysctl 'net.ipv4..x': malformed key: empty component between two dots" \
+	"@net.ipv4.x\$|sysctl 'net.ipv4.x\$': malformed key: '\$' is not allowed"
+
+# Seconds are plain decimal numbers: strtod's other forms are refused.
+cfg <<EOF
+[interface]
+match = eno2
+[service a]
+exec = /bin/sleep 1000
+backoff_max = 0x10
+backoff_reset = 1e3
+[service b]
+exec = /bin/sleep 1000
+backoff_max = inf
+backoff_reset = nan
+[service c]
+exec = /bin/sleep 1000
+backoff_max = 0.05
+backoff_reset = 0.5
+EOF
+tcheck "backoff seconds" \
+	"@0x10|key 'backoff_max': '0x10' is not a number of seconds" \
+	"@1e3|key 'backoff_reset': '1e3' is not a number of seconds" \
+	"@inf|key 'backoff_max': 'inf' is not a number of seconds" \
+	"@nan|key 'backoff_reset': 'nan' is not a number of seconds" \
+	"@0.05|key 'backoff_max': 0.05 seconds is out of range (0.1-3600)"
+
+# A [service] program must exist and be executable, as sshd's must.
+mkdir -m 0755 "$T/progdir"
+printf 'not a program\n' > "$T/notprog"
+chmod 0644 "$T/notprog"
+cfg <<EOF
+[interface]
+match = eno2
+[service gone]
+exec = /nonexistent/prog --flag
+[service passwd]
+exec = /etc/passwd
+[service notprog]
+exec = $T/notprog
+[service dir]
+exec = $T/progdir
+[service fine]
+exec = /bin/sleep 1000
+EOF
+tcheck "[service] programs that cannot run" \
+	"@/nonexistent/prog|key 'exec': program of [service gone] /nonexistent/prog: No such file or directory" \
+	"@/etc/passwd|key 'exec': program of [service passwd] /etc/passwd: Permission denied" \
+	"@$T/notprog|key 'exec': program of [service notprog] $T/notprog: Permission denied" \
+	"@$T/progdir|key 'exec': program of [service dir] $T/progdir: Is a directory"
+
+# Without [interface], the rest of the file is still checked.
+cfg <<EOF
+[namespace]
+name = oob
+[service ntp]
+backoff_max = 5
+EOF
+tcheck "missing [interface] and more" \
+	"$(grep -c '' "$CF")|missing [interface] section" \
+	"@[service ntp]|[service ntp]: missing 'exec'"
 
 cfg <<EOF
 match = eno2
@@ -343,22 +421,39 @@ is "$st" 1 "sshd -t rejects an included file: exit status 1"
 is "$(cat "$T/err")" "$T/sshd.d/10-bad.conf:2: unsupported option \"maybe\"." "... reported at the included file's line"
 cp "$T/sshd_config.good" "$T/sshd_config"
 
+# --- problems on no line: "FILE: ...", never "FILE:0: ..." ---
+# The defaulted sshd config is named by the default's key, not a line. Any
+# /etc/oobd of the host is hidden (in the sandbox's own mount namespace).
+[ -d /etc/oobd ] && mount -t tmpfs -o mode=0755 tmpfs /etc/oobd
+printf '[interface]\nmatch = eno2\n' > "$CF"
+tcheck "defaulted sshd config missing" \
+	"-|sshd config /etc/oobd/sshd_config (the default of key 'config'): No such file or directory"
+
 # --- files that cannot be read ---
 out=$("$OOBD" -t -c /nonexistent/oobd.conf 2>"$T/err"); st=$?
 is "$st" 1 "missing file: exit status 1"
-is "$(cat "$T/err")" "/nonexistent/oobd.conf:0: cannot read config: No such file or directory" \
-	"missing file: FILE:0: and the reason"
+is "$(cat "$T/err")" "/nonexistent/oobd.conf: cannot read config: No such file or directory" \
+	"missing file: FILE: and the reason"
 
 mkdir -m 0755 /run/cfgpub
 cp "$CF" /run/cfgpub/oobd.conf
 chmod 0600 /run/cfgpub/oobd.conf
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$OOBD" -t -c /run/cfgpub/oobd.conf 2>"$T/err"); st=$?
 is "$st" 1 "unreadable file: exit status 1"
-is "$(cat "$T/err")" "/run/cfgpub/oobd.conf:0: cannot read config: Permission denied" \
-	"unreadable file: FILE:0: and the reason"
+is "$(cat "$T/err")" "/run/cfgpub/oobd.conf: cannot read config: Permission denied" \
+	"unreadable file: FILE: and the reason"
 
 out=$("$OOBD" -t -c /run/cfgpub 2>"$T/err"); st=$?
 is "$st" 1 "a directory: exit status 1"
-like "$(cat "$T/err")" "^/run/cfgpub:0: cannot read config: " "a directory: FILE:0: and the reason"
+like "$(cat "$T/err")" "^/run/cfgpub: cannot read config: " "a directory: FILE: and the reason"
+
+# --- usage errors say what was wrong ---
+out=$("$OOBD" -t --down 2>&1); st=$?
+is "$st" 2 "oobd -t --down: usage error (2)"
+like "$out" "^oobd: --test and --down cannot be given together" "... and says why"
+out=$("$OOBD" /etc/oobd/oobd.conf 2>&1); st=$?
+is "$st" 2 "oobd with a bare argument: usage error (2)"
+like "$out" "^oobd: unexpected argument \"/etc/oobd/oobd.conf\" \(the config is given with -c FILE\)" \
+	"... and says how the config is given"
 
 done_testing

@@ -3,7 +3,9 @@
 # oobd refuses files that someone other than root could have changed, as
 # sshd's StrictModes does: its config (at start, in "oobd -t" and on
 # reload), the sshd config, the sshd program and the authorized keys the
-# sshd config names; the file and every directory above it.
+# sshd config names; the file and every directory above it, every directory
+# a symlink on the way is in, and the directories sshd's Include patterns
+# look in, matched or not.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 
 NOBODY=65534
@@ -115,6 +117,65 @@ oobd_t "$T/service.conf"
 like "$OUT" "^$T/service.conf:$svc_line: key 'exec': unsafe program of \[service helper\]: $T/prog is world-writable" \
 	"a world-writable [service] program is refused"
 chmod 0755 "$T/prog"
+
+# A symlink is only as safe as every directory the lookup passes through:
+# the one holding it too, not only those above its target. Whoever can
+# write there can point it elsewhere before oobd's next reload or sshd's
+# next start, which open the path as named.
+mkdir -m 0777 /run/open
+ln -s "$T/sshd_config" /run/open/sshd_config
+sed "s|^config = .*|config = /run/open/sshd_config|" "$CONF" > "$T/open.conf"
+oobd_t "$T/open.conf"
+is "$ST" 1 "an sshd config through a symlink in a world-writable directory is refused"
+like "$OUT" "^$T/open.conf:$sshd_line: key 'config': unsafe sshd config: directory /run/open is world-writable \(mode 0777\); the path goes through the symlink /run/open/sshd_config in it" \
+	"... naming the directory and the symlink in it"
+ln -s "$CONF" /run/open/oobd.conf
+oobd_t /run/open/oobd.conf
+like "$OUT" "^/run/open/oobd.conf: refusing an unsafe config: directory /run/open is world-writable \(mode 0777\); the path goes through the symlink /run/open/oobd.conf in it" \
+	"a config through a symlink in a world-writable directory is refused"
+ln -s ../oobd-test/sshd_config /run/open/rel
+sed "s|^config = .*|config = /run/open/rel|" "$CONF" > "$T/open.conf"
+oobd_t "$T/open.conf"
+like "$OUT" "unsafe sshd config: directory /run/open is world-writable \(mode 0777\); the path goes through the symlink /run/open/rel in it" \
+	"... a relative symlink too"
+mkdir -m 0755 "$T/safe"
+ln -s /run/open/sshd_config "$T/safe/via-open"
+sed "s|^config = .*|config = $T/safe/via-open|" "$CONF" > "$T/open.conf"
+oobd_t "$T/open.conf"
+like "$OUT" "unsafe sshd config: directory /run/open is world-writable \(mode 0777\); the path goes through the symlink /run/open/sshd_config in it" \
+	"... and a chain whose second link is there"
+ln -s ../sshd_config "$T/safe/sshd_config"
+ln -s safe/sshd_config "$T/chain"
+for link in "$T/safe/sshd_config" "$T/chain"; do
+	sed "s|^config = .*|config = $link|" "$CONF" > "$T/open.conf"
+	oobd_t "$T/open.conf"
+	is "$ST" 0 "a relative symlink (${link#$T/}) from a safe directory to a file in one is accepted"
+done
+cp -p "$T/sshd_config" /run/open/plain
+ln -s /run/open "$T/safe/dir"
+sed "s|^config = .*|config = $T/safe/dir/plain|" "$CONF" > "$T/open.conf"
+oobd_t "$T/open.conf"
+like "$OUT" "unsafe sshd config: directory /run/open is world-writable \(mode 0777\); the path reaches it through the symlink $T/safe/dir" \
+	"a world-writable directory reached through a symlink is named, and the symlink"
+
+# An Include that matches nothing now: a file added later where it looks is
+# read by sshd at its next start, so the directory is checked as well.
+mkdir -m 0777 /run/open-inc
+write_sshd_config "Include /run/open-inc/*.conf"
+oobd_t "$CONF"
+is "$ST" 1 "an Include glob in a world-writable empty directory is refused"
+like "$OUT" "^$CONF:$sshd_line: key 'config': unsafe sshd config directory \(where an Include of $T/sshd_config looks\): directory /run/open-inc is world-writable \(mode 0777\)" \
+	"... naming the directory"
+mkdir -m 0755 /run/safe-inc
+write_sshd_config "Include /run/safe-inc/*.conf /run/safe-inc/none/*.conf"
+oobd_t "$CONF"
+is "$ST" 0 "an Include glob in a safe empty directory (or a missing one below it) is accepted"
+chmod 1777 /run/safe-inc
+oobd_t "$CONF"
+like "$OUT" "unsafe sshd config directory \(where an Include of $T/sshd_config looks\): directory /run/safe-inc is world-writable \(mode 1777\)" \
+	"... not once it is sticky and world-writable: anyone may add a file"
+chmod 0755 /run/safe-inc
+write_sshd_config
 
 # On reload, a config that became unsafe changes nothing.
 make_nic

@@ -244,6 +244,54 @@ ok $(( ! $? )) "the removed service stays gone"
 kill -0 "$OOBD_PID"
 ok $? "oobd is still running"
 
+# --- a service removed, and back before it has stopped: it runs again ---
+with_stubborn() { # the config plus a service that ignores SIGTERM
+	conf "" 203.0.113.53
+	cat >> "$T/oobd.conf" <<EOF
+
+[service stubborn]
+exec = /bin/sh -c 'trap "" TERM; exec sleep 1002'
+EOF
+}
+with_stubborn
+kill -HUP "$OOBD_PID"
+wait_until 10 ticker_pid 1002
+ok $? "a service that ignores SIGTERM is started"
+sp=$(ticker_pid 1002)
+conf "" 203.0.113.53
+mark=$(log_mark)
+kill -HUP "$OOBD_PID"
+wait_until 10 log_after "$mark" '^<5>service stubborn removed from the config; stopping it'
+ok $? "it is removed by a reload: oobd stops it (and waits, since it ignores SIGTERM)"
+with_stubborn
+mark=$(log_mark)
+kill -HUP "$OOBD_PID"
+wait_until 10 log_after "$mark" '^<5>service stubborn is back in the config; starting it again once it has stopped'
+ok $? "back in the config before it has stopped: the log says it will start again"
+wait_until 20 eval 'p=$(ticker_pid 1002) && [ "$p" != "$sp" ]'
+ok $? "once the old process is killed, a new one runs"
+kill -0 "$sp" 2>/dev/null
+ok $(( ! $? )) "... and the old one is gone"
+
+# --- a [service] program that cannot run ---
+conf "" 203.0.113.53
+printf '\n[service gone]\nexec = %s\n' "$T/no-such-program" >> "$T/oobd.conf"
+gone_line=$(grep -n "^exec = $T/no-such-program" "$T/oobd.conf" | cut -d: -f1)
+mark=$(log_mark)
+kill -HUP "$OOBD_PID"
+wait_until 10 log_after "$mark" '^<3>reload: .* has 1 problem\(s\); nothing changed'
+ok $? "a reload that names a missing service program is refused"
+log_after "$mark" "^<3>$T/oobd.conf:$gone_line: key 'exec': program of \\[service gone\\] $T/no-such-program: No such file or directory"
+ok $? "... and the log says where and why"
+ticker_pid 1002 >/dev/null
+ok $? "the running service is kept"
 kill "$SESSION" 2>/dev/null
+stop_oobd
+start_oobd "$T/oobd.conf"
+wait_until 15 ssh_banner "$OOB4"
+ok $? "at start-up the same config does not keep the path from coming up"
+log_has "^<4>$T/oobd.conf:$gone_line: key 'exec': warning: program of \\[service gone\\] $T/no-such-program: No such file or directory \\(it cannot start\\)"
+ok $? "... the log warns that the service cannot start"
+like "$(oob_ssh "$OOB4" echo still 2>&1)" "^still$" "ssh works"
 stop_oobd
 done_testing

@@ -343,8 +343,13 @@ static void test_gateways(void **state)
 		   "4: key 'gateway': 'gw.example' is not an IP address");
 	load_fails("[interface]\nmatch = eno2\naddress = 203.0.113.10/24\ngateway = 203.0.113.1/24\n", 1,
 		   "4: key 'gateway': '203.0.113.1/24' is not an IP address");
+	/* On the gateway's line: the rule is about the gateway. */
 	load_fails("[interface]\nmatch = eno2\naddress = 203.0.113.10/24\ngateway = 203.0.113.10\n", 1,
-		   "3: key 'address': the gateway is this host's own address");
+		   "4: key 'gateway': 203.0.113.10 is this host's own address (key 'address' at line 3)");
+	load_fails("[interface]\nmatch = eno2\ngateway = 2001:db8::10\naddress = 203.0.113.10/24\n"
+		   "address = 2001:db8::10/64\ngateway = 203.0.113.10\n",
+		   2, "3: key 'gateway': 2001:db8::10 is this host's own address (key 'address' at line 5)",
+		   "6: key 'gateway': 203.0.113.10 is this host's own address (key 'address' at line 4)");
 	load_fails("[interface]\nmatch = eno2\naddress = 203.0.113.10/24\ngateway = 255.255.255.255\n", 1,
 		   "4: key 'gateway': '255.255.255.255' is not a usable unicast address");
 	/* An IPv6 link-local gateway needs no global IPv6 address. */
@@ -463,10 +468,15 @@ static void test_sections_misc(void **state)
 		   "nameserver = 203.0.113.3\nnameserver = 203.0.113.4\n",
 		   1, "7: key 'nameserver': at most 3 nameservers");
 	load_fails("[interface]\nmatch = eno2\n[dns]\nsearch = a;b\n", 1, "4: key 'search': 'a;b' is not a space-separated list");
+	/* Each says what is wrong: only a key outside net.* is "only net.*". */
 	load_fails("[interface]\nmatch = eno2\n[sysctl]\nkernel.panic = 1\nnet. = 1\nnet.ipv4..x = 1\nnet.ipv4.x. = 1\n"
-		   "net.ipv4.x$ = 1\n",
-		   5, "4: sysctl 'kernel.panic': only net.* keys", "5: sysctl 'net.'", "6: sysctl 'net.ipv4..x'",
-		   "7: sysctl 'net.ipv4.x.'", "8: sysctl 'net.ipv4.x$'");
+		   "net.ipv4.x$ = 1\nnet.. = 1\n",
+		   6, "4: sysctl 'kernel.panic': only net.* keys can be set inside the namespace",
+		   "5: sysctl 'net.': malformed key: empty component after the last dot",
+		   "6: sysctl 'net.ipv4..x': malformed key: empty component between two dots",
+		   "7: sysctl 'net.ipv4.x.': malformed key: empty component after the last dot",
+		   "8: sysctl 'net.ipv4.x$': malformed key: '$' is not allowed",
+		   "9: sysctl 'net..': malformed key: empty component between two dots");
 	load_fails("[interface]\nmatch = eno2\n[sshd]\nexec = sshd\nconfig = etc/sshd_config\n", 2,
 		   "4: key 'exec': 'sshd' is not an absolute path", "5: key 'config': 'etc/sshd_config' is not an absolute path");
 
@@ -498,6 +508,15 @@ static void test_all_problems_at_once(void **state)
 		   7, "5: key 'vlan': '5000' is not a VLAN id", "4: kind = vlan needs 'parent'",
 		   "7: duplicate address '203.0.113.10/24' (first at line 6)", "8: IPv6 gateway but no IPv6 address",
 		   "9: key 'route': expected", "10: unknown section [bogus]", "12: key 'nameserver': 'x' is not an IP address");
+	/* Without [interface], the rest is still checked. */
+	load_fails("[namespace]\n"                    /* 1 */
+		   "name = oob\n"                     /* 2 */
+		   "[service ntp]\n"                  /* 3 */
+		   "backoff_max = 0x10\n"             /* 4 */
+		   "[service exporter]\n"             /* 5 */
+		   "exec = /usr/bin/exporter\n",      /* 6 */
+		   3, "6: missing [interface] section", "3: [service ntp]: missing 'exec'",
+		   "4: key 'backoff_max': '0x10' is not a number of seconds");
 }
 
 static void test_nic_name_in_ns(void **state)
@@ -583,8 +602,63 @@ static void test_load_file(void **state)
 	fclose(f);
 	assert_int_equal(n, 1);
 	assert_ptr_equal(c, (struct config *)0x1);
-	assert_string_equal(buf, "/nonexistent/oobd.conf:0: cannot read config: No such file or directory\n");
+	/* On no line of the file: no ":0:". */
+	assert_string_equal(buf, "/nonexistent/oobd.conf: cannot read config: No such file or directory\n");
 	free(buf);
+}
+
+/* "FILE:LINE" for a line, "FILE" for none (there is no line 0). */
+static void test_where(void **state)
+{
+	char b[CONFIG_WHERE_MAX], small[8];
+	(void)state;
+
+	assert_string_equal(config_where("/etc/oobd/oobd.conf", 12, NULL, b, sizeof(b)), "/etc/oobd/oobd.conf:12");
+	assert_string_equal(config_where("/etc/oobd/oobd.conf", 3, "config", b, sizeof(b)),
+			    "/etc/oobd/oobd.conf:3: key 'config'");
+	assert_string_equal(config_where("/etc/oobd/oobd.conf", 0, NULL, b, sizeof(b)), "/etc/oobd/oobd.conf");
+	/* A defaulted key is not in the file: its line is none. */
+	assert_string_equal(config_where("/etc/oobd/oobd.conf", 0, "config", b, sizeof(b)), "/etc/oobd/oobd.conf");
+	assert_ptr_equal(config_where("t.conf", 1, NULL, b, sizeof(b)), b);
+	assert_string_equal(config_where("/etc/oobd/oobd.conf", 1, NULL, small, sizeof(small)), "/etc/oo");
+}
+
+/* backoff_max, backoff_reset: plain decimal seconds, into milliseconds. */
+static void test_backoff(void **state)
+{
+	static const char *const bad[] = { "0x10", "1e3", "1E3", "inf", "nan", "infinity", "-1", "+1", "1.5.2", ".",
+					   "1,5", "0x1p3", "30s", "" };
+	struct config *c;
+	char text[160];
+	(void)state;
+
+	c = load_ok("[interface]\nmatch = eno2\n[sshd]\nbackoff_max = 0.5\nbackoff_reset = 3600\n"
+		    "[service a]\nexec = /bin/a\nbackoff_max = .25\nbackoff_reset = 2.\n"
+		    "[service b]\nexec = /bin/b\nbackoff_max = 0.1004\nbackoff_reset = 007.0005\n");
+	assert_int_equal(c->sshd.backoff.max_ms, 500);
+	assert_int_equal(c->sshd.backoff.reset_ms, 3600000);
+	assert_int_equal(c->services[0].backoff.max_ms, 250);
+	assert_int_equal(c->services[0].backoff.reset_ms, 2000);
+	assert_int_equal(c->services[1].backoff.max_ms, 100);
+	assert_int_equal(c->services[1].backoff.reset_ms, 7001); /* rounded to the millisecond */
+	config_free(c);
+	c = load_ok("[interface]\nmatch = eno2\n[sshd]\nbackoff_max = 3600\nbackoff_reset = 86400.000\n");
+	assert_int_equal(c->sshd.backoff.max_ms, 3600000);
+	assert_int_equal(c->sshd.backoff.reset_ms, 86400000);
+	config_free(c);
+
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		if (!*bad[k])
+			continue; /* an empty value is reported as such */
+		snprintf(text, sizeof(text), "[interface]\nmatch = eno2\n[sshd]\nbackoff_max = %s\n", bad[k]);
+		load_fails(text, 1, "4: is not a number of seconds (decimal digits, optionally with a fraction");
+	}
+	load_fails("[interface]\nmatch = eno2\n[sshd]\nbackoff_max = 0.09\nbackoff_reset = 86400.1\n"
+		   "[service a]\nexec = /bin/a\nbackoff_max = 3601\nbackoff_reset = 99999999999999999999999\n",
+		   4, "4: key 'backoff_max': 0.09 seconds is out of range (0.1-3600)",
+		   "5: key 'backoff_reset': 86400.1 seconds is out of range (0.1-86400)",
+		   "8: key 'backoff_max': 3601 seconds is out of range (0.1-3600)",
+		   "9: key 'backoff_reset': 99999999999999999999999 seconds is out of range");
 }
 
 static int teardown(void **state)
@@ -613,6 +687,8 @@ int main(void)
 		cmocka_unit_test(test_nic_name_in_ns),
 		cmocka_unit_test(test_validators),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_where),
+		cmocka_unit_test(test_backoff),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

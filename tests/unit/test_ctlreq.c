@@ -61,6 +61,64 @@ static void test_bad_requests(void **state)
 	assert_int_not_equal(parse("reboot", &r, err), 0);
 	assert_non_null(strstr(err, "unknown request \"reboot\""));
 	assert_int_not_equal(parse("a b c d e", &r, err), 0);
+	assert_string_equal(err, "unknown request \"a\"");
+	assert_int_not_equal(parse("restart a b c d e", &r, err), 0);
+	assert_non_null(strstr(err, "wrong arguments for \"restart\""));
+}
+
+/* A long word is answered for what it is: the line may hold 1024 bytes,
+ * and a word has no limit of its own. */
+static void test_long_words(void **state)
+{
+	struct ctl_request r;
+	char line[1024], err[160], want[160];
+	(void)state;
+
+	/* A service name of 80 bytes: no service has it (echoed up to 64
+	 * bytes, then "..."). */
+	memcpy(line, "restart ", 8);
+	memset(line + 8, 'a', 80);
+	line[88] = '\0';
+	assert_int_not_equal(parse(line, &r, err), 0);
+	snprintf(want, sizeof(want), "no service named \"%.64s...\" (a name has at most %d bytes)", line + 8,
+		 SERVICE_NAME_MAX);
+	assert_string_equal(err, want);
+
+	/* One byte too long: the same. */
+	line[8 + SERVICE_NAME_MAX + 1] = '\0';
+	assert_int_not_equal(parse(line, &r, err), 0);
+	snprintf(want, sizeof(want), "no service named \"%.*s\" (a name has at most %d bytes)", SERVICE_NAME_MAX + 1,
+		 line + 8, SERVICE_NAME_MAX);
+	assert_string_equal(err, want);
+	/* The longest name is one. */
+	line[8 + SERVICE_NAME_MAX] = '\0';
+	assert_int_equal(parse(line, &r, err), 0);
+	assert_int_equal(r.cmd, CTL_CMD_RESTART);
+	assert_string_equal(r.arg, line + 8);
+
+	memcpy(line, "status  ", 8);
+	memset(line + 8, 'a', 80);
+	line[88] = '\0';
+	assert_int_not_equal(parse(line, &r, err), 0);
+	assert_string_equal(err, "wrong arguments for \"status\" (see docs/control.md)");
+
+	/* A whole line of one word. */
+	memset(line, 'x', 1022);
+	line[1022] = '\0';
+	assert_int_not_equal(parse(line, &r, err), 0);
+	snprintf(want, sizeof(want), "unknown request \"%.64s...\"", line);
+	assert_string_equal(err, want);
+	line[64] = '\0';
+	assert_int_not_equal(parse(line, &r, err), 0);
+	snprintf(want, sizeof(want), "unknown request \"%.64s\"", line);
+	assert_string_equal(err, want);
+
+	/* An argument of 900 bytes, near the limit of the line. */
+	memcpy(line, "restart ", 8);
+	memset(line + 8, 'b', 900);
+	line[908] = '\0';
+	assert_int_not_equal(parse(line, &r, err), 0);
+	assert_non_null(strstr(err, "no service named \"bbbb"));
 }
 
 int main(void)
@@ -68,6 +126,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_known_requests),
 		cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_long_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -170,6 +170,180 @@ static void test_symlink(void **state)
 	assert_int_equal(check("link.conf", why), 0);
 }
 
+/* A directory DIR/NAME with MODE (chmod'ed: the umask does not count). */
+static void make_dir(const char *name, unsigned mode)
+{
+	char p[PATH_MAX];
+
+	path_of(p, name);
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_int_equal(chmod(p, mode), 0);
+}
+
+/* DIR/NAME, a symlink to TARGET (as given: relative stays relative). */
+static void make_link(const char *target, const char *name)
+{
+	char p[PATH_MAX];
+
+	path_of(p, name);
+	assert_int_equal(symlink(target, p), 0);
+}
+
+/* WHY holds "DIR/" SUFFIX (the absolute path of a test entry, and what
+ * follows it). */
+static void why_has(const char *why, const char *prefix, const char *name, const char *suffix)
+{
+	char want[PATH_MAX + 256];
+
+	snprintf(want, sizeof(want), "%s%s/%s%s", prefix, dir, name, suffix);
+	if (!strstr(why, want))
+		fail_msg("\"%s\" not in \"%s\"", want, why);
+}
+
+/* The symlink oobd or sshd opens is in a world-writable directory: whoever
+ * can write there can point it elsewhere, however safe its target is now.
+ * realpath() alone saw only the target. */
+static void test_symlink_in_unsafe_dir(void **state)
+{
+	char why[512], target[PATH_MAX], p[PATH_MAX];
+	(void)state;
+	make_dir("open", 0777);
+	make_file("good.conf", 0600);
+	path_of(target, "good.conf");
+	make_link(target, "open/sshd_config");
+	assert_int_equal(check("open/sshd_config", why), -EPERM);
+	why_has(why, "directory ", "open",
+		" is world-writable (mode 0777); the path goes through the symlink ");
+	why_has(why, "", "open/sshd_config", " in it");
+	/* Relative, and to a file next to the directory. */
+	make_link("../good.conf", "open/rel.conf");
+	assert_int_equal(check("open/rel.conf", why), -EPERM);
+	why_has(why, "directory ", "open", " is world-writable (mode 0777); the path goes through the symlink ");
+	/* A group-writable one, through a symlinked directory. */
+	make_dir("gw", 0770);
+	make_link(dir, "gw/up");
+	assert_int_equal(check("gw/up/good.conf", why), -EPERM);
+	why_has(why, "directory ", "gw", " is group-writable (mode 0770); the path goes through the symlink ");
+	/* A sticky one is no better unless root owns the symlink: its owner
+	 * can replace it there. */
+	make_dir("sticky-l", 01777);
+	make_link(target, "sticky-l/ok.conf");
+	assert_int_equal(check("sticky-l/ok.conf", why), 0);
+	if (!root_or_say(__func__))
+		return;
+	path_of(p, "sticky-l/ok.conf");
+	assert_int_equal(lchown(p, NOBODY, NOBODY), 0);
+	assert_int_equal(check("sticky-l/ok.conf", why), -EPERM);
+	why_has(why, "symlink ", "sticky-l/ok.conf", " is owned by uid 65534, not root");
+}
+
+/* Safe symlinks stay accepted: absolute, relative, chained, to a directory. */
+static void test_symlink_safe(void **state)
+{
+	char why[512], p[PATH_MAX];
+	(void)state;
+	make_dir("safe", 0755);
+	make_dir("safe/d", 0755);
+	make_file("safe/d/f.conf", 0644);
+	path_of(p, "safe/d/f.conf");
+	make_link(p, "abs.conf");
+	assert_int_equal(check("abs.conf", why), 0);
+	make_link("safe/d/f.conf", "rel.conf");
+	assert_int_equal(check("rel.conf", why), 0);
+	make_link("../abs.conf", "safe/chain.conf"); /* -> abs.conf -> f.conf */
+	assert_int_equal(check("safe/chain.conf", why), 0);
+	make_link("d", "safe/dlink");
+	assert_int_equal(check("safe/dlink/f.conf", why), 0);
+	assert_int_equal(check("safe/dlink/../d/./f.conf", why), 0);
+	assert_string_equal(why, "");
+	/* A relative path: the working directory's directories count. */
+	assert_int_equal(chdir(dir), 0);
+	assert_int_equal(filecheck_path("safe/dlink/f.conf", why, sizeof(why)), 0);
+	assert_int_equal(filecheck_path("rel.conf", why, sizeof(why)), 0);
+	assert_int_equal(chmod("safe", 0775), 0);
+	assert_int_equal(filecheck_path("rel.conf", why, sizeof(why)), -EPERM);
+	why_has(why, "directory ", "safe", " is group-writable (mode 0775); the path reaches it through the symlink ");
+	why_has(why, "", "rel.conf", "");
+	assert_int_equal(chmod("safe", 0755), 0);
+	assert_int_equal(chdir("/"), 0);
+}
+
+/* A chain whose middle link sits in a world-writable directory; a target
+ * in one, reached through a safe symlink; loops and dangling links. */
+static void test_symlink_chain(void **state)
+{
+	char why[512], p[PATH_MAX];
+	(void)state;
+	make_dir("c-open", 0777);
+	make_dir("c-safe", 0755);
+	make_file("c-safe/f.conf", 0600);
+	path_of(p, "c-safe/f.conf");
+	make_link(p, "c-open/mid");
+	make_link("../c-open/mid", "c-safe/start");
+	assert_int_equal(check("c-safe/start", why), -EPERM);
+	why_has(why, "directory ", "c-open", " is world-writable (mode 0777); the path goes through the symlink ");
+	why_has(why, "", "c-open/mid", " in it");
+	/* The file in the open directory, through a safe symlink (refused
+	 * before too, now saying how the path got there). */
+	make_file("c-open/f.conf", 0600);
+	path_of(p, "c-open/f.conf");
+	make_link(p, "c-safe/to-open");
+	assert_int_equal(check("c-safe/to-open", why), -EPERM);
+	why_has(why, "directory ", "c-open", " is world-writable (mode 0777); the path reaches it through the symlink ");
+	why_has(why, "", "c-safe/to-open", "");
+	/* The file's own problem comes first, as before. */
+	assert_int_equal(chmod(p, 0622), 0);
+	assert_int_equal(check("c-safe/to-open", why), -EPERM);
+	why_has(why, "", "c-open/f.conf", " is world-writable (mode 0622); the path reaches it through the symlink ");
+	make_link("loop-b", "c-safe/loop-a");
+	make_link("loop-a", "c-safe/loop-b");
+	assert_int_equal(check("c-safe/loop-a", why), -ELOOP);
+	assert_string_equal(why, "");
+	make_link("absent", "c-safe/dangling");
+	assert_int_equal(check("c-safe/dangling", why), -ENOENT);
+	assert_int_equal(check("c-safe/f.conf/x", why), -ENOTDIR);
+	assert_int_equal(check("c-safe/f.conf/", why), -ENOTDIR);
+}
+
+/* A directory where new files count (an sshd Include's): sticky is not
+ * enough, a missing one is judged by where it would be made. */
+static void test_dir(void **state)
+{
+	char why[512], p[PATH_MAX];
+	(void)state;
+	make_dir("inc-safe", 0755);
+	path_of(p, "inc-safe");
+	assert_int_equal(filecheck_dir(p, why, sizeof(why)), 0);
+	path_of(p, "inc-safe/not-yet");
+	assert_int_equal(filecheck_dir(p, why, sizeof(why)), 0);
+	path_of(p, "inc-safe/not-yet/deeper");
+	assert_int_equal(filecheck_dir(p, why, sizeof(why)), 0);
+	make_dir("inc-open", 0777);
+	path_of(p, "inc-open");
+	assert_int_equal(filecheck_dir(p, why, sizeof(why)), -EPERM);
+	why_has(why, "directory ", "inc-open", " is world-writable (mode 0777)");
+	path_of(p, "inc-open/not-yet");
+	assert_int_equal(filecheck_dir(p, why, sizeof(why)), -EPERM);
+	why_has(why, "directory ", "inc-open", " is world-writable (mode 0777)");
+	make_dir("inc-sticky", 01777);
+	path_of(p, "inc-sticky");
+	assert_int_equal(filecheck_dir(p, why, sizeof(why)), -EPERM);
+	why_has(why, "directory ", "inc-sticky", " is world-writable (mode 1777)");
+	/* Below a sticky directory, a root-owned safe one is fine. */
+	make_dir("inc-sticky/mine", 0755);
+	path_of(p, "inc-sticky/mine");
+	assert_int_equal(filecheck_dir(p, why, sizeof(why)), 0);
+	/* Through a symlink in an open directory. */
+	path_of(p, "inc-safe");
+	make_link(p, "inc-open/link");
+	path_of(p, "inc-open/link");
+	assert_int_equal(filecheck_dir(p, why, sizeof(why)), -EPERM);
+	why_has(why, "", "inc-open/link", " in it");
+	make_file("inc-safe/file", 0600);
+	path_of(p, "inc-safe/file");
+	assert_int_equal(filecheck_dir(p, why, sizeof(why)), -ENOTDIR);
+}
+
 static void test_not_regular(void **state)
 {
 	char why[512], p[PATH_MAX];
@@ -230,6 +404,10 @@ int main(void)
 		cmocka_unit_test(test_unsafe_parent),
 		cmocka_unit_test(test_sticky_parent),
 		cmocka_unit_test(test_symlink),
+		cmocka_unit_test(test_symlink_in_unsafe_dir),
+		cmocka_unit_test(test_symlink_safe),
+		cmocka_unit_test(test_symlink_chain),
+		cmocka_unit_test(test_dir),
 		cmocka_unit_test(test_not_regular),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_config_load_refuses),

@@ -169,6 +169,63 @@ static void test_errors(void **state)
 	assert_non_null(strstr(why, "absent: No such file"));
 }
 
+/* Where files an Include could match would appear, matched or not: the
+ * literal directory of each pattern, the directories its wildcard
+ * directory components match now, each once, in the config's order. */
+static void test_include_dirs(void **state)
+{
+	struct sshd_conf_file *f;
+	char **dirs = NULL, want[9][600];
+	int n;
+
+	(void)state;
+	subdir("id");
+	subdir("id/a");
+	subdir("id/b");
+	subdir("id/a/x.d");
+	put("id-nested", "Include deep/*.conf\n", NULL);
+	put("id-main",
+	    "Include none.d/*.conf\n"
+	    "Include id/*/x.d/*.conf nofile.conf\n"
+	    "Include /abs/lit/file.conf ~/home.conf\n"
+	    "Include id/*.conf none.d/*.local\n"
+	    "Include id/q\\\\*x/*.conf\n"
+	    "Match user alice\n"
+	    "Include id-nested\n",
+	    NULL);
+	f = load("id-main");
+	n = sshd_conf_include_dirs(f, &dirs);
+	snprintf(want[0], sizeof(want[0]), "%s/none.d", dir);
+	snprintf(want[1], sizeof(want[1]), "%s/id", dir);
+	snprintf(want[2], sizeof(want[2]), "%s/id/a", dir);
+	snprintf(want[3], sizeof(want[3]), "%s/id/b", dir);
+	snprintf(want[4], sizeof(want[4]), "%s/id/a/x.d", dir);
+	snprintf(want[5], sizeof(want[5]), "%s", dir);
+	snprintf(want[6], sizeof(want[6]), "/abs/lit");
+	snprintf(want[7], sizeof(want[7]), "%s/id/q*x", dir);
+	snprintf(want[8], sizeof(want[8]), "%s/deep", dir);
+	for (int k = 0; k < n && k < 9; k++)
+		assert_string_equal(dirs[k], want[k]);
+	assert_int_equal(n, 9);
+	assert_null(dirs[n]);
+	strv_free(dirs);
+	sshd_conf_free(f);
+
+	/* No Include: none. "/" for a file at the top. */
+	put("id-none", "Port 22\n", NULL);
+	f = load("id-none");
+	assert_int_equal(sshd_conf_include_dirs(f, &dirs), 0);
+	assert_null(dirs[0]);
+	strv_free(dirs);
+	sshd_conf_free(f);
+	put("id-root", "Include /oobd-no-such-*.conf\n", NULL);
+	f = load("id-root");
+	assert_int_equal(sshd_conf_include_dirs(f, &dirs), 1);
+	assert_string_equal(dirs[0], "/");
+	strv_free(dirs);
+	sshd_conf_free(f);
+}
+
 static unsigned long long hash_of(const char *name)
 {
 	struct sshd_conf_file *f = load(name);
@@ -285,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_include_order),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_include_dirs),
 		cmocka_unit_test(test_hash),
 		cmocka_unit_test(test_snapshot),
 	};
