@@ -3,17 +3,27 @@
 #include "util.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *log_progname = "oobd";
 static int log_prefix = 1;
 static int log_debug_on;
 static struct log_entry ring[LOG_RING_SIZE];
 static unsigned ring_next, ring_count;
+
+/* Never wait for the log's reader (see log_set_nonblocking). */
+static enum { OUT_BLOCKING, OUT_SOCKET, OUT_PIPE } out_mode;
+static unsigned long long dropped, dropped_said;
+static int torn;  /* a line went out in part: the next one starts a new line */
 
 void log_init(const char *progname)
 {
@@ -27,11 +37,89 @@ void log_set_prefix(int on)
 	log_prefix = on;
 }
 
+void log_set_nonblocking(void)
+{
+	struct stat st;
+
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return;
+	/* Per write, never by O_NONBLOCK: that flag belongs to the open file,
+	 * shared with every child that inherits fd 2, which it would surprise.
+	 * A file or a terminal is written as usual. */
+	if (S_ISSOCK(st.st_mode))
+		out_mode = OUT_SOCKET;
+	else if (S_ISFIFO(st.st_mode))
+		out_mode = OUT_PIPE;
+}
+
+unsigned long long log_dropped(void)
+{
+	return dropped;
+}
+
+/* LEN bytes to fd 2. Nonblocking: false when the reader is not reading
+ * (nothing, or only part, went out). */
+static bool out_write(const char *buf, size_t len)
+{
+	ssize_t n;
+
+	if (out_mode == OUT_BLOCKING) {
+		while (len > 0) {
+			n = write(STDERR_FILENO, buf, len);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return false;
+			buf += n;
+			len -= (size_t)n;
+		}
+		return true;
+	}
+	if (out_mode == OUT_SOCKET) {
+		n = send(STDERR_FILENO, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	} else {
+		/* A pipe with room takes a line of up to PIPE_BUF whole. */
+		struct pollfd p = { .fd = STDERR_FILENO, .events = POLLOUT };
+		if (poll(&p, 1, 0) != 1 || !(p.revents & POLLOUT))
+			return false;
+		n = write(STDERR_FILENO, buf, len);
+	}
+	if (n > 0 && (size_t)n < len)
+		torn = 1;
+	return n == (ssize_t)len;
+}
+
+/* One line, whole or not at all (counted as dropped). */
+static void out_line(const char *line, size_t len)
+{
+	char note[128];
+	int k;
+
+	if (torn) {
+		if (!out_write("\n", 1))
+			goto drop;
+		torn = 0;
+	}
+	if (dropped != dropped_said) {
+		k = log_prefix ? snprintf(note, sizeof(note), "<%d>%llu log lines dropped: the log's reader was not reading\n",
+					 LOG_WARNING, dropped - dropped_said)
+			       : snprintf(note, sizeof(note), "%s: %llu log lines dropped\n", log_progname,
+					  dropped - dropped_said);
+		if (!out_write(note, (size_t)k))
+			goto drop;
+		dropped_said = dropped;
+	}
+	if (out_write(line, len))
+		return;
+drop:
+	dropped++;
+}
+
 void log_msg(int level, const char *fmt, ...)
 {
-	char text[1024];
+	char text[1024], line[1200];
 	va_list ap;
-	int saved = errno;
+	int saved = errno, n;
 
 	if (level == LOG_DEBUG && !log_debug_on)
 		return;
@@ -40,9 +128,11 @@ void log_msg(int level, const char *fmt, ...)
 	va_end(ap);
 
 	if (log_prefix)
-		fprintf(stderr, "<%d>%s\n", level, text);
+		n = snprintf(line, sizeof(line), "<%d>%s\n", level, text);
 	else
-		fprintf(stderr, "%s: %s\n", log_progname, text);
+		n = snprintf(line, sizeof(line), "%s: %s\n", log_progname, text);
+	if (n > 0)
+		out_line(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 
 	if (level <= LOG_WARNING) {
 		struct log_entry *e = &ring[ring_next];

@@ -11,6 +11,15 @@
 
 void log_init(const char *progname);
 void log_set_prefix(int on);
+/*
+ * From now on, never wait for the log's reader: when fd 2 is a pipe or a
+ * socket (journald's stream) that is full, a line is dropped and counted,
+ * and the next line that goes out says how many were. A supervisor must
+ * not stop supervising because its log's reader hangs. Files and
+ * terminals are written as before.
+ */
+void log_set_nonblocking(void);
+unsigned long long log_dropped(void);  /* lines dropped so far */
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_err(...)     log_msg(LOG_ERR, __VA_ARGS__)

@@ -25,6 +25,21 @@ void proc_child_reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+void proc_child_detach(void)
+{
+	int fd;
+
+	/* Out of the supervisor's session and process group: a signal to
+	 * those (a terminal's ^C) is not theirs. */
+	setsid();
+	/* oobd itself is exempt from the OOM killer; what it starts is not. */
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)!write(fd, "0", 1);
+		close(fd);
+	}
+}
+
 struct child_args {
 	char *const *argv;
 	int nsfd, stdin_fd, out_fd;
@@ -46,6 +61,7 @@ static int proc_child(void *arg)
 	int devnull, stdin_fd = a->stdin_fd;
 
 	proc_child_reset_signals();
+	proc_child_detach();
 	if (a->nsfd >= 0 && setns(a->nsfd, CLONE_NEWNET) < 0) {
 		a->exec_errno = errno;
 		_exit(126);

@@ -46,6 +46,9 @@ void proc_result_free(struct proc_result *res);
 /* In a child before exec: default dispositions for every signal and
  * an empty mask, so nothing of the supervisor's signal handling leaks. */
 void proc_child_reset_signals(void);
+/* In a child before exec: a session of its own, and oom_score_adj 0 (not
+ * the supervisor's exemption). */
+void proc_child_detach(void);
 
 /* True when the program ran and exited 0. */
 int proc_ok(const struct proc_result *res);

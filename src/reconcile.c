@@ -105,6 +105,10 @@ int reconcile_namespace(const struct config *c, struct netstate *ns)
 	return 0;
 }
 
+/* The physical NIC's name in the main namespace when this oobd took it,
+ * for when NIC_STATE_FILE could not be written. */
+static char nic_orig_name[IFNAMSIZ];
+
 static const char *nic_desc(const struct config *c, char *buf, size_t len)
 {
 	char mac[18];
@@ -153,6 +157,7 @@ static int nic_claim_start(const struct config *c, struct netstate *ns, struct n
 	size_t n = 0;
 	char desc[64], buf[NL_MSG_MAX] = { 0 };
 	struct nlmsghdr *nlh;
+	bool renamed_back = false;
 	int r = link_list(nl_main, &links, &n), idx;
 
 	if (r < 0) {
@@ -162,6 +167,12 @@ static int nic_claim_start(const struct config *c, struct netstate *ns, struct n
 	nic_desc(c, desc, sizeof(desc));
 	if (i->kind == NIC_PHYSICAL) {
 		idx = link_match(i, i->match == MATCH_NAME ? i->match_name : NULL, links, n);
+		/* Back under the name it had inside (its namespace was deleted,
+		 * or it was moved out by hand): still the NIC. */
+		if (idx == -ENOENT && i->match == MATCH_NAME && i->rename[0]) {
+			idx = link_match(i, i->rename, links, n);
+			renamed_back = idx >= 0;
+		}
 	} else {
 		idx = -ENOENT;
 		for (size_t k = 0; k < n; k++)
@@ -187,10 +198,16 @@ static int nic_claim_start(const struct config *c, struct netstate *ns, struct n
 	free(links);
 	if (!cl->child) {
 		char state[64];
-		/* Remember its name in the main namespace, to hand it back as it was. */
-		int len = snprintf(state, sizeof(state), "%s\n", cl->name);
-		if (mkdir_p(OOBD_STATE_DIR, 0755) == 0)
-			write_file_atomic(NIC_STATE_FILE, state, (size_t)len, 0644);
+		/* Remember its name in the main namespace, to hand it back as it
+		 * was (the configured one, if it came back under its inside name). */
+		str_copy(nic_orig_name, renamed_back ? i->match_name : cl->name, sizeof(nic_orig_name));
+		int len = snprintf(state, sizeof(state), "%s\n", nic_orig_name);
+		r = mkdir_p(OOBD_STATE_DIR, 0755);
+		if (r == 0)
+			r = write_file_atomic(NIC_STATE_FILE, state, (size_t)len, 0644);
+		if (r < 0)
+			log_warn("writing %s: %s; an oobd --down after a restart will not know the NIC's name %s",
+				 NIC_STATE_FILE, strerror(-r), nic_orig_name);
 		nlh = link_move_request(nl_main, buf, cl->ifindex, ns->nsfd, i->rename[0] ? i->rename : NULL);
 	} else {
 		nlh = link_child_request(nl_main, buf, i, cl->ifindex, ns->nsfd, config_nic_name_in_ns(c));
@@ -717,8 +734,11 @@ int reconcile_down(const struct config *c, struct nl *nl_main)
 		if (read_file(NIC_STATE_FILE, &orig, NULL, 4096) == 0)
 			orig[strcspn(orig, "\n")] = '\0';
 		if (!orig || !ifname_valid(orig)) {
+			/* The file could not be written (a full /run): what this
+			 * oobd remembers, else the best guess. */
 			free(orig);
-			orig = xstrdup(c->iface.match == MATCH_NAME ? c->iface.match_name : li.name);
+			orig = xstrdup(nic_orig_name[0] ? nic_orig_name
+				       : c->iface.match == MATCH_NAME ? c->iface.match_name : li.name);
 		}
 		r = link_move(&ns.nl_oob, li.ifindex, mainfd, orig, ext, sizeof(ext));
 		if (r == -EEXIST) {

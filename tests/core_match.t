@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Which link oobd takes as the NIC: by name or by MAC, with or without a
-# rename; never a macvlan child that carries the same MAC; nothing at all
+# rename (and a NIC matched by name also under its inside name, as the
+# kernel hands it back); never a macvlan child that carries the same MAC; nothing at all
 # when two links match; a link the kernel will not move; and a NIC that
 # appears only after oobd started.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
@@ -50,7 +51,18 @@ ok $? "match by name + rename: sshd answers"
 in_oob oob0; ok $? "match by name + rename: the NIC is oob0 inside"
 in_oob "$NIC"; ok $(( ! $? )) "match by name + rename: no $NIC inside"
 is "$(mac_of -n oob link show oob0)" "$NIC_MAC" "match by name + rename: oob0 is the NIC (its MAC)"
-end_case oob0
+# Back in the main namespace under its inside name, as the kernel hands a
+# NIC back when its namespace is deleted: still the NIC.
+ip -n oob link set oob0 netns 1
+wait_until 10 in_oob oob0
+ok $? "match by name + rename: moved out as oob0, it is taken back"
+wait_until 15 ssh_banner "$OOB4"
+ok $? "match by name + rename: ... and sshd answers through it again"
+is "$(cat /run/oobd/nic.name 2>/dev/null)" "$NIC" "match by name + rename: its name in the main namespace is still $NIC"
+stop_oobd
+"$OOBD" --down -c "$T/oobd.conf" >>"$T/oobd.log" 2>&1
+in_main "$NIC"; ok $? "match by name + rename: oobd --down hands it back as $NIC"
+ip link del "$NIC" 2>/dev/null
 
 # --- by MAC, renamed ---
 make_nic ethx7
