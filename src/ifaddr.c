@@ -98,6 +98,12 @@ static int ifaddr_list_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* An interrupted dump is made again: what was collected goes. */
+static void ifaddr_list_restart(void *data)
+{
+	((struct ifaddr_list_ctx *)data)->n = 0;
+}
+
 int ifaddr_list(struct nl *nl, int ifindex, struct ifaddr_entry **out, size_t *n)
 {
 	char buf[NL_MSG_MAX] = { 0 };
@@ -107,7 +113,7 @@ int ifaddr_list(struct nl *nl, int ifindex, struct ifaddr_entry **out, size_t *n
 	int r;
 
 	ifa->ifa_family = AF_UNSPEC;
-	r = nl_dump(nl, nlh, ifaddr_list_cb, &ctx);
+	r = nl_dump_restartable(nl, nlh, ifaddr_list_cb, ifaddr_list_restart, &ctx);
 	if (r < 0) {
 		free(ctx.v);
 		return r;

@@ -97,6 +97,12 @@ static int link_list_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* An interrupted dump is made again: what was collected goes. */
+static void link_list_restart(void *data)
+{
+	((struct link_list_ctx *)data)->n = 0;
+}
+
 int link_list(struct nl *nl, struct link_info **out, size_t *n)
 {
 	char buf[NL_MSG_MAX] = { 0 };
@@ -106,7 +112,7 @@ int link_list(struct nl *nl, struct link_info **out, size_t *n)
 	int r;
 
 	ifm->ifi_family = AF_UNSPEC;
-	r = nl_dump(nl, nlh, link_list_cb, &ctx);
+	r = nl_dump_restartable(nl, nlh, link_list_cb, link_list_restart, &ctx);
 	if (r < 0) {
 		free(ctx.v);
 		return r;

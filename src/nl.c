@@ -3,16 +3,21 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/sockios.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "log.h"
 #include "netns.h"
 #include "util.h"
 
@@ -129,6 +134,49 @@ void nl_close(struct nl *nl)
 	nl->sock = NULL;
 }
 
+/*
+ * Replace NL's socket by a fresh one in the same namespace, for when its
+ * answers can no longer be accounted for: some were lost (ENOBUFS: the
+ * kernel found the receive buffer full and dropped them, perhaps the one
+ * that ends the request) or a dump left by someone else still runs on it
+ * (the kernel refuses another with EBUSY). Reading on until the end is no
+ * use then, as the end may never come; closing the socket drops whatever
+ * it had queued or running, at once. The socket itself names its
+ * namespace (SIOCGSKNS), so nl_open_in need not record one. Should that
+ * fail, the old socket stays: every reader skips answers that are not its
+ * own, so it still works, only with leftovers to skip.
+ *
+ * Allocates (libmnl's handle) and enters the namespace: never from the
+ * thread of an nl_async, which defers it to nl_request_wait().
+ */
+static void nl_renew(struct nl *nl)
+{
+	struct nl fresh;
+	int nsfd, r;
+
+	/* A monitor (non-blocking, subscribed, filtered) is not for
+	 * requests: never replaced by a plain socket. */
+	if (!nl->sock || (fcntl(mnl_socket_get_fd(nl->sock), F_GETFL) & O_NONBLOCK))
+		return;
+	nsfd = ioctl(mnl_socket_get_fd(nl->sock), SIOCGSKNS);
+	if (nsfd < 0) {
+		log_debug("netlink: cannot renew a socket out of step: %s", strerror(errno));
+		return;
+	}
+	r = netns_call_in(nsfd, nl_open_cb, &fresh);
+	close(nsfd);
+	if (r < 0) {
+		log_debug("netlink: cannot renew a socket out of step: %s", strerror(-r));
+		return;
+	}
+	/* Sequence numbers go on: answers to the old socket's requests can
+	 * never be taken for the new one's. */
+	fresh.seq = nl->seq;
+	nl_close(nl);
+	*nl = fresh;
+	log_debug("netlink: socket renewed (answers lost or out of step)");
+}
+
 struct nlmsghdr *nl_msg_init(struct nl *nl, void *buf, uint16_t type, uint16_t flags)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -217,19 +265,21 @@ static void ext_ack_msg(const struct nlmsghdr *nlh, char *out, size_t outlen)
 	}
 }
 
-int nl_batch_run(struct nl *nl, struct nl_batch *b, nl_error_cb on_error, void *data)
+/* nl_batch_run(), but when answers were lost (the socket must be renewed)
+ * it only says so in LOST: the thread of an nl_async allocates nothing. */
+static int batch_run(struct nl *nl, struct nl_batch *b, nl_error_cb on_error, void *data, bool *lost)
 {
 	char rbuf[MNL_SOCKET_BUFFER_SIZE * 4];
-	size_t sent = 0, done = 0;
-	int failed = 0;
+	size_t sent = 0, done = 0, goal = b->n;
+	int failed = 0, err = 0;
 	uint32_t first_seq;
 
 	if (b->n == 0)
 		return 0;
 	first_seq = ((struct nlmsghdr *)b->buf)->nlmsg_seq;
-	while (done < b->n) {
+	while (done < goal) {
 		/* Keep the window full: many requests in flight at once. */
-		if (sent < b->n && sent - done < NL_WINDOW_MSGS / 2) {
+		if (sent < goal && sent - done < NL_WINDOW_MSGS / 2) {
 			size_t end = sent, start_off = b->offsets[sent];
 			while (end < b->n && end - done < NL_WINDOW_MSGS &&
 			       b->offsets[end] - start_off < NL_WINDOW_BYTES)
@@ -239,15 +289,25 @@ int nl_batch_run(struct nl *nl, struct nl_batch *b, nl_error_cb on_error, void *
 			 * acknowledgement of the last one of a send says that
 			 * all before it are done, their failures read first. */
 			((struct nlmsghdr *)(b->buf + b->offsets[end - 1]))->nlmsg_flags |= NLM_F_ACK;
-			if (mnl_socket_sendto(nl->sock, b->buf + start_off, end_off - start_off) < 0)
-				return -errno;
+			if (mnl_socket_sendto(nl->sock, b->buf + start_off, end_off - start_off) < 0) {
+				/* Nothing of this send reached the kernel, but
+				 * the earlier ones did and are being answered:
+				 * send no more, read those answers out (their
+				 * refusals reported as usual), then fail. */
+				err = -errno;
+				goal = sent;
+				continue;
+			}
 			sent = end;
 		}
 		ssize_t n = mnl_socket_recvfrom(nl->sock, rbuf, sizeof(rbuf));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno; /* ENOBUFS here would mean lost answers */
+			/* ENOBUFS: answers were lost, maybe the last one, so
+			 * reading on might wait for ever. */
+			*lost = true;
+			return -errno;
 		}
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)rbuf;
 		int len = (int)n;
@@ -269,7 +329,17 @@ int nl_batch_run(struct nl *nl, struct nl_batch *b, nl_error_cb on_error, void *
 			}
 		}
 	}
-	return failed;
+	return err ? err : failed;
+}
+
+int nl_batch_run(struct nl *nl, struct nl_batch *b, nl_error_cb on_error, void *data)
+{
+	bool lost = false;
+	int r = batch_run(nl, b, on_error, data, &lost);
+
+	if (lost)
+		nl_renew(nl);
+	return r;
 }
 
 struct single_result {
@@ -311,7 +381,7 @@ static void *nl_async_run(void *arg)
 {
 	struct nl_async *a = arg;
 	struct single_result res = { 0, a->ext, sizeof(a->ext) };
-	int r = nl_batch_run(a->nl, a->batch, single_error, &res);
+	int r = batch_run(a->nl, a->batch, single_error, &res, &a->lost);
 
 	a->err = r < 0 ? r : res.err;
 	return NULL;
@@ -360,6 +430,9 @@ int nl_request_wait(struct nl_async *a, char *extmsg, size_t extlen)
 	a->stack = NULL;
 	nl_batch_free(a->batch);
 	a->batch = NULL;
+	if (a->lost)
+		nl_renew(a->nl);
+	a->lost = false;
 	if (extmsg && extlen)
 		snprintf(extmsg, extlen, "%s", a->ext);
 	return a->err;
@@ -373,26 +446,208 @@ int nl_request(struct nl *nl, struct nlmsghdr *nlh, char *extmsg, size_t extlen)
 	return nl_request_wait(&a, extmsg, extlen);
 }
 
-int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
-	uint32_t seq = nlh->nlmsg_seq;
-	int r;
+/*
+ * One dump in progress. Its answer is a run of messages with its sequence
+ * number, in one or more datagrams ("parts"), ended by NLMSG_DONE, or a
+ * lone NLMSG_ERROR when the kernel refuses it. libmnl's mnl_cb_run() gives
+ * up at the first surprise (a stale message, NLM_F_DUMP_INTR, a callback's
+ * error), leaving the rest queued for the next request to trip on; here
+ * the reading always goes on to this dump's final message, and only the
+ * handing of messages to the callback stops.
+ */
+struct dump {
+	struct nl *nl;
+	mnl_cb_t cb;
+	void (*restart)(void *data);
+	void *data;
+	uint32_t seq;
+	int err;        /* the callback's error */
+	bool intr;      /* NLM_F_DUMP_INTR seen: this try is inconsistent */
+	bool stop;      /* the callback wants no more */
+	bool lost;      /* the socket failed: renew it */
+	/* Without RESTART, the parts so far of a dump of several, as read,
+	 * each after its length and at an aligned offset. */
+	char *held;
+	size_t held_len, held_cap;
+};
 
-	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_DUMP;
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+static bool dump_own(const struct dump *d, const struct nlmsghdr *nlh)
+{
+	return nlh->nlmsg_seq == d->seq && nlh->nlmsg_pid == d->nl->portid;
+}
+
+/* The error an NLMSG_DONE or NLMSG_ERROR carries (an int first in both;
+ * a dump that failed part way says so in its NLMSG_DONE). */
+static int final_errno(const struct nlmsghdr *nlh)
+{
+	int e;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(e))
+		return nlh->nlmsg_type == NLMSG_ERROR ? -EBADMSG : 0;
+	memcpy(&e, mnl_nlmsg_get_payload(nlh), sizeof(e));
+	return e < 0 ? e : 0;
+}
+
+/* Note what one datagram says of the dump. True when it holds the final
+ * message (its error in *KERR). */
+static bool dump_scan(struct dump *d, const void *buf, size_t len, int *kerr)
+{
+	const struct nlmsghdr *nlh = buf;
+	int n = (int)len;
+
+	for (; mnl_nlmsg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n)) {
+		if (!dump_own(d, nlh))
+			continue;
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			d->intr = true;
+		if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR) {
+			*kerr = final_errno(nlh);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void dump_deliver(struct dump *d, const void *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = buf;
+	int n = (int)len;
+
+	for (; mnl_nlmsg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n)) {
+		if (!dump_own(d, nlh) || nlh->nlmsg_type < NLMSG_MIN_TYPE)
+			continue;
+		int r = d->cb(nlh, d->data);
+		if (r > MNL_CB_STOP)
+			continue;
+		if (r < MNL_CB_STOP)
+			d->err = errno > 0 ? -errno : -EIO;
+		else
+			d->stop = true;
+		return;
+	}
+}
+
+/* Room at the end of the held parts for one more datagram (after its
+ * length): the parts after the first are read straight into it. */
+static char *dump_room(struct dump *d, size_t buflen)
+{
+	size_t need = d->held_len + sizeof(uint32_t) + buflen;
+
+	if (need > d->held_cap) {
+		while (need > d->held_cap)
+			d->held_cap = d->held_cap ? d->held_cap * 2 : 4 * buflen;
+		d->held = xrealloc(d->held, d->held_cap, 1);
+	}
+	return d->held + d->held_len + sizeof(uint32_t);
+}
+
+/* Keep the datagram of LEN bytes just read into dump_room(). */
+static void dump_hold(struct dump *d, size_t len)
+{
+	uint32_t l = (uint32_t)len;
+
+	memcpy(d->held + d->held_len, &l, sizeof(l));
+	d->held_len += sizeof(l) + NLMSG_ALIGN(len);
+}
+
+static void dump_deliver_held(struct dump *d)
+{
+	for (size_t off = 0; off < d->held_len && !d->err && !d->stop;) {
+		uint32_t len;
+		memcpy(&len, d->held + off, sizeof(len));
+		dump_deliver(d, d->held + off + sizeof(len), len);
+		off += sizeof(len) + NLMSG_ALIGN(len);
+	}
+}
+
+/* One try: send NLH, read to its final message. 0 or -errno; D says
+ * whether it was interrupted, and whether the socket failed under it. */
+static int dump_try(struct dump *d, const struct nlmsghdr *nlh, char *buf, size_t buflen)
+{
+	bool final = false;
+	int kerr = 0;
+
+	d->seq = nlh->nlmsg_seq;
+	d->err = 0;
+	d->intr = d->stop = d->lost = false;
+	d->held_len = 0;
+	/* A failed send reached no one: nothing to read out. */
+	if (mnl_socket_sendto(d->nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
+	while (!final) {
+		/* The first part goes to BUF: most dumps have one only. */
+		char *p = d->held_len ? dump_room(d, buflen) : buf;
+		ssize_t n = mnl_socket_recvfrom(d->nl->sock, p, buflen);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			d->lost = true;
 			return -errno;
 		}
-		r = mnl_cb_run(buf, (size_t)n, seq, nl->portid, cb, data);
-		if (r < 0)
-			return -errno;
-		if (r == MNL_CB_STOP)
-			return 0;
+		final = dump_scan(d, p, (size_t)n, &kerr);
+		/* After an interruption or the callback's last word, read
+		 * the rest out only. */
+		if (d->intr || d->err || d->stop)
+			continue;
+		if (d->held_len) {
+			dump_hold(d, (size_t)n);
+		} else if (d->restart || final) {
+			dump_deliver(d, p, (size_t)n);
+		} else {
+			memcpy(dump_room(d, buflen), p, (size_t)n);
+			dump_hold(d, (size_t)n);
+		}
 	}
+	if (kerr)
+		return kerr;
+	if (d->held_len && !d->intr && !d->err)
+		dump_deliver_held(d);
+	return d->err;
+}
+
+static int dump_run(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void (*restart)(void *), void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
+	struct dump d = { .nl = nl, .cb = cb, .restart = restart, .data = data };
+	int r;
+
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_DUMP;
+	for (int tries = 1;; tries++) {
+		r = dump_try(&d, nlh, buf, sizeof(buf));
+		/* EBUSY: another dump still runs on this socket (someone's
+		 * left unread); it only ends by being read or closed. */
+		if (d.lost || r == -EBUSY)
+			nl_renew(nl);
+		/* A dump reads the table only: trying again is safe. */
+		bool again = (r == 0 && d.intr) || (d.lost && r == -ENOBUFS) || r == -EBUSY;
+		if (!again)
+			break;
+		if (tries == NL_DUMP_TRIES) {
+			if (r == 0) {
+				log_debug("netlink: dump of type %u interrupted by changes %d times in a row; giving up",
+					  nlh->nlmsg_type, tries);
+				r = -EAGAIN;
+			}
+			break;
+		}
+		if (r == 0)
+			log_debug("netlink: dump of type %u interrupted by a change (try %d of %d); making it again",
+				  nlh->nlmsg_type, tries, NL_DUMP_TRIES);
+		if (restart)
+			restart(data);
+		nlh->nlmsg_seq = ++nl->seq;
+	}
+	free(d.held);
+	return r;
+}
+
+int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	return dump_run(nl, nlh, cb, NULL, data);
+}
+
+int nl_dump_restartable(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void (*restart)(void *data),
+			void *data)
+{
+	return dump_run(nl, nlh, cb, restart, data);
 }

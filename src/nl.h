@@ -14,6 +14,17 @@
  * only the last of each send asking for an acknowledgement; the kernel's
  * refusals are read as they come, each matched to its request by sequence
  * number, so one bad request is reported alone.
+ *
+ * Every call leaves the socket in step: when it returns, nothing of its
+ * answer is left to be read, so the next request reads its own answer
+ * only. A call that stops early (a failed send, a callback's error, an
+ * interrupted dump) first reads out what is still to come. One that lost
+ * answers (ENOBUFS), and so cannot know when they end, or that finds a
+ * dump someone else left running (EBUSY), gives NL a fresh socket in the
+ * same namespace (nl_fd() then changes: only the monitors are watched by
+ * descriptor, and they are never renewed). Answers that are not the
+ * current request's (stale ones of a request someone else left unread)
+ * are skipped, never taken for its own.
  */
 
 struct nl {
@@ -64,6 +75,7 @@ struct nl_async {
 	size_t stack_len;
 	pthread_t thread;
 	bool threaded;
+	bool lost;      /* answers were lost: the socket is renewed at the wait */
 	int err;
 	char ext[256];
 };
@@ -71,8 +83,26 @@ void nl_request_start(struct nl_async *a, struct nl *nl, const struct nlmsghdr *
 /* Its answer, as nl_request() gives it. */
 int nl_request_wait(struct nl_async *a, char *extmsg, size_t extlen);
 
-/* A dump request: CB is called for every message of the answer. */
+/*
+ * A dump request: CB is called for every message of the answer, as with
+ * mnl_cb_run() (MNL_CB_ERROR fails the dump with errno, MNL_CB_STOP ends it
+ * early and successfully). 0 or -errno.
+ *
+ * The kernel marks a dump that a change of the table interrupted
+ * (NLM_F_DUMP_INTR): what it gave may be inconsistent. Such a dump is made
+ * again (NLH sent anew, with a fresh sequence number), up to NL_DUMP_TRIES
+ * times in all, then fails with -EAGAIN (the table keeps changing: try
+ * later). So that CB never sees an interrupted
+ * dump, an answer that comes in several parts is held until it is complete
+ * (a single part, the usual case, is passed on at once).
+ */
+#define NL_DUMP_TRIES 5
 int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+/* The same without holding anything: CB sees each part as it comes, and
+ * before each new try RESTART(DATA) drops what CB collected so far. For
+ * large dumps (a host's links, a full routing table). */
+int nl_dump_restartable(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void (*restart)(void *data),
+			void *data);
 
 /* A batch of requests, each with a caller's tag for error reports. */
 struct nl_batch;

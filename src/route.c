@@ -89,6 +89,12 @@ static int route_list_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* An interrupted dump is made again: what was collected goes. */
+static void route_list_restart(void *data)
+{
+	((struct route_list_ctx *)data)->n = 0;
+}
+
 int route_list(struct nl *nl, int family, struct route_entry **out, size_t *n)
 {
 	char buf[NL_MSG_MAX] = { 0 };
@@ -98,7 +104,7 @@ int route_list(struct nl *nl, int family, struct route_entry **out, size_t *n)
 	int r;
 
 	rtm->rtm_family = (uint8_t)family;
-	r = nl_dump(nl, nlh, route_list_cb, &ctx);
+	r = nl_dump_restartable(nl, nlh, route_list_cb, route_list_restart, &ctx);
 	if (r < 0) {
 		free(ctx.v);
 		return r;
