@@ -666,6 +666,16 @@ static bool sysctl_key_bad(const char *k, char *why, size_t size)
 		snprintf(why, size, "malformed key: empty component after the last dot");
 		return true;
 	}
+	/* A '/' stands for a '.' inside a name (net.ipv4.conf.eth0/100.x):
+	 * a name of only "/" or "//" would be "." or ".." in the path, out of
+	 * /proc/sys/net. */
+	for (const char *c = k; c; c = strchr(c, '.') ? strchr(c, '.') + 1 : NULL) {
+		size_t clen = strcspn(c, ".");
+		if ((clen == 1 || clen == 2) && strspn(c, "/") == clen) {
+			snprintf(why, size, "malformed key: a name of only '/' would be '.' or '..' in the path");
+			return true;
+		}
+	}
 	for (const char *s = k; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
 		if (isalnum(ch) || ch == '.' || ch == '_' || ch == '-' || ch == '/')

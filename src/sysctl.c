@@ -21,6 +21,11 @@ int sysctl_path(const char *key, char *buf, size_t len)
 	for (const char *s = key; *s; s++)
 		buf[n++] = *s == '.' ? '/' : *s == '/' ? '.' : *s;
 	buf[n] = '\0';
+	/* Never out of /proc/sys: no "." or ".." in the path (the config
+	 * refuses such keys; this is the last line). */
+	if (strstr(buf, "/./") || strstr(buf, "/../") || (n >= 2 && strcmp(buf + n - 2, "/.") == 0) ||
+	    (n >= 3 && strcmp(buf + n - 3, "/..") == 0))
+		return -EINVAL;
 	return 0;
 }
 

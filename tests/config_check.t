@@ -276,11 +276,15 @@ match = eno2
 net.=1
 net.ipv4..x=1
 net.ipv4.x$=1
+net.//.//.//.//.run.victim=1
+net.ipv4./.x=1
 EOF
 tcheck "malformed sysctl keys" \
 	"@net.=|sysctl 'net.': malformed key: empty component after the last dot" \
 	"@net.ipv4..x|sysctl 'net.ipv4..x': malformed key: empty component between two dots" \
-	"@net.ipv4.x\$|sysctl 'net.ipv4.x\$': malformed key: '\$' is not allowed"
+	"@net.ipv4.x\$|sysctl 'net.ipv4.x\$': malformed key: '\$' is not allowed" \
+	"@net.//|sysctl 'net.//.//.//.//.run.victim': malformed key: a name of only '/' would be '.' or '..' in the path" \
+	"@net.ipv4./.x|sysctl 'net.ipv4./.x': malformed key: a name of only '/' would be '.' or '..' in the path"
 
 # Seconds are plain decimal numbers: strtod's other forms are refused.
 cfg <<EOF

@@ -37,6 +37,20 @@ static void test_path(void **state)
 	expect_path("net", "/proc/sys/net");
 }
 
+/* A name of only '/' would be "." or ".." in the path: never out of
+ * /proc/sys, whatever the config let through. */
+static void test_path_escape(void **state)
+{
+	char buf[256];
+	(void)state;
+
+	assert_int_equal(sysctl_path("net.//.//.//.//.run.tgt.victim", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(sysctl_path("net.ipv4./.x", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(sysctl_path("net.ipv4.//", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(sysctl_path("net.ipv4./", buf, sizeof(buf)), -EINVAL);
+	expect_path("net.ipv4.conf.a//b.x", "/proc/sys/net/ipv4/conf/a..b/x");
+}
+
 static void test_path_length(void **state)
 {
 	const char *key = "net.ipv4.ip_forward";
@@ -170,6 +184,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path),
+		cmocka_unit_test(test_path_escape),
 		cmocka_unit_test(test_path_length),
 		cmocka_unit_test(test_write_in_namespace),
 		cmocka_unit_test(test_write_errors),
