@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +57,67 @@ void log_set_nonblocking(void)
 unsigned long long log_dropped(void)
 {
 	return dropped;
+}
+
+/* Is FD journald's stream, as systemd says in $JOURNAL_STREAM (DEV:INO)? */
+static bool is_journal_stream(const struct stat *st)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	char *end;
+	unsigned long long dev, ino;
+
+	if (!e)
+		return false;
+	errno = 0;
+	dev = strtoull(e, &end, 10);
+	if (errno || end == e || *end != ':')
+		return false;
+	e = end + 1;
+	ino = strtoull(e, &end, 10);
+	if (errno || end == e || *end)
+		return false;
+	return dev == (unsigned long long)st->st_dev && ino == (unsigned long long)st->st_ino;
+}
+
+/* A stream of its own to journald, as sd_journal_stream_fd() makes one:
+ * the header (identifier, unit, priority, level prefix, forwarding to
+ * syslog, kmsg, console), then lines. Connected without waiting: a journald
+ * that accepts no more gets no one stuck in connect(). */
+static int journal_stream_open(const char *ident)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/run/systemd/journal/stdout" };
+	char hdr[128];
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), n;
+
+	if (fd < 0)
+		return -1;
+	n = snprintf(hdr, sizeof(hdr), "%s\n\n%d\n1\n0\n0\n0\n", ident, LOG_INFO);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || shutdown(fd, SHUT_RD) < 0 ||
+	    send(fd, hdr, (size_t)n, MSG_NOSIGNAL) != n) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int log_child_fd(const char *ident)
+{
+	struct stat st;
+	int fd;
+
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return -1;
+	if (S_ISFIFO(st.st_mode)) {
+		/* Opened anew: an open file of its own, which may be
+		 * non-blocking without changing what others hold. */
+		fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	} else if (S_ISSOCK(st.st_mode) && is_journal_stream(&st)) {
+		fd = journal_stream_open(ident);
+	} else {
+		return -1;
+	}
+	/* A stream that cannot be had: nothing rather than one that blocks. */
+	return fd >= 0 ? fd : open("/dev/null", O_WRONLY | O_CLOEXEC);
 }
 
 /* LEN bytes to fd 2. Nonblocking: false when the reader is not reading

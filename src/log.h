@@ -20,6 +20,17 @@ void log_set_prefix(int on);
  */
 void log_set_nonblocking(void);
 unsigned long long log_dropped(void);  /* lines dropped so far */
+/*
+ * For a child that logs to stdout/stderr and must never wait for the log's
+ * reader either (sshd, which writes a line per connection before its
+ * banner): an fd to hand it as both, close-on-exec, that writes to the
+ * same log but fails instead of blocking (the child drops the line). For
+ * a pipe, the same pipe opened anew; for journald's stream, a stream of
+ * its own to journald under IDENT, which outlives oobd as the child may;
+ * /dev/null if neither can be had. -1 when fd 2 is a file or a terminal:
+ * the child inherits fd 2.
+ */
+int log_child_fd(const char *ident);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_err(...)     log_msg(LOG_ERR, __VA_ARGS__)

@@ -144,14 +144,42 @@ static void oom_protect(void)
 		close(fd);
 }
 
+/* Is process PID in the namespace NSFD holds? */
+static bool pid_in_namespace(int nsfd, pid_t pid)
+{
+	char path[64];
+	struct stat a, b;
+
+	if (nsfd < 0 || pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	return stat(path, &a) == 0 && fstat(nsfd, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
 /*
  * A listener left by an oobd that died before it could stop it (its
  * PDEATHSIG is still on its way) would hold the port: make sure it is gone.
+ *
+ * The pid file may be stale and its PID reused, perhaps by the main
+ * system's sshd or by an ssh session of the oob path (both run the sshd
+ * program); killing either on the worst day would be a disaster. So the
+ * process must be all of: an sshd program, in the oob namespace (only
+ * there can it hold the oob port; the main system's sshd never is), and
+ * started by an oobd as the listener: its command line, or the title a
+ * listener gives itself (which repeats it), carries the "-o PidFile=" that
+ * sshd_argv() gives; the session processes' titles do not. Whether it
+ * started before the pid file was written is not asked: the pid file is
+ * written by the listener itself after it started, so a process started
+ * later must be a reuse, but the checks above already exclude every
+ * process that is not an oob listener, and start times compared with a
+ * file's mtime (its clock settable, the file rewritten by each listener)
+ * would only add a way to be wrong.
  */
-static void reap_orphan_listener(pid_t own)
+static void reap_orphan_listener(const struct oobd *o, pid_t own)
 {
-	_cleanup_free_ char *pidtxt = NULL;
-	char exe[64], target[256];
+	_cleanup_free_ char *pidtxt = NULL, *cmdline = NULL;
+	char path[64], target[256];
+	size_t len = 0;
 	long pid;
 	ssize_t n;
 
@@ -160,13 +188,29 @@ static void reap_orphan_listener(pid_t own)
 	pid = strtol(pidtxt, NULL, 10);
 	if (pid <= 1 || pid == own)
 		return; /* none, or the one this oobd started */
-	snprintf(exe, sizeof(exe), "/proc/%ld/exe", pid);
-	n = readlink(exe, target, sizeof(target) - 1);
+	snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
+	n = readlink(path, target, sizeof(target) - 1);
 	if (n <= 0)
 		return;
 	target[n] = '\0';
 	if (!strstr(target, "sshd"))
 		return; /* the pid was reused by something else */
+	if (!pid_in_namespace(o->ns.nsfd, (pid_t)pid)) {
+		log_debug("pid %ld of %s is an sshd outside namespace \"%s\"; not an oob listener, left alone", pid,
+			  OOBD_SSHD_PIDFILE, o->cfg->netns);
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	if (read_file(path, &cmdline, &len, 8192) < 0)
+		return;
+	for (size_t i = 0; i < len; i++)
+		if (cmdline[i] == '\0')
+			cmdline[i] = ' ';
+	if (!memmem(cmdline, len, "PidFile=" OOBD_SSHD_PIDFILE, strlen("PidFile=" OOBD_SSHD_PIDFILE))) {
+		log_debug("pid %ld of %s is an sshd in namespace \"%s\" but not a listener of oobd (a session?); "
+			  "left alone", pid, OOBD_SSHD_PIDFILE, o->cfg->netns);
+		return;
+	}
 	log_warn("an sshd listener (pid %ld) of an earlier oobd is still running; stopping it", pid);
 	kill((pid_t)pid, SIGTERM);
 	for (int i = 0; i < 200 && kill((pid_t)pid, 0) == 0; i++) {
@@ -187,6 +231,19 @@ static int epoll_watch(struct oobd *o, int fd)
 	return 0;
 }
 
+/* "ip netns del" unmounts and unlinks the name: notice and bind it again. */
+static void watch_netns_dir(struct oobd *o)
+{
+	if (o->inofd < 0 || o->netns_wd >= 0)
+		return;
+	o->netns_wd = inotify_add_watch(o->inofd, NETNS_RUN_DIR, IN_DELETE | IN_MOVED_FROM | IN_ATTRIB);
+	if (o->netns_wd < 0)
+		log_warn("watching %s: %s", NETNS_RUN_DIR, strerror(errno));
+}
+
+/* How soon a /run/sshd that could not be made is tried again. */
+#define PRIVSEP_RETRY_MS 1000
+
 static long long earliest(long long a, long long b)
 {
 	if (!a)
@@ -205,6 +262,7 @@ static void arm_timer(struct oobd *o)
 	for (size_t i = 0; i < o->n_svcs; i++)
 		d = earliest(d, o->svcs[i].deadline_ms);
 	d = earliest(d, o->watchdog_next);
+	d = earliest(d, o->privsep_retry);
 	d = earliest(d, ctl_deadline(&o->ctl));
 	if (d > 0) {
 		its.it_value.tv_sec = d / 1000;
@@ -217,19 +275,26 @@ static void arm_timer(struct oobd *o)
 
 static void update_status(struct oobd *o)
 {
+	const char *sshd_state = "down";
+
 	if (!notify_enabled())
 		return;
+	if (o->sshd.ready)
+		sshd_state = "ready";
+	else if (o->sshd.svc.state == SVC_UP)
+		sshd_state = "starting";
+	else if (o->sshd.dad_until)
+		sshd_state = "waiting for IPv6 DAD";
 	notify_status("namespace %s; %s%s; sshd %s (%s config)", o->cfg->netns,
 		      o->ns.nic_ifindex ? "NIC " : "waiting for the NIC",
 		      o->ns.nic_ifindex ? o->ns.nic_name : "",
-		      o->sshd.ready ? "ready" : o->sshd.svc.state == SVC_UP ? "starting" : "down",
-		      sshd_source_name(o->sshd.source));
+		      sshd_state, sshd_source_name(o->sshd.source));
 }
 
 static void sshd_start(struct oobd *o)
 {
 	o->sshd_conf_hash = sshd_config_hash(o->cfg->sshd.config, NULL);
-	sshd_sup_start(&o->sshd, o->cfg->netns, o->ns.nsfd);
+	sshd_sup_start(&o->sshd, o->cfg->netns, o->ns.nsfd, &o->ns.nl_oob);
 }
 
 static void services_start_all(struct oobd *o)
@@ -410,6 +475,7 @@ static void run_reconcile(struct oobd *o)
 		return;
 	if (reconcile_namespace(o->cfg, &o->ns) < 0)
 		return;
+	watch_netns_dir(o);
 	reconcile_dns(o->cfg);
 	/* Never a NIC up without a firewall in its namespace. */
 	if (!o->fw_ok && firewall_update(o) < 0) {
@@ -548,8 +614,7 @@ static void begin_stop(struct oobd *o, int sig)
 		log_notice("stopping (signal %d); the namespace and the NIC stay in place", sig);
 	o->stopping = true;
 	notify_send("STOPPING=1");
-	service_stop(&o->sshd.svc);
-	o->sshd.restart_pending = false;
+	sshd_sup_stop(&o->sshd);
 	for (size_t i = 0; i < o->n_svcs; i++)
 		service_stop(&o->svcs[i]);
 }
@@ -666,12 +731,64 @@ static void handle_link_events(struct oobd *o, struct nl *mon, bool in_oob)
 	}
 }
 
+/*
+ * sshd's privilege separation directory was removed (or may have been): make
+ * it again at once. sshd checks for it at every connection, so the listener
+ * need not be restarted. Creating it is all that can be done here: a bind
+ * mount in sshd's own mount namespace would not outlive an rmdir in the
+ * main one (since Linux 3.18 it detaches mounts in every namespace).
+ */
+static void privsep_ensure(struct oobd *o)
+{
+	int r = sshd_privsep_dir();
+
+	if (r < 0) {
+		if (!o->privsep_retry)
+			log_err("%s is missing and cannot be made: %s; the oob sshd drops every connection until it is "
+				"back (trying again every %d ms)", SSHD_PRIVSEP_DIR, strerror(-r), PRIVSEP_RETRY_MS);
+		o->privsep_retry = now_ms() + PRIVSEP_RETRY_MS;
+		return;
+	}
+	if (r > 0)
+		log_warn("%s was removed (by the main sshd's service stopping?); made it again, without it the oob "
+			 "sshd drops every connection", SSHD_PRIVSEP_DIR);
+	else if (o->privsep_retry)
+		log_notice("%s is there again", SSHD_PRIVSEP_DIR);
+	o->privsep_retry = 0;
+}
+
 static void handle_inotify(struct oobd *o)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	while (read(o->inofd, buf, sizeof(buf)) > 0)
-		;
-	o->need_reconcile = true;
+	bool privsep = false;
+	ssize_t n;
+
+	while ((n = read(o->inofd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			p += sizeof(*ev) + ev->len;
+			if (ev->mask & IN_Q_OVERFLOW) {
+				/* events lost: look at everything */
+				privsep = o->need_reconcile = true;
+			} else if (ev->wd == o->run_wd) {
+				privsep = privsep || (ev->len && strcmp(ev->name, SSHD_PRIVSEP_NAME) == 0);
+			} else if (ev->wd == o->netns_wd) {
+				if (ev->mask & IN_IGNORED)
+					o->netns_wd = -1; /* /run/netns went: watched again once made again */
+				o->need_reconcile = true;
+			}
+		}
+	}
+	if (privsep && !o->down)
+		privsep_ensure(o);
+}
+
+/* An IPv6 address event while a start of sshd waits for DAD. */
+static void handle_addr_event(struct oobd *o)
+{
+	if (sshd_sup_addr_event(&o->sshd) && !o->stopping && !o->down)
+		sshd_start(o);
 }
 
 static void handle_timer(struct oobd *o)
@@ -685,6 +802,8 @@ static void handle_timer(struct oobd *o)
 	for (size_t i = 0; i < o->n_svcs; i++)
 		if (service_deadline(&o->svcs[i], now) && !o->stopping)
 			service_start(&o->svcs[i], o->cfg->netns, o->ns.nsfd);
+	if (o->privsep_retry && now >= o->privsep_retry && !o->down)
+		privsep_ensure(o);
 	ctl_tick(&o->ctl, now);
 	if (o->watchdog_next && now >= o->watchdog_next) {
 		notify_send("WATCHDOG=1");
@@ -724,6 +843,26 @@ static void watch_main(struct oobd *o)
 		epoll_watch(o, nl_fd(&o->mon_main));
 	else
 		log_err("subscribing to link events: %s", strerror(-r));
+	o->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (o->inofd < 0 || epoll_watch(o, o->inofd) < 0) {
+		log_warn("inotify: %s (a removed %s or %s/NAME is noticed only at the next reconcile)",
+			 strerror(errno), SSHD_PRIVSEP_DIR, NETNS_RUN_DIR);
+		if (o->inofd >= 0)
+			close(o->inofd);
+		o->inofd = -1;
+		return;
+	}
+	/* The main system's ssh.service has RuntimeDirectory=sshd: systemd
+	 * removes /run/sshd whenever that sshd stops or fails to start, and
+	 * without it the oob sshd drops every connection before its banner.
+	 * Its parent is watched, not the directory: an rmdir reports the
+	 * directory's own IN_DELETE_SELF only once nothing holds it, and a
+	 * preauth child of sshd is chrooted into it. Entries of /run itself
+	 * are seldom removed, so this wakes oobd rarely. */
+	o->run_wd = inotify_add_watch(o->inofd, SSHD_PRIVSEP_PARENT, IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR);
+	if (o->run_wd < 0)
+		log_warn("watching %s: %s (a removed %s is made again only before sshd's next start)",
+			 SSHD_PRIVSEP_PARENT, strerror(errno), SSHD_PRIVSEP_DIR);
 }
 
 /* Event sources that need the namespace. */
@@ -743,15 +882,7 @@ static void watch_namespace(struct oobd *o)
 		epoll_watch(o, nl_fd(&o->mon_oob));
 	else
 		log_err("subscribing to events in namespace \"%s\": %s", o->cfg->netns, strerror(-r));
-	/* "ip netns del" unmounts and unlinks the name: notice and bind it again. */
-	if (o->inofd < 0) {
-		o->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-		if (o->inofd >= 0 &&
-		    inotify_add_watch(o->inofd, NETNS_RUN_DIR, IN_DELETE | IN_MOVED_FROM | IN_ATTRIB) >= 0)
-			epoll_watch(o, o->inofd);
-		else
-			log_warn("watching %s: %s", NETNS_RUN_DIR, strerror(errno));
-	}
+	watch_netns_dir(o);
 }
 
 /* Bring the path up: namespace, overlay, NIC, sshd, services. Start-up,
@@ -775,19 +906,18 @@ static int path_up(struct oobd *o)
 	 * the kernel's move: in a namespace just made, nothing can reach it
 	 * before the NIC goes up, and that waits for the rules. */
 	if (o->ns.ns_created && o->sshd.svc.state == SVC_DOWN && sshd_sup_wildcards_only(&o->sshd)) {
-		reap_orphan_listener(0);
+		reap_orphan_listener(o, 0);
 		o->sshd.svc.want_up = true;
 		sshd_start(o);
 	}
 	reconcile_nic(o->cfg, &o->ns, &o->nl_main, false);
 	if (firewall_update_finish(o, fw) < 0) {
 		log_err("no firewall in namespace \"%s\"; not bringing the NIC up without one", o->cfg->netns);
-		o->sshd.svc.want_up = false;
-		service_stop(&o->sshd.svc);
+		sshd_sup_stop(&o->sshd);
 		return -1;
 	}
 	reconcile_nic(o->cfg, &o->ns, &o->nl_main, true);
-	reap_orphan_listener(o->sshd.svc.pid); /* 0 while none runs */
+	reap_orphan_listener(o, o->sshd.svc.pid); /* 0 while none runs */
 	o->sshd.svc.want_up = true;
 	if (o->sshd.svc.state == SVC_STOPPING)
 		o->sshd.restart_pending = true; /* started again when the old one is reaped */
@@ -809,8 +939,7 @@ static int path_down(struct oobd *o, struct strbuf *msg)
 		log_warn("writing %s: %s", OOBD_DOWN_FILE, strerror(errno));
 	o->down = true;
 	log_notice("taking the out-of-band path down by request");
-	o->sshd.restart_pending = false;
-	service_stop(&o->sshd.svc);
+	sshd_sup_stop(&o->sshd); /* its address monitor holds the namespace too */
 	for (size_t i = 0; i < o->n_svcs; i++)
 		service_stop(&o->svcs[i]);
 	if (o->mon_oob.sock) {
@@ -872,6 +1001,8 @@ static int run(struct oobd *o)
 				handle_inotify(o);
 			else if (fd == o->sshd.probe_fd)
 				sshd_sup_probe_event(&o->sshd, evs[i].events, o->ns.nsfd);
+			else if (fd == nl_fd(&o->sshd.dad_mon))
+				handle_addr_event(o);
 			else if (ctl_owns_fd(&o->ctl, fd))
 				ctl_event(&o->ctl, fd, evs[i].events);
 		}
@@ -890,13 +1021,7 @@ static int run(struct oobd *o)
 /* Is the peer PID in our namespace (connected through the oob path)? */
 static bool peer_in_namespace(const struct oobd *o, pid_t pid)
 {
-	char path[64];
-	struct stat a, b;
-
-	if (o->ns.nsfd < 0 || pid <= 0)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	return stat(path, &a) == 0 && fstat(o->ns.nsfd, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+	return pid_in_namespace(o->ns.nsfd, pid);
 }
 
 static struct service *service_by_name(struct oobd *o, const char *name)
@@ -952,6 +1077,11 @@ static void control_handler(struct ctl_server *srv, struct ctl_client *c, char *
 				sshd_sup_restart(&o->sshd);
 			} else if (s->state == SVC_UP) {
 				service_stop(s);
+				s->want_up = true;
+			} else if (s->state == SVC_STOPPING) {
+				/* The old process lives: started again once it is
+				 * reaped (reap_children), its SIGKILL deadline kept.
+				 * A start now would leave it running unsupervised. */
 				s->want_up = true;
 			} else {
 				s->want_up = true;
@@ -1019,6 +1149,26 @@ static int do_down(const char *path)
 	return r < 0 ? 1 : 0;
 }
 
+/*
+ * Started with fd 0, 1 or 2 closed ("2>&-", a careless service manager),
+ * the first file oobd opens (the lock) would take its number and every log
+ * line would land in it, and each child (sshd's -e log) would write there
+ * too. /dev/null on every closed one of the three first; nothing else is
+ * open yet, so the first fd above 2 is the end.
+ */
+static void stdio_ensure(void)
+{
+	for (;;) {
+		int fd = open("/dev/null", O_RDWR); /* no O_CLOEXEC: children inherit 0-2 */
+		if (fd < 0)
+			return; /* no /dev/null: nothing better to put there */
+		if (fd > STDERR_FILENO) {
+			close(fd);
+			return;
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1033,10 +1183,12 @@ int main(int argc, char **argv)
 	 * which (control clients' buffers, path fields) is never written. */
 	static struct oobd o;
 	o.epfd = o.sigfd = o.timerfd = o.inofd = o.lockfd = o.ctl.fd = -1;
+	o.netns_wd = o.run_wd = -1;
 	const char *path = OOBD_DEFAULT_CONFIG;
 	bool test = false, down = false;
 	int c, r;
 
+	stdio_ensure();
 	log_init("oobd");
 	while ((c = getopt_long(argc, argv, "c:thV", opts, NULL)) != -1) {
 		switch (c) {
@@ -1092,6 +1244,8 @@ int main(int argc, char **argv)
 	}
 	if (down)
 		return do_down(path);
+	/* The daemon never waits for its log's reader (a stuck journald). */
+	log_set_nonblocking();
 	notify_init();
 	if (load_config(path, &o.cfg, NULL, LOAD_START)) {
 		log_err("%s is not usable; not starting", path);

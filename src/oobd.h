@@ -35,6 +35,8 @@ struct oobd {
 	long long watchdog_next;
 	long long started_at;        /* unix time */
 	int epfd, sigfd, timerfd, inofd, lockfd;
+	int netns_wd, run_wd;        /* inotify: /run/netns; /run, for /run/sshd */
+	long long privsep_retry;     /* /run/sshd could not be made: try again at; 0: it is there */
 	bool stopping, need_reconcile;
 	bool down;                   /* deliberately torn down */
 	bool fw_ok;                  /* a ruleset (file or built-in) is in place in the namespace */

@@ -21,6 +21,7 @@ void service_init(struct service *s, const char *name, char **argv, unsigned bac
 	s->name = xstrdup(name);
 	s->argv = argv;
 	s->last_status = -1;
+	s->out_fd = -1;
 	s->backoff_max_ms = backoff_max_ms ? backoff_max_ms : SERVICE_BACKOFF_MAX_MS;
 	s->reset_ms = reset_ms ? reset_ms : SERVICE_RESET_MS;
 }
@@ -70,7 +71,8 @@ static void child_fail(int errpipe, const char *what, int err)
 	_exit(127);
 }
 
-void service_child_exec(char *const argv[], const char *netns, int nsfd, int errpipe, bool die_with_parent)
+void service_child_exec(char *const argv[], const char *netns, int nsfd, int errpipe, int out_fd,
+			bool die_with_parent)
 {
 	char errbuf[256];
 	pid_t parent = getppid();
@@ -79,7 +81,7 @@ void service_child_exec(char *const argv[], const char *netns, int nsfd, int err
 	/* Nothing of the supervisor's leaks into the child: default signal
 	 * dispositions, an empty mask, no inherited fds but 0-2. */
 	proc_child_reset_signals();
-	setsid();
+	proc_child_detach(); /* a session of its own; oobd's OOM exemption is not its */
 	if (die_with_parent) {
 		/* The listener dies with its oobd, so a new oobd never finds an
 		 * orphan holding the port. Sessions are forked children of the
@@ -88,12 +90,6 @@ void service_child_exec(char *const argv[], const char *netns, int nsfd, int err
 			child_fail(errpipe, "prctl(PR_SET_PDEATHSIG)", errno);
 		if (getppid() != parent)
 			_exit(127);
-	}
-	/* oobd itself is exempt from the OOM killer; what it starts is not. */
-	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)!write(fd, "0", 1);
-		close(fd);
 	}
 	if (netns && netns_exec_view(netns, nsfd, errbuf, sizeof(errbuf)) < 0)
 		child_fail(errpipe, errbuf, errno);
@@ -104,6 +100,8 @@ void service_child_exec(char *const argv[], const char *netns, int nsfd, int err
 		dup2(fd, 0);
 		close(fd);
 	}
+	if (out_fd >= 0 && (dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0))
+		child_fail(errpipe, "stdout and stderr", errno);
 	if (errpipe >= 0 && errpipe < 3)
 		child_fail(errpipe, "error pipe on a standard fd", EBADF);
 	/* Close everything above stderr except the error pipe (close-on-exec). */
@@ -129,20 +127,20 @@ static void service_schedule_restart(struct service *s, long long now)
 struct service_child_args {
 	char *const *argv;
 	const char *netns;
-	int nsfd, errpipe;
+	int nsfd, errpipe, out_fd;
 };
 
 static int service_child(void *arg)
 {
 	const struct service_child_args *a = arg;
 
-	service_child_exec(a->argv, a->netns, a->nsfd, a->errpipe, true);
+	service_child_exec(a->argv, a->netns, a->nsfd, a->errpipe, a->out_fd, true);
 	return 127;
 }
 
 int service_start(struct service *s, const char *netns, int nsfd)
 {
-	struct service_child_args a = { .argv = s->argv, .netns = netns, .nsfd = nsfd };
+	struct service_child_args a = { .argv = s->argv, .netns = netns, .nsfd = nsfd, .out_fd = s->out_fd };
 	int pfd[2];
 	char msg[512];
 	ssize_t n;
@@ -177,9 +175,20 @@ int service_start(struct service *s, const char *netns, int nsfd)
 	s->deadline_ms = 0;
 	s->want_up = true;
 	if (n > 0) {
+		int status = 127 << 8; /* what the child exits with */
+		pid_t w;
+
 		msg[n] = '\0';
 		log_err("starting %s: %s", s->name, msg);
-		/* the child exits; the reaper schedules the retry */
+		/* The child is on its way out: clone() with CLONE_VFORK returned
+		 * only when it let go of our memory, at its _exit. Reap it here,
+		 * so a failed exec is a death like any other, with its backoff,
+		 * and nothing (sshd's readiness probe) takes the service for
+		 * started meanwhile. The SIGCHLD that follows finds nothing. */
+		do {
+			w = waitpid(pid, &status, 0);
+		} while (w < 0 && errno == EINTR);
+		service_reaped(s, pid, status);
 		return -ENOEXEC;
 	}
 	log_info("%s started (pid %d)", s->name, (int)pid);

@@ -35,6 +35,7 @@ struct service {
 	unsigned backoff_max_ms, reset_ms;
 	unsigned restarts;
 	int last_status;             /* wait status of the last exit, -1 if none */
+	int out_fd;                  /* at the next start, the child's stdout and stderr; -1: oobd's own */
 	bool want_up;
 };
 
@@ -62,10 +63,11 @@ bool service_deadline(struct service *s, long long now);
 const char *service_status_str(int status, char *buf, size_t len);
 
 /* The child side, usable by any exec in the namespace: signals reset, fds
- * closed, oom_score_adj 0, the exec view set up; then exec. Never returns.
+ * closed, oom_score_adj 0, the exec view set up, OUT_FD (if >= 0) as
+ * stdout and stderr; then exec. Never returns.
  * It allocates nothing, so it may run in a child that shares its parent's
  * memory until the exec (service_start's clone(CLONE_VM | CLONE_VFORK)). */
-void service_child_exec(char *const argv[], const char *netns, int nsfd, int errpipe, bool die_with_parent)
-	__attribute__((noreturn));
+void service_child_exec(char *const argv[], const char *netns, int nsfd, int errpipe, int out_fd,
+			bool die_with_parent) __attribute__((noreturn));
 
 #endif

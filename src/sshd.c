@@ -486,15 +486,35 @@ int sshd_config_test(const char *exec, const char *config_path, const char *wher
 	return problems;
 }
 
+int sshd_privsep_dir(void)
+{
+	struct stat st;
+
+	if (mkdir(SSHD_PRIVSEP_DIR, 0755) == 0) {
+		/* sshd wants it root's and writable by root only; 0755
+		 * whatever the umask, as the distribution makes it. */
+		if (chmod(SSHD_PRIVSEP_DIR, 0755) < 0)
+			return -errno;
+		return 1;
+	}
+	if (errno != EEXIST)
+		return -errno;
+	if (lstat(SSHD_PRIVSEP_DIR, &st) < 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
 int sshd_prepare(const char *config_path)
 {
 	char **keys = NULL;
 	int n, r = 0;
 
-	/* At boot the distribution's ssh.service creates this only later. */
-	if (mkdir(SSHD_PRIVSEP_DIR, 0755) < 0 && errno != EEXIST) {
-		r = -errno;
-		log_err("creating %s: %s", SSHD_PRIVSEP_DIR, strerror(errno));
+	/* At boot the distribution's ssh.service creates this only later
+	 * (and removes it whenever it stops: oobd watches for that). */
+	n = sshd_privsep_dir();
+	if (n < 0) {
+		r = n;
+		log_err("creating %s: %s", SSHD_PRIVSEP_DIR, strerror(-n));
 	}
 	n = sshd_hostkeys(config_path, &keys);
 	if (n < 0) {

@@ -12,7 +12,17 @@
 
 #define OOBD_RUN_DIR "/run/oobd"
 #define OOBD_SSHD_PIDFILE OOBD_RUN_DIR "/sshd.pid"
-#define SSHD_PRIVSEP_DIR "/run/sshd"
+/* sshd's privilege separation directory (compiled into Debian's sshd),
+ * as its parent and its name there: oobd watches the parent for its
+ * removal. */
+#define SSHD_PRIVSEP_PARENT "/run"
+#define SSHD_PRIVSEP_NAME "sshd"
+#define SSHD_PRIVSEP_DIR SSHD_PRIVSEP_PARENT "/" SSHD_PRIVSEP_NAME
+
+/* Make sure SSHD_PRIVSEP_DIR is there: 1 when it was created now (root's,
+ * 0755, empty), 0 when it was there, -errno when it is missing and cannot
+ * be made (or is not a directory: -ENOTDIR). Logs nothing. */
+int sshd_privsep_dir(void);
 
 /* Create /run/sshd if missing and generate the host keys the sshd config
  * names (or sshd's defaults) that do not exist yet. 0 or -errno; what

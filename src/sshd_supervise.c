@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -10,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ifaddr.h"
 #include "log.h"
 #include "netns.h"
 #include "proc.h"
@@ -28,6 +31,21 @@ const char *sshd_source_name(enum sshd_source src)
 	return src < SSHD__SOURCES ? source_names[src] : "?";
 }
 
+/* The IPv6 addresses the config adds with nodad: never tentative, so a
+ * listener on one of them need not look (dad_wait). */
+static void nodad_take(struct sshd_sup *s, const struct config *c)
+{
+	free(s->nodad);
+	s->nodad = NULL;
+	s->n_nodad = 0;
+	for (size_t i = 0; i < c->iface.n_addrs; i++) {
+		if (!c->iface.addrs[i].nodad || c->iface.addrs[i].pfx.addr.family != AF_INET6)
+			continue;
+		s->nodad = xrealloc(s->nodad, s->n_nodad + 1, sizeof(*s->nodad));
+		s->nodad[s->n_nodad++] = c->iface.addrs[i].pfx.addr;
+	}
+}
+
 void sshd_sup_init(struct sshd_sup *s, const struct config *c, int epfd)
 {
 	memset(s, 0, sizeof(*s));
@@ -35,6 +53,7 @@ void sshd_sup_init(struct sshd_sup *s, const struct config *c, int epfd)
 	s->probe_fd = -1;
 	s->exec = xstrdup(c->sshd.exec);
 	s->config = xstrdup(c->sshd.config);
+	nodad_take(s, c);
 	service_init(&s->svc, "sshd", NULL, c->sshd.backoff.max_ms, c->sshd.backoff.reset_ms);
 }
 
@@ -49,9 +68,24 @@ static void probe_close(struct sshd_sup *s)
 	s->banner_len = 0;
 }
 
+/* No longer waiting for an address: the monitor goes (it costs a wake-up
+ * per IPv6 address event while it is open). */
+static void dad_end(struct sshd_sup *s)
+{
+	if (s->dad_mon.sock) {
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, nl_fd(&s->dad_mon), NULL);
+		nl_close(&s->dad_mon);
+	}
+	s->dad_until = 0;
+}
+
 void sshd_sup_free(struct sshd_sup *s)
 {
 	probe_close(s);
+	dad_end(s);
+	free(s->nodad);
+	s->nodad = NULL;
+	s->n_nodad = 0;
 	service_free(&s->svc);
 	free(s->exec);
 	free(s->config);
@@ -66,6 +100,7 @@ void sshd_sup_update(struct sshd_sup *s, const struct config *c)
 	s->config = xstrdup(c->sshd.config);
 	s->svc.backoff_max_ms = c->sshd.backoff.max_ms;
 	s->svc.reset_ms = c->sshd.backoff.reset_ms;
+	nodad_take(s, c);
 	memset(s->failed, 0, sizeof(s->failed));
 }
 
@@ -213,7 +248,152 @@ bool sshd_sup_wildcards_only(const struct sshd_sup *s)
 	return n > 0;
 }
 
-void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd)
+/* An address sshd is to bind that may be tentative: a specific IPv6 one
+ * that the config does not add with nodad. */
+static bool dad_candidate(const struct sshd_sup *s, const struct sshd_listen *l)
+{
+	if (l->addr.family != AF_INET6 || IN6_IS_ADDR_UNSPECIFIED(&l->addr.v6))
+		return false;
+	for (size_t i = 0; i < s->n_nodad; i++)
+		if (ipaddr_equal(&s->nodad[i], &l->addr))
+			return false;
+	return true;
+}
+
+/*
+ * Is an address sshd is to bind tentative in the namespace (NL)? The first
+ * such into dad_addr. An optimistic address can be bound already; one
+ * whose DAD failed never can, waiting will not help: it is logged.
+ */
+static bool listen_tentative(struct sshd_sup *s, struct nl *nl)
+{
+	struct ifaddr_entry *v = NULL;
+	char ab[IPADDR_STRLEN];
+	bool tentative = false;
+	size_t n = 0;
+	int r = ifaddr_list(nl, 0, &v, &n);
+
+	if (r < 0) {
+		log_warn("listing the addresses in the namespace: %s; sshd starts without waiting for DAD", strerror(-r));
+		return false;
+	}
+	for (int i = 0; i < s->n_listen && !tentative; i++) {
+		if (!dad_candidate(s, &s->listen[i]))
+			continue;
+		for (size_t k = 0; k < n; k++) {
+			if (!ipaddr_equal(&v[k].pfx.addr, &s->listen[i].addr))
+				continue;
+			if (v[k].flags & IFA_F_DADFAILED) {
+				log_err("duplicate address detection failed for %s: another host on the link has it; "
+					"sshd cannot listen on it", ipaddr_str(&s->listen[i].addr, ab));
+			} else if ((v[k].flags & IFA_F_TENTATIVE) && !(v[k].flags & IFA_F_OPTIMISTIC)) {
+				tentative = true;
+				s->dad_addr = s->listen[i].addr;
+			}
+		}
+	}
+	free(v);
+	return tentative;
+}
+
+/*
+ * Should this start wait for duplicate address detection? sshd cannot bind
+ * a tentative address (EADDRNOTAVAIL): it would listen on the others only,
+ * or on none, and its config be judged failed. True when it waits, in
+ * BACKOFF until s->dad_until (started then in any case; a link without
+ * carrier holds DAD back for good), or until sshd_sup_addr_event() tells
+ * the address became usable. No system call when no address sshd binds
+ * can be tentative (wildcards, IPv4, nodad: the common case).
+ */
+static bool dad_wait(struct sshd_sup *s, int nsfd, struct nl *nl)
+{
+	static const uint16_t types[] = { RTM_NEWADDR, RTM_DELADDR };
+	char ab[IPADDR_STRLEN];
+	bool any = false, tentative = false;
+	long long now;
+
+	for (int i = 0; i < s->n_listen; i++)
+		any = any || dad_candidate(s, &s->listen[i]);
+	if (any && nl && nl->sock)
+		tentative = listen_tentative(s, nl);
+	if (tentative && !s->dad_mon.sock) {
+		/* Subscribed first, then looked at again: the event that ends
+		 * DAD may come between the first look and the subscription. */
+		int r = nl_open_monitor_in(&s->dad_mon, RTMGRP_IPV6_IFADDR, types, ARRAY_SIZE(types), nsfd);
+		if (r == 0) {
+			struct epoll_event ev = { .events = EPOLLIN, .data.fd = nl_fd(&s->dad_mon) };
+			if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) < 0) {
+				r = -errno;
+				nl_close(&s->dad_mon);
+			}
+		}
+		if (r < 0)
+			log_warn("watching the addresses in the namespace: %s; sshd waits the whole %d s for DAD",
+				 strerror(-r), SSHD_DAD_WAIT_MS / 1000);
+		tentative = listen_tentative(s, nl);
+	}
+	now = now_ms();
+	if (!tentative) {
+		if (s->dad_until)
+			log_info("%s is usable now (%lld ms); starting sshd", ipaddr_str(&s->dad_addr, ab),
+				 now - (s->dad_until - SSHD_DAD_WAIT_MS));
+		dad_end(s);
+		return false;
+	}
+	if (!s->dad_until) {
+		s->dad_until = now + SSHD_DAD_WAIT_MS;
+		log_notice("%s is still tentative (IPv6 duplicate address detection): sshd starts when it is usable, "
+			   "in %d s at most", ipaddr_str(&s->dad_addr, ab), SSHD_DAD_WAIT_MS / 1000);
+	} else if (now >= s->dad_until) {
+		log_warn("%s is still tentative after %d s (no carrier on its link?); starting sshd anyway, "
+			 "it cannot listen there yet", ipaddr_str(&s->dad_addr, ab), SSHD_DAD_WAIT_MS / 1000);
+		dad_end(s);
+		return false;
+	}
+	s->svc.state = SVC_BACKOFF;
+	s->svc.deadline_ms = s->dad_until;
+	s->svc.want_up = true;
+	return true;
+}
+
+bool sshd_sup_addr_event(struct sshd_sup *s)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	bool look = false;
+	ssize_t n;
+
+	if (!s->dad_mon.sock)
+		return false;
+	while ((n = mnl_socket_recvfrom(s->dad_mon.sock, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == ENOBUFS)
+				look = true; /* events lost: look again */
+			if (errno == EINTR || errno == ENOBUFS)
+				continue;
+			break;
+		}
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+		int len = (int)n;
+		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			struct ifaddr_entry e;
+			if (ifaddr_parse(nlh, &e) < 0 || !ipaddr_equal(&e.pfx.addr, &s->dad_addr))
+				continue;
+			/* Usable, failed for good, or gone: nothing more to wait for. */
+			if (nlh->nlmsg_type == RTM_DELADDR || !(e.flags & IFA_F_TENTATIVE) || (e.flags & IFA_F_DADFAILED))
+				look = true;
+		}
+	}
+	return look && s->dad_until && s->svc.state == SVC_BACKOFF && s->svc.want_up;
+}
+
+void sshd_sup_stop(struct sshd_sup *s)
+{
+	s->restart_pending = false;
+	dad_end(s);
+	service_stop(&s->svc);
+}
+
+void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd, struct nl *nl)
 {
 	enum sshd_source prev = s->source;
 	const char *path;
@@ -224,6 +404,8 @@ void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd)
 	sshd_prepare(s->config);
 	s->n_listen = 0;
 	s->source = choose_source(s);
+	if (dad_wait(s, nsfd, nl))
+		return;
 	path = sshd_sup_config_path(s);
 	if (s->source != SSHD_CONFIGURED)
 		log_err("starting sshd with the %s config %s instead of %s", source_names[s->source], path, s->config);
@@ -235,7 +417,17 @@ void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd)
 		s->n_listen = 1;
 	}
 	service_set_argv(&s->svc, sshd_argv(s->exec, path));
-	if (service_start(&s->svc, netns, nsfd) == 0) {
+	/* A start that failed (the program gone mid-upgrade) is in BACKOFF,
+	 * its child reaped: no probe, nothing to judge the config by. */
+	s->probe_deadline = 0;
+	/* sshd writes a log line per connection before its banner: through a
+	 * stream that never blocks, so a stuck log reader stops no login. */
+	s->svc.out_fd = log_child_fd("oobd-sshd");
+	int started = service_start(&s->svc, netns, nsfd);
+	if (s->svc.out_fd >= 0)
+		close(s->svc.out_fd);
+	s->svc.out_fd = -1;
+	if (started == 0) {
 		s->probe_deadline = now_ms() + SSHD_READY_TIMEOUT_MS;
 		probe_connect(s, nsfd);
 	}
@@ -382,7 +574,7 @@ long long sshd_sup_deadline(const struct sshd_sup *s)
 	long long d = s->svc.deadline_ms;
 	long long probe = 0;
 
-	if (s->svc.state == SVC_UP && !s->ready) {
+	if (s->svc.state == SVC_UP && !s->ready && s->probe_deadline) {
 		probe = s->probe_deadline;
 		if (s->probe_retry_at && s->probe_retry_at < probe)
 			probe = s->probe_retry_at;
@@ -394,7 +586,7 @@ long long sshd_sup_deadline(const struct sshd_sup *s)
 
 bool sshd_sup_tick(struct sshd_sup *s, long long now, int nsfd)
 {
-	if (s->svc.state == SVC_UP && !s->ready) {
+	if (s->svc.state == SVC_UP && !s->ready && s->probe_deadline) {
 		if (now >= s->probe_deadline) {
 			probe_close(s);
 			log_err("sshd (pid %d) with the %s config %s showed no SSH banner within %d ms; marking it failed",
@@ -418,6 +610,7 @@ bool sshd_sup_reaped(struct sshd_sup *s, pid_t pid, int status, bool *start_now)
 	if (!service_reaped(&s->svc, pid, status))
 		return false;
 	probe_close(s);
+	s->probe_deadline = 0;
 	s->ready = false;
 	/* An error exit before the banner is the config's fault (a port in
 	 * use, a bad key...); a signal is somebody else's doing. */
@@ -447,6 +640,10 @@ void sshd_sup_restart(struct sshd_sup *s)
 	if (s->svc.state == SVC_UP) {
 		s->restart_pending = true;
 		service_stop(&s->svc);
+	} else if (s->svc.state == SVC_STOPPING) {
+		/* Still stopping: started again when reaped; the SIGKILL
+		 * deadline of the stop stays as it is. */
+		s->restart_pending = true;
 	} else {
 		s->svc.want_up = true;
 		s->svc.deadline_ms = now_ms();

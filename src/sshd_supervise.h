@@ -5,7 +5,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "addr.h"
 #include "config.h"
+#include "nl.h"
 #include "service.h"
 #include "sshd.h"
 
@@ -26,6 +28,14 @@
  * becomes the last-good one. Marks are cleared by a reload, and when every
  * choice has failed (so a transient problem heals).
  *
+ * An address sshd is to bind that is still tentative (IPv6 duplicate
+ * address detection, a second or two after it was added or its link came
+ * up) cannot be bound yet: sshd would listen on the others only, or on none
+ * and be judged failed. So a start waits, in BACKOFF, until the kernel says
+ * the address is usable (or that DAD failed), at most SSHD_DAD_WAIT_MS.
+ * Only specific IPv6 addresses are looked at, and not those the config
+ * adds with nodad: a wildcard or IPv4 listener costs nothing more.
+ *
  * What this cannot catch: a config sshd accepts and that answers, but lets
  * nobody in (a wrong AllowUsers, an authorized_keys file that holds the
  * wrong key). The banner proves the listener, not the login.
@@ -37,6 +47,7 @@
 #define SSHD_BUILTIN_PATH OOBD_RUN_DIR "/sshd_config.builtin"
 #define SSHD_BUILTIN_HOSTKEY OOBD_RUN_DIR "/ssh_host_ed25519_key"
 #define SSHD_MAX_LISTEN 16
+#define SSHD_DAD_WAIT_MS 10000
 
 enum sshd_source { SSHD_CONFIGURED, SSHD_LAST_GOOD, SSHD_BUILTIN_CONF, SSHD__SOURCES };
 const char *sshd_source_name(enum sshd_source src);
@@ -59,6 +70,12 @@ struct sshd_sup {
 	long long probe_deadline, probe_retry_at;
 	char banner[8];
 	size_t banner_len;
+	/* waiting for duplicate address detection before a start */
+	struct ipaddr *nodad;        /* IPv6 addresses the config adds with nodad: never tentative */
+	size_t n_nodad;
+	struct nl dad_mon;           /* IPv6 address events, open only while waiting */
+	long long dad_until;         /* start anyway at; 0: not waiting */
+	struct ipaddr dad_addr;      /* the address waited for */
 };
 
 void sshd_sup_init(struct sshd_sup *s, const struct config *c, int epfd);
@@ -67,8 +84,19 @@ void sshd_sup_free(struct sshd_sup *s);
 /* The config changed (reload): take its sshd settings, forget failures. */
 void sshd_sup_update(struct sshd_sup *s, const struct config *c);
 
-/* Choose a config and start sshd in the namespace; begin probing. */
-void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd);
+/* Choose a config and start sshd in the namespace; begin probing. NL (a
+ * socket in the namespace) tells whether an address it is to bind is
+ * still tentative: then the start waits (sshd_sup_addr_event). */
+void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd, struct nl *nl);
+
+/* The address monitor's fd (-1 while not waiting) became readable: true
+ * when the address waited for is usable now (or DAD failed, or it went):
+ * sshd should be started now. */
+bool sshd_sup_addr_event(struct sshd_sup *s);
+
+/* Stop sshd for good (oobd stops, the path goes down): no restart, no
+ * wait for an address. */
+void sshd_sup_stop(struct sshd_sup *s);
 
 /* Would sshd_sup_start() start the configured config, and does that config
  * say plainly that sshd listens on wildcard addresses only (0.0.0.0, ::)?

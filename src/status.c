@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -282,7 +283,24 @@ static void gather(struct status *st)
 			problem(st, "the resolv.conf overlay %s is missing", path);
 	}
 	if (!o->down) {
-		if (!o->sshd.ready)
+		struct stat ps;
+		char ab[IPADDR_STRLEN];
+
+		/* sshd checks it at every connection and drops the connection
+		 * without it; oobd makes it again when it is removed, so this
+		 * shows only when that failed, or someone made a file of it. */
+		int pr = lstat(SSHD_PRIVSEP_DIR, &ps) < 0 ? -errno : S_ISDIR(ps.st_mode) ? 0 : -ENOTDIR;
+
+		if (pr < 0)
+			problem(st, "%s, sshd's privilege separation directory, is %s: sshd drops every connection",
+				SSHD_PRIVSEP_DIR, pr == -ENOENT ? "missing" : pr == -ENOTDIR ? "not a directory" : "unreadable");
+		else if (ps.st_uid != 0 || (ps.st_mode & (S_IWGRP | S_IWOTH)))
+			problem(st, "%s, sshd's privilege separation directory, is not root's or is writable by others: "
+				"sshd drops every connection", SSHD_PRIVSEP_DIR);
+		if (!o->sshd.ready && o->sshd.dad_until)
+			problem(st, "sshd waits until %s is no longer tentative (IPv6 duplicate address detection)",
+				ipaddr_str(&o->sshd.dad_addr, ab));
+		else if (!o->sshd.ready)
 			problem(st, "sshd is %s", svc_state(&o->sshd.svc, false));
 		else if (o->sshd.source != SSHD_CONFIGURED)
 			problem(st, "sshd runs with the %s config, not the configured one", sshd_source_name(o->sshd.source));
@@ -669,6 +687,9 @@ void status_metrics(struct oobd *o, struct strbuf *out)
 			  o->fw.fam[f].source == FW_SOURCE_FALLBACK ? 1 : 0);
 	metric(out, "oobd_repairs_total", "counter", "Addresses and routes of oobd's put back after they vanished.");
 	sb_printf(out, "oobd_repairs_total %u\n", o->ns.repairs);
+	metric(out, "oobd_log_lines_dropped_total", "counter",
+	       "Log lines oobd dropped because its log's reader was not reading.");
+	sb_printf(out, "oobd_log_lines_dropped_total %llu\n", log_dropped());
 	metric(out, "oobd_last_reconcile_timestamp_seconds", "gauge", "Unix time of the last complete reconcile.");
 	sb_printf(out, "oobd_last_reconcile_timestamp_seconds %lld\n", o->ns.last_reconcile);
 	metric(out, "oobd_start_time_seconds", "gauge", "Unix time oobd started.");

@@ -208,7 +208,7 @@ out=$(promcheck "$T/metrics.out")
 ok $? "the output passes the strict exposition-format parser" || diag "$out"
 "$OOBCTL" status --json > "$T/status.json"
 for m in oobd_up oobd_healthy oobd_path_down oobd_nic_present oobd_nic_carrier oobd_service_up \
-	 oobd_service_restarts_total oobd_sshd_config_fallback oobd_repairs_total \
+	 oobd_service_restarts_total oobd_sshd_config_fallback oobd_repairs_total oobd_log_lines_dropped_total \
 	 oobd_last_reconcile_timestamp_seconds oobd_start_time_seconds; do
 	grep -q "^# TYPE $m " "$T/metrics.out"
 	ok $? "metric $m is there"
@@ -223,6 +223,7 @@ is "$(value 'oobd_service_up{service=idle.svc}' "$T/metrics.out")" 1.0 "oobd_ser
 is "$(value 'oobd_service_restarts_total{service=sshd}' "$T/metrics.out")" 0.0 "no sshd restarts"
 is "$(value oobd_sshd_config_fallback "$T/metrics.out")" 0.0 "oobd_sshd_config_fallback is 0"
 is "$(value oobd_repairs_total "$T/metrics.out")" 0.0 "oobd_repairs_total is 0"
+is "$(value oobd_log_lines_dropped_total "$T/metrics.out")" 0.0 "oobd_log_lines_dropped_total is 0 (its log is a file)"
 is "$(value oobd_start_time_seconds "$T/metrics.out")" "$(jq -r .oobd.started "$T/status.json").0" \
 	"oobd_start_time_seconds is the start time status shows"
 is "$(value oobd_last_reconcile_timestamp_seconds "$T/metrics.out")" "$(jq -r .last_reconcile "$T/status.json").0" \
