@@ -177,6 +177,28 @@ static void nl_renew(struct nl *nl)
 	log_debug("netlink: socket renewed (answers lost or out of step)");
 }
 
+bool nl_monitor_drain(struct nl *mon, void (*cb)(const struct nlmsghdr *nlh, void *data), void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	bool lost = false;
+	ssize_t n;
+
+	while ((n = mnl_socket_recvfrom(mon->sock, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == ENOBUFS)
+				lost = true;
+			if (errno == EINTR || errno == ENOBUFS)
+				continue;
+			break; /* EAGAIN: all read */
+		}
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+		int len = (int)n;
+		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
+			cb(nlh, data);
+	}
+	return lost;
+}
+
 struct nlmsghdr *nl_msg_init(struct nl *nl, void *buf, uint16_t type, uint16_t flags)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);

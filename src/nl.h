@@ -43,6 +43,10 @@ void nl_close(struct nl *nl);
 #define NL_FILTER_TYPES_MAX 16
 int nl_open_monitor(struct nl *nl, unsigned groups, const uint16_t *types, size_t n_types);
 int nl_open_monitor_in(struct nl *nl, unsigned groups, const uint16_t *types, size_t n_types, int nsfd);
+/* Read every event queued on the monitor MON (non-blocking), CB for each
+ * message. True when events were lost (ENOBUFS): the caller must look at
+ * the state itself again. */
+bool nl_monitor_drain(struct nl *mon, void (*cb)(const struct nlmsghdr *nlh, void *data), void *data);
 int nl_fd(const struct nl *nl);
 
 /* The largest request. */

@@ -698,37 +698,34 @@ static void handle_drift(struct oobd *o, const struct nlmsghdr *nlh)
 
 /* Netlink events: the NIC appeared in the main namespace, or vanished from
  * ours; an address or route of ours vanished. */
+struct link_event {
+	struct oobd *o;
+	bool in_oob;
+};
+
+static void link_event_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct link_event *ev = data;
+	struct oobd *o = ev->o;
+	struct link_info li;
+
+	if (ev->in_oob && o->ns.nic_ifindex)
+		handle_drift(o, nlh);
+	if ((nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK) || link_parse(nlh, &li) < 0)
+		return;
+	if (!ev->in_oob && nlh->nlmsg_type == RTM_NEWLINK && !o->ns.nic_ifindex && !o->down)
+		o->need_reconcile = true;
+	/* reconcile_nic notices (and logs) a NIC that is gone */
+	if (ev->in_oob && li.ifindex == o->ns.nic_ifindex && (nlh->nlmsg_type == RTM_DELLINK || !(li.flags & IFF_UP)))
+		o->need_reconcile = true;
+}
+
 static void handle_link_events(struct oobd *o, struct nl *mon, bool in_oob)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	ssize_t n;
+	struct link_event ev = { .o = o, .in_oob = in_oob };
 
-	while ((n = mnl_socket_recvfrom(mon->sock, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == ENOBUFS)
-				o->need_reconcile = true; /* lost events: look again */
-			if (errno == EINTR || errno == ENOBUFS)
-				continue;
-			break;
-		}
-		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-		int len = (int)n;
-		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
-			struct link_info li;
-			if (in_oob && o->ns.nic_ifindex)
-				handle_drift(o, nlh);
-			if ((nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK) || link_parse(nlh, &li) < 0)
-				continue;
-			if (!in_oob && nlh->nlmsg_type == RTM_NEWLINK && !o->ns.nic_ifindex && !o->down)
-				o->need_reconcile = true;
-			if (in_oob && li.ifindex == o->ns.nic_ifindex) {
-				if (nlh->nlmsg_type == RTM_DELLINK || !(li.flags & IFF_UP)) {
-					/* reconcile_nic notices (and logs) a NIC that is gone */
-					o->need_reconcile = true;
-				}
-			}
-		}
-	}
+	if (nl_monitor_drain(mon, link_event_cb, &ev))
+		o->need_reconcile = true; /* lost events: look again */
 }
 
 /*

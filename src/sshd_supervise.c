@@ -356,34 +356,32 @@ static bool dad_wait(struct sshd_sup *s, int nsfd, struct nl *nl)
 	return true;
 }
 
+struct dad_event {
+	const struct sshd_sup *s;
+	bool look;
+};
+
+static void dad_event_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct dad_event *d = data;
+	struct ifaddr_entry e;
+
+	if (ifaddr_parse(nlh, &e) < 0 || !ipaddr_equal(&e.pfx.addr, &d->s->dad_addr))
+		return;
+	/* Usable, failed for good, or gone: nothing more to wait for. */
+	if (nlh->nlmsg_type == RTM_DELADDR || !(e.flags & IFA_F_TENTATIVE) || (e.flags & IFA_F_DADFAILED))
+		d->look = true;
+}
+
 bool sshd_sup_addr_event(struct sshd_sup *s)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	bool look = false;
-	ssize_t n;
+	struct dad_event d = { .s = s };
 
 	if (!s->dad_mon.sock)
 		return false;
-	while ((n = mnl_socket_recvfrom(s->dad_mon.sock, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == ENOBUFS)
-				look = true; /* events lost: look again */
-			if (errno == EINTR || errno == ENOBUFS)
-				continue;
-			break;
-		}
-		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-		int len = (int)n;
-		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
-			struct ifaddr_entry e;
-			if (ifaddr_parse(nlh, &e) < 0 || !ipaddr_equal(&e.pfx.addr, &s->dad_addr))
-				continue;
-			/* Usable, failed for good, or gone: nothing more to wait for. */
-			if (nlh->nlmsg_type == RTM_DELADDR || !(e.flags & IFA_F_TENTATIVE) || (e.flags & IFA_F_DADFAILED))
-				look = true;
-		}
-	}
-	return look && s->dad_until && s->svc.state == SVC_BACKOFF && s->svc.want_up;
+	if (nl_monitor_drain(&s->dad_mon, dad_event_cb, &d))
+		d.look = true; /* events lost: look again */
+	return d.look && s->dad_until && s->svc.state == SVC_BACKOFF && s->svc.want_up;
 }
 
 void sshd_sup_stop(struct sshd_sup *s)
