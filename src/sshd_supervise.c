@@ -186,8 +186,15 @@ static void log_rejected(enum sshd_source src, const char *path, char *why, int 
  * makes it exit before it is ready, and then sshd -T is asked why). Else
  * the first source not marked failed that sshd -T accepts.
  */
+/* How long one choice may go on asking sshd -T (each run has its own 10 s
+ * bound): an sshd program that hangs must not hold the event loop, and
+ * with it oobctl and the watchdog, for a minute. */
+#define SSHD_CHOOSE_BUDGET_MS 12000
+
 static enum sshd_source choose_source(struct sshd_sup *s)
 {
+	long long give_up = now_ms() + SSHD_CHOOSE_BUDGET_MS;
+
 	s->unchecked = false;
 	if (!s->failed[SSHD_CONFIGURED]) {
 		int n = sshd_listen_from_config(s->config, s->listen, SSHD_MAX_LISTEN);
@@ -205,6 +212,12 @@ static enum sshd_source choose_source(struct sshd_sup *s)
 
 			if (s->failed[src])
 				continue;
+			if (now_ms() >= give_up) {
+				log_err("sshd -T has taken over %d s for this start (does %s hang?); starting with the "
+					"built-in config without asking it more", SSHD_CHOOSE_BUDGET_MS / 1000, s->exec);
+				builtin_write(s);
+				return SSHD_BUILTIN_CONF;
+			}
 			if (src == SSHD_LAST_GOOD && access(SSHD_LAST_GOOD_PATH, R_OK) != 0)
 				continue;
 			if (src == SSHD_BUILTIN_CONF && builtin_write(s) < 0)
