@@ -6,7 +6,8 @@
  * taken out of the input, so its Include patterns stay in that directory
  * (a pattern that matches everything there, the input itself included,
  * nests up to the depth and file limits). Every loaded config is hashed,
- * searched and copied as the last-good copy is; the copy, read back, must
+ * searched (the directories its Include patterns look in, too) and copied
+ * as the last-good copy is; the copy, read back, must
  * have the same fingerprint. Everything is freed: a leak is a finding too.
  */
 #include <stdint.h>
@@ -78,6 +79,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sshd_conf_files(f, &files) < 1 || strcmp(files[0], path) != 0)
 		abort();
 	free(files);
+	/* Where its Include patterns look: absolute directories only. */
+	sshd_conf_include_dirs(f, &v);
+	for (size_t i = 0; v && v[i]; i++)
+		if (v[i][0] != '/')
+			abort();
+	strv_free(v);
 	snprintf(dest, sizeof(dest), "%s/last-good", out);
 	if (sshd_conf_snapshot(f, dest) == 0) {
 		if (sshd_conf_load(dest, dir, &copy, why, sizeof(why)) < 0)
