@@ -197,16 +197,25 @@ wait_until 10 ssh_banner "$OOB4" || die "the NIC was not claimed again within 10
 show_log
 session "$OOB4" "ip -br addr show oob0"
 
-say "A typo in the sshd config, then a reload (SIGHUP): sshd -T rejects it, so oobd keeps serving with the last config that worked"
+say "A typo in the sshd config, then oobctl reload: sshd -t rejects it, the reload is refused, the running sshd stays"
 cp "$T/sshd_config" "$T/sshd_config.good"
 echo "PermitRootLogin sometimes" >> "$T/sshd_config"
-run kill -HUP "$OOBD_PID"
+OLD=$(sshd_pid)
+printf '    $ oobctl reload\n'
+out=$("$BUILD/oobctl" reload 2>&1)
+st=$?
+printf '%s\n(exit status %s)\n' "$out" "$st" | sed 's/^/      /'
+[ "$st" = 1 ] || die "oobctl reload of a broken sshd config did not exit 1"
+[ "$(sshd_pid)" = "$OLD" ] || die "the sshd listener was restarted by a refused reload"
+session "$OOB4" "echo logged in, the listener that was running still serves"
+say "The listener dies while the file is still broken: oobd starts sshd with the last config that worked"
+run kill -KILL "$OLD"
 wait_until 10 grep -q 'starting sshd with the last-good' "$T/oobd.log" || die "oobd did not fall back to the last-good sshd config"
 wait_until 10 ssh_banner "$OOB4" || die "sshd does not answer with the last-good config"
 session "$OOB4" "echo logged in, sshd running with the last-good config"
 say "The typo fixed, another reload: back to the configured file"
 cp "$T/sshd_config.good" "$T/sshd_config"
-run kill -HUP "$OOBD_PID"
+run "$BUILD/oobctl" reload
 wait_until 10 grep -q 'starting sshd with the configured' "$T/oobd.log" || die "oobd did not go back to the configured sshd config"
 wait_until 10 ssh_banner "$OOB4" || die "sshd does not answer after the fix"
 
