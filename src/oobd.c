@@ -67,7 +67,21 @@ static void usage(FILE *f)
 		"See oobd(8) and oobd.conf(5).\n");
 }
 
-/* Print config problems as error-level log lines (and into ERRS if given). */
+/* Problems written to a memory stream (BUF, lines): each to the log, as a
+ * warning or an error, and into ERRS if given. BUF is freed. */
+static void report_problems(char *buf, struct strbuf *errs)
+{
+	if (errs && buf)
+		sb_puts(errs, buf);
+	for (char *line = buf, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		log_msg(strstr(line, ": warning: ") ? LOG_WARNING : LOG_ERR, "%s", line);
+	}
+	free(buf);
+}
+
 /* How much of what the config names load_config checks. */
 enum load_check {
 	LOAD_CONFIG_ONLY,  /* tearing down needs only the namespace and the NIC */
@@ -94,15 +108,7 @@ static int load_config(const char *path, struct config **out, struct strbuf *err
 		}
 	}
 	fclose(errs);
-	if (errs_out && buf)
-		sb_puts(errs_out, buf);
-	for (char *line = buf, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		log_msg(strstr(line, ": warning: ") ? LOG_WARNING : LOG_ERR, "%s", line);
-	}
-	free(buf);
+	report_problems(buf, errs_out);
 	return n;
 }
 
@@ -203,9 +209,7 @@ static void reap_orphan_listener(const struct oobd *o, pid_t own)
 	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
 	if (read_file(path, &cmdline, &len, 8192) < 0)
 		return;
-	for (size_t i = 0; i < len; i++)
-		if (cmdline[i] == '\0')
-			cmdline[i] = ' ';
+	/* The needle lies within one argument, or the title's one string. */
 	if (!memmem(cmdline, len, "PidFile=" OOBD_SSHD_PIDFILE, strlen("PidFile=" OOBD_SSHD_PIDFILE))) {
 		log_debug("pid %ld of %s is an sshd in namespace \"%s\" but not a listener of oobd (a session?); "
 			  "left alone", pid, OOBD_SSHD_PIDFILE, o->cfg->netns);
@@ -507,15 +511,7 @@ static int reload_sshd_test(const struct config *nc, struct strbuf *errs)
 	config_where(nc->path, nc->sshd.config_line, "config", where, sizeof(where));
 	r = sshd_config_test(nc->sshd.exec, nc->sshd.config, where, f);
 	fclose(f);
-	for (char *line = buf, *next; r && line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		log_err("%s", line);
-		if (errs)
-			sb_printf(errs, "%s\n", line);
-	}
-	free(buf);
+	report_problems(buf, errs);
 	return r;
 }
 
@@ -935,6 +931,7 @@ static int path_down(struct oobd *o, struct strbuf *msg)
 	if (write_file_atomic(OOBD_DOWN_FILE, "down\n", 5, 0644) < 0)
 		log_warn("writing %s: %s", OOBD_DOWN_FILE, strerror(errno));
 	o->down = true;
+	o->privsep_retry = 0; /* nothing to serve while down; "up" makes it again */
 	log_notice("taking the out-of-band path down by request");
 	sshd_sup_stop(&o->sshd); /* its address monitor holds the namespace too */
 	for (size_t i = 0; i < o->n_svcs; i++)
@@ -1015,12 +1012,6 @@ static int run(struct oobd *o)
 }
 
 
-/* Is the peer PID in our namespace (connected through the oob path)? */
-static bool peer_in_namespace(const struct oobd *o, pid_t pid)
-{
-	return pid_in_namespace(o->ns.nsfd, pid);
-}
-
 static struct service *service_by_name(struct oobd *o, const char *name)
 {
 	if (strcmp(name, "sshd") == 0)
@@ -1092,7 +1083,7 @@ static void control_handler(struct ctl_server *srv, struct ctl_client *c, char *
 	} else if (req.cmd == CTL_CMD_DOWN || req.cmd == CTL_CMD_DOWN_YES) {
 		if (o->down) {
 			ctl_reply(srv, c, 0, "ok", xstrdup("the out-of-band path is already down\n"));
-		} else if (req.cmd == CTL_CMD_DOWN && peer_in_namespace(o, c->pid)) {
+		} else if (req.cmd == CTL_CMD_DOWN && pid_in_namespace(o->ns.nsfd, c->pid)) {
 			ctl_reply(srv, c, 5, "confirm",
 				  xstrdup("you are connected through the out-of-band path: taking it down cuts this "
 					  "session; use \"oobctl down --yes\" to do it anyway\n"));
