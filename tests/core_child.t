@@ -28,6 +28,9 @@ wait_until 10 grep -q 'creating macvlan child of trunk0 oob0 in namespace "oob":
 ok $? "a refused creation is reported" || diag "$(cat "$T/oobd.log")"
 like "$(grep -m1 'creating macvlan child' "$T/oobd.log")" 'Invalid argument' "with the kernel's reason"
 is "$(grep '^<3>' "$T/oobd.log" | grep -vc 'creating macvlan child')" 0 "and with no other error beside it"
+# The second try (at debug level) must have happened before counting.
+wait_until 10 grep -q '^<7>creating macvlan child' "$T/oobd.log"
+ok $? "the start-up tries again, and the second refusal is logged at debug level"
 is "$(grep -c '^<3>creating macvlan child' "$T/oobd.log")" 1 \
 	"once: the second try of the start-up, refused the same way, is logged at debug level"
 like "$(cat "$T/oobd.log")" 'creating a child of trunk0: under way' \

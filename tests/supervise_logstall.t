@@ -38,8 +38,9 @@ the_path_works() {
 	like "$(oob_ssh "$OOB4" echo through 2>&1)" "^through$" "$1: an ssh login works"
 	timeout 10 "$OOBCTL" status >/dev/null 2>&1
 	ok $(( $? <= 1 ? 0 : 1 )) "$1: oobd answers oobctl status"
-	for i in 1 2 3; do "$OOBCTL" reload >/dev/null 2>&1 || break; done
-	is "$?" 0 "$1: three reloads, each logging, each answered"
+	local r=0 i
+	for i in 1 2 3; do "$OOBCTL" reload >/dev/null 2>&1 || { r=$?; break; }; done
+	is "$r" 0 "$1: three reloads, each logging, each answered"
 	local p; p=$(sshd_pid)
 	kill -KILL "$p"
 	wait_until 15 eval '[ -n "$(sshd_pid)" ] && [ "$(sshd_pid)" != "'"$p"'" ]' && wait_until 15 ssh_banner "$OOB4"
@@ -57,12 +58,17 @@ OOBD_PID=$!
 the_path_works "stderr a full pipe"
 like "$("$OOBCTL" metrics)" '^oobd_log_lines_dropped_total [1-9][0-9]*$' "the metrics count the lines dropped"
 # The reader comes back: the first line that fits says how many were lost.
-timeout 3 cat /run/stuck > "$T/drained1"
+cat /run/stuck > "$T/drained" &
+drainer=$!
+wait_until 10 eval '[ "$(stat -c %s "$T/drained")" -ge "$filled" ]'
+ok $? "the reader has read what filled the pipe"
 "$OOBCTL" reload >/dev/null 2>&1
-timeout 3 cat /run/stuck > "$T/drained2"
-like "$(cat "$T/drained2")" "<4>[0-9]+ log lines dropped: the log's reader was not reading" \
-	"once there is room again, the log says how many lines were dropped"
-like "$(cat "$T/drained2")" "<5>reloading " "and goes on with the lines that fit"
+wait_until 10 grep -q '<5>reloading ' "$T/drained"
+ok $? "once there is room again, the log goes on with the lines that fit"
+is "$(grep -o -m1 -E '<4>[0-9]+ log lines dropped: the log.s reader was not reading|<5>reloading ' "$T/drained")" \
+	"$(grep -o -m1 -E '<4>[0-9]+ log lines dropped: the log.s reader was not reading' "$T/drained")" \
+	"and first says how many lines were dropped"
+kill "$drainer" 2>/dev/null
 stop_oobd
 kill "$reader" 2>/dev/null
 

@@ -6,23 +6,23 @@
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 
 OOBCTL=$BUILD/oobctl
-# A small /run of this sandbox's own, to fill.
-umount /run
-mount -t tmpfs -o size=4m,mode=0755 tmpfs /run
-mkdir -m 0700 -p "$T"
+# A small /run/oobd of this sandbox's own, to fill (the test's files and
+# oobd's log stay on /run).
+mkdir -p /run/oobd
+mount -t tmpfs -o size=4m,mode=0755 tmpfs /run/oobd
 make_keys
 write_sshd_config
 write_nic_config "$T/oobd.conf"
 start_oobd "$T/oobd.conf"
 wait_until 15 log_has 'waiting for it to appear'
 ok $? "oobd waits for the NIC"
-dd if=/dev/zero of=/run/fill bs=64k >/dev/null 2>&1
+dd if=/dev/zero of=/run/oobd/fill bs=64k >/dev/null 2>&1
 make_nic
 wait_until 15 ip -n oob link show oob0
 ok $? "with /run full, the NIC is still claimed (moved in as oob0)"
 wait_until 10 log_has "^<4>writing /run/oobd/nic.name: No space left on device; an oobd --down after a restart will not know the NIC's name $NIC"
 ok $? "the log says the NIC's name could not be kept on disk, and which it is"
-rm -f /run/fill
+rm -f /run/oobd/fill
 "$OOBCTL" down --yes >/dev/null 2>&1
 is "$?" 0 "oobctl down"
 ip link show "$NIC" >/dev/null 2>&1
