@@ -461,6 +461,8 @@ static int firewall_update_finish(struct oobd *o, struct firewall_run *run)
 	sshd_query_settle();
 	/* 0 also when a refused file on reload left the previous rules in place. */
 	o->fw_ok = r == 0;
+	if (r == 0)
+		sshd_sup_recheck(&o->sshd, o->ns.nsfd);
 	return r;
 }
 

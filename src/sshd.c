@@ -2,6 +2,9 @@
 #include "sshd.h"
 
 #include <ctype.h>
+#include <dirent.h>
+#include <stdint.h>
+#include <sys/socket.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <errno.h>
@@ -549,4 +552,134 @@ char **sshd_argv(const char *exec, const char *config_path)
 	strv_push(&v, &n, "-o");
 	strv_push(&v, &n, "PidFile=" OOBD_SSHD_PIDFILE);
 	return v;
+}
+
+/* "0100007F:0016" (IPv4) or 32 hex digits and a port (IPv6), as
+ * /proc/net/tcp prints a local address: each 32-bit word of the address
+ * as the number it is in memory, so reading it back as a number and
+ * storing it gives the address's bytes. */
+static bool proc_net_addr(const char *s, int family, struct ipaddr *a, unsigned *port)
+{
+	size_t words = family == AF_INET ? 1 : 4;
+	char *end;
+
+	memset(a, 0, sizeof(*a));
+	a->family = family;
+	for (size_t i = 0; i < words; i++) {
+		char w[9];
+		uint32_t v;
+
+		if (strnlen(s + i * 8, 8) < 8)
+			return false;
+		memcpy(w, s + i * 8, 8);
+		w[8] = '\0';
+		errno = 0;
+		v = (uint32_t)strtoul(w, &end, 16);
+		if (errno || *end)
+			return false;
+		memcpy(a->b + i * 4, &v, 4);
+	}
+	s += words * 8;
+	if (*s != ':')
+		return false;
+	errno = 0;
+	*port = (unsigned)strtoul(s + 1, &end, 16);
+	return !errno && end != s + 1;
+}
+
+/* The inodes of PID's sockets, or NULL (errno set). */
+static unsigned long *pid_socket_inodes(pid_t pid, size_t *n)
+{
+	char path[64], link[64];
+	unsigned long *v = NULL, ino;
+	char *end;
+	size_t cap = 0;
+	struct dirent *e;
+	DIR *d;
+
+	*n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return NULL;
+	while ((e = readdir(d))) {
+		char fdpath[64 + sizeof(e->d_name)];
+		ssize_t len;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, e->d_name);
+		len = readlink(fdpath, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		if (strncmp(link, "socket:[", 8) != 0)
+			continue;
+		errno = 0;
+		ino = strtoul(link + 8, &end, 10);
+		if (errno || end == link + 8 || strcmp(end, "]") != 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			v = xrealloc(v, cap, sizeof(*v));
+		}
+		v[(*n)++] = ino;
+	}
+	closedir(d);
+	if (!v)
+		v = xcalloc(1, sizeof(*v));
+	return v;
+}
+
+int sshd_pid_listens(pid_t pid, const struct sshd_listen *l)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	_cleanup_free_ unsigned long *inodes = NULL;
+	size_t n_inodes;
+	int found = 0;
+
+	inodes = pid_socket_inodes(pid, &n_inodes);
+	if (!inodes)
+		return -errno;
+	for (size_t f = 0; f < ARRAY_SIZE(families) && !found; f++) {
+		int family = families[f];
+		char path[64], line[512];
+		struct ipaddr any = { .family = family };
+		FILE *fp;
+
+		if (l->addr.family && l->addr.family != family)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/net/%s", (int)pid, family == AF_INET ? "tcp" : "tcp6");
+		fp = fopen(path, "re");
+		if (!fp)
+			return -errno;
+		if (!fgets(line, sizeof(line), fp)) /* the heading */
+			line[0] = '\0';
+		while (!found && fgets(line, sizeof(line), fp)) {
+			/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+			char *field[10], *save = NULL, *end;
+			unsigned long ino;
+			unsigned port;
+			struct ipaddr a;
+			size_t nf = 0;
+
+			for (char *t = strtok_r(line, " \t\n", &save); t && nf < ARRAY_SIZE(field);
+			     t = strtok_r(NULL, " \t\n", &save))
+				field[nf++] = t;
+			if (nf < ARRAY_SIZE(field) || strcmp(field[3], "0A") != 0 /* TCP_LISTEN */ ||
+			    !proc_net_addr(field[1], family, &a, &port) || port != l->port)
+				continue;
+			errno = 0;
+			ino = strtoul(field[9], &end, 10);
+			if (errno || *end)
+				continue;
+			if (l->addr.family && !ipaddr_equal(&a, &any) && !ipaddr_equal(&a, &l->addr))
+				continue;
+			for (size_t i = 0; i < n_inodes; i++)
+				if (inodes[i] == ino)
+					found = 1;
+		}
+		fclose(fp);
+	}
+	return found;
 }

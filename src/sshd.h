@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "addr.h"
 #include "config.h"
@@ -80,5 +81,13 @@ void sshd_query_begin(const char *exec, const char *config_path);
 /* Collect every answer asked ahead and not used yet (into the cache); to
  * be called before going back to the event loop. */
 void sshd_query_settle(void);
+
+/*
+ * Does process PID hold a TCP socket listening on L's port, at L's address
+ * or at the wildcard of L's family (any address for a host name)? Read from
+ * /proc/PID/net/tcp{,6} (the sockets of PID's network namespace) and the
+ * socket inodes among /proc/PID/fd. 1, 0, or -errno.
+ */
+int sshd_pid_listens(pid_t pid, const struct sshd_listen *l);
 
 #endif

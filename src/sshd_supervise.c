@@ -411,6 +411,8 @@ void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd, struct nl *
 
 	probe_close(s);
 	s->ready = false;
+	s->probe_blocked = false;
+	s->probe_connected = false;
 	s->restart_pending = false;
 	sshd_prepare(s->config);
 	s->n_listen = 0;
@@ -474,6 +476,7 @@ static void probe_connect(struct sshd_sup *s, int nsfd)
 	int fd;
 
 	probe_close(s);
+	s->probe_to = *l;
 	fd = netns_call_in(nsfd, probe_socket_cb, &ps);
 	if (fd < 0) {
 		log_warn("sshd readiness probe: socket: %s", strerror(-fd));
@@ -518,6 +521,14 @@ static void mark_ready(struct sshd_sup *s)
 	int r;
 
 	probe_close(s);
+	s->probe_deadline = 0;
+	if (s->ready) {
+		/* A probe again after a firewall update: it gets through. */
+		if (s->probe_blocked)
+			log_notice("sshd readiness probe gets through now (pid %d)", (int)s->svc.pid);
+		s->probe_blocked = false;
+		return;
+	}
 	s->ready = true;
 	s->ready_ms = now_ms();
 	s->failed[s->source] = false;
@@ -552,6 +563,7 @@ void sshd_sup_probe_event(struct sshd_sup *s, uint32_t events, int nsfd)
 			s->probe_retry_at = now_ms() + SSHD_PROBE_RETRY_MS;
 			return;
 		}
+		s->probe_connected = true;
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = s->probe_fd };
 		epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->probe_fd, &ev);
 		s->banner_len = 0;
@@ -580,12 +592,64 @@ void sshd_sup_probe_event(struct sshd_sup *s, uint32_t events, int nsfd)
 	(void)nsfd;
 }
 
+/* A probe is running (probe_deadline is set): for readiness, or again
+ * after a firewall update. */
+static bool probing(const struct sshd_sup *s)
+{
+	return s->svc.state == SVC_UP && s->probe_deadline;
+}
+
+void sshd_sup_recheck(struct sshd_sup *s, int nsfd)
+{
+	if (s->svc.state != SVC_UP || !s->ready)
+		return;
+	s->probe_connected = false;
+	s->probe_deadline = now_ms() + SSHD_READY_TIMEOUT_MS;
+	probe_connect(s, nsfd);
+}
+
+/* The probe's deadline passed without a banner. */
+static void probe_timeout(struct sshd_sup *s)
+{
+	char ab[IPADDR_STRLEN];
+	int r;
+
+	probe_close(s);
+	s->probe_deadline = 0;
+	r = s->probe_connected ? 0 : sshd_pid_listens(s->svc.pid, &s->probe_to);
+	if (r > 0 && !s->probe_blocked)
+		log_warn("sshd (pid %d) listens on %s port %u, but its readiness probe through loopback never got a "
+			 "connection within %d ms: the namespace's firewall drops or refuses it (a [firewall] file "
+			 "must accept -i lo); %s",
+			 (int)s->svc.pid, s->probe_to.addr.family ? ipaddr_str(&s->probe_to.addr, ab) : "any address",
+			 s->probe_to.port, SSHD_READY_TIMEOUT_MS, s->ready ? "it stays up" : "taking sshd as ready");
+	if (s->ready) {
+		/* Probing again after a firewall update: judged only by
+		 * whether the firewall lets it through. */
+		if (r > 0)
+			s->probe_blocked = true;
+		return;
+	}
+	if (r > 0) {
+		s->probe_blocked = true;
+		mark_ready(s);
+		return;
+	}
+	if (r < 0)
+		log_warn("looking for sshd's listening socket: %s", strerror(-r));
+	log_err("sshd (pid %d) with the %s config %s showed no SSH banner within %d ms; marking it failed",
+		(int)s->svc.pid, source_names[s->source], sshd_sup_config_path(s), SSHD_READY_TIMEOUT_MS);
+	s->failed[s->source] = true;
+	s->restart_pending = true;
+	service_stop(&s->svc);
+}
+
 long long sshd_sup_deadline(const struct sshd_sup *s)
 {
 	long long d = s->svc.deadline_ms;
 	long long probe = 0;
 
-	if (s->svc.state == SVC_UP && !s->ready && s->probe_deadline) {
+	if (probing(s)) {
 		probe = s->probe_deadline;
 		if (s->probe_retry_at && s->probe_retry_at < probe)
 			probe = s->probe_retry_at;
@@ -597,14 +661,9 @@ long long sshd_sup_deadline(const struct sshd_sup *s)
 
 bool sshd_sup_tick(struct sshd_sup *s, long long now, int nsfd)
 {
-	if (s->svc.state == SVC_UP && !s->ready && s->probe_deadline) {
+	if (probing(s)) {
 		if (now >= s->probe_deadline) {
-			probe_close(s);
-			log_err("sshd (pid %d) with the %s config %s showed no SSH banner within %d ms; marking it failed",
-				(int)s->svc.pid, source_names[s->source], sshd_sup_config_path(s), SSHD_READY_TIMEOUT_MS);
-			s->failed[s->source] = true;
-			s->restart_pending = true;
-			service_stop(&s->svc);
+			probe_timeout(s);
 		} else if (s->probe_retry_at && now >= s->probe_retry_at) {
 			s->probe_retry_at = 0;
 			probe_connect(s, nsfd);
@@ -623,6 +682,7 @@ bool sshd_sup_reaped(struct sshd_sup *s, pid_t pid, int status, bool *start_now)
 	probe_close(s);
 	s->probe_deadline = 0;
 	s->ready = false;
+	s->probe_blocked = false;
 	/* An error exit before the banner is the config's fault (a port in
 	 * use, a bad key...); a signal is somebody else's doing. */
 	if (!was_ready && WIFEXITED(status) && WEXITSTATUS(status) != 0 && !s->restart_pending) {

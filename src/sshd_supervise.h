@@ -36,6 +36,17 @@
  * Only specific IPv6 addresses are looked at, and not those the config
  * adds with nodad: a wildcard or IPv4 listener costs nothing more.
  *
+ * A probe that never gets a connection through at all (no SYN-ACK, or a
+ * refusal) while the sshd holds a socket listening on the address probed
+ * is stopped by something between them, in practice a [firewall] file
+ * that does not accept loopback; sshd did its part. Taking that for a
+ * broken config would restart sshd every SSHD_READY_TIMEOUT_MS, between
+ * the configured config and the fallbacks, for as long as the rules stay.
+ * So at the deadline such an sshd is taken as ready, with a warning and a
+ * status problem (probe_blocked); the probe is tried again after every
+ * firewall update, and a banner clears the problem. A probe that connected
+ * but read no banner still fails the config: that is sshd's doing.
+ *
  * What this cannot catch: a config sshd accepts and that answers, but lets
  * nobody in (a wrong AllowUsers, an authorized_keys file that holds the
  * wrong key). The banner proves the listener, not the login.
@@ -59,6 +70,7 @@ struct sshd_sup {
 	enum sshd_source source;     /* of the running (or last started) sshd */
 	bool failed[SSHD__SOURCES];
 	bool ready;
+	bool probe_blocked;          /* ready because it listens: the probe never got through */
 	bool restart_pending;        /* stopped to be started again at once */
 	bool unchecked;              /* started without sshd -T: sshd checks its config itself */
 	long long ready_ms;
@@ -68,6 +80,8 @@ struct sshd_sup {
 	int epfd;
 	int probe_fd;
 	long long probe_deadline, probe_retry_at;
+	struct sshd_listen probe_to; /* the address probed (the wildcard, not the loopback used) */
+	bool probe_connected;        /* some connection of this start's probe got through */
 	char banner[8];
 	size_t banner_len;
 	/* waiting for duplicate address detection before a start */
@@ -106,6 +120,10 @@ bool sshd_sup_wildcards_only(const struct sshd_sup *s);
 
 /* The file the running sshd was started with. */
 const char *sshd_sup_config_path(const struct sshd_sup *s);
+
+/* The namespace's firewall changed: if the probe was blocked, probe
+ * again (a banner now clears probe_blocked). */
+void sshd_sup_recheck(struct sshd_sup *s, int nsfd);
 
 /* The probe's fd became ready. */
 void sshd_sup_probe_event(struct sshd_sup *s, uint32_t events, int nsfd);

@@ -304,6 +304,9 @@ static void gather(struct status *st)
 			problem(st, "sshd is %s", svc_state(&o->sshd.svc, false));
 		else if (o->sshd.source != SSHD_CONFIGURED)
 			problem(st, "sshd runs with the %s config, not the configured one", sshd_source_name(o->sshd.source));
+		if (o->sshd.ready && o->sshd.probe_blocked)
+			problem(st, "sshd listens, but oobd's probe through loopback gets no connection: the namespace's "
+				"firewall must accept -i lo");
 		for (size_t k = 0; k < o->n_svcs; k++)
 			if (o->svcs[k].state != SVC_UP)
 				problem(st, "service %s is %s", o->svcs[k].name, svc_state(&o->svcs[k], true));
@@ -505,6 +508,7 @@ static void render_json(struct status *st, struct strbuf *out)
 		if (k == 0) {
 			json_kstr(&j, "config", sshd_source_name(o->sshd.source));
 			json_kstr(&j, "config_path", sshd_sup_config_path(&o->sshd));
+			json_kbool(&j, "probe_blocked", o->sshd.ready && o->sshd.probe_blocked);
 		}
 		json_obj_end(&j);
 	}

@@ -128,7 +128,7 @@ for k, spec in items.items():
     for n, e in enumerate(doc.get(k, [])):
         want(e, spec, "%s[%d]" % (k, n))
 sshd = doc["services"][0]
-want(sshd, {"config": S, "config_path": S}, "services[0]")
+want(sshd, {"config": S, "config_path": S, "probe_blocked": B}, "services[0]")
 if sshd.get("name") != "sshd":
     bad.append("services[0] is not sshd")
 print("\n".join(bad))

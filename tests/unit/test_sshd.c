@@ -13,7 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -170,6 +175,117 @@ static void test_unsure(void **state)
 	assert_int_equal(sshd_listen_from_config("/nonexistent/sshd_config", l, SSHD_QUERY_MAX), -ENOENT);
 }
 
+/* A TCP socket on ADDR (v4 or v6 text), port 0 (the kernel picks), and
+ * listening unless not asked to; its port in *PORT. */
+static int tcp_socket(const char *addr, bool listening, unsigned *port)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	int one = 1, fd;
+
+	if (strchr(addr, ':')) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		assert_int_equal(inet_pton(AF_INET6, addr, &s6->sin6_addr), 1);
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		assert_int_equal(inet_pton(AF_INET, addr, &s4->sin_addr), 1);
+		sl = sizeof(*s4);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	if (ss.ss_family == AF_INET6)
+		assert_int_equal(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)), 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&ss, sl), 0);
+	if (listening)
+		assert_int_equal(listen(fd, 1), 0);
+	sl = sizeof(ss);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&ss, &sl), 0);
+	*port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+					      : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	return fd;
+}
+
+static struct sshd_listen at(const char *addr, unsigned port)
+{
+	struct sshd_listen l = { .port = port };
+	if (addr)
+		assert_true(ipaddr_parse(addr, &l.addr));
+	return l;
+}
+
+/* sshd_pid_listens(), with sockets of this process on loopback: the
+ * address or the wildcard of its family, the port, LISTEN state, and the
+ * socket being the process's own all count. */
+static void test_pid_listens(void **state)
+{
+	struct sshd_listen l;
+	unsigned p4, p6, pw, pb;
+	pid_t me = getpid(), child;
+	int fd4 = tcp_socket("127.0.0.1", true, &p4);
+	int fd6 = tcp_socket("::1", true, &p6);
+	int fdw = tcp_socket("0.0.0.0", true, &pw);
+	int fdb = tcp_socket("127.0.0.1", false, &pb); /* bound, not listening */
+	int pipefd[2];
+	char c;
+
+	(void)state;
+	l = at("127.0.0.1", p4);
+	assert_int_equal(sshd_pid_listens(me, &l), 1);
+	l = at(NULL, p4); /* a host name: any address */
+	assert_int_equal(sshd_pid_listens(me, &l), 1);
+	l = at("127.0.0.2", p4); /* another address of the same port */
+	assert_int_equal(sshd_pid_listens(me, &l), 0);
+	l = at("0.0.0.0", p4); /* the wildcard probed, a specific one held */
+	assert_int_equal(sshd_pid_listens(me, &l), 0);
+	l = at("::1", p4); /* the other family */
+	assert_int_equal(sshd_pid_listens(me, &l), 0);
+	l = at("::1", p6);
+	assert_int_equal(sshd_pid_listens(me, &l), 1);
+	l = at("::", p6);
+	assert_int_equal(sshd_pid_listens(me, &l), 0);
+	l = at("203.0.113.10", pw); /* any address of the family: the wildcard */
+	assert_int_equal(sshd_pid_listens(me, &l), 1);
+	l = at("127.0.0.1", pb);
+	assert_int_equal(sshd_pid_listens(me, &l), 0);
+
+	/* Another process's listener on the port is not this one's. */
+	close(fd4);
+	l = at("127.0.0.1", p4);
+	assert_int_equal(sshd_pid_listens(me, &l), 0);
+	assert_int_equal(pipe(pipefd), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons((uint16_t)p4) };
+		int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+		s4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		c = bind(fd, (struct sockaddr *)&s4, sizeof(s4)) == 0 && listen(fd, 1) == 0 ? 'y' : 'n';
+		if (write(pipefd[1], &c, 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(pipefd[1]);
+	assert_int_equal(read(pipefd[0], &c, 1), 1);
+	close(pipefd[0]);
+	if (c == 'y') {
+		assert_int_equal(sshd_pid_listens(child, &l), 1);
+		assert_int_equal(sshd_pid_listens(me, &l), 0);
+	}
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	assert_int_equal(c, 'y');
+
+	assert_int_equal(sshd_pid_listens(999999999, &l), -ENOENT);
+	close(fd6);
+	close(fdw);
+	close(fdb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_scope),
 		cmocka_unit_test(test_unsure),
+		cmocka_unit_test(test_pid_listens),
 	};
 	return cmocka_run_group_tests(tests, setup, tmpdir_teardown);
 }
