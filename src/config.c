@@ -126,7 +126,9 @@ const char *config_nic_name_in_ns(const struct config *c)
 
 static char *skip_blank(char *s)
 {
-	while (*s == ' ' || *s == '\t' || *s == '\r')
+	/* All that inih's lskip() skips: a line it finds indented is the
+	 * continuation of the previous value. */
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\v' || *s == '\f')
 		s++;
 	return s;
 }
@@ -253,6 +255,9 @@ static char *config_reader(char *str, int num, void *stream)
 	p->pos = end < p->len ? end + 1 : end;
 	p->line++;
 	len = end - start;
+	/* A DOS line end: the CR is not part of the line, nor of its length. */
+	if (len && p->data[end - 1] == '\r')
+		len--;
 
 	str[0] = '\n';
 	str[1] = '\0';
@@ -276,6 +281,15 @@ static char *config_reader(char *str, int num, void *stream)
 	if (!strchr(s, '=')) {
 		perr(p, p->line, "expected 'key = value' or '[section]'");
 		return str;
+	}
+	/* inih also splits at ':' ("name: value"), and an inline comment in
+	 * the key makes it drop the line without a word: neither is this
+	 * file's syntax. */
+	for (const char *k = s; *k != '='; k++) {
+		if (*k == ':' || (*k == ';' && k > s && isspace((unsigned char)k[-1]))) {
+			perr(p, p->line, "expected 'key = value' or '[section]' (a key holds no '%c')", *k);
+			return str;
+		}
 	}
 	if (p->sec == SEC_NONE) {
 		perr(p, p->line, "key outside of any section");
@@ -953,7 +967,11 @@ static void validate_interface(struct parser *p, int sec_line)
 			perr(p, r->line, "key 'route': no %s address on the interface to reach it",
 			     r->dst.addr.family == AF_INET ? "IPv4" : "IPv6");
 	}
-	if (i->mtu && i->mtu < 1280 && has_family(i, AF_INET6))
+	/* IPv6 is off on a link below 1280: also for a link-local gateway. */
+	bool v6 = has_family(i, AF_INET6) || i->has_gw6;
+	for (size_t k = 0; k < i->n_routes && !v6; k++)
+		v6 = i->routes[k].dst.addr.family == AF_INET6;
+	if (i->mtu && i->mtu < 1280 && v6)
 		perr(p, p->once_line[K_MTU], "key 'mtu': IPv6 needs an MTU of at least 1280");
 }
 
@@ -1169,9 +1187,63 @@ static int check_sshd_config(const struct config *c, FILE *errs)
 	return nerr;
 }
 
+/* Is gateway GW on a subnet of the interface: inside the prefix of one of
+ * its addresses, or of an on-link route? The kernel refuses any other
+ * (IPv6 link-local ones excepted, which are on every link). */
+static bool gateway_on_link(const struct iface_cfg *i, const struct ipaddr *gw)
+{
+	if (gw->family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&gw->v6))
+		return true;
+	for (size_t k = 0; k < i->n_addrs; k++)
+		if (prefix_contains(&i->addrs[k].pfx, gw))
+			return true;
+	for (size_t k = 0; k < i->n_routes; k++)
+		if (!i->routes[k].has_via && prefix_contains(&i->routes[k].dst, gw))
+			return true;
+	return false;
+}
+
+/* A gateway the kernel will refuse ("Nexthop has invalid gateway") unless
+ * a route oobd does not own makes it on-link: a warning, in oobd -t too. */
+static void check_gateways(const struct config *c, FILE *errs)
+{
+	const struct iface_cfg *i = &c->iface;
+	const struct ipaddr *last = NULL;
+	bool last_on = true;
+	char where[CONFIG_WHERE_MAX], b[IPADDR_STRLEN];
+
+	for (int f = 0; f < 2; f++) {
+		const struct ipaddr *gw = f == 0 ? &i->gw4 : &i->gw6;
+		if (!(f == 0 ? i->has_gw4 : i->has_gw6) || gateway_on_link(i, gw))
+			continue;
+		fprintf(errs, "%s: warning: %s is not on a subnet of the interface (no 'address' or on-link 'route' "
+			"contains it): the kernel refuses the default route unless another route makes it on-link\n",
+			config_where(c->path, f == 0 ? i->gw4_line : i->gw6_line, "gateway", where, sizeof(where)),
+			ipaddr_str(gw, b));
+	}
+	for (size_t k = 0; k < i->n_routes; k++) {
+		const struct route_cfg *r = &i->routes[k];
+		bool on;
+
+		if (!r->has_via)
+			continue;
+		/* Routes tend to share their gateway: one look per run of them. */
+		on = last && ipaddr_equal(last, &r->via) ? last_on : gateway_on_link(i, &r->via);
+		last = &r->via;
+		last_on = on;
+		if (!on)
+			fprintf(errs, "%s: warning: gateway %s is not on a subnet of the interface (no 'address' or "
+				"on-link 'route' contains it): the kernel refuses the route unless another route makes "
+				"it on-link\n",
+				config_where(c->path, r->line, "route", where, sizeof(where)), ipaddr_str(&r->via, b));
+	}
+}
+
 int config_check_files(const struct config *c, FILE *errs, bool strict)
 {
 	int nerr = 0;
+
+	check_gateways(c, errs);
 
 	nerr += check_program(c->path, c->sshd.exec_line, "sshd program", c->sshd.exec, true, errs);
 	/* A problem there stops only what depends on that file. */

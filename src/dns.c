@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "netns.h"
 #include "util.h"
@@ -12,7 +13,7 @@
 int dns_render(const struct dns_cfg *dns, char *buf, size_t len)
 {
 	size_t n = 0;
-	int w = snprintf(buf, len, "# written by oobd from its config; edits here are overwritten\n");
+	int w = snprintf(buf, len, "%s", DNS_HEADER);
 
 	if (w < 0 || (size_t)w >= len)
 		return -ENOSPC;
@@ -31,6 +32,23 @@ int dns_render(const struct dns_cfg *dns, char *buf, size_t len)
 		n += (size_t)w;
 	}
 	return (int)n;
+}
+
+int dns_forget(const char *netns)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	_cleanup_free_ char *cur = NULL;
+
+	if (snprintf(dir, sizeof(dir), "%s/%s", NETNS_ETC_DIR, netns) >= (int)sizeof(dir) ||
+	    snprintf(path, sizeof(path), "%s/resolv.conf", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	/* Only a file oobd wrote: one of the administrator's stays. */
+	if (read_file(path, &cur, NULL, 4096) < 0 || strncmp(cur, DNS_HEADER, strlen(DNS_HEADER)) != 0)
+		return 0;
+	if (unlink(path) < 0)
+		return -errno;
+	rmdir(dir); /* when empty */
+	return 1;
 }
 
 int dns_apply(const char *netns, const struct dns_cfg *dns)

@@ -355,8 +355,7 @@ static void services_reload(struct oobd *o, const struct config *nc)
 			service_stop(s);
 			continue;
 		}
-		s->backoff_max_ms = sc->backoff.max_ms;
-		s->reset_ms = sc->backoff.reset_ms;
+		service_set_backoff(s, sc->backoff.max_ms, sc->backoff.reset_ms);
 		if (s->state == SVC_STOPPING && !s->want_up && !o->down) {
 			/* Removed by an earlier reload and not stopped yet: back. */
 			log_notice("service %s is back in the config; starting it again once it has stopped", s->name);

@@ -572,8 +572,11 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 		route_batch_del(b, &ns->nl_oob, &cur[k], (long)n_items);
 		n_items++;
 	}
-	for (size_t w = 0; w < n_want; w++) {
-		if (present[w])
+	/* On-link routes first: a gateway may be reachable only through one
+	 * of them, and the kernel checks it as each route is added. */
+	for (size_t x = 0; x < 2 * n_want; x++) {
+		size_t w = x % n_want;
+		if (present[w] || (want[w].via != NULL) != (x >= n_want))
 			continue;
 		items[n_items] = (struct batch_item){ &want[w].dst, want[w].via };
 		if (ns->drift) {
@@ -677,8 +680,16 @@ int reconcile_dns(const struct config *c)
 {
 	int r;
 
-	if (!c->dns.present)
-		return 0;
+	if (!c->dns.present) {
+		r = dns_forget(c->netns);
+		if (r > 0)
+			log_notice("no [dns] in the config: removed %s/%s/resolv.conf, which oobd had written; processes "
+				   "already running in the namespace (sshd, services) see it until they are restarted",
+				   NETNS_ETC_DIR, c->netns);
+		else if (r < 0)
+			log_err("removing %s/%s/resolv.conf: %s", NETNS_ETC_DIR, c->netns, strerror(-r));
+		return r < 0 ? r : 0;
+	}
 	r = dns_apply(c->netns, &c->dns);
 	if (r < 0)
 		log_err("writing %s/%s/resolv.conf: %s", NETNS_ETC_DIR, c->netns, strerror(-r));
@@ -761,7 +772,9 @@ int reconcile_down(const struct config *c, struct nl *nl_main)
 		ret = r;
 	netstate_close(&ns);
 	unlink(NIC_STATE_FILE);
-	if (c->dns.present) {
+	if (!c->dns.present) {
+		dns_forget(c->netns); /* left by a config that had [dns] */
+	} else {
 		snprintf(dns_path, sizeof(dns_path), "%s/%s/resolv.conf", NETNS_ETC_DIR, c->netns);
 		unlink(dns_path);
 		snprintf(dns_path, sizeof(dns_path), "%s/%s", NETNS_ETC_DIR, c->netns);

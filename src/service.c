@@ -120,8 +120,23 @@ static void service_schedule_restart(struct service *s, long long now)
 	/* The first quick death restarts at once; then the delay doubles. */
 	if (s->backoff_ms == 0)
 		s->backoff_ms = SERVICE_BACKOFF_FIRST_MS < s->backoff_max_ms ? SERVICE_BACKOFF_FIRST_MS : s->backoff_max_ms;
-	else if (s->backoff_ms < s->backoff_max_ms)
-		s->backoff_ms = s->backoff_ms * 2 > s->backoff_max_ms ? s->backoff_max_ms : s->backoff_ms * 2;
+	else
+		s->backoff_ms = s->backoff_ms >= s->backoff_max_ms / 2 ? s->backoff_max_ms : s->backoff_ms * 2;
+}
+
+void service_set_backoff(struct service *s, unsigned backoff_max_ms, unsigned reset_ms)
+{
+	s->backoff_max_ms = backoff_max_ms ? backoff_max_ms : SERVICE_BACKOFF_MAX_MS;
+	s->reset_ms = reset_ms ? reset_ms : SERVICE_RESET_MS;
+	/* A lower cap holds from now on: for the next delay, and for a
+	 * restart already waiting longer than the new cap. */
+	if (s->backoff_ms > s->backoff_max_ms)
+		s->backoff_ms = s->backoff_max_ms;
+	if (s->state == SVC_BACKOFF && s->deadline_ms) {
+		long long cap = now_ms() + s->backoff_max_ms;
+		if (s->deadline_ms > cap)
+			s->deadline_ms = cap;
+	}
 }
 
 struct service_child_args {

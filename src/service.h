@@ -41,6 +41,9 @@ struct service {
 
 /* ARGV is taken over (freed by service_free). Backoff from the config. */
 void service_init(struct service *s, const char *name, char **argv, unsigned backoff_max_ms, unsigned reset_ms);
+/* The backoff of a changed config: a lower cap applies at once, also to a
+ * restart already scheduled. */
+void service_set_backoff(struct service *s, unsigned backoff_max_ms, unsigned reset_ms);
 void service_set_argv(struct service *s, char **argv);
 void service_free(struct service *s);
 

@@ -98,8 +98,7 @@ void sshd_sup_update(struct sshd_sup *s, const struct config *c)
 	free(s->config);
 	s->exec = xstrdup(c->sshd.exec);
 	s->config = xstrdup(c->sshd.config);
-	s->svc.backoff_max_ms = c->sshd.backoff.max_ms;
-	s->svc.reset_ms = c->sshd.backoff.reset_ms;
+	service_set_backoff(&s->svc, c->sshd.backoff.max_ms, c->sshd.backoff.reset_ms);
 	nodad_take(s, c);
 	memset(s->failed, 0, sizeof(s->failed));
 }

@@ -81,6 +81,39 @@ EOF
 "$OOBD" -t -c "$CF" >/dev/null 2>&1
 ok $? "minimal config (match by MAC only) is valid"
 
+# --- warnings: the config is usable, but something in it will not work ---
+# A gateway on no subnet of the interface (a typo, or a /32 address): the
+# kernel refuses the route unless a route oobd does not own makes it
+# on-link, so it is a warning, on the gateway's line; one inside an
+# on-link route of the file is fine.
+cfg <<EOF
+[interface]
+match = eno2
+address = 203.0.113.10/24
+address = 2001:db8:10::10/64
+gateway = 198.51.100.1
+gateway = 2001:db8:99::1
+route = 198.18.0.0/24 via 198.51.100.9
+route = 198.19.0.0/24 via 198.51.100.9
+route = 198.20.0.0/24 via 203.0.113.254
+route = 198.21.0.0/24 via 198.22.0.1
+route = 198.22.0.0/24
+route = 2001:db8:98::/48 via fe80::1
+EOF
+out=$("$OOBD" -t -c "$CF" 2>"$T/err"); st=$?
+is "$st" 0 "gateways off the subnets: still valid (exit status 0)"
+is "$out" "$CF: configuration is valid" "gateways off the subnets: says so on stdout"
+err=$(cat "$T/err")
+like "$err" "^$CF:$(lineof 'gateway = 198.51.100.1'): key 'gateway': warning: 198\.51\.100\.1 is not on a subnet of the interface" \
+	"an IPv4 gateway off every subnet: a warning on its line"
+like "$err" "^$CF:$(lineof 'gateway = 2001:db8:99::1'): key 'gateway': warning: 2001:db8:99::1 is not on a subnet" \
+	"an IPv6 gateway off every subnet: a warning on its line"
+like "$err" "^$CF:$(lineof '198.18.0.0/24 via'): key 'route': warning: gateway 198\.51\.100\.9 is not on a subnet" \
+	"a route via a gateway off every subnet: a warning on its line"
+like "$err" "^$CF:$(lineof '198.19.0.0/24 via'): key 'route': warning: gateway 198\.51\.100\.9 is not on a subnet" \
+	"the next route via the same gateway: a warning on its own line"
+is "$(printf '%s\n' "$err" | grep -c .)" 4 "no warning for a link-local gateway, nor one on a subnet or an on-link route"
+
 # --- one problem at a time ---
 cfg <<EOF
 [interface]

@@ -228,6 +228,19 @@ static void test_syntax(void **state)
 	assert_int_equal(c->iface.n_addrs, 1);
 	config_free(c);
 
+	/* ... and a key holding one is refused, not split there (inih would). */
+	load_fails("[interface]\nmatch = eno2\n[sysctl]\nnet.ipv4.conf.eth0:1.rp_filter = 1\n", 1,
+		   "4: expected 'key = value' or '[section]' (a key holds no ':')");
+	/* An inline comment inside the key: said, not the line dropped. */
+	load_fails("[interface]\nmatch = eno2\n[dns]\nnameserver ;second = 203.0.113.54\n", 1,
+		   "4: expected 'key = value' or '[section]' (a key holds no ';')");
+	/* A vertical tab or form feed leading a line is a blank, not the
+	 * start of a continuation of the value before. */
+	c = load_ok("[interface]\nmatch = eno2\n\v\faddress = 203.0.113.10/24\n");
+	assert_string_equal(c->iface.match_name, "eno2");
+	assert_int_equal(c->iface.n_addrs, 1);
+	config_free(c);
+
 	load_fails("[interface]\nmatch = eno2\njust words\n", 1, "3: expected 'key = value' or '[section]'");
 	load_fails("match = eno2\n[interface]\nmatch = eno2\n", 1, "1: key outside of any section");
 	load_fails("[interface\nmatch = eno2\n", 2, "1: section header without closing ']'",
@@ -259,6 +272,26 @@ static void test_nul_and_long_lines(void **state)
 	size_t at = strlen(big);
 	memset(big + at, 'x', n - at);
 	strcpy(big + n, "\n");
+	load_fails(big, 1, "3: line too long");
+	free(big);
+
+	/* The longest line (as the message above says), CRLF-ended: its CR
+	 * does not count. */
+	const char *most = strstr(errs_text, "at most ");
+	assert_non_null(most);
+	int max = atoi(most + strlen("at most "));
+	assert_true(max > 10 && max <= CONFIG_MAX_LINE);
+	big = malloc((size_t)max + 64);
+	assert_non_null(big);
+	strcpy(big, "[interface]\r\nmatch = eno2\r\n#");
+	at = strlen(big);
+	memset(big + at, 'x', (size_t)max - 1);
+	strcpy(big + at + max - 1, "\r\n");
+	{
+		struct config *c = load_ok(big);
+		config_free(c);
+	}
+	strcpy(big + at + max - 1, "x\r\n");
 	load_fails(big, 1, "3: line too long");
 	free(big);
 }
@@ -449,6 +482,11 @@ static void test_interface_kinds(void **state)
 	load_fails("[interface]\nmatch = eno2\nmtu = 65536\n", 1, "3: key 'mtu': '65536' is not an MTU");
 	load_fails("[interface]\nmatch = eno2\naddress = 2001:db8::1/64\nmtu = 1279\n", 1,
 		   "4: key 'mtu': IPv6 needs an MTU of at least 1280");
+	/* IPv6 is used through a link-local gateway or route alone too. */
+	load_fails("[interface]\nmatch = eno2\naddress = 203.0.113.10/24\ngateway = fe80::1\nmtu = 1000\n", 1,
+		   "5: key 'mtu': IPv6 needs an MTU of at least 1280");
+	load_fails("[interface]\nmatch = eno2\naddress = 203.0.113.10/24\nroute = 2001:db8:99::/48 via fe80::1\n"
+		   "mtu = 1000\n", 1, "5: key 'mtu': IPv6 needs an MTU of at least 1280");
 	c = load_ok("[interface]\nmatch = eno2\naddress = 203.0.113.10/24\nmtu = 576\n");
 	assert_int_equal(c->iface.mtu, 576);
 	config_free(c);
