@@ -76,6 +76,7 @@ int main(int argc, char **argv)
 	if (!have_cwd || chdir(cwd) < 0)
 		(void)!chdir("/");
 	execvp(argv[1], argv + 1);
-	fprintf(stderr, "nsenter-main: %s: %s\n", argv[1], strerror(errno));
-	return errno == ENOENT ? 127 : 126;
+	int e = errno; /* fprintf may change it (stderr closed: EBADF) */
+	fprintf(stderr, "nsenter-main: %s: %s\n", argv[1], strerror(e));
+	return e == ENOENT ? 127 : 126;
 }

@@ -81,6 +81,7 @@ int main(int argc, char **argv)
 	}
 	close(fd);
 	execvp(argv[optind], argv + optind);
-	fprintf(stderr, "nsenter-oob: %s: %s\n", argv[optind], strerror(errno));
-	return errno == ENOENT ? 127 : 126;
+	int e = errno; /* fprintf may change it (stderr closed: EBADF) */
+	fprintf(stderr, "nsenter-oob: %s: %s\n", argv[optind], strerror(e));
+	return e == ENOENT ? 127 : 126;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -21,6 +22,10 @@
 #include "version.h"
 
 #define OOBCTL_TIMEOUT_MS 30000
+/* reload, up and down run helpers synchronously in oobd (sshd -t, the
+ * firewall restore waiting for the xtables lock): they may take longer than
+ * a status. Beyond oobd.service's WatchdogSec=60s, systemd has killed it. */
+#define OOBCTL_CHANGE_TIMEOUT_MS 90000
 
 enum { EXIT_OK = 0, EXIT_DEGRADED = 1, EXIT_NOT_RUNNING = 2, EXIT_USAGE = 3, EXIT_DENIED = 4, EXIT_CONFIRM = 5 };
 
@@ -57,10 +62,10 @@ static int bad_usage(const char *what, const char *cmd)
 	return EXIT_USAGE;
 }
 
-static int request(const char *sock, const char *req, struct strbuf *resp)
+static int request(const char *sock, const char *req, int timeout_ms, struct strbuf *resp)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	long long deadline = now_ms() + OOBCTL_TIMEOUT_MS;
+	long long deadline = now_ms() + timeout_ms;
 	size_t len = strlen(req), off = 0;
 	int fd;
 
@@ -70,10 +75,17 @@ static int request(const char *sock, const char *req, struct strbuf *resp)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	/* A blocking connect() to a Unix socket whose listen backlog is full
+	 * (oobd hung, connections piling up) waits for the listener without
+	 * end; SO_SNDTIMEO bounds it (then EAGAIN), and the sends too. */
+	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000 };
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
+		if (e == EINTR && now_ms() < deadline)
+			continue;
 		close(fd);
-		return -e;
+		return e == EAGAIN ? -ETIMEDOUT : -e;
 	}
 	while (off < len) {
 		ssize_t n = send(fd, req + off, len - off, MSG_NOSIGNAL);
@@ -82,7 +94,7 @@ static int request(const char *sock, const char *req, struct strbuf *resp)
 			if (e == EINTR)
 				continue;
 			close(fd);
-			return -e;
+			return e == EAGAIN ? -ETIMEDOUT : -e;
 		}
 		off += (size_t)n;
 	}
@@ -144,7 +156,7 @@ int main(int argc, char **argv)
 	const char *sock = OOBD_CONTROL_SOCKET, *cmd, *outfile = NULL;
 	char req[CTL_MAX_REQUEST];
 	struct strbuf resp;
-	int c, r, code;
+	int c, r, code, timeout_ms;
 	char *body;
 
 	while ((c = getopt_long(argc, argv, "+s:hV", opts, NULL)) != -1) {
@@ -207,9 +219,25 @@ int main(int argc, char **argv)
 		return EXIT_DENIED;
 	}
 	sb_init(&resp);
-	r = request(sock, req, &resp);
+	timeout_ms = strcmp(cmd, "reload") == 0 || strcmp(cmd, "up") == 0 || strcmp(cmd, "down") == 0
+			     ? OOBCTL_CHANGE_TIMEOUT_MS
+			     : OOBCTL_TIMEOUT_MS;
+	r = request(sock, req, timeout_ms, &resp);
 	if (r == -ENOENT || r == -ECONNREFUSED) {
-		fprintf(stderr, "oobctl: oobd is not running (no control socket at %s)\n", sock);
+		fprintf(stderr, "oobctl: oobd is not running (%s at %s)\n",
+			r == -ENOENT ? "no control socket" : "nobody listens on the control socket", sock);
+		sb_free(&resp);
+		return EXIT_NOT_RUNNING;
+	}
+	if (r == -ETIMEDOUT) {
+		fprintf(stderr, "oobctl: oobd did not answer within %d s at %s (busy or hung; "
+				"the request may still be carried out: see its log)\n", timeout_ms / 1000, sock);
+		sb_free(&resp);
+		return EXIT_NOT_RUNNING;
+	}
+	if (r == 0 && !resp.buf) {
+		fprintf(stderr, "oobctl: oobd closed the connection without an answer (did it stop or crash? "
+				"see its log)\n");
 		sb_free(&resp);
 		return EXIT_NOT_RUNNING;
 	}
@@ -232,6 +260,13 @@ int main(int argc, char **argv)
 		}
 	} else {
 		fputs(body, code == 0 || code == 1 ? stdout : stderr);
+	}
+	/* An answer lost on the way out (a full disk under "> FILE") must not
+	 * pass for one that was shown. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "oobctl: writing the answer: %s\n", strerror(errno));
+		if (code == 0)
+			code = EXIT_DEGRADED;
 	}
 	sb_free(&resp);
 	return code >= 0 && code <= 5 ? code : EXIT_USAGE;

@@ -162,6 +162,42 @@ static bool pid_in_namespace(int nsfd, pid_t pid)
 	return stat(path, &a) == 0 && fstat(nsfd, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
+/* PID or one of its ancestors in the namespace: a request through
+ * "nsenter-main" (or sudo, a shell...) from a session that came in on the
+ * out-of-band path runs in the main namespace, but its session is still cut
+ * by "down". */
+static bool pid_or_ancestor_in_namespace(int nsfd, pid_t pid)
+{
+	for (int depth = 0; depth < 64 && pid > 1; depth++) {
+		char path[64], buf[512], *p, *end;
+		ssize_t n;
+		int fd;
+		long ppid;
+
+		if (pid_in_namespace(nsfd, pid))
+			return true;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return false;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			return false;
+		buf[n] = '\0';
+		/* "PID (COMM) STATE PPID ...": COMM may hold anything, ')' too. */
+		p = strrchr(buf, ')');
+		if (!p || strlen(p) < 5 || p[1] != ' ' || p[3] != ' ')
+			return false;
+		errno = 0;
+		ppid = strtol(p + 4, &end, 10);
+		if (errno || end == p + 4 || *end != ' ')
+			return false;
+		pid = (pid_t)ppid;
+	}
+	return false;
+}
+
 /*
  * A listener left by an oobd that died before it could stop it (its
  * PDEATHSIG is still on its way) would hold the port: make sure it is gone.
@@ -924,13 +960,16 @@ static int path_up(struct oobd *o)
 }
 
 /* "oobctl down": stop everything, hand the NIC back, remove the namespace,
- * and remember that (under /run) until "oobctl up". */
+ * and remember that (under /run) until "oobctl up". -errno when tearing
+ * down failed; 1 when it is down but the mark could not be written (a
+ * restarted oobd would bring the path back). */
 static int path_down(struct oobd *o, struct strbuf *msg)
 {
-	int r;
+	int r, mark = write_file_atomic(OOBD_DOWN_FILE, "down\n", 5, 0644);
 
-	if (write_file_atomic(OOBD_DOWN_FILE, "down\n", 5, 0644) < 0)
-		log_warn("writing %s: %s", OOBD_DOWN_FILE, strerror(errno));
+	if (mark < 0)
+		log_warn("writing %s: %s (a restarted oobd will bring the path back up)", OOBD_DOWN_FILE,
+			 strerror(-mark));
 	o->down = true;
 	o->privsep_retry = 0; /* nothing to serve while down; "up" makes it again */
 	log_notice("taking the out-of-band path down by request");
@@ -954,8 +993,11 @@ static int path_down(struct oobd *o, struct strbuf *msg)
 	if (msg)
 		sb_printf(msg, r < 0 ? "tearing down failed (see the log): %s\n" : "%s\n",
 			  r < 0 ? strerror(-r) : "the out-of-band path is down; \"oobctl up\" brings it back");
+	if (msg && mark < 0)
+		sb_printf(msg, "but %s could not be written (%s): if oobd restarts, it brings the path back up\n",
+			  OOBD_DOWN_FILE, strerror(-mark));
 	update_status(o);
-	return r;
+	return r < 0 ? r : mark < 0 ? 1 : 0;
 }
 
 static bool all_down(const struct oobd *o)
@@ -1084,13 +1126,13 @@ static void control_handler(struct ctl_server *srv, struct ctl_client *c, char *
 	} else if (req.cmd == CTL_CMD_DOWN || req.cmd == CTL_CMD_DOWN_YES) {
 		if (o->down) {
 			ctl_reply(srv, c, 0, "ok", xstrdup("the out-of-band path is already down\n"));
-		} else if (req.cmd == CTL_CMD_DOWN && pid_in_namespace(o->ns.nsfd, c->pid)) {
+		} else if (req.cmd == CTL_CMD_DOWN && pid_or_ancestor_in_namespace(o->ns.nsfd, c->pid)) {
 			ctl_reply(srv, c, 5, "confirm",
 				  xstrdup("you are connected through the out-of-band path: taking it down cuts this "
 					  "session; use \"oobctl down --yes\" to do it anyway\n"));
 		} else {
 			int r = path_down(o, &out);
-			ctl_reply(srv, c, r < 0 ? 1 : 0, r < 0 ? "failed" : "ok", sb_steal(&out));
+			ctl_reply(srv, c, r ? 1 : 0, r < 0 ? "failed" : r > 0 ? "incomplete" : "ok", sb_steal(&out));
 		}
 	} else if (req.cmd == CTL_CMD_UP) {
 		if (!o->down) {

@@ -25,6 +25,8 @@ for h in nsenter-main nsenter-oob; do
 	err=$("$bin" no-such-command-oobd 2>&1); st=$?
 	is "$st" 127 "$h: a command that does not exist gives 127"
 	like "$err" "^$h: no-such-command-oobd: No such file or directory" "$h: ... and says which"
+	"$bin" no-such-command-oobd 2>&-
+	is "$?" 127 "$h: with stderr closed, a command that does not exist still gives 127"
 	err=$("$bin" "$T/notexec" 2>&1); st=$?
 	is "$st" 126 "$h: a file that is not executable gives 126"
 	like "$err" "^$h: $T/notexec: Permission denied" "$h: ... and says why"

@@ -5,7 +5,9 @@
 # restarting a killed sshd nor oobctl from being served; malformed requests
 # get a request error; "reload" reports a bad config as FILE:LINE and exits 1,
 # a good one 0, and so a firewall file or sshd config that is refused; while
-# down, a reload takes a new NIC identity; "restart sshd" gives a new sshd.
+# down, a reload takes a new NIC identity; "restart sshd" gives a new sshd;
+# an answer that cannot be written exits 1; with oobd hung and its listen
+# backlog full, a client still gives up after its time limit.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 
 OOBCTL=$BUILD/oobctl
@@ -278,6 +280,31 @@ wait_until 10 ip -n oob link show oob1
 ok $? "the NIC is in the namespace under its new name"
 wait_until 15 ssh_banner "$OOB4"
 like "$(oob_ssh "$OOB4" echo renamed 2>&1)" "^renamed$" "ssh works through it"
+
+# --- an answer that cannot be written is not a success ---
+"$OOBCTL" status >/dev/full 2>/dev/null
+is "$?" 1 "oobctl status > /dev/full: exit status 1"
+
+# --- a hung oobd: no client waits for it without end ---
+# oobd stopped (as if its event loop were stuck) while clients keep coming:
+# their connections fill the control socket's listen backlog, and a client
+# beyond it used to block in connect() for good.
+backlog() { ss -xlH src "/run/oobd/control" | awk '{ print $3 }'; }
+kill -STOP "$OOBD_PID"
+waiting=()
+for i in $(seq 40); do
+	timeout 100 "$OOBCTL" status >/dev/null 2>&1 &
+	waiting+=($!)
+done
+wait_until 20 eval '[ "$(backlog)" -ge 32 ]'
+ok $? "the control socket's backlog is full ($(backlog) waiting)"
+timeout 70 "$OOBCTL" status >/dev/null 2>"$T/hung.err"
+is "$?" 2 "one more client gives up after its time limit, exit status 2"
+like "$(cat "$T/hung.err")" "did not answer within 30 s" "and says oobd did not answer in time"
+kill -CONT "$OOBD_PID"
+wait "${waiting[@]}"
+wait_until 15 "$OOBCTL" status
+ok $? "oobd answers again once it runs"
 
 stop_oobd
 done_testing

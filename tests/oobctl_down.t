@@ -57,6 +57,11 @@ out=$(oob_ssh "$OOB4" "$OOBCTL down; echo exit=\$?" 2>&1)
 like "$out" "exit=5" "oobctl down inside an ssh session on the oob path exits 5"
 like "$out" "you are connected through the out-of-band path" "and says why"
 like "$out" "oobctl down --yes" "and how to do it anyway"
+# Through nsenter-main (the documented way to act on the main system from
+# such a session) the request comes from the main namespace, but the
+# session it would cut is still on the path.
+out=$(oob_ssh "$OOB4" "$BUILD/nsenter-main $OOBCTL down; echo exit=\$?" 2>&1)
+like "$out" "exit=5" "nsenter-main oobctl down inside an ssh session on the oob path exits 5 too"
 ns_exists && in_oob
 ok $? "nothing was taken down"
 like "$(oob_ssh "$OOB4" echo still 2>&1)" "^still$" "ssh still works"
