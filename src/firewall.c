@@ -24,6 +24,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,7 +39,9 @@
 #include "iptrestore.h"
 #include "log.h"
 #include "netns.h"
+#include "notify.h"
 #include "proc.h"
+#include "sshd.h"
 #include "util.h"
 #include "xtables.h"
 
@@ -50,6 +53,9 @@
 #define FW_RESTORE_TIMEOUT_MS 30000
 #define FW_LOCK_WAIT_MS 10000        /* as restore's --wait=10 */
 #define FW_LOCK_DEFAULT "/run/xtables.lock"
+/* The lock the restore tools are pointed at once the host's stayed held:
+ * this namespace's own, which nothing else takes. */
+#define FW_LOCK_PRIVATE OOBD_RUN_DIR "/xtables.lock"
 #define FW_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define FW_MAX_CHAINS 1024
 
@@ -598,16 +604,35 @@ static int memfd_with(const char *data, size_t len)
 	return fd;
 }
 
+/* The host's xtables lock stayed held for FW_LOCK_WAIT_MS in this
+ * firewall update: the rest of it does not wait for it again. */
+static bool lock_stuck;
+
 /* Start PROG (a restore tool) inside NSFD, its stdin the memory file FD
  * (from its start): the content hashed is the content applied, whatever
- * happens to the file meanwhile. */
+ * happens to the file meanwhile. Once the host's lock is known to be stuck,
+ * the tool takes a lock of oobd's own instead (XTABLES_LOCKFILE). */
 static int restore_start_fd(const char *prog, int nsfd, int fd, bool test, struct proc_job *job)
 {
 	char *argv[] = { (char *)prog, FW_RESTORE_WAIT, test ? "--test" : NULL, NULL };
+	_cleanup_free_ char **envp = NULL;
+	size_t n = 0;
+	int r;
 
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return -errno;
-	return proc_start(job, argv, nsfd, fd, FW_OUTPUT_MAX, FW_RESTORE_TIMEOUT_MS);
+	if (lock_stuck) {
+		while (environ[n])
+			n++;
+		envp = xcalloc(n + 2, sizeof(*envp));
+		n = 0;
+		for (char **e = environ; *e; e++)
+			if (strncmp(*e, "XTABLES_LOCKFILE=", 17) != 0)
+				envp[n++] = *e;
+		envp[n++] = (char *)"XTABLES_LOCKFILE=" FW_LOCK_PRIVATE;
+	}
+	r = proc_start_env(job, argv, envp, nsfd, fd, FW_OUTPUT_MAX, FW_RESTORE_TIMEOUT_MS);
+	return r;
 }
 
 static int restore_run_fd(const char *prog, int nsfd, int fd, bool test, struct proc_result *res)
@@ -990,16 +1015,31 @@ static int job_fingerprint(void *arg)
  * around oobd's own libiptc commits too, so that a change made at the same
  * moment (by hand in the namespace, or by the host's firewall tools, which
  * share the lock) is neither lost nor overwritten. Waits as restore does.
- * The fd to close, or -errno: -EWOULDBLOCK when it stayed held (ERR says
- * so); when the file cannot be opened at all (no /run), the commit goes
- * ahead unlocked and the caller gets -errno of the open, which it may
- * ignore.
+ *
+ * The lock is one for every namespace, but tables are each namespace's
+ * own: a holder that does not let go within the wait (a firewall script of
+ * the main system that hangs, on the day everything else is broken) works
+ * on other tables, or is stuck. The out-of-band path must not wait for it:
+ * the change goes ahead without the lock (what is committed is read back
+ * and checked, as always), and the rest of this firewall update does not
+ * wait again (lock_stuck; the restore tools get a lock of their own).
+ * The fd to close, or -errno when going ahead unlocked (also when the file
+ * cannot be opened at all, with no /run).
  */
-static int xtables_lock(char *err, size_t errlen)
+static void lock_give_up(const char *path)
+{
+	if (!lock_stuck)
+		log_warn("the xtables lock (%s) stayed held by another program for %d s; changing the namespace's "
+			 "rules without it for the rest of this update (it orders the host's iptables programs, and "
+			 "the namespace's tables are its own)", path, FW_LOCK_WAIT_MS / 1000);
+	lock_stuck = true;
+}
+
+static int xtables_lock(void)
 {
 	const char *env = getenv("XTABLES_LOCKFILE"), *path = env && *env ? env : FW_LOCK_DEFAULT;
 	int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
-	long long end = now_ms() + FW_LOCK_WAIT_MS;
+	long long end = now_ms() + (lock_stuck ? 0 : FW_LOCK_WAIT_MS);
 
 	if (fd < 0)
 		return -errno;
@@ -1009,11 +1049,11 @@ static int xtables_lock(char *err, size_t errlen)
 			int e = errno == EINTR ? EWOULDBLOCK : errno;
 			close(fd);
 			if (e == EWOULDBLOCK)
-				snprintf(err, errlen, "the xtables lock (%s) stayed held by another program for %d s", path,
-					 FW_LOCK_WAIT_MS / 1000);
+				lock_give_up(path);
 			return -e;
 		}
 		nanosleep(&ts, NULL);
+		notify_watchdog_keepalive();
 	}
 	return fd;
 }
@@ -1034,10 +1074,8 @@ static int ns_call(int nsfd, int (*fn)(void *), void *arg, char *err, size_t err
 /* The same with the xtables lock held: for what writes. */
 static int ns_call_locked(int nsfd, int (*fn)(void *), void *arg, char *err, size_t errlen)
 {
-	int lock = xtables_lock(err, errlen), r;
+	int lock = xtables_lock(), r;
 
-	if (lock == -EWOULDBLOCK)
-		return lock;
 	r = ns_call(nsfd, fn, arg, err, errlen);
 	if (lock >= 0)
 		close(lock);
@@ -1211,9 +1249,16 @@ static int inproc_apply(const struct family *fa, int nsfd, struct fw_family_run 
 	}
 	r = ns_call_locked(nsfd, job_inproc, &j, j.err, sizeof(j.err));
 	if (r < 0) {
-		log_info("firewall %s: %s:%d: %s; applying it with %s", fa->name, fr->path, j.line, j.err,
-			 fa->restore);
-		snprintf(fr->handover, sizeof(fr->handover), "line %d: %.250s", j.line, j.err);
+		char at[24] = "";
+
+		/* Line 0: nothing of one line (entering the namespace...). */
+		if (j.line > 0)
+			snprintf(at, sizeof(at), ":%d", j.line);
+		log_info("firewall %s: %s%s: %s; applying it with %s", fa->name, fr->path, at, j.err, fa->restore);
+		if (j.line > 0)
+			snprintf(fr->handover, sizeof(fr->handover), "line %d: %.250s", j.line, j.err);
+		else
+			snprintf(fr->handover, sizeof(fr->handover), "%.250s", j.err);
 		fr->partial = j.committed > 0;
 	} else {
 		log_info("firewall %s: %s: %zu rules committed in-process through libiptc", fa->name, fr->path,
@@ -1276,6 +1321,14 @@ static void file_begin(const struct family *fa, int nsfd, struct fw_family_run *
 	}
 }
 
+/* Did a restore give up waiting for the host's xtables lock? (Its exit
+ * status 4, "resource problem", and what it says of the lock.) */
+static bool restore_lock_timeout(const struct proc_result *res)
+{
+	return WIFEXITED(res->status) && WEXITSTATUS(res->status) == 4 && res->out &&
+	       (strstr(res->out, "xtables lock") || strstr(res->out, "Can't lock"));
+}
+
 /* Join the restore FR started, verify what it put in place. On failure
  * WHY says why, and *INTACT whether what was in place before still is. */
 static int file_finish(const struct family *fa, int nsfd, struct fw_family_run *fr, struct firewall_family_state *fs,
@@ -1300,7 +1353,17 @@ static int file_finish(const struct family *fa, int nsfd, struct fw_family_run *
 		return 0;
 	}
 	if (!fr->inproc) {
+		char prog[PATH_MAX];
+
 		r = proc_finish(&fr->job, &res);
+		if (r == 0 && restore_lock_timeout(&res) && program_find(fa->restore, prog, sizeof(prog)) == 0) {
+			/* It gave up waiting for the host's lock, before it
+			 * changed anything: once more, with a lock of its own. */
+			const char *env = getenv("XTABLES_LOCKFILE");
+			lock_give_up(env && *env ? env : FW_LOCK_DEFAULT);
+			proc_result_free(&res);
+			r = restore_run_fd(prog, nsfd, fr->copy.fd, false, &res);
+		}
 		if (r < 0) {
 			snprintf(fr->why, sizeof(fr->why), "running %s: %s", fa->restore, strerror(-r));
 			return r;
@@ -1390,6 +1453,7 @@ struct firewall_run *firewall_begin(const struct firewall_cfg *cfg, int nsfd, st
 	struct stat nst;
 
 	run->nsfd = nsfd;
+	lock_stuck = false;
 	if (fstat(nsfd, &nst) < 0) {
 		run->r = -errno;
 		return run;

@@ -16,6 +16,7 @@
 static struct sockaddr_un notify_addr;
 static socklen_t notify_addrlen;
 static long long watchdog_ms;
+static long long watchdog_last; /* when WATCHDOG=1 was last sent (now_ms()) */
 static char last_status[256];
 
 /* A whole decimal number, or -1. */
@@ -72,6 +73,10 @@ int notify_send(const char *msg)
 	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&notify_addr, notify_addrlen) < 0)
 		r = -errno;
 	close(fd);
+	/* The manager arms the watchdog at the first READY=1: keepalive
+	 * pings start from there, not during start-up. */
+	if (r == 0 && watchdog_ms && !watchdog_last && strcmp(msg, "READY=1") == 0)
+		watchdog_last = now_ms();
 	return r;
 }
 
@@ -93,4 +98,18 @@ int notify_status(const char *fmt, ...)
 long long notify_watchdog_interval_ms(void)
 {
 	return watchdog_ms;
+}
+
+void notify_watchdog_ping(void)
+{
+	if (!watchdog_ms)
+		return;
+	notify_send("WATCHDOG=1");
+	watchdog_last = now_ms();
+}
+
+void notify_watchdog_keepalive(void)
+{
+	if (watchdog_ms && watchdog_last && now_ms() - watchdog_last >= watchdog_ms)
+		notify_watchdog_ping();
 }

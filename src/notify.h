@@ -20,5 +20,11 @@ int notify_send(const char *msg);
 int notify_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The watchdog ping interval in ms (half the manager's timeout), or 0. */
 long long notify_watchdog_interval_ms(void);
+/* WATCHDOG=1 now (a no-op without $WATCHDOG_USEC). */
+void notify_watchdog_ping(void);
+/* WATCHDOG=1 if a ping is due: for the waits on helper programs and locks
+ * that keep the event loop busy (each bounded by its own timeout), so that
+ * their sum does not add up to the manager's watchdog timeout. */
+void notify_watchdog_keepalive(void);
 
 #endif

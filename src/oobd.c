@@ -836,7 +836,7 @@ static void handle_timer(struct oobd *o)
 		privsep_ensure(o);
 	ctl_tick(&o->ctl, now);
 	if (o->watchdog_next && now >= o->watchdog_next) {
-		notify_send("WATCHDOG=1");
+		notify_watchdog_ping();
 		o->watchdog_next = now + notify_watchdog_interval_ms();
 	}
 }

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "notify.h"
 #include "util.h"
 
 void proc_child_reset_signals(void)
@@ -42,6 +43,7 @@ void proc_child_detach(void)
 
 struct child_args {
 	char *const *argv;
+	char *const *envp;           /* NULL: the supervisor's */
 	int nsfd, stdin_fd, out_fd;
 	int exec_errno;              /* written by the child: the memory is shared */
 };
@@ -74,14 +76,23 @@ static int proc_child(void *arg)
 		_exit(126);
 	}
 	close_range(3, ~0U, 0);
-	execv(a->argv[0], a->argv);
+	if (a->envp)
+		execve(a->argv[0], a->argv, a->envp);
+	else
+		execv(a->argv[0], a->argv);
 	a->exec_errno = errno;
 	_exit(127);
 }
 
 int proc_start(struct proc_job *job, char *const argv[], int nsfd, int stdin_fd, size_t max_out, int timeout_ms)
 {
-	struct child_args a = { .argv = argv, .nsfd = nsfd, .stdin_fd = stdin_fd };
+	return proc_start_env(job, argv, NULL, nsfd, stdin_fd, max_out, timeout_ms);
+}
+
+int proc_start_env(struct proc_job *job, char *const argv[], char *const envp[], int nsfd, int stdin_fd,
+		   size_t max_out, int timeout_ms)
+{
+	struct child_args a = { .argv = argv, .envp = envp, .nsfd = nsfd, .stdin_fd = stdin_fd };
 	int pfd[2];
 	pid_t pid;
 
@@ -134,8 +145,15 @@ int proc_finish(struct proc_job *job, struct proc_result *res)
 			long long left = job->deadline - now_ms();
 			wait_ms = left > 0 ? (int)left : 0;
 		}
+		/* The event loop waits here: keep the service manager's
+		 * watchdog fed while the helper runs. */
+		if (notify_watchdog_interval_ms() && (wait_ms < 0 || wait_ms > 1000))
+			wait_ms = 1000;
 		int r = poll(&p, 1, wait_ms);
+		notify_watchdog_keepalive();
 		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0 && (!job->deadline || now_ms() < job->deadline))
 			continue;
 		if (r == 0) {
 			kill(job->pid, SIGKILL);

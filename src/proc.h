@@ -39,6 +39,9 @@ struct proc_job {
 	char *early_msg;             /* why it could not exec, for its output */
 };
 int proc_start(struct proc_job *job, char *const argv[], int nsfd, int stdin_fd, size_t max_out, int timeout_ms);
+/* The same with ENVP as the program's environment (NULL: the caller's). */
+int proc_start_env(struct proc_job *job, char *const argv[], char *const envp[], int nsfd, int stdin_fd,
+		   size_t max_out, int timeout_ms);
 /* 0 and RES filled, or -errno; the job is over either way. */
 int proc_finish(struct proc_job *job, struct proc_result *res);
 void proc_result_free(struct proc_result *res);
