@@ -113,10 +113,12 @@ install: all
 	install -m 0644 docs/oobd.conf.5 $(DESTDIR)$(MANDIR)/man5/oobd.conf.5
 	install -m 0644 docs/nsenter-main.1 docs/nsenter-oob.1 $(DESTDIR)$(MANDIR)/man1/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/oobd.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/oobd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/oobd.service
 	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0644 docs/oobctl.8 $(DESTDIR)$(MANDIR)/man8/oobctl.8
 	install -m 0644 conf/oobctl.bash-completion $(DESTDIR)$(BASHCOMPDIR)/oobctl
 	sed 's|/usr/sbin/oobctl|$(SBINDIR)/oobctl|' systemd/oobd-metrics.service > $(DESTDIR)$(SYSTEMDUNITDIR)/oobd-metrics.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/oobd-metrics.service
 	install -m 0644 systemd/oobd-metrics.timer $(DESTDIR)$(SYSTEMDUNITDIR)/oobd-metrics.timer
 	install -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/
 
