@@ -1137,7 +1137,7 @@ static int check_program(const char *cfg_path, int line, const char *what, const
 }
 
 /* The sshd config, the files it includes and the authorized keys it names. */
-static int check_sshd_config(const struct config *c, FILE *errs)
+static int check_sshd_config(const struct config *c, FILE *errs, bool strict)
 {
 	struct sshd_conf_file *conf = NULL;
 	char why[PATH_MAX + 128], note[PATH_MAX + 64], where[CONFIG_WHERE_MAX];
@@ -1149,15 +1149,21 @@ static int check_sshd_config(const struct config *c, FILE *errs)
 	int nerr = 0, nfiles;
 
 	config_where(c->path, c->sshd.config_line, "config", where, sizeof(where));
+	/* At start-up (not strict) a config that cannot be read stops only
+	 * sshd's use of it: the supervisor runs the last-good or built-in
+	 * config instead (sshd_supervise.c), which is what they are for.
+	 * Unsafe files stay errors. */
 	if (access(c->sshd.config, R_OK) < 0) {
-		fprintf(errs, "%s: sshd config %s%s: %s\n", where, c->sshd.config, cnote, strerror(errno));
-		return 1;
+		fprintf(errs, "%s: %ssshd config %s%s: %s%s\n", where, strict ? "" : "warning: ", c->sshd.config, cnote,
+			strerror(errno), strict ? "" : " (sshd runs with the last-good or built-in config)");
+		return strict ? 1 : 0;
 	}
 	nerr += check_trusted_file(c->path, c->sshd.config_line, "config", "sshd config", c->sshd.config, cnote, errs);
 	/* What it includes is as much sshd's config as the file itself. */
 	if (sshd_conf_load(c->sshd.config, NULL, &conf, why, sizeof(why)) < 0) {
-		fprintf(errs, "%s: sshd config %s%s: %s\n", where, c->sshd.config, cnote, why);
-		return nerr + 1;
+		fprintf(errs, "%s: %ssshd config %s%s: %s%s\n", where, strict ? "" : "warning: ", c->sshd.config, cnote,
+			why, strict ? "" : " (sshd runs with the last-good or built-in config)");
+		return nerr + (strict ? 1 : 0);
 	}
 	nfiles = sshd_conf_files(conf, &files);
 	snprintf(note, sizeof(note), " (included by %s%s)", c->sshd.config, dflt ? ", the default of key 'config'" : "");
@@ -1247,7 +1253,7 @@ int config_check_files(const struct config *c, FILE *errs, bool strict)
 
 	nerr += check_program(c->path, c->sshd.exec_line, "sshd program", c->sshd.exec, true, errs);
 	/* A problem there stops only what depends on that file. */
-	nerr += check_sshd_config(c, errs);
+	nerr += check_sshd_config(c, errs, strict);
 	for (size_t k = 0; k < c->n_services; k++) {
 		const struct service_cfg *sc = &c->services[k];
 		char what[SERVICE_NAME_MAX + 32];

@@ -624,6 +624,9 @@ static int reload(struct oobd *o, struct strbuf *errs)
 	services_reload(o, nc);
 	config_free(o->cfg);
 	o->cfg = nc;
+	/* A removed service that was not running (backoff, down) is gone now,
+	 * not when some other child next exits. */
+	services_compact(o);
 	sshd_sup_update(&o->sshd, o->cfg);
 	if (o->down) {
 		log_notice("reload done (the path is down by request; nothing started)");
@@ -1059,9 +1062,13 @@ static struct service *service_by_name(struct oobd *o, const char *name)
 {
 	if (strcmp(name, "sshd") == 0)
 		return &o->sshd.svc;
-	for (size_t i = 0; i < o->n_svcs; i++)
-		if (strcmp(o->svcs[i].name, name) == 0)
-			return &o->svcs[i];
+	/* Only configured ones: a removed service still stopping is in the
+	 * table until reaped, and must not be started again by request. */
+	for (size_t k = 0; k < o->cfg->n_services; k++)
+		if (strcmp(o->cfg->services[k].name, name) == 0)
+			for (size_t i = 0; i < o->n_svcs; i++)
+				if (strcmp(o->svcs[i].name, name) == 0)
+					return &o->svcs[i];
 	return NULL;
 }
 

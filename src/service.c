@@ -210,11 +210,22 @@ int service_start(struct service *s, const char *netns, int nsfd)
 	return 0;
 }
 
+/* The child made a session of its own (proc_child_detach), so its pid is
+ * also its process group: what it forked and did not move elsewhere (a
+ * shell script's commands, a wrapper's program) goes with it, instead of
+ * living on unsupervised, holding its port against the next start. ssh
+ * sessions make sessions of their own and are not in the listener's. */
+static void service_kill(const struct service *s, int sig)
+{
+	if (kill(-s->pid, sig) < 0)
+		kill(s->pid, sig);
+}
+
 void service_stop(struct service *s)
 {
 	s->want_up = false;
 	if (s->state == SVC_UP && s->pid > 0) {
-		kill(s->pid, SIGTERM);
+		service_kill(s, SIGTERM);
 		s->state = SVC_STOPPING;
 		s->deadline_ms = now_ms() + SERVICE_STOP_TIMEOUT_MS;
 	} else if (s->state == SVC_BACKOFF) {
@@ -259,7 +270,7 @@ bool service_deadline(struct service *s, long long now)
 		return s->want_up;
 	if (s->state == SVC_STOPPING && s->pid > 0) {
 		log_warn("%s (pid %d) did not stop in time; killing it", s->name, (int)s->pid);
-		kill(s->pid, SIGKILL);
+		service_kill(s, SIGKILL);
 	}
 	return false;
 }

@@ -125,7 +125,7 @@ static int builtin_write(struct sshd_sup *s)
 	char **keys = NULL, **akf = NULL;
 	struct sshd_conf_file *conf = NULL;
 	struct strbuf sb;
-	int usable = 0, r;
+	int r;
 
 	sb_init(&sb);
 	sb_puts(&sb, "# Built-in fallback of oobd: the configured sshd config failed.\n"
@@ -142,12 +142,16 @@ static int builtin_write(struct sshd_sup *s)
 		sshd_conf_free(conf);
 	}
 	for (int i = 0; keys && keys[i]; i++) {
-		if (access(keys[i], R_OK) == 0) {
+		if (access(keys[i], R_OK) == 0)
 			sb_printf(&sb, "HostKey %s\n", keys[i]);
-			usable++;
-		}
 	}
-	if (!usable) {
+	/* Always its own key too, after the configured ones (sshd serves the
+	 * first key of each type, so the fingerprint the admin knows stays):
+	 * a configured key that exists but that sshd refuses (mode 0644, empty,
+	 * corrupt) is ignored by sshd, and this one still lets it start. A
+	 * fallback that depends on the very key that broke the configured
+	 * config would fail the same way. */
+	{
 		/* SSHD_BUILTIN_HOSTKEY is two literals, "DIR" "/file": no comma is missing */
 		char *argv[] = { "/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "oobd built-in host key",
 				 "-f", SSHD_BUILTIN_HOSTKEY, NULL }; /* NOLINT(bugprone-suspicious-missing-comma) */
@@ -193,8 +197,17 @@ static void log_rejected(enum sshd_source src, const char *path, char *why, int 
 static enum sshd_source choose_source(struct sshd_sup *s)
 {
 	long long give_up = now_ms() + SSHD_CHOOSE_BUDGET_MS;
+	bool readable;
 
 	s->unchecked = false;
+	/* A configured file that oobd cannot read (an Include loop) had its
+	 * included files checked by no one: only the fallbacks run. */
+	sshd_config_hash(s->config, &readable);
+	if (!readable && !s->failed[SSHD_CONFIGURED]) {
+		log_err("the configured sshd config %s cannot be read (see above); not starting sshd with it",
+			s->config);
+		s->failed[SSHD_CONFIGURED] = true;
+	}
 	if (!s->failed[SSHD_CONFIGURED]) {
 		int n = sshd_listen_from_config(s->config, s->listen, SSHD_MAX_LISTEN);
 		if (n > 0) {
@@ -209,7 +222,7 @@ static enum sshd_source choose_source(struct sshd_sup *s)
 			char *why = NULL;
 			int r;
 
-			if (s->failed[src])
+			if (s->failed[src] || (src == SSHD_CONFIGURED && !readable))
 				continue;
 			if (now_ms() >= give_up) {
 				log_err("sshd -T has taken over %d s for this start (does %s hang?); starting with the "
