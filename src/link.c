@@ -244,6 +244,14 @@ int link_set_up(struct nl *nl, int ifindex, bool up, char *ext, size_t extlen)
 	return nl_request(nl, nlh, ext, extlen);
 }
 
+int link_rename(struct nl *nl, int ifindex, const char *name, char *ext, size_t extlen)
+{
+	char buf[NL_MSG_MAX] = { 0 };
+	struct nlmsghdr *nlh = link_change_init(nl, buf, ifindex);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return nl_request(nl, nlh, ext, extlen);
+}
+
 int link_delete(struct nl *nl, int ifindex)
 {
 	char buf[NL_MSG_MAX] = { 0 };

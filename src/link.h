@@ -51,6 +51,8 @@ struct nlmsghdr *link_child_request(struct nl *nl, void *buf, const struct iface
 /* Set MTU (0: leave) and the administrative state. 0 or -errno. */
 int link_set_mtu(struct nl *nl, int ifindex, unsigned mtu, char *ext, size_t extlen);
 int link_set_up(struct nl *nl, int ifindex, bool up, char *ext, size_t extlen);
+/* Rename IFINDEX to NAME (in the namespace NL belongs to). */
+int link_rename(struct nl *nl, int ifindex, const char *name, char *ext, size_t extlen);
 
 /* Delete a (virtual) link. */
 int link_delete(struct nl *nl, int ifindex);

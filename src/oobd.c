@@ -514,7 +514,9 @@ static void run_reconcile(struct oobd *o)
 	o->need_reconcile = false;
 	if (o->down)
 		return;
-	if (reconcile_namespace(o->cfg, &o->ns) < 0)
+	/* A name that now points elsewhere is refused (and reported), but the
+	 * namespace oobd holds, with the NIC and sshd in it, is still kept. */
+	if (reconcile_namespace(o->cfg, &o->ns) < 0 && !o->ns.name_elsewhere)
 		return;
 	watch_netns_dir(o);
 	reconcile_dns(o->cfg);
@@ -749,7 +751,15 @@ static void link_event_cb(const struct nlmsghdr *nlh, void *data)
 		handle_drift(o, nlh);
 	if ((nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK) || link_parse(nlh, &li) < 0)
 		return;
-	if (!ev->in_oob && nlh->nlmsg_type == RTM_NEWLINK && !o->ns.nic_ifindex && !o->down)
+	/* A link that may be the NIC; or, while several matched, one gone
+	 * (the one left may be it). */
+	if (!ev->in_oob && (nlh->nlmsg_type == RTM_NEWLINK || o->ns.nic_ambiguous) && !o->ns.nic_ifindex && !o->down)
+		o->need_reconcile = true;
+	/* The NIC arrived in the namespace itself ("ip link set eno2 netns
+	 * oob"): the main namespace saw it leave, not arrive. */
+	if (ev->in_oob && nlh->nlmsg_type == RTM_NEWLINK && !o->ns.nic_ifindex && !o->down &&
+	    (link_match(&o->cfg->iface, config_nic_name_in_ns(o->cfg), &li, 1) == 0 ||
+	     (o->cfg->iface.kind == NIC_PHYSICAL && link_match(&o->cfg->iface, NULL, &li, 1) == 0)))
 		o->need_reconcile = true;
 	/* reconcile_nic notices (and logs) a NIC that is gone */
 	if (ev->in_oob && li.ifindex == o->ns.nic_ifindex && (nlh->nlmsg_type == RTM_DELLINK || !(li.flags & IFF_UP)))

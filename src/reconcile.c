@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/if_addr.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,6 +59,7 @@ int reconcile_namespace(const struct config *c, struct netstate *ns)
 		if (fd >= 0) {
 			bool same = same_inode(fd, ns->nsfd);
 			close(fd);
+			ns->name_elsewhere = !same;
 			if (same)
 				return 0;
 			log_err("namespace \"%s\": /run/netns/%s now names another namespace; keeping ours", name, name);
@@ -140,6 +142,14 @@ static int nic_find_in_ns(const struct config *c, struct netstate *ns, struct li
 		}
 	}
 	idx = link_match(&c->iface, config_nic_name_in_ns(c), links, n);
+	/* Not under its name there: renamed inside the namespace (by hand, or
+	 * by a config whose "rename" changed). Still the NIC if it is the link
+	 * held so far, or the NIC's MAC says so. */
+	for (size_t k = 0; idx == -ENOENT && ns->nic_ifindex && k < n; k++)
+		if (links[k].ifindex == ns->nic_ifindex)
+			idx = (int)k;
+	if (idx == -ENOENT && config_nic_name_in_ns(c) && c->iface.kind == NIC_PHYSICAL && c->iface.match == MATCH_MAC)
+		idx = link_match(&c->iface, NULL, links, n);
 	if (idx >= 0)
 		*out = links[idx];
 	free(links);
@@ -180,10 +190,14 @@ static int nic_claim_start(const struct config *c, struct netstate *ns, struct n
 				idx = (int)k;
 	}
 	if (idx == -ENOTUNIQ) {
-		log_err("%s: several links match; not guessing which one is the NIC", desc);
+		/* Retried at each link change of the main namespace: said once. */
+		log_msg(ns->nic_ambiguous ? LOG_DEBUG : LOG_ERR, "%s: several links match; not guessing which one is the NIC",
+			desc);
+		ns->nic_ambiguous = true;
 		free(links);
 		return -ENOTUNIQ;
 	}
+	ns->nic_ambiguous = false;
 	if (idx < 0) {
 		if (!ns->nic_waiting_logged)
 			log_warn("%s: not present; waiting for it to appear", desc);
@@ -195,12 +209,40 @@ static int nic_claim_start(const struct config *c, struct netstate *ns, struct n
 	cl->child = i->kind != NIC_PHYSICAL;
 	cl->ifindex = links[idx].ifindex;
 	str_copy(cl->name, links[idx].name, sizeof(cl->name));
+	unsigned char child_mac[6];
+	bool stable_mac = i->kind == NIC_MACVLAN && (links[idx].has_perm || links[idx].has_mac);
+	if (stable_mac) {
+		/* A macvlan child would get a random MAC at each creation: after
+		 * its parent or itself was re-created, the LAN's ARP and ND
+		 * caches (a router's: hours) would still send to the old one.
+		 * The same MAC every time instead: derived from the parent's
+		 * and the namespace's name, locally administered, unicast. */
+		unsigned long long h = fnv64_add(FNV64_INIT, links[idx].has_perm ? links[idx].perm : links[idx].mac, 6);
+		h = fnv64_add(h, c->netns, strlen(c->netns));
+		for (int b = 0; b < 6; b++)
+			child_mac[b] = (unsigned char)(h >> (8 * b));
+		child_mac[0] = (unsigned char)((child_mac[0] & 0xfc) | 0x02);
+	}
 	free(links);
 	if (!cl->child) {
-		char state[64];
+		char state[64], prev[IFNAMSIZ] = "";
+		/* Back under the name it was given inside (moved out by hand, or
+		 * its namespace deleted): the name it had before is the one
+		 * recorded when it was first taken, not this one. */
+		if (!renamed_back && i->rename[0] && strcmp(cl->name, i->rename) == 0) {
+			char *txt = NULL;
+			if (read_file(NIC_STATE_FILE, &txt, NULL, 4096) == 0) {
+				txt[strcspn(txt, "\n")] = '\0';
+				if (ifname_valid(txt))
+					str_copy(prev, txt, sizeof(prev));
+			}
+			free(txt);
+			if (!prev[0] && nic_orig_name[0])
+				str_copy(prev, nic_orig_name, sizeof(prev));
+		}
 		/* Remember its name in the main namespace, to hand it back as it
 		 * was (the configured one, if it came back under its inside name). */
-		str_copy(nic_orig_name, renamed_back ? i->match_name : cl->name, sizeof(nic_orig_name));
+		str_copy(nic_orig_name, renamed_back ? i->match_name : prev[0] ? prev : cl->name, sizeof(nic_orig_name));
 		int len = snprintf(state, sizeof(state), "%s\n", nic_orig_name);
 		r = mkdir_p(OOBD_STATE_DIR, 0755);
 		if (r == 0)
@@ -211,6 +253,8 @@ static int nic_claim_start(const struct config *c, struct netstate *ns, struct n
 		nlh = link_move_request(nl_main, buf, cl->ifindex, ns->nsfd, i->rename[0] ? i->rename : NULL);
 	} else {
 		nlh = link_child_request(nl_main, buf, i, cl->ifindex, ns->nsfd, config_nic_name_in_ns(c));
+		if (stable_mac)
+			mnl_attr_put(nlh, IFLA_ADDRESS, sizeof(child_mac), child_mac);
 	}
 	cl->pending = true;
 	if (background)
@@ -561,7 +605,7 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 		free(want);
 		return;
 	}
-	items = xcalloc(n_want + n_cur + 1, sizeof(*items));
+	items = xcalloc(n_want + n_cur + c->iface.n_addrs + 1, sizeof(*items));
 	bool *present = xcalloc(n_want + 1, sizeof(bool)), *wanted = xcalloc(n_cur + 1, sizeof(bool));
 	reconcile_match_routes(want, n_want, cur, n_cur, ns->nic_ifindex, present, wanted);
 	for (size_t k = 0; k < n_cur; k++) {
@@ -570,6 +614,24 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 		items[n_items] = (struct batch_item){ &cur[k].dst, NULL };
 		log_info("removing route %s (no longer configured)", batch_item_str(&items[n_items], desc));
 		route_batch_del(b, &ns->nl_oob, &cur[k], (long)n_items);
+		n_items++;
+	}
+	/* The on-link route of each configured address's prefix, which the
+	 * kernel adds with the address: without it (a "route flush" by hand)
+	 * no gateway in that prefix can be added again, and nothing on the
+	 * link is reachable. Put back as the kernel has it. */
+	for (size_t d = 0; d < c->iface.n_addrs; d++) {
+		const struct prefix *a = &c->iface.addrs[d].pfx;
+		bool have = a->len == 8 * ipaddr_len(&a->addr); /* a host prefix has none */
+		for (size_t k = 0; k < n_cur && !have; k++)
+			have = !cur[k].has_gw && cur[k].oif == ns->nic_ifindex && cur[k].dst.len == a->len &&
+			       prefix_contains(&cur[k].dst, &a->addr);
+		if (have)
+			continue;
+		items[n_items] = (struct batch_item){ a, NULL };
+		log_warn("the on-link route of %s on %s had disappeared; putting it back",
+			 batch_item_str(&items[n_items], desc), ns->nic_name);
+		route_batch_add_connected(b, &ns->nl_oob, ns->nic_ifindex, a, (long)n_items);
 		n_items++;
 	}
 	/* On-link routes first: a gateway may be reachable only through one
@@ -632,6 +694,18 @@ int reconcile_nic(const struct config *c, struct netstate *ns, struct nl *nl_mai
 		if (r != -ENODEV)
 			log_err("finding the NIC in namespace \"%s\": %s", c->netns, strerror(-r));
 		goto lo;
+	}
+	if (config_nic_name_in_ns(c) && strcmp(li.name, config_nic_name_in_ns(c)) != 0) {
+		const char *want = config_nic_name_in_ns(c);
+		int e = link_rename(&ns->nl_oob, li.ifindex, want, ext, sizeof(ext));
+		if (e < 0) {
+			log_warn("NIC %s (ifindex %d) in namespace \"%s\": renaming it %s: %s%s%s; using it as it is",
+				 li.name, li.ifindex, c->netns, want, strerror(-e), *ext ? ": " : "", ext);
+		} else {
+			log_warn("NIC %s (ifindex %d) in namespace \"%s\" had been renamed; renamed it %s again", li.name,
+				 li.ifindex, c->netns, want);
+			str_copy(li.name, want, sizeof(li.name));
+		}
 	}
 	if (ns->nic_ifindex != li.ifindex) {
 		log_info("NIC %s (ifindex %d) in namespace \"%s\"", li.name, li.ifindex, c->netns);
@@ -701,26 +775,84 @@ static int main_netns_fd(void)
 	return open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 }
 
+static void dns_remove(const struct config *c)
+{
+	char dns_path[PATH_MAX];
+
+	if (!c->dns.present) {
+		dns_forget(c->netns); /* left by a config that had [dns] */
+	} else {
+		snprintf(dns_path, sizeof(dns_path), "%s/%s/resolv.conf", NETNS_ETC_DIR, c->netns);
+		unlink(dns_path);
+		snprintf(dns_path, sizeof(dns_path), "%s/%s", NETNS_ETC_DIR, c->netns);
+		rmdir(dns_path);
+	}
+}
+
+/* The NIC oobd took as ORIG is back in the main namespace (its namespace
+ * was deleted by hand, or it was moved out): give it its name back. 0 when
+ * it is there under ORIG now, -ENOENT when it is not in the main namespace. */
+static int nic_rename_back_in_main(const struct config *c, struct nl *nl_main, const char *orig)
+{
+	const struct iface_cfg *i = &c->iface;
+	struct link_info *links = NULL;
+	size_t n = 0;
+	char ext[256];
+	int idx, r;
+
+	if (i->kind != NIC_PHYSICAL || !ifname_valid(orig))
+		return -EINVAL;
+	r = link_list(nl_main, &links, &n);
+	if (r < 0)
+		return r;
+	idx = link_match(i, config_nic_name_in_ns(c), links, n);
+	if (idx < 0 && i->match == MATCH_MAC)
+		idx = link_match(i, NULL, links, n);
+	if (idx < 0) {
+		free(links);
+		return idx == -ENOTUNIQ ? idx : -ENOENT;
+	}
+	if (strcmp(links[idx].name, orig) == 0) {
+		free(links);
+		return 0;
+	}
+	r = link_rename(nl_main, links[idx].ifindex, orig, ext, sizeof(ext));
+	if (r < 0)
+		log_err("the NIC is back in the main namespace as %s; renaming it %s: %s%s%s", links[idx].name, orig,
+			strerror(-r), *ext ? ": " : "", ext);
+	else
+		log_info("the NIC was back in the main namespace as %s; renamed it %s", links[idx].name, orig);
+	free(links);
+	return r;
+}
+
 int reconcile_down(const struct config *c, struct nl *nl_main)
 {
 	struct netstate ns;
 	struct link_info li;
 	int lo_ifindex = 0, r, ret = 0;
 	bool lo_up = false;
-	char ext[256], dns_path[PATH_MAX], *orig = NULL;
+	char ext[256], *orig = NULL;
 
 	netstate_init(&ns);
 	ns.nsfd = netns_open(c->netns);
 	if (ns.nsfd == -ENOENT) {
 		log_notice("namespace \"%s\" does not exist; nothing to tear down", c->netns);
-		/* Left by a start-up that moved a NIC: into another namespace? */
+		/* Left by a start-up that moved a NIC: into another namespace, or
+		 * back in the main one already (its namespace was deleted by
+		 * hand), under the name it had inside? */
 		if (read_file(NIC_STATE_FILE, &orig, NULL, 4096) == 0) {
 			orig[strcspn(orig, "\n")] = '\0';
-			log_warn("but %s says oobd took the NIC %s and has not handed it back: if the config's namespace "
-				 "changed since, tear down with the config the path was set up with",
-				 NIC_STATE_FILE, orig);
+			r = nic_rename_back_in_main(c, nl_main, orig);
+			if (r == 0)
+				unlink(NIC_STATE_FILE);
+			else
+				log_warn("but %s says oobd took the NIC %s and has not handed it back: if the config's "
+					 "namespace changed since, tear down with the config the path was set up with",
+					 NIC_STATE_FILE, orig);
 			free(orig);
 		}
+		dns_remove(c);
 		return 0;
 	}
 	if (ns.nsfd < 0) {
@@ -772,14 +904,7 @@ int reconcile_down(const struct config *c, struct nl *nl_main)
 		ret = r;
 	netstate_close(&ns);
 	unlink(NIC_STATE_FILE);
-	if (!c->dns.present) {
-		dns_forget(c->netns); /* left by a config that had [dns] */
-	} else {
-		snprintf(dns_path, sizeof(dns_path), "%s/%s/resolv.conf", NETNS_ETC_DIR, c->netns);
-		unlink(dns_path);
-		snprintf(dns_path, sizeof(dns_path), "%s/%s", NETNS_ETC_DIR, c->netns);
-		rmdir(dns_path);
-	}
+	dns_remove(c);
 	r = netns_delete(c->netns);
 	if (r < 0) {
 		log_err("removing namespace \"%s\": %s", c->netns, strerror(-r));

@@ -30,11 +30,13 @@ struct nic_claim {
 struct netstate {
 	int nsfd;                    /* the namespace, held open */
 	bool ns_created;             /* created by us, or adopted */
+	bool name_elsewhere;         /* /run/netns/NAME names another namespace than the one held */
 	long long ns_since;          /* unix time it was created or adopted */
 	struct nl nl_oob;            /* a socket inside the namespace */
 	int nic_ifindex;             /* in the namespace; 0 while absent */
 	char nic_name[IFNAMSIZ];
 	bool nic_waiting_logged;
+	bool nic_ambiguous;          /* several links match the NIC: none is taken (logged once) */
 	bool drift;                  /* set when something of ours vanished: re-adding it is a repair */
 	unsigned repairs;            /* addresses and routes put back after drift */
 	long long last_reconcile;    /* unix time of the last complete pass */

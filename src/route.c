@@ -143,6 +143,27 @@ void route_batch_add(struct nl_batch *b, struct nl *nl, int oif, const struct pr
 	nl_batch_commit(b, nlh);
 }
 
+void route_batch_add_connected(struct nl_batch *b, struct nl *nl, int oif, const struct prefix *addr, long tag)
+{
+	struct prefix net = *addr;
+	size_t alen = ipaddr_len(&addr->addr);
+
+	for (size_t k = 0; k < alen; k++) {
+		int bits = (int)addr->len - (int)(8 * k);
+		net.addr.b[k] &= bits >= 8 ? 0xff : bits <= 0 ? 0 : (unsigned char)(0xff << (8 - bits));
+	}
+	struct nlmsghdr *nlh = route_msg(b, nl, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &net, RTPROT_KERNEL, tag);
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+	rtm->rtm_scope = RT_SCOPE_LINK;
+	if (addr->addr.family == AF_INET)
+		mnl_attr_put(nlh, RTA_PREFSRC, alen, addr->addr.b);
+	else
+		mnl_attr_put_u32(nlh, RTA_PRIORITY, 256);
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
+	nl_batch_commit(b, nlh);
+}
+
 void route_batch_del(struct nl_batch *b, struct nl *nl, const struct route_entry *e, long tag)
 {
 	struct nlmsghdr *nlh = route_msg(b, nl, RTM_DELROUTE, 0, &e->dst, e->proto, tag);

@@ -34,6 +34,10 @@ int route_parse(const struct nlmsghdr *nlh, struct route_entry *e);
 /* Queue adding a route via GW (or on-link when GW is NULL) out of OIF. */
 void route_batch_add(struct nl_batch *b, struct nl *nl, int oif, const struct prefix *dst,
 		     const struct ipaddr *gw, long tag);
+/* Queue the on-link route to ADDR's prefix out of OIF, as the kernel adds
+ * it with the address (protocol kernel, scope link; IPv4: ADDR as the
+ * preferred source; IPv6: metric 256). */
+void route_batch_add_connected(struct nl_batch *b, struct nl *nl, int oif, const struct prefix *addr, long tag);
 /* Queue removing exactly the route E. */
 void route_batch_del(struct nl_batch *b, struct nl *nl, const struct route_entry *e, long tag);
 

@@ -2,6 +2,7 @@
 #include "status.h"
 
 #include <errno.h>
+#include <linux/if_addr.h>
 #include <stdarg.h>
 #include <limits.h>
 #include <linux/rtnetlink.h>
@@ -116,7 +117,8 @@ static void gather_addrs(struct status *st)
 		a->state = "missing";
 		for (size_t k = 0; k < n; k++)
 			if (prefix_equal(&cur[k].pfx, &a->pfx))
-				a->state = "ok";
+				/* Present but unusable: another host on the link has it. */
+				a->state = cur[k].flags & IFA_F_DADFAILED ? "duplicate" : "ok";
 	}
 	for (size_t k = 0; k < n; k++) {
 		bool configured = false;
@@ -141,6 +143,9 @@ static void gather_addrs(struct status *st)
 		char pb[PREFIX_STRLEN];
 		if (strcmp(st->addrs[k].state, "missing") == 0)
 			problem(st, "address %s is missing", prefix_str(&st->addrs[k].pfx, pb));
+		else if (strcmp(st->addrs[k].state, "duplicate") == 0)
+			problem(st, "address %s failed duplicate address detection: another host on the link uses it, "
+				"it is not usable", prefix_str(&st->addrs[k].pfx, pb));
 	}
 	free(cur);
 }
@@ -242,6 +247,9 @@ static void gather(struct status *st)
 
 	if (o->down)
 		problem(st, "the out-of-band path is down by request (oobctl up brings it back)");
+	if (!o->down && o->ns.name_elsewhere)
+		problem(st, "%s/%s names another namespace than oobd's (made again by hand?): \"ip netns exec %s\" "
+			"and nsenter-oob do not reach the out-of-band path", NETNS_RUN_DIR, o->cfg->netns, o->cfg->netns);
 	if (!o->down && o->ns.nic_ifindex) {
 		struct link_info *links = NULL;
 		size_t n = 0;
@@ -255,7 +263,9 @@ static void gather(struct status *st)
 		}
 		free(links);
 	}
-	if (!o->down && !st->nic_present)
+	if (!o->down && !st->nic_present && o->ns.nic_ambiguous)
+		problem(st, "the NIC is not in the namespace: several links of the main namespace match it, none is taken");
+	else if (!o->down && !st->nic_present)
 		problem(st, "the NIC is not in the namespace (waiting for it)");
 	else if (st->nic_present && !st->nic.carrier)
 		problem(st, "the NIC %s has no carrier", st->nic.name);

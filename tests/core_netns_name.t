@@ -1,0 +1,29 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# /run/netns/oob made again by hand (another, empty namespace under the
+# name) before oobd re-binds it: the name is not taken over, status says
+# that "ip netns exec oob" misses the path, and the namespace oobd holds,
+# with the NIC and sshd in it, is still kept in repair.
+. "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
+OOBCTL=$BUILD/oobctl
+make_nic
+make_keys
+write_sshd_config
+write_nic_config "$T/oobd.conf" "gateway = $ADM4"
+start_oobd "$T/oobd.conf"
+wait_until 15 ssh_banner "$OOB4"
+ok $? "sshd answers" || bail "oobd did not come up"
+kill -STOP "$OOBD_PID" # busy, as in a long reload
+ip netns del oob
+ip netns add oob
+kill -CONT "$OOBD_PID"
+wait_until 10 log_has 'now names another namespace; keeping ours'
+ok $? "the log says the name names another namespace"
+elsewhere() { "$OOBCTL" status --json | jq -e '.health == "degraded" and any(.problems[]; test("names another namespace"))'; }
+check "status: degraded, and why" -- wait_until 10 elsewhere
+check "sshd still answers" -- ssh_banner "$OOB4"
+# Drift in the namespace oobd holds, reached through sshd's own.
+nsenter --net="/proc/$(sshd_pid)/ns/net" ip addr del "$OOB4/24" dev oob0
+check "an address deleted there is put back" -- wait_until 10 ssh_banner "$OOB4"
+stop_oobd
+done_testing
