@@ -492,11 +492,20 @@ static int firewall_update_finish(struct oobd *o, struct firewall_run *run)
 	sshd_ports_allow(o->cfg->sshd.exec, o->cfg->sshd.config, &allow);
 	if (access(SSHD_LAST_GOOD_PATH, R_OK) == 0)
 		sshd_ports_allow(o->cfg->sshd.exec, SSHD_LAST_GOOD_PATH, &allow);
+	unsigned long long before[FW__NFAMILIES];
+	bool changed = false;
+
+	for (int f = 0; f < FW__NFAMILIES; f++)
+		before[f] = o->fw.fam[f].kernel_hash;
 	int r = firewall_finish(run, &allow, &o->fw);
 	sshd_query_settle();
 	/* 0 also when a refused file on reload left the previous rules in place. */
 	o->fw_ok = r == 0;
-	if (r == 0)
+	/* Other rules may let the readiness probe through, or stop it: ask
+	 * again (only then: a connection to sshd costs it a fork). */
+	for (int f = 0; f < FW__NFAMILIES; f++)
+		changed = changed || o->fw.fam[f].kernel_hash != before[f];
+	if (r == 0 && changed)
 		sshd_sup_recheck(&o->sshd, o->ns.nsfd);
 	return r;
 }

@@ -44,7 +44,7 @@
  * the configured config and the fallbacks, for as long as the rules stay.
  * So at the deadline such an sshd is taken as ready, with a warning and a
  * status problem (probe_blocked); the probe is tried again after every
- * firewall update, and a banner clears the problem. A probe that connected
+ * firewall update that changes the rules, and a banner clears the problem. A probe that connected
  * but read no banner still fails the config: that is sshd's doing.
  *
  * What this cannot catch: a config sshd accepts and that answers, but lets
