@@ -87,6 +87,13 @@ bool prefix_is_network(const struct prefix *p)
 	return true;
 }
 
+void prefix_mask(struct prefix *p)
+{
+	size_t n = ipaddr_len(&p->addr);
+	for (size_t bit = p->len; bit < n * 8; bit++)
+		p->addr.b[bit / 8] &= (unsigned char)~(0x80 >> (bit % 8));
+}
+
 const char *ipaddr_str(const struct ipaddr *a, char buf[IPADDR_STRLEN])
 {
 	if (!inet_ntop(a->family, a->b, buf, IPADDR_STRLEN))

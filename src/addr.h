@@ -30,6 +30,8 @@ int prefix_parse(const char *s, struct prefix *out);
 bool prefix_equal(const struct prefix *a, const struct prefix *b);
 /* True if host bits beyond len are all zero. */
 bool prefix_is_network(const struct prefix *p);
+/* Clear the bits beyond the prefix's length: the network of an address. */
+void prefix_mask(struct prefix *p);
 bool prefix_contains(const struct prefix *p, const struct ipaddr *a);
 
 #define IPADDR_STRLEN 46

@@ -617,7 +617,6 @@ static int restore_start_fd(const char *prog, int nsfd, int fd, bool test, struc
 	char *argv[] = { (char *)prog, FW_RESTORE_WAIT, test ? "--test" : NULL, NULL };
 	_cleanup_free_ char **envp = NULL;
 	size_t n = 0;
-	int r;
 
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return -errno;
@@ -631,8 +630,7 @@ static int restore_start_fd(const char *prog, int nsfd, int fd, bool test, struc
 				envp[n++] = *e;
 		envp[n++] = (char *)"XTABLES_LOCKFILE=" FW_LOCK_PRIVATE;
 	}
-	r = proc_start_env(job, argv, envp, nsfd, fd, FW_OUTPUT_MAX, FW_RESTORE_TIMEOUT_MS);
-	return r;
+	return proc_start_env(job, argv, envp, nsfd, fd, FW_OUTPUT_MAX, FW_RESTORE_TIMEOUT_MS);
 }
 
 static int restore_run_fd(const char *prog, int nsfd, int fd, bool test, struct proc_result *res)

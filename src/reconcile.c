@@ -156,6 +156,23 @@ static int nic_find_in_ns(const struct config *c, struct netstate *ns, struct li
 	return idx >= 0 ? 0 : idx;
 }
 
+
+/* The NIC's name in the main namespace, as NIC_STATE_FILE keeps it: true
+ * when the file holds a valid interface name (into NAME). */
+static bool nic_state_read(char name[IFNAMSIZ])
+{
+	char *txt = NULL;
+	bool ok = false;
+
+	if (read_file(NIC_STATE_FILE, &txt, NULL, 4096) == 0) {
+		txt[strcspn(txt, "\n")] = '\0';
+		ok = ifname_valid(txt);
+		if (ok)
+			str_copy(name, txt, IFNAMSIZ);
+	}
+	free(txt);
+	return ok;
+}
 /* Start moving or creating the NIC from the main namespace, in the
  * background or at once; nic_claim_finish() says how it went. 0, -ENODEV
  * while absent, or -errno. */
@@ -229,17 +246,9 @@ static int nic_claim_start(const struct config *c, struct netstate *ns, struct n
 		/* Back under the name it was given inside (moved out by hand, or
 		 * its namespace deleted): the name it had before is the one
 		 * recorded when it was first taken, not this one. */
-		if (!renamed_back && i->rename[0] && strcmp(cl->name, i->rename) == 0) {
-			char *txt = NULL;
-			if (read_file(NIC_STATE_FILE, &txt, NULL, 4096) == 0) {
-				txt[strcspn(txt, "\n")] = '\0';
-				if (ifname_valid(txt))
-					str_copy(prev, txt, sizeof(prev));
-			}
-			free(txt);
-			if (!prev[0] && nic_orig_name[0])
-				str_copy(prev, nic_orig_name, sizeof(prev));
-		}
+		if (!renamed_back && i->rename[0] && strcmp(cl->name, i->rename) == 0 && !nic_state_read(prev) &&
+		    nic_orig_name[0])
+			str_copy(prev, nic_orig_name, sizeof(prev));
 		/* Remember its name in the main namespace, to hand it back as it
 		 * was (the configured one, if it came back under its inside name). */
 		str_copy(nic_orig_name, renamed_back ? i->match_name : prev[0] ? prev : cl->name, sizeof(nic_orig_name));
@@ -841,16 +850,15 @@ int reconcile_down(const struct config *c, struct nl *nl_main)
 		/* Left by a start-up that moved a NIC: into another namespace, or
 		 * back in the main one already (its namespace was deleted by
 		 * hand), under the name it had inside? */
-		if (read_file(NIC_STATE_FILE, &orig, NULL, 4096) == 0) {
-			orig[strcspn(orig, "\n")] = '\0';
-			r = nic_rename_back_in_main(c, nl_main, orig);
+		char kept[IFNAMSIZ];
+		if (nic_state_read(kept)) {
+			r = nic_rename_back_in_main(c, nl_main, kept);
 			if (r == 0)
 				unlink(NIC_STATE_FILE);
 			else
 				log_warn("but %s says oobd took the NIC %s and has not handed it back: if the config's "
 					 "namespace changed since, tear down with the config the path was set up with",
-					 NIC_STATE_FILE, orig);
-			free(orig);
+					 NIC_STATE_FILE, kept);
 		}
 		dns_remove(c);
 		return 0;
@@ -874,15 +882,12 @@ int reconcile_down(const struct config *c, struct nl *nl_main)
 			log_info("deleted %s in namespace \"%s\"", li.name, c->netns);
 	} else if (r == 0) {
 		_cleanup_close_ int mainfd = main_netns_fd();
-		if (read_file(NIC_STATE_FILE, &orig, NULL, 4096) == 0)
-			orig[strcspn(orig, "\n")] = '\0';
-		if (!orig || !ifname_valid(orig)) {
-			/* The file could not be written (a full /run): what this
-			 * oobd remembers, else the best guess. */
-			free(orig);
-			orig = xstrdup(nic_orig_name[0] ? nic_orig_name
-				       : c->iface.match == MATCH_NAME ? c->iface.match_name : li.name);
-		}
+		char kept[IFNAMSIZ];
+		/* Without the file (it could not be written: a full /run): what
+		 * this oobd remembers, else the best guess. */
+		orig = xstrdup(nic_state_read(kept) ? kept
+			       : nic_orig_name[0] ? nic_orig_name
+			       : c->iface.match == MATCH_NAME ? c->iface.match_name : li.name);
 		r = link_move(&ns.nl_oob, li.ifindex, mainfd, orig, ext, sizeof(ext));
 		if (r == -EEXIST) {
 			/* The name is taken in the main namespace: keep the current one. */

@@ -148,10 +148,7 @@ void route_batch_add_connected(struct nl_batch *b, struct nl *nl, int oif, const
 	struct prefix net = *addr;
 	size_t alen = ipaddr_len(&addr->addr);
 
-	for (size_t k = 0; k < alen; k++) {
-		int bits = (int)addr->len - (int)(8 * k);
-		net.addr.b[k] &= bits >= 8 ? 0xff : bits <= 0 ? 0 : (unsigned char)(0xff << (8 - bits));
-	}
+	prefix_mask(&net);
 	struct nlmsghdr *nlh = route_msg(b, nl, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &net, RTPROT_KERNEL, tag);
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 

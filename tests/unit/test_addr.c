@@ -146,6 +146,26 @@ static void test_prefix_is_network(void **state)
 	}
 }
 
+/* prefix_mask(): the network of an address, length kept; the same as a
+ * parse of the network itself, and a network by prefix_is_network(). */
+static void test_prefix_mask(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "203.0.113.10/24", "203.0.113.0/24" },   { "203.0.113.200/25", "203.0.113.128/25" },
+		{ "198.51.101.7/23", "198.51.100.0/23" }, { "203.0.113.10/32", "203.0.113.10/32" },
+		{ "192.0.2.1/0", "0.0.0.0/0" },           { "2001:db8:10::10/64", "2001:db8:10::/64" },
+		{ "2001:db9::1/31", "2001:db8::/31" },    { "2001:db8::1/127", "2001:db8::/127" },
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct prefix p = pfx(cases[i][0]), want = pfx(cases[i][1]);
+		prefix_mask(&p);
+		if (!prefix_equal(&p, &want) || !prefix_is_network(&p))
+			fail_msg("prefix_mask(%s) should be %s", cases[i][0], cases[i][1]);
+	}
+}
+
 static void test_prefix_contains(void **state)
 {
 	static const struct {
@@ -268,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_prefix_parse),
 		cmocka_unit_test(test_prefix_equal),
 		cmocka_unit_test(test_prefix_is_network),
+		cmocka_unit_test(test_prefix_mask),
 		cmocka_unit_test(test_prefix_contains),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_mac),
