@@ -6,13 +6,7 @@
 # with the NIC and sshd in it, is still kept in repair.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 OOBCTL=$BUILD/oobctl
-make_nic
-make_keys
-write_sshd_config
-write_nic_config "$T/oobd.conf" "gateway = $ADM4"
-start_oobd "$T/oobd.conf"
-wait_until 15 ssh_banner "$OOB4"
-ok $? "sshd answers" || bail "oobd did not come up"
+path_up "gateway = $ADM4"
 kill -STOP "$OOBD_PID" # busy, as in a long reload
 ip netns del oob
 ip netns add oob

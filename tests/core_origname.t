@@ -5,13 +5,7 @@
 # handed back under its original name by "oobctl down" and "oobd --down".
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 OOBCTL=$BUILD/oobctl
-make_nic
-make_keys
-write_sshd_config
-write_nic_config "$T/oobd.conf" "gateway = $ADM4"
-start_oobd "$T/oobd.conf"
-wait_until 15 ssh_banner "$OOB4"
-ok $? "sshd answers" || bail "oobd did not come up"
+path_up "gateway = $ADM4"
 is "$(cat /run/oobd/nic.name)" "$NIC" "nic.name holds the original name"
 ip -n oob link set oob0 netns 1
 check "moved out by hand: claimed back" -- wait_until 10 eval 'ip -n oob link show oob0 >/dev/null 2>&1 && ! ip link show oob0 >/dev/null 2>&1'

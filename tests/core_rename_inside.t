@@ -5,13 +5,7 @@
 # configured name as it does; status keeps seeing it.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 OOBCTL=$BUILD/oobctl
-make_nic
-make_keys
-write_sshd_config
-write_nic_config "$T/oobd.conf" "gateway = $ADM4"
-start_oobd "$T/oobd.conf"
-wait_until 15 ssh_banner "$OOB4"
-ok $? "sshd answers" || bail "oobd did not come up"
+path_up "gateway = $ADM4"
 ip -n oob link set oob0 name mgmt0
 ip -n oob addr del "$OOB4/24" dev mgmt0
 check "renamed by hand, then an address deleted: it is put back" -- wait_until 10 ssh_banner "$OOB4"

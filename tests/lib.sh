@@ -176,6 +176,19 @@ start_oobd() {
 	OOBD_PID=$!
 }
 
+# path_up [LINE...]: the usual path, up: the test NIC, keys, the shipped
+# sshd config, write_nic_config with the LINEs, oobd started and its sshd
+# answering over IPv4 (one check; the test bails out otherwise).
+path_up() {
+	make_nic
+	make_keys
+	write_sshd_config
+	write_nic_config "$T/oobd.conf" "$@"
+	start_oobd "$T/oobd.conf"
+	wait_until 15 ssh_banner "$OOB4"
+	ok $? "sshd answers" || bail "oobd did not come up"
+}
+
 stop_oobd() {
 	[ -n "${OOBD_PID:-}" ] || return 0
 	kill -TERM "$OOBD_PID" 2>/dev/null

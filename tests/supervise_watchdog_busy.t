@@ -33,14 +33,18 @@ ok $? "READY=1" || bail "oobd did not start"
 wait_until 20 ssh_banner "$OOB4"
 
 sed -i 's/^COMMIT/-A INPUT -p tcp --dport 8080 -j ACCEPT\nCOMMIT/' "$T/fw4.rules"
-flock /run/xtables.lock sleep 12 &
+flock -o /run/xtables.lock sleep 12 &
 LOCK_PID=$!
-sleep 0.3
+wait_until 5 eval '! flock -n /run/xtables.lock true' || bail "the lock was not taken"
 kill -HUP "$OOBD_PID"
 wait_until 60 log_has 'reload done'
 ok $? "the reload completes"
 wait "$LOCK_PID"
-sleep 3
+# Two pings more: the stretch up to now is measured too.
+pings() { grep -c ' WATCHDOG=1$' "$T/notify.out"; }
+n=$(pings)
+wait_until 10 eval '[ "$(pings)" -ge $((n + 2)) ]'
+ok $? "pings go on after the reload"
 # The manager's watchdog runs from the first READY=1; each WATCHDOG=1 resets it.
 gap=$(awk '$2 == "WATCHDOG=1" || ($2 == "READY=1" && !p) { if (p && $1 - p > m) m = $1 - p; p = $1 } END { printf "%d", m }' "$T/notify.out")
 diag "longest interval between WATCHDOG=1 pings: ${gap} s"
