@@ -116,9 +116,9 @@ const char *sshd_sup_config_path(const struct sshd_sup *s)
 }
 
 /*
- * The built-in config: port 22, key-only, root by key, the host keys and
- * authorized keys of the configured file where they can be read (plus
- * /etc/oobd/authorized_keys), no PAM, no forwarding.
+ * The built-in config: port 22 and the ports of the configured file, key-only,
+ * root by key, the host keys and authorized keys of the configured file where
+ * they can be read (plus /etc/oobd/authorized_keys), no PAM, no forwarding.
  */
 static int builtin_write(struct sshd_sup *s)
 {
@@ -135,6 +135,26 @@ static int builtin_write(struct sshd_sup *s)
 				     "X11Forwarding no\nAllowAgentForwarding no\nAllowTcpForwarding no\n"
 				     "AllowStreamLocalForwarding no\nDisableForwarding yes\n"
 				     "PermitTunnel no\nPermitUserEnvironment no\n");
+	/* The configured ports too (wildcard addresses): a firewall file that
+	 * lets in only the admin's port must not shut the fallback out. The
+	 * built-in ruleset lets them all in already. A port sshd cannot bind
+	 * is skipped by sshd as long as another one binds, and a Port that
+	 * names a service is left out (sshd -T would be needed to read it). */
+	{
+		struct sshd_listen l[SSHD_MAX_LISTEN];
+		unsigned done[SSHD_MAX_LISTEN + 1] = { 22 };
+		int n = sshd_listen_from_config(s->config, l, SSHD_MAX_LISTEN), nd = 1;
+
+		for (int k = 0; k < n; k++) {
+			bool dup = false;
+			for (int j = 0; j < nd; j++)
+				dup = dup || done[j] == l[k].port;
+			if (!dup) {
+				done[nd++] = l[k].port;
+				sb_printf(&sb, "Port %u\n", l[k].port);
+			}
+		}
+	}
 	/* An unreadable config names nothing: the defaults below serve. */
 	if (sshd_conf_load(s->config, NULL, &conf, NULL, 0) == 0) {
 		sshd_conf_values(conf, "HostKey", false, &keys);
