@@ -17,7 +17,7 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: nsenter-oob [-n NAME] CMD [ARGS...]\n"
+	fprintf(f, "Usage: nsenter-oob [-n NAME] [--] CMD [ARGS...]\n"
 		   "Run CMD inside the out-of-band network namespace NAME (default \"oob\"),\n"
 		   "with the view \"ip netns exec NAME\" gives. See nsenter-oob(1).\n"
 		   "\n"
