@@ -368,6 +368,7 @@ static void services_init(struct oobd *o)
 	for (size_t i = 0; i < o->n_svcs; i++) {
 		const struct service_cfg *sc = &o->cfg->services[i];
 		service_init(&o->svcs[i], sc->name, argv_dup(sc->argv), sc->backoff.max_ms, sc->backoff.reset_ms);
+		o->svcs[i].contain = true;
 	}
 }
 
@@ -413,6 +414,7 @@ static void services_reload(struct oobd *o, const struct config *nc)
 		o->svcs = xrealloc(o->svcs, o->n_svcs + 1, sizeof(*o->svcs));
 		service_init(&o->svcs[o->n_svcs], nc->services[k].name, argv_dup(nc->services[k].argv),
 			     nc->services[k].backoff.max_ms, nc->services[k].backoff.reset_ms);
+		o->svcs[o->n_svcs].contain = true;
 		o->n_svcs++;
 		log_notice("service %s added", nc->services[k].name);
 	}

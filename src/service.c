@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "service.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +26,7 @@ void service_init(struct service *s, const char *name, char **argv, unsigned bac
 	s->argv = argv;
 	s->last_status = -1;
 	s->out_fd = -1;
+	s->mntns_fd = s->left_fd = -1;
 	s->backoff_max_ms = backoff_max_ms ? backoff_max_ms : SERVICE_BACKOFF_MAX_MS;
 	s->reset_ms = reset_ms ? reset_ms : SERVICE_RESET_MS;
 }
@@ -39,10 +44,20 @@ void service_set_argv(struct service *s, char **argv)
 {
 	argv_free(s->argv);
 	s->argv = argv;
+	s->daemonized = false; /* a new program: not known to */
+}
+
+static void fd_drop(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
 }
 
 void service_free(struct service *s)
 {
+	fd_drop(&s->mntns_fd);
+	fd_drop(&s->left_fd);
 	free(s->name);
 	argv_free(s->argv);
 	s->name = NULL;
@@ -71,8 +86,36 @@ static void child_fail(int errpipe, const char *what, int err)
 	_exit(127);
 }
 
+/* The mount namespace the child is in, to the supervisor through the
+ * socket ERRSOCK, while the child is alive: a number read later could
+ * already be another namespace's (they are reused at once). */
+static void child_send_mntns(int errsock)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} c;
+	char zero = '\0';
+	struct iovec iov = { .iov_base = &zero, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.b, .msg_controllen = sizeof(c.b) };
+	struct cmsghdr *cm;
+	int fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		child_fail(errsock, "/proc/self/ns/mnt", errno);
+	memset(&c, 0, sizeof(c));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (sendmsg(errsock, &mh, MSG_NOSIGNAL) < 0)
+		child_fail(errsock, "passing the mount namespace", errno);
+	close(fd);
+}
+
 void service_child_exec(char *const argv[], const char *netns, int nsfd, int errpipe, int out_fd,
-			bool die_with_parent)
+			bool die_with_parent, bool send_mntns)
 {
 	char errbuf[256];
 	pid_t parent = getppid();
@@ -93,6 +136,8 @@ void service_child_exec(char *const argv[], const char *netns, int nsfd, int err
 	}
 	if (netns && netns_exec_view(netns, nsfd, errbuf, sizeof(errbuf)) < 0)
 		child_fail(errpipe, errbuf, errno);
+	if (netns && send_mntns && errpipe >= 0)
+		child_send_mntns(errpipe);
 	if (chdir("/") < 0)
 		child_fail(errpipe, "chdir /", errno);
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -143,27 +188,116 @@ struct service_child_args {
 	char *const *argv;
 	const char *netns;
 	int nsfd, errpipe, out_fd;
+	bool send_mntns;
 };
 
 static int service_child(void *arg)
 {
 	const struct service_child_args *a = arg;
 
-	service_child_exec(a->argv, a->netns, a->nsfd, a->errpipe, a->out_fd, true);
+	service_child_exec(a->argv, a->netns, a->nsfd, a->errpipe, a->out_fd, true, a->send_mntns);
 	return 127;
+}
+
+/*
+ * Send SIG to every process in the mount namespace NSFD (oobd's own
+ * excepted): what an instance of a service left behind, wherever it went
+ * (a session of its own, reparented to init). They are found by their
+ * /proc/PID/ns/mnt; a zombie has none. The number of them, the first in
+ * *FIRST. NSFD holds the namespace: its number is not someone else's.
+ */
+static unsigned mntns_signal(int nsfd, int sig, pid_t *first)
+{
+	struct stat ns, st;
+	char path[64];
+	unsigned n = 0;
+	pid_t self = getpid();
+	DIR *d;
+	const struct dirent *de;
+
+	if (nsfd < 0 || fstat(nsfd, &ns) < 0)
+		return 0;
+	d = opendir("/proc");
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/ns/mnt", pid);
+		if (stat(path, &st) < 0 || st.st_ino != ns.st_ino || st.st_dev != ns.st_dev)
+			continue;
+		if (kill((pid_t)pid, sig) < 0)
+			continue;
+		if (n++ == 0 && first)
+			*first = (pid_t)pid;
+	}
+	closedir(d);
+	return n;
+}
+
+/* The error channel's messages until the child execs (end of file) or
+ * exits: the reason of a failure into MSG (its length, 0 if none), and
+ * for a contained service the namespace's fd. */
+static ssize_t child_report(struct service *s, int rfd, char *msg, size_t len)
+{
+	ssize_t got = 0;
+
+	for (;;) {
+		union {
+			struct cmsghdr h;
+			char b[CMSG_SPACE(sizeof(int))];
+		} c;
+		char buf[512];
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.b, .msg_controllen = sizeof(c.b) };
+		const struct cmsghdr *cm;
+		ssize_t n = recvmsg(rfd, &mh, MSG_CMSG_CLOEXEC);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return got;
+		cm = CMSG_FIRSTHDR(&mh);
+		if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+		    cm->cmsg_len == CMSG_LEN(sizeof(int))) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+			fd_drop(&s->mntns_fd);
+			s->mntns_fd = fd;
+			continue;
+		}
+		if (got == 0 && buf[0] != '\0') {
+			got = (size_t)n < len - 1 ? n : (ssize_t)len - 1;
+			memcpy(msg, buf, (size_t)got);
+			msg[got] = '\0';
+		}
+	}
 }
 
 int service_start(struct service *s, const char *netns, int nsfd)
 {
-	struct service_child_args a = { .argv = s->argv, .netns = netns, .nsfd = nsfd, .out_fd = s->out_fd };
+	struct service_child_args a = { .argv = s->argv, .netns = netns, .nsfd = nsfd, .out_fd = s->out_fd,
+					.send_mntns = s->contain };
 	int pfd[2];
 	char msg[512];
 	ssize_t n;
 	pid_t pid;
 
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
+	/* What an earlier instance left running and did not stop on SIGTERM
+	 * goes now, before another starts beside it. */
+	if (s->left_fd >= 0) {
+		mntns_signal(s->left_fd, SIGKILL, NULL);
+		fd_drop(&s->left_fd);
+	}
+	fd_drop(&s->mntns_fd);
+	/* Datagrams, so that the namespace's fd and a failure's reason
+	 * arrive as they were sent. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pfd) < 0) {
 		int e = errno;
-		log_err("starting %s: pipe: %s", s->name, strerror(e));
+		log_err("starting %s: socketpair: %s", s->name, strerror(e));
 		service_schedule_restart(s, now_ms());
 		return -e;
 	}
@@ -179,10 +313,8 @@ int service_start(struct service *s, const char *netns, int nsfd)
 		return (int)pid;
 	}
 	close(pfd[1]);
-	/* The pipe closes at a successful exec, or carries the reason. */
-	do {
-		n = read(pfd[0], msg, sizeof(msg) - 1);
-	} while (n < 0 && errno == EINTR);
+	/* The socket closes at a successful exec, or carries the reason. */
+	n = child_report(s, pfd[0], msg, sizeof(msg));
 	close(pfd[0]);
 	s->pid = pid;
 	s->started_ms = now_ms();
@@ -193,7 +325,6 @@ int service_start(struct service *s, const char *netns, int nsfd)
 		int status = 127 << 8; /* what the child exits with */
 		pid_t w;
 
-		msg[n] = '\0';
 		log_err("starting %s: %s", s->name, msg);
 		/* The child is on its way out: clone() with CLONE_VFORK returned
 		 * only when it let go of our memory, at its _exit. Reap it here,
@@ -219,11 +350,60 @@ static void service_kill(const struct service *s, int sig)
 {
 	if (kill(-s->pid, sig) < 0)
 		kill(s->pid, sig);
+	/* What left the group (a daemon's setsid) is still in the instance's
+	 * mount namespace. */
+	mntns_signal(s->mntns_fd, sig, NULL);
+}
+
+/* The program exited: what it left running in its mount namespace is
+ * stopped (SIGTERM now, SIGKILL at the next start if it is still there).
+ * A program that exits 0 on its own and leaves something running has
+ * daemonized, against the rule: said once, and reported by status. One
+ * that failed or was killed (a wrapper shell killed by the OOM killer)
+ * only lost its children. */
+static void service_sweep(struct service *s, bool stopping, int status)
+{
+	pid_t first = 0;
+	unsigned n = mntns_signal(s->mntns_fd, SIGTERM, &first);
+
+	if (n == 0) {
+		fd_drop(&s->mntns_fd);
+		if (!stopping)
+			s->daemonized = false;
+		return;
+	}
+	if (s->left_fd >= 0) {
+		mntns_signal(s->left_fd, SIGKILL, NULL);
+		fd_drop(&s->left_fd);
+	}
+	s->left_fd = s->mntns_fd;
+	s->mntns_fd = -1;
+	if (stopping) {
+		/* Sent SIGTERM with the program already; on its way out. */
+		log_debug("%s: pid %d and %u more still running after its program stopped", s->name, (int)first, n - 1);
+		return;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		log_warn("%s: stopping pid %d, left running by its program", s->name, (int)first);
+		return;
+	}
+	s->left_pid = first;
+	if (!s->daemonized)
+		log_err("%s: its program daemonized (pid %d left running); services must run in the foreground",
+			s->name, (int)first);
+	else
+		log_info("%s: stopping pid %d, left running by its program", s->name, (int)first);
+	s->daemonized = true;
 }
 
 void service_stop(struct service *s)
 {
 	s->want_up = false;
+	if (s->left_fd >= 0) {
+		/* SIGTERM'd when its program exited; stopped means gone. */
+		mntns_signal(s->left_fd, SIGKILL, NULL);
+		fd_drop(&s->left_fd);
+	}
 	if (s->state == SVC_UP && s->pid > 0) {
 		service_kill(s, SIGTERM);
 		s->state = SVC_STOPPING;
@@ -244,6 +424,10 @@ bool service_reaped(struct service *s, pid_t pid, int status)
 	s->pid = 0;
 	s->last_status = status;
 	service_status_str(status, how, sizeof(how));
+	if (now - s->started_ms >= (long long)s->reset_ms)
+		s->daemonized = false; /* it ran in the foreground for a good while */
+	if (s->mntns_fd >= 0)
+		service_sweep(s, s->state == SVC_STOPPING || !s->want_up, status);
 	if (s->state == SVC_STOPPING || !s->want_up) {
 		log_info("%s stopped (%s)", s->name, how);
 		s->state = SVC_DOWN;

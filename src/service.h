@@ -37,6 +37,14 @@ struct service {
 	int last_status;             /* wait status of the last exit, -1 if none */
 	int out_fd;                  /* at the next start, the child's stdout and stderr; -1: oobd's own */
 	bool want_up;
+	/* Everything in the mount namespace of its instance is the service's
+	 * (a [service]; not sshd, whose ssh sessions outlive it): stopped with
+	 * it, and stopped when its program exits and leaves it behind. */
+	bool contain;
+	int mntns_fd;                /* the running instance's mount namespace, held; -1 */
+	int left_fd;                 /* an exited instance's, where processes were left running; -1 */
+	pid_t left_pid;              /* the first of those */
+	bool daemonized;             /* its program exited and left processes running */
 };
 
 /* ARGV is taken over (freed by service_free). Backoff from the config. */
@@ -67,10 +75,12 @@ const char *service_status_str(int status, char *buf, size_t len);
 
 /* The child side, usable by any exec in the namespace: signals reset, fds
  * closed, oom_score_adj 0, the exec view set up, OUT_FD (if >= 0) as
- * stdout and stderr; then exec. Never returns.
+ * stdout and stderr; then exec. Never returns. ERRPIPE (if >= 0) gets the
+ * reason of a failure; with SEND_MNTNS it is a Unix socket, and the new
+ * mount namespace goes through it first (SCM_RIGHTS, one byte '\0').
  * It allocates nothing, so it may run in a child that shares its parent's
  * memory until the exec (service_start's clone(CLONE_VM | CLONE_VFORK)). */
 void service_child_exec(char *const argv[], const char *netns, int nsfd, int errpipe, int out_fd,
-			bool die_with_parent) __attribute__((noreturn));
+			bool die_with_parent, bool send_mntns) __attribute__((noreturn));
 
 #endif

@@ -317,9 +317,16 @@ static void gather(struct status *st)
 		if (o->sshd.ready && o->sshd.probe_blocked)
 			problem(st, "sshd listens, but oobd's probe through loopback gets no connection: the namespace's "
 				"firewall must accept -i lo");
-		for (size_t k = 0; k < o->n_svcs; k++)
-			if (o->svcs[k].state != SVC_UP)
-				problem(st, "service %s is %s", o->svcs[k].name, svc_state(&o->svcs[k], true));
+		for (size_t k = 0; k < o->n_svcs; k++) {
+			const struct service *s = &o->svcs[k];
+			if (s->state != SVC_UP)
+				problem(st, "service %s is %s", s->name, svc_state(s, true));
+			/* Until a start of it stays in the foreground (up for
+			 * backoff_reset, or an exit that leaves nothing). */
+			if (s->daemonized && !(s->state == SVC_UP && now_ms() - s->started_ms >= (long long)s->reset_ms))
+				problem(st, "service %s daemonizes (its program exited and left pid %d running, which oobd "
+					"stopped): services must run in the foreground", s->name, (int)s->left_pid);
+		}
 	}
 }
 
