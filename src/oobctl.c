@@ -175,6 +175,16 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	/* A path no Unix socket can have is the caller's mistake, not a sign
+	 * that oobd is down. */
+	if (!*sock)
+		return bad_usage("an empty path", "--socket");
+	if (strlen(sock) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		char why[96];
+		snprintf(why, sizeof(why), "the path is %zu bytes long; a Unix socket's has at most %zu", strlen(sock),
+			 sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+		return bad_usage(why, "--socket");
+	}
 	if (optind >= argc) {
 		fprintf(stderr, "oobctl: no command given\n");
 		usage(stderr);

@@ -185,6 +185,13 @@ like "$out" "no service is named so \(a name has at most 32 bytes" "and says why
 out=$("$OOBCTL" restart nosuch 2>&1); rc=$?
 is "$rc" 3 "oobctl restart of an unknown service exits 3"
 like "$out" "no service named \"nosuch\"" "and says so"
+long=/run/$(printf 'd%.0s' $(seq 120))/control
+out=$("$OOBCTL" -s "$long" status 2>&1)
+is "$?" 3 "oobctl -s with a path too long for a Unix socket exits 3, a usage error"
+like "$out" "^oobctl: --socket: the path is 133 bytes long; a Unix socket's has at most 107" "and says why"
+out=$("$OOBCTL" -s "" status 2>&1)
+is "$?" 3 "oobctl -s with an empty path exits 3"
+like "$out" "^oobctl: --socket: an empty path" "and says so"
 like "$("$OOBCTL" -h)" "^Usage: oobctl" "oobctl -h prints the usage"
 like "$("$OOBCTL" -V)" "^oobctl [0-9]" "oobctl -V prints the version"
 
