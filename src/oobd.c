@@ -727,12 +727,16 @@ static bool addr_configured(const struct config *c, const struct prefix *p)
 	return false;
 }
 
-/* One of our addresses or routes vanished from the namespace: drift. */
+/* One of our addresses or routes vanished from the namespace, or the
+ * NIC's IPv6 link-local address (the kernel's, which it does not make
+ * again while the link stays up): drift. */
 static void handle_drift(struct oobd *o, const struct nlmsghdr *nlh)
 {
 	if (nlh->nlmsg_type == RTM_DELADDR) {
 		struct ifaddr_entry e;
-		if (ifaddr_parse(nlh, &e) == 0 && e.ifindex == o->ns.nic_ifindex && addr_configured(o->cfg, &e.pfx)) {
+		if (ifaddr_parse(nlh, &e) == 0 && e.ifindex == o->ns.nic_ifindex &&
+		    (addr_configured(o->cfg, &e.pfx) ||
+		     (e.pfx.addr.family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&e.pfx.addr.v6)))) {
 			o->ns.drift = true;
 			o->need_reconcile = true;
 		}
@@ -775,6 +779,18 @@ static void link_event_cb(const struct nlmsghdr *nlh, void *data)
 	/* reconcile_nic notices (and logs) a NIC that is gone */
 	if (ev->in_oob && li.ifindex == o->ns.nic_ifindex && (nlh->nlmsg_type == RTM_DELLINK || !(li.flags & IFF_UP)))
 		o->need_reconcile = true;
+	if (ev->in_oob && li.ifindex == o->ns.nic_ifindex && nlh->nlmsg_type == RTM_NEWLINK) {
+		/* Its MTU changed from the configured one (by hand): drift. Not
+		 * again for the MTU the kernel refused to change last time. */
+		unsigned mtu = o->cfg->iface.mtu;
+		if (mtu && li.mtu && li.mtu != mtu && li.mtu != o->ns.nic_mtu) {
+			o->ns.drift = true;
+			o->need_reconcile = true;
+		}
+		/* Ready again, without the link-local address it lost meanwhile. */
+		if (o->ns.ll_missing && (li.flags & IFF_UP) && (li.flags & IFF_RUNNING))
+			o->need_reconcile = true;
+	}
 }
 
 static void handle_link_events(struct oobd *o, struct nl *mon, bool in_oob)

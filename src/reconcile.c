@@ -311,13 +311,11 @@ void reconcile_nic_begin(const struct config *c, struct netstate *ns, struct nl 
 		nic_claim_start(c, ns, nl_main, true);
 }
 
-/* TEMPLATE's '*' stands for the NIC's name. */
-static void sysctl_kv_add(struct sysctl_kv *kv, size_t *n, char (*keys)[128], const char *template, const char *nic,
-			  const char *value)
+/* The dotted sysctl key TEMPLATE, its '*' standing for the NIC's name. */
+static void sysctl_nic_key(char key[128], const char *template, const char *nic)
 {
 	char nicdot[IFNAMSIZ];
 	const char *star = strchr(template, '*');
-	size_t k;
 
 	/* In dotted sysctl keys a '.' inside an interface name is written '/'. */
 	str_copy(nicdot, nic ? nic : "", sizeof(nicdot));
@@ -325,9 +323,17 @@ static void sysctl_kv_add(struct sysctl_kv *kv, size_t *n, char (*keys)[128], co
 		if (*s == '.')
 			*s = '/';
 	if (star)
-		snprintf(keys[*n], sizeof(keys[*n]), "%.*s%s%s", (int)(star - template), template, nicdot, star + 1);
+		snprintf(key, 128, "%.*s%s%s", (int)(star - template), template, nicdot, star + 1);
 	else
-		str_copy(keys[*n], template, sizeof(keys[*n]));
+		str_copy(key, template, 128);
+}
+
+static void sysctl_kv_add(struct sysctl_kv *kv, size_t *n, char (*keys)[128], const char *template, const char *nic,
+			  const char *value)
+{
+	size_t k;
+
+	sysctl_nic_key(keys[*n], template, nic);
 	for (k = 0; k < *n; k++)
 		if (strcmp(kv[k].key, keys[*n]) == 0)
 			return;
@@ -433,7 +439,14 @@ static void batch_error(long tag, int err, const char *ext, void *data)
 		*ext ? ": " : "", ext);
 }
 
-static void reconcile_addresses(const struct config *c, struct netstate *ns)
+static bool is_linklocal6(const struct prefix *p)
+{
+	return p->addr.family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&p->addr.v6);
+}
+
+/* Also says whether the NIC has an IPv6 link-local address (the list it
+ * reads anyway, before its own changes, which never touch one). */
+static bool reconcile_addresses(const struct config *c, struct netstate *ns)
 {
 	const struct iface_cfg *i = &c->iface;
 	struct ifaddr_entry *cur = NULL;
@@ -445,8 +458,11 @@ static void reconcile_addresses(const struct config *c, struct netstate *ns)
 
 	if (r < 0) {
 		log_err("listing addresses of %s: %s", ns->nic_name, strerror(-r));
-		return;
+		return true; /* not known: nothing to do about it */
 	}
+	bool have_ll = false;
+	for (size_t k = 0; k < n_cur && !have_ll; k++)
+		have_ll = is_linklocal6(&cur[k].pfx);
 	items = xcalloc(i->n_addrs + n_cur + 1, sizeof(*items));
 	b = nl_batch_new();
 	/* Ours (by protocol tag) that the config no longer names go first, so
@@ -491,6 +507,87 @@ static void reconcile_addresses(const struct config *c, struct netstate *ns)
 	}
 	nl_batch_free(b);
 	free(items);
+	free(cur);
+	return have_ll;
+}
+
+/*
+ * The kernel's IPv6 link-local address on the NIC (fe80::/64), the source
+ * of neighbour discovery: it is not oobd's, but the kernel makes it only as
+ * the link becomes ready (up, with carrier), so one removed while the link
+ * stays up ("ip addr flush dev oob0") stays away. Where the kernel would
+ * make one (IPv6 on, addr_gen_mode eui64, stable_privacy or random) and the
+ * NIC, up and ready, has none, the kernel is asked to make it again: its
+ * addr_gen_mode written as none, then back, which has it generate the
+ * link-local as it does at link up (the same address: EUI-64, or stable
+ * privacy from the same secret). The mode given over netlink
+ * (IFLA_INET6_ADDR_GEN_MODE) would only be stored. HAVE: the NIC has one;
+ * LI as listed before this reconcile set it up (if it did, the kernel is
+ * making one now).
+ */
+static void reconcile_linklocal(struct netstate *ns, const struct link_info *li, bool have)
+{
+	char key[128], val[64];
+	bool was_missing = ns->ll_missing;
+
+	ns->ll_missing = false;
+	if (have || !(li->flags & IFF_UP))
+		return;
+	/* IPv6 off, or the admin's (or the kernel's) addr_gen_mode none: none wanted. */
+	sysctl_nic_key(key, "net.ipv6.conf.*.disable_ipv6", ns->nic_name);
+	if (sysctl_read_in(ns->nsfd, key, val, sizeof(val)) < 0 || strcmp(val, "0") != 0)
+		return;
+	sysctl_nic_key(key, "net.ipv6.conf.*.addr_gen_mode", ns->nic_name);
+	if (sysctl_read_in(ns->nsfd, key, val, sizeof(val)) < 0)
+		return;
+	char mode[sizeof(val)];
+	str_copy(mode, val, sizeof(mode));
+	if (strcmp(mode, "0") != 0 && strcmp(mode, "2") != 0 && strcmp(mode, "3") != 0)
+		return;
+	if (strcmp(mode, "2") == 0) {
+		/* stable_privacy without a secret (the NIC's or the default's):
+		 * the kernel makes none, and would refuse the mode back. */
+		char skey[128];
+		sysctl_nic_key(skey, "net.ipv6.conf.*.stable_secret", ns->nic_name);
+		if (sysctl_read_in(ns->nsfd, skey, val, sizeof(val)) < 0 &&
+		    sysctl_read_in(ns->nsfd, "net.ipv6.conf.default.stable_secret", val, sizeof(val)) < 0)
+			return;
+	}
+	ns->ll_missing = true;
+	/* Not ready (no carrier): the kernel makes it when the link is, if it
+	 * never was; else the link's next change brings oobd back here. */
+	if (!(li->flags & IFF_RUNNING))
+		return;
+	struct sysctl_kv kv[2] = { { key, "1", 0 }, { key, mode, 0 } };
+	int r = sysctl_write_in(ns->nsfd, kv, 2);
+	if (r < 0 || kv[0].err || kv[1].err) {
+		int e = r < 0 ? r : kv[0].err ? kv[0].err : kv[1].err;
+		if (r >= 0 && !kv[0].err)
+			log_err("%s = %s again (after 1, to have the kernel make %s's IPv6 link-local address again): %s; "
+				"it is left at 1", kv[1].key, mode, ns->nic_name, strerror(-e));
+		else
+			log_msg(was_missing ? LOG_DEBUG : LOG_ERR, "%s = 1 (to have the kernel make %s's IPv6 link-local "
+				"address again): %s", key, ns->nic_name, strerror(-e));
+		return;
+	}
+	struct ifaddr_entry *cur = NULL;
+	size_t n_cur = 0;
+	char pb[PREFIX_STRLEN];
+	const struct prefix *ll = NULL;
+
+	if (ifaddr_list(&ns->nl_oob, ns->nic_ifindex, &cur, &n_cur) == 0)
+		for (size_t k = 0; k < n_cur && !ll; k++)
+			if (is_linklocal6(&cur[k].pfx))
+				ll = &cur[k].pfx;
+	if (ll) {
+		log_warn("the IPv6 link-local address of %s had disappeared; the kernel made it again: %s", ns->nic_name,
+			 prefix_str(ll, pb));
+		ns->repairs++;
+		ns->ll_missing = false;
+	} else {
+		log_msg(was_missing ? LOG_DEBUG : LOG_ERR, "%s has no IPv6 link-local address, and the kernel did not "
+			"make it again (addr_gen_mode %s)", ns->nic_name, mode);
+	}
 	free(cur);
 }
 
@@ -738,12 +835,28 @@ lo:
 	/* Before the link goes up: sysctls (no router advertisements), MTU,
 	 * addresses; then up; then the routes that need it. */
 	reconcile_sysctls(c, ns);
+	/* No MTU in the config: the NIC's own is left alone. */
 	if (c->iface.mtu && li.mtu != c->iface.mtu) {
 		r = link_set_mtu(&ns->nl_oob, li.ifindex, c->iface.mtu, ext, sizeof(ext));
-		if (r < 0)
-			log_err("setting MTU %u on %s: %s%s%s", c->iface.mtu, li.name, strerror(-r), *ext ? ": " : "", ext);
+		if (r < 0) {
+			/* Said once for the same MTU: each change of the link comes back here. */
+			log_msg(ns->nic_mtu == li.mtu ? LOG_DEBUG : LOG_ERR, "setting MTU %u on %s (now %u): %s%s%s",
+				c->iface.mtu, li.name, li.mtu, strerror(-r), *ext ? ": " : "", ext);
+			ns->nic_mtu = li.mtu;
+		} else {
+			if (ns->drift) {
+				log_warn("the MTU of %s had been changed to %u; set it to %u again", li.name, li.mtu,
+					 c->iface.mtu);
+				ns->repairs++;
+			} else {
+				log_info("MTU of %s set to %u (was %u)", li.name, c->iface.mtu, li.mtu);
+			}
+			ns->nic_mtu = c->iface.mtu;
+		}
+	} else {
+		ns->nic_mtu = li.mtu;
 	}
-	reconcile_addresses(c, ns);
+	bool have_ll = reconcile_addresses(c, ns);
 	if (!up)
 		return (li.flags & IFF_UP) ? 0 : -EAGAIN;
 	if (!(li.flags & IFF_UP)) {
@@ -753,6 +866,8 @@ lo:
 			return r;
 		}
 	}
+	/* Before the routes: a link-local gateway's neighbour discovery needs it. */
+	reconcile_linklocal(ns, &li, have_ll);
 	reconcile_routes(c, ns);
 	ns->drift = false;
 	ns->last_reconcile = (long long)time(NULL);

@@ -38,7 +38,11 @@ struct netstate {
 	bool nic_waiting_logged;
 	bool nic_ambiguous;          /* several links match the NIC: none is taken (logged once) */
 	bool drift;                  /* set when something of ours vanished: re-adding it is a repair */
-	unsigned repairs;            /* addresses and routes put back after drift */
+	unsigned repairs;            /* addresses, routes, the MTU and the link-local put back after drift */
+	unsigned nic_mtu;            /* the NIC's MTU after the last reconcile: the configured one, or the
+				      * one the kernel refused to change */
+	bool ll_missing;             /* the NIC lacks the IPv6 link-local address the kernel would give it:
+				      * waiting for its link to be ready, or the kernel did not make it again */
 	long long last_reconcile;    /* unix time of the last complete pass */
 	struct nic_claim claim;
 };

@@ -139,6 +139,14 @@ static void gather_addrs(struct status *st)
 			a->state = "foreign";
 		}
 	}
+	/* The kernel's link-local address, gone while the link stayed up, and
+	 * not made again (reconcile_nic asks the kernel for it). */
+	bool have_ll = false;
+	for (size_t k = 0; k < n; k++)
+		have_ll = have_ll || (cur[k].pfx.addr.family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&cur[k].pfx.addr.v6));
+	if (st->nic_present && !have_ll && o->ns.ll_missing && (st->nic.flags & IFF_UP) && (st->nic.flags & IFF_RUNNING))
+		problem(st, "the NIC %s has no IPv6 link-local address (no source for neighbour discovery); setting it "
+			"down and up makes one", st->nic.name);
 	for (size_t k = 0; k < st->n_addrs; k++) {
 		char pb[PREFIX_STRLEN];
 		if (strcmp(st->addrs[k].state, "missing") == 0)
@@ -269,6 +277,8 @@ static void gather(struct status *st)
 		problem(st, "the NIC is not in the namespace (waiting for it)");
 	else if (st->nic_present && !st->nic.carrier)
 		problem(st, "the NIC %s has no carrier", st->nic.name);
+	if (st->nic_present && o->cfg->iface.mtu && st->nic.mtu != o->cfg->iface.mtu)
+		problem(st, "the NIC %s has MTU %u, configured %u", st->nic.name, st->nic.mtu, o->cfg->iface.mtu);
 	if (!o->down) {
 		/* While down by request, nothing of the path is expected. */
 		gather_addrs(st);
@@ -642,7 +652,7 @@ static void render_text(struct status *st, struct strbuf *out)
 		sb_puts(out, "\n");
 	}
 	sb_puts(out, "\njump broker  not available in this version\n");
-	sb_printf(out, "repairs      %u (addresses or routes put back)\n", o->ns.repairs);
+	sb_printf(out, "repairs      %u (addresses, routes, the MTU or the link-local put back)\n", o->ns.repairs);
 	sb_printf(out, "reconciled   %s\n", when(o->ns.last_reconcile, t, sizeof(t)));
 	nring = log_ring_get(ring);
 	if (nring) {
@@ -706,7 +716,8 @@ void status_metrics(struct oobd *o, struct strbuf *out)
 	for (int f = 0; f < FW__NFAMILIES; f++)
 		sb_printf(out, "oobd_firewall_fallback{family=\"%s\"} %d\n", f == FW_IPV4 ? "ipv4" : "ipv6",
 			  o->fw.fam[f].source == FW_SOURCE_FALLBACK ? 1 : 0);
-	metric(out, "oobd_repairs_total", "counter", "Addresses and routes of oobd's put back after they vanished.");
+	metric(out, "oobd_repairs_total", "counter",
+	       "Addresses, routes, the MTU and the IPv6 link-local address put back after they vanished or changed.");
 	sb_printf(out, "oobd_repairs_total %u\n", o->ns.repairs);
 	metric(out, "oobd_log_lines_dropped_total", "counter",
 	       "Log lines oobd dropped because its log's reader was not reading.");
