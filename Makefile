@@ -42,7 +42,7 @@ UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 # Helper programs of the integration tests (tests/lib.sh finds them in
 # $(BUILD)/tests).
-TEST_TOOLS = $(BUILD)/tests/xthash
+TEST_TOOLS = $(BUILD)/tests/xthash $(BUILD)/tests/nobind
 
 .PHONY: all clean check unit integration deps demo install
 all: $(PROGS)

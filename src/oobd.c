@@ -303,6 +303,8 @@ static void arm_timer(struct oobd *o)
 		d = earliest(d, o->svcs[i].deadline_ms);
 	d = earliest(d, o->watchdog_next);
 	d = earliest(d, o->privsep_retry);
+	if (!o->down && !o->stopping)
+		d = earliest(d, o->ns.bind_retry);
 	d = earliest(d, ctl_deadline(&o->ctl));
 	if (d > 0) {
 		its.it_value.tv_sec = d / 1000;
@@ -874,6 +876,9 @@ static void handle_timer(struct oobd *o)
 			service_start(&o->svcs[i], o->cfg->netns, o->ns.nsfd);
 	if (o->privsep_retry && now >= o->privsep_retry && !o->down)
 		privsep_ensure(o);
+	/* The namespace's name could not be bound: try again. */
+	if (o->ns.bind_retry && now >= o->ns.bind_retry && !o->down && !o->stopping)
+		o->need_reconcile = true;
 	ctl_tick(&o->ctl, now);
 	if (o->watchdog_next && now >= o->watchdog_next) {
 		notify_watchdog_ping();

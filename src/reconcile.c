@@ -49,10 +49,41 @@ static bool same_inode(int a, int b)
 	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+/* A bind of the namespace's name failed with R: the next try waits, each
+ * time twice as long, and the same error again is logged at debug level
+ * only. WHAT says what failed. */
+static void bind_failed(const struct config *c, struct netstate *ns, const char *what, int r)
+{
+	ns->bind_delay_ms = ns->bind_delay_ms ? ns->bind_delay_ms * 2 : NETNS_BIND_RETRY_MS;
+	if (ns->bind_delay_ms > NETNS_BIND_RETRY_MAX_MS)
+		ns->bind_delay_ms = NETNS_BIND_RETRY_MAX_MS;
+	ns->bind_retry = now_ms() + ns->bind_delay_ms;
+	if (r == ns->bind_failed)
+		log_debug("%s network namespace \"%s\": %s (again; next try in %u s)", what, c->netns, strerror(-r),
+			  ns->bind_delay_ms / 1000);
+	else
+		log_err("%s network namespace \"%s\": %s", what, c->netns, strerror(-r));
+	ns->bind_failed = r;
+}
+
+static void bind_done(struct netstate *ns)
+{
+	ns->bind_retry = 0;
+	ns->bind_delay_ms = 0;
+	ns->bind_failed = 0;
+}
+
 int reconcile_namespace(const struct config *c, struct netstate *ns)
 {
 	const char *name = c->netns;
 	int fd = netns_open(name), r;
+
+	/* Its name could not be bound: not again before the deadline (the
+	 * watch on /run/netns reports the file the last try removed). */
+	if (fd >= 0)
+		bind_done(ns);
+	else if (ns->bind_retry && now_ms() < ns->bind_retry)
+		return ns->bind_failed ? ns->bind_failed : -EAGAIN;
 
 	if (ns->nsfd >= 0) {
 		/* We hold it: make sure its name still points at it. */
@@ -68,9 +99,10 @@ int reconcile_namespace(const struct config *c, struct netstate *ns)
 		netns_delete(name); /* a stale empty file, if any */
 		r = netns_bind(name, ns->nsfd);
 		if (r < 0) {
-			log_err("namespace \"%s\": re-binding its name: %s", name, strerror(-r));
+			bind_failed(c, ns, "re-binding the name of", r);
 			return r;
 		}
+		bind_done(ns);
 		log_warn("namespace \"%s\": its name had been removed; bound it again", name);
 		return 0;
 	}
@@ -86,9 +118,10 @@ int reconcile_namespace(const struct config *c, struct netstate *ns)
 	} else if (fd == -ENOENT) {
 		fd = netns_create(name);
 		if (fd < 0) {
-			log_err("creating network namespace \"%s\": %s", name, strerror(-fd));
+			bind_failed(c, ns, "creating", fd);
 			return fd;
 		}
+		bind_done(ns);
 		ns->ns_created = true;
 		log_info("namespace \"%s\": created", name);
 	} else {

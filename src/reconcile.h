@@ -45,13 +45,24 @@ struct netstate {
 				      * waiting for its link to be ready, or the kernel did not make it again */
 	long long last_reconcile;    /* unix time of the last complete pass */
 	struct nic_claim claim;
+	/* A bind of the name that failed (creating the namespace, or binding
+	 * the one held again) removes the file it made, which the watch on
+	 * /run/netns reports: tried again at a deadline, not at that event. */
+	long long bind_retry;        /* monotonic ms; 0: none pending */
+	unsigned bind_delay_ms;      /* 1 s, doubling up to NETNS_BIND_RETRY_MAX_MS */
+	int bind_failed;             /* the error last logged: the same again is not */
 };
+
+#define NETNS_BIND_RETRY_MS 1000
+#define NETNS_BIND_RETRY_MAX_MS 30000
 
 void netstate_init(struct netstate *ns);
 void netstate_close(struct netstate *ns);
 
 /* Create or adopt the namespace, and re-bind its name if it was removed
- * while we hold it. 0 or -errno (logged). */
+ * while we hold it. 0 or -errno (logged). After a failed bind of the name,
+ * the next try waits for NS->bind_retry (until then -EAGAIN, or the
+ * failure's error). */
 int reconcile_namespace(const struct config *c, struct netstate *ns);
 
 /*

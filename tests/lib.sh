@@ -19,6 +19,9 @@ NSENTER_MAIN=$BUILD/nsenter-main
 NSENTER_OOB=$BUILD/nsenter-oob
 # xthash 4|6 TABLE...: each table's fingerprint, as oobd takes it (tests/xthash.c).
 XTHASH=$BUILD/tests/xthash
+# nobind PROGRAM [ARG...]: PROGRAM with every plain bind mount refused
+# (EPERM, from a seccomp filter; tests/nobind.c).
+NOBIND=$BUILD/tests/nobind
 
 _tap_n=0
 _tap_failed=0

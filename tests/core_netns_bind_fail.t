@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The namespace's name cannot be bound (every plain bind mount refused, as a
+# security module would): each failed try removes the file it made, which
+# the watch on /run/netns reports. That must not be the next try at once:
+# the tries are counted while oobd waits for its retry, and stay few, and
+# oobd stays idle meanwhile. Both for the re-bind of the namespace it holds
+# ("ip netns del") and for its creation ("oobctl up").
+. "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
+OOBCTL=$BUILD/oobctl
+[ -x "$NOBIND" ] || bail "$NOBIND not built (make integration builds it)"
+"$NOBIND" true || skip_all "no seccomp filter here"
+
+make_nic
+make_keys
+write_sshd_config
+write_nic_config "$T/oobd.conf"
+ip netns add oob # adopted: oobd need not bind it
+OOBD_DEBUG=1 "$NOBIND" "$OOBD" -c "$T/oobd.conf" >>"$T/oobd.log" 2>&1 &
+OOBD_PID=$!
+wait_until 15 ssh_banner "$OOB4"
+ok $? "sshd answers" || bail "oobd did not come up"
+
+tries() { tail -n +"$(($1 + 1))" "$T/oobd.log" | grep -c -- "$2"; }
+at_least() { [ "$(tries "$1" "$2")" -ge "$3" ]; }
+
+# Re-binding the name of the namespace oobd holds.
+mark=$(log_mark)
+t0=$(cpu_ticks "$OOBD_PID")
+ip netns del oob
+wait_until 15 at_least "$mark" 're-binding' 2
+ok $? "the re-bind is tried again"
+n=$(tries "$mark" 're-binding')
+t1=$(cpu_ticks "$OOBD_PID")
+[ "$n" -le 5 ]
+ok $? "re-bind: a bounded number of tries while waiting for the second ($n)"
+[ $((t1 - t0)) -le 25 ]
+ok $? "re-bind: oobd stays idle meanwhile ($((t1 - t0)) ticks of CPU time)"
+is "$(tail -n +"$((mark + 1))" "$T/oobd.log" | grep -c '^<3>.*re-binding')" 1 "the failure is logged as an error once"
+check "sshd still answers in the namespace oobd holds" -- ssh_banner "$OOB4"
+
+# Creating the namespace on "oobctl up".
+"$OOBCTL" down --yes >/dev/null
+ok $? "oobctl down"
+mark=$(log_mark)
+t0=$(cpu_ticks "$OOBD_PID")
+! "$OOBCTL" up >/dev/null
+ok $? "oobctl up fails"
+wait_until 15 at_least "$mark" 'creating network namespace' 2
+ok $? "the creation is tried again"
+n=$(tries "$mark" 'creating network namespace')
+t1=$(cpu_ticks "$OOBD_PID")
+[ "$n" -le 5 ]
+ok $? "create: a bounded number of tries while waiting for the second ($n)"
+[ $((t1 - t0)) -le 25 ]
+ok $? "create: oobd stays idle meanwhile ($((t1 - t0)) ticks of CPU time)"
+
+stop_oobd
+done_testing
