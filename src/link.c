@@ -14,12 +14,24 @@
 #define IFLA_PERM_ADDRESS 54
 #endif
 
+static int vlan_data_cb(const struct nlattr *attr, void *data)
+{
+	struct link_info *li = data;
+	if (mnl_attr_get_type(attr) == IFLA_VLAN_ID && mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
+		li->vlan_id = mnl_attr_get_u16(attr);
+	return MNL_CB_OK;
+}
+
 static int linkinfo_cb(const struct nlattr *attr, void *data)
 {
 	struct link_info *li = data;
 	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND && mnl_attr_validate(attr, MNL_TYPE_STRING) == 0)
 		snprintf(li->kind, sizeof(li->kind), "%.*s", (int)mnl_attr_get_payload_len(attr),
 			 (const char *)mnl_attr_get_payload(attr));
+	/* The kernel puts the kind first: the data is read as a vlan's only
+	 * when it is one (attribute 1 is another thing for another kind). */
+	if (mnl_attr_get_type(attr) == IFLA_INFO_DATA && strcmp(li->kind, "vlan") == 0)
+		mnl_attr_parse_nested(attr, vlan_data_cb, li);
 	return MNL_CB_OK;
 }
 
@@ -49,6 +61,9 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 	case IFLA_LINK:
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
 			li->link_ifindex = (int)mnl_attr_get_u32(attr);
+		break;
+	case IFLA_LINK_NETNSID:
+		li->link_elsewhere = true;
 		break;
 	case IFLA_MTU:
 		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
@@ -122,8 +137,7 @@ int link_list(struct nl *nl, struct link_info **out, size_t *n)
 	return 0;
 }
 
-/* Kinds of links that take their MAC from another link: never "the NIC". */
-static bool kind_copies_mac(const char *kind)
+bool link_kind_copies_mac(const char *kind)
 {
 	static const char *const kinds[] = { "vlan", "macvlan", "macvtap", "ipvlan", "ipvtap",
 					     "bond", "bridge", "team", "vxlan", "dummy" };
@@ -158,7 +172,7 @@ int link_match(const struct iface_cfg *cfg, const char *name, const struct link_
 		return found;
 	for (size_t i = 0; i < n; i++) {
 		const struct link_info *l = &links[i];
-		if (l->has_perm || !l->has_mac || (l->flags & IFF_LOOPBACK) || kind_copies_mac(l->kind))
+		if (l->has_perm || !l->has_mac || (l->flags & IFF_LOOPBACK) || link_kind_copies_mac(l->kind))
 			continue;
 		if (memcmp(l->mac, cfg->match_mac, 6) == 0) {
 			if (found >= 0)

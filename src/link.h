@@ -20,6 +20,8 @@ struct link_info {
 	unsigned char perm[6];       /* permanent hardware address, if reported */
 	bool has_perm;
 	int link_ifindex;            /* IFLA_LINK: the parent of a child link */
+	bool link_elsewhere;         /* IFLA_LINK_NETNSID: that parent is in another namespace */
+	unsigned vlan_id;            /* of a vlan link */
 	unsigned flags;              /* IFF_* */
 	unsigned mtu;
 	bool carrier;
@@ -35,6 +37,10 @@ int link_list(struct nl *nl, struct link_info **out, size_t *n);
  * several links match.
  */
 int link_match(const struct iface_cfg *cfg, const char *name, const struct link_info *links, size_t n);
+
+/* Kinds of links that take their MAC from another link (vlan, macvlan,
+ * bridge, ...): never "the NIC" by MAC. */
+bool link_kind_copies_mac(const char *kind);
 
 /* Move IFINDEX into the namespace NSFD, renaming it there to NEWNAME if
  * given, in one request. 0 or -errno. link_move_request() only builds the

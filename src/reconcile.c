@@ -158,14 +158,70 @@ static const char *nic_desc(const struct config *c, char *buf, size_t len)
 	return buf;
 }
 
-/* Find the NIC among the namespace's links. */
-static int nic_find_in_ns(const struct config *c, struct netstate *ns, struct link_info *out, int *lo_ifindex,
-			  bool *lo_up)
+/* The MAC of the config's macvlan child of PARENT: the same at each
+ * creation (after its parent or itself was re-created, the LAN's ARP and ND
+ * caches, a router's for hours, would still send to a random new one),
+ * derived from the parent's and the namespace's name, locally
+ * administered, unicast. False when the parent has no MAC. */
+static bool child_mac(const struct config *c, const struct link_info *parent, unsigned char mac[6])
+{
+	if (!parent->has_perm && !parent->has_mac)
+		return false;
+	unsigned long long h = fnv64_add(FNV64_INIT, parent->has_perm ? parent->perm : parent->mac, 6);
+	h = fnv64_add(h, c->netns, strlen(c->netns));
+	for (int b = 0; b < 6; b++)
+		mac[b] = (unsigned char)(h >> (8 * b));
+	mac[0] = (unsigned char)((mac[0] & 0xfc) | 0x02);
+	return true;
+}
+
+static const struct link_info *link_named(const struct link_info *links, size_t n, const char *name)
+{
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(links[k].name, name) == 0)
+			return &links[k];
+	return NULL;
+}
+
+/* Is L, the link under the NIC's name in the namespace, the NIC the config
+ * describes? The rules of the main namespace (MAIN, its links): the MAC; a
+ * child's kind and parent (by kind alone while no link of the main
+ * namespace has the parent's name); the name, unless the NIC is still in
+ * the main namespace under the name the config matches. */
+static bool nic_is_configured(const struct config *c, const struct link_info *l, const struct link_info *main,
+			      size_t n_main)
+{
+	const struct iface_cfg *i = &c->iface;
+
+	if (i->kind != NIC_PHYSICAL) {
+		const struct link_info *p = link_named(main, n_main, i->parent);
+		if (strcmp(l->kind, i->kind == NIC_VLAN ? "vlan" : "macvlan") != 0 ||
+		    (i->kind == NIC_VLAN && l->vlan_id != i->vlan_id))
+			return false;
+		return !p || (l->link_elsewhere && l->link_ifindex == p->ifindex);
+	}
+	if (i->match == MATCH_MAC)
+		return link_match(i, NULL, l, 1) == 0;
+	return !i->rename[0] || strcmp(i->rename, i->match_name) == 0 || !link_named(main, n_main, i->match_name);
+}
+
+/* Find the NIC among the namespace's links. A link that has the NIC's name
+ * there but is not the NIC the config describes is not taken: it goes to
+ * *SQUATTER (ifindex 0 if none), and *MAIN (*N_MAIN) keeps the links of the
+ * main namespace, listed to tell (NULL, 0 if they were not needed). After
+ * a claim that succeeded (CLAIMED) the name is the claimed link's: the
+ * move or the creation under it would have failed otherwise. */
+static int nic_find_in_ns(const struct config *c, struct netstate *ns, struct nl *nl_main, bool claimed,
+			  struct link_info *out, int *lo_ifindex, bool *lo_up, struct link_info *squatter,
+			  struct link_info **main, size_t *n_main)
 {
 	struct link_info *links = NULL;
 	size_t n = 0;
 	int r = link_list(&ns->nl_oob, &links, &n), idx;
 
+	squatter->ifindex = 0;
+	*main = NULL;
+	*n_main = 0;
 	if (r < 0)
 		return r;
 	for (size_t k = 0; k < n; k++) {
@@ -175,6 +231,22 @@ static int nic_find_in_ns(const struct config *c, struct netstate *ns, struct li
 		}
 	}
 	idx = link_match(&c->iface, config_nic_name_in_ns(c), links, n);
+	/* Under the NIC's name, but something else: the NIC of an earlier
+	 * config (a child where a physical NIC is configured now, or the
+	 * reverse), or a link made by hand. The link held so far was checked
+	 * when it was taken. */
+	if (idx >= 0 && !claimed && config_nic_name_in_ns(c) && links[idx].ifindex != ns->nic_ifindex) {
+		r = link_list(nl_main, main, n_main);
+		if (r < 0) {
+			log_err("listing links of the main namespace: %s", strerror(-r));
+			free(links);
+			return r;
+		}
+		if (!nic_is_configured(c, &links[idx], *main, *n_main)) {
+			*squatter = links[idx];
+			idx = -ENOENT;
+		}
+	}
 	/* Not under its name there: renamed inside the namespace (by hand, or
 	 * by a config whose "rename" changed). Still the NIC if it is the link
 	 * held so far, or the NIC's MAC says so. */
@@ -188,7 +260,6 @@ static int nic_find_in_ns(const struct config *c, struct netstate *ns, struct li
 	free(links);
 	return idx >= 0 ? 0 : idx;
 }
-
 
 /* The NIC's name in the main namespace, as NIC_STATE_FILE keeps it: true
  * when the file holds a valid interface name (into NAME). */
@@ -206,6 +277,116 @@ static bool nic_state_read(char name[IFNAMSIZ])
 	free(txt);
 	return ok;
 }
+
+static int main_netns_fd(void)
+{
+	return open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+}
+
+/* Move the physical NIC IFINDEX (now NAME) back to the main namespace as
+ * ORIG, or as NAME when ORIG is taken there. 0 or -errno (logged). */
+static int nic_hand_back(struct netstate *ns, int ifindex, const char *name, const char *orig)
+{
+	_cleanup_close_ int mainfd = main_netns_fd();
+	char ext[256];
+	int r = link_move(&ns->nl_oob, ifindex, mainfd, orig, ext, sizeof(ext));
+
+	if (r == -EEXIST) {
+		/* The name is taken in the main namespace: keep the current one. */
+		log_warn("the name %s is taken in the main namespace; handing the NIC back as %s", orig, name);
+		orig = name;
+		r = link_move(&ns->nl_oob, ifindex, mainfd, NULL, ext, sizeof(ext));
+	}
+	if (r < 0)
+		log_err("handing %s back to the main namespace: %s%s%s", name, strerror(-r), *ext ? ": " : "", ext);
+	else
+		log_info("handed %s back to the main namespace as %s", name, orig);
+	return r;
+}
+
+/*
+ * L holds the NIC's name in the namespace but is not the NIC the config
+ * describes (nic_find_in_ns); MAIN are the main namespace's links. Clear
+ * the name for the NIC: a vlan or macvlan child that oobd created (a vlan
+ * whose parent is in another namespace; a macvlan with the MAC oobd gives
+ * its children) is deleted; a NIC that oobd moved in (NIC_STATE_FILE names
+ * it, and it is no link that copies its MAC) goes back to the main
+ * namespace under the name it had there, as "oobctl down" would hand it
+ * back (only when the config's NIC is not in the namespace: NO_NIC; else
+ * the file names that one); anything else is not oobd's to delete or
+ * move, and is renamed out of the way inside the namespace (with the
+ * addresses oobd gave it removed, which would otherwise be on two links).
+ * With TEARDOWN (the namespace goes next) the last is left alone. 0 when
+ * the name is free.
+ */
+static int nic_clear_name(const struct config *c, struct netstate *ns, const struct link_info *l,
+			  const struct link_info *main, size_t n_main, bool no_nic, bool teardown)
+{
+	const struct link_info *parent = NULL;
+	unsigned char mac[6];
+	char kept[IFNAMSIZ], name[IFNAMSIZ], ext[256];
+	int r;
+
+	for (size_t k = 0; l->link_elsewhere && k < n_main; k++)
+		if (main[k].ifindex == l->link_ifindex)
+			parent = &main[k];
+	bool child = (strcmp(l->kind, "vlan") == 0 && l->link_elsewhere) ||
+		     (strcmp(l->kind, "macvlan") == 0 && parent && child_mac(c, parent, mac) && l->has_mac &&
+		      memcmp(l->mac, mac, 6) == 0);
+	if (child) {
+		r = link_delete(&ns->nl_oob, l->ifindex);
+		if (r < 0)
+			log_err("%s %s (ifindex %d) in namespace \"%s\", which oobd created, is not the NIC the config "
+				"describes; deleting it: %s", l->kind, l->name, l->ifindex, c->netns, strerror(-r));
+		else
+			log_warn("%s %s (ifindex %d) in namespace \"%s\", which oobd created, is not the NIC the config "
+				 "describes; deleted it", l->kind, l->name, l->ifindex, c->netns);
+		return r;
+	}
+	if (no_nic && !link_kind_copies_mac(l->kind) && nic_state_read(kept)) {
+		log_warn("%s (ifindex %d) in namespace \"%s\" is not the NIC the config describes; %s says oobd took "
+			 "it as %s: handing it back", l->name, l->ifindex, c->netns, NIC_STATE_FILE, kept);
+		r = nic_hand_back(ns, l->ifindex, l->name, kept);
+		if (r == 0) {
+			unlink(NIC_STATE_FILE);
+			nic_orig_name[0] = '\0';
+		}
+		return r;
+	}
+	if (teardown)
+		return 0;
+	snprintf(name, sizeof(name), "stale%d", l->ifindex);
+	r = link_rename(&ns->nl_oob, l->ifindex, name, ext, sizeof(ext));
+	if (r == -EBUSY && (l->flags & IFF_UP)) {
+		/* Kernels before 6.10 rename no link that is up. */
+		link_set_up(&ns->nl_oob, l->ifindex, false, NULL, 0);
+		r = link_rename(&ns->nl_oob, l->ifindex, name, ext, sizeof(ext));
+		link_set_up(&ns->nl_oob, l->ifindex, true, NULL, 0);
+	}
+	if (r < 0) {
+		log_err("%s %s (ifindex %d) in namespace \"%s\" has the NIC's name but is not the NIC the config "
+			"describes; renaming it %s: %s%s%s", *l->kind ? l->kind : "link", l->name, l->ifindex, c->netns,
+			name, strerror(-r), *ext ? ": " : "", ext);
+		return r;
+	}
+	log_warn("%s %s (ifindex %d) in namespace \"%s\" had the NIC's name but is not the NIC the config describes "
+		 "(not oobd's: left in place); renamed it %s", *l->kind ? l->kind : "link", l->name, l->ifindex,
+		 c->netns, name);
+	struct ifaddr_entry *cur = NULL;
+	size_t n_cur = 0;
+	if (ifaddr_list(&ns->nl_oob, l->ifindex, &cur, &n_cur) == 0) {
+		struct nl_batch *b = nl_batch_new();
+		for (size_t k = 0; k < n_cur; k++)
+			if (cur[k].proto == RTPROT_OOBD)
+				ifaddr_batch_del(b, &ns->nl_oob, l->ifindex, &cur[k].pfx, (long)k);
+		if (nl_batch_count(b) && nl_batch_run(&ns->nl_oob, b, NULL, NULL) != 0)
+			log_err("removing oobd's addresses from %s in namespace \"%s\": some remain", name, c->netns);
+		nl_batch_free(b);
+		free(cur);
+	}
+	return 0;
+}
+
 /* Start moving or creating the NIC from the main namespace, in the
  * background or at once; nic_claim_finish() says how it went. 0, -ENODEV
  * while absent, or -errno. */
@@ -259,20 +440,10 @@ static int nic_claim_start(const struct config *c, struct netstate *ns, struct n
 	cl->child = i->kind != NIC_PHYSICAL;
 	cl->ifindex = links[idx].ifindex;
 	str_copy(cl->name, links[idx].name, sizeof(cl->name));
-	unsigned char child_mac[6];
-	bool stable_mac = i->kind == NIC_MACVLAN && (links[idx].has_perm || links[idx].has_mac);
-	if (stable_mac) {
-		/* A macvlan child would get a random MAC at each creation: after
-		 * its parent or itself was re-created, the LAN's ARP and ND
-		 * caches (a router's: hours) would still send to the old one.
-		 * The same MAC every time instead: derived from the parent's
-		 * and the namespace's name, locally administered, unicast. */
-		unsigned long long h = fnv64_add(FNV64_INIT, links[idx].has_perm ? links[idx].perm : links[idx].mac, 6);
-		h = fnv64_add(h, c->netns, strlen(c->netns));
-		for (int b = 0; b < 6; b++)
-			child_mac[b] = (unsigned char)(h >> (8 * b));
-		child_mac[0] = (unsigned char)((child_mac[0] & 0xfc) | 0x02);
-	}
+	unsigned char mac[6];
+	/* A macvlan child would get a random MAC at each creation: the same
+	 * one every time instead. */
+	bool stable_mac = i->kind == NIC_MACVLAN && child_mac(c, &links[idx], mac);
 	free(links);
 	if (!cl->child) {
 		char state[64], prev[IFNAMSIZ] = "";
@@ -296,7 +467,7 @@ static int nic_claim_start(const struct config *c, struct netstate *ns, struct n
 	} else {
 		nlh = link_child_request(nl_main, buf, i, cl->ifindex, ns->nsfd, config_nic_name_in_ns(c));
 		if (stable_mac)
-			mnl_attr_put(nlh, IFLA_ADDRESS, sizeof(child_mac), child_mac);
+			mnl_attr_put(nlh, IFLA_ADDRESS, sizeof(mac), mac);
 	}
 	cl->pending = true;
 	if (background)
@@ -809,7 +980,8 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 
 int reconcile_nic(const struct config *c, struct netstate *ns, struct nl *nl_main, bool up)
 {
-	struct link_info li;
+	struct link_info li, squatter, *main = NULL;
+	size_t n_main = 0;
 	int lo_ifindex = 0, r;
 	bool lo_up = false;
 	char ext[256];
@@ -817,14 +989,20 @@ int reconcile_nic(const struct config *c, struct netstate *ns, struct nl *nl_mai
 	/* A claim begun in the background is waited for first. */
 	int claimed = ns->claim.pending ? nic_claim_finish(c, ns) : 1;
 
-	r = nic_find_in_ns(c, ns, &li, &lo_ifindex, &lo_up);
+	r = nic_find_in_ns(c, ns, nl_main, claimed == 0, &li, &lo_ifindex, &lo_up, &squatter, &main, &n_main);
+	/* Also when the NIC is found under another name: it is to get its
+	 * own back (and then NIC_STATE_FILE is about it, not the other). */
+	if (squatter.ifindex)
+		nic_clear_name(c, ns, &squatter, main, n_main, r == -ENOENT, false);
+	free(main);
 	if (r == -ENOENT && claimed > 0) {
 		r = nic_claim_start(c, ns, nl_main, false);
 		if (r == 0)
 			r = nic_claim_finish(c, ns);
 		if (r < 0)
 			goto lo;
-		r = nic_find_in_ns(c, ns, &li, &lo_ifindex, &lo_up);
+		r = nic_find_in_ns(c, ns, nl_main, true, &li, &lo_ifindex, &lo_up, &squatter, &main, &n_main);
+		free(main);
 	} else if (r == -ENOENT && claimed < 0) {
 		r = claimed; /* reported by nic_claim_finish */
 		goto lo;
@@ -927,11 +1105,6 @@ int reconcile_dns(const struct config *c)
 	return r;
 }
 
-static int main_netns_fd(void)
-{
-	return open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-}
-
 static void dns_remove(const struct config *c)
 {
 	char dns_path[PATH_MAX];
@@ -986,10 +1159,10 @@ static int nic_rename_back_in_main(const struct config *c, struct nl *nl_main, c
 int reconcile_down(const struct config *c, struct nl *nl_main)
 {
 	struct netstate ns;
-	struct link_info li;
+	struct link_info li, squatter, *main = NULL;
+	size_t n_main = 0;
 	int lo_ifindex = 0, r, ret = 0;
 	bool lo_up = false;
-	char ext[256], *orig = NULL;
 
 	netstate_init(&ns);
 	ns.nsfd = netns_open(c->netns);
@@ -1021,7 +1194,13 @@ int reconcile_down(const struct config *c, struct nl *nl_main)
 		netstate_close(&ns);
 		return r;
 	}
-	r = nic_find_in_ns(c, &ns, &li, &lo_ifindex, &lo_up);
+	r = nic_find_in_ns(c, &ns, nl_main, false, &li, &lo_ifindex, &lo_up, &squatter, &main, &n_main);
+	/* Under the NIC's name, but not the NIC of this config: what oobd
+	 * made of it is undone as "oobctl down" with the config it was made
+	 * with would (the rest goes with the namespace). */
+	if (r == -ENOENT && squatter.ifindex)
+		nic_clear_name(c, &ns, &squatter, main, n_main, true, true);
+	free(main);
 	if (r == 0 && c->iface.kind != NIC_PHYSICAL) {
 		r = link_delete(&ns.nl_oob, li.ifindex);
 		if (r < 0)
@@ -1029,26 +1208,14 @@ int reconcile_down(const struct config *c, struct nl *nl_main)
 		else
 			log_info("deleted %s in namespace \"%s\"", li.name, c->netns);
 	} else if (r == 0) {
-		_cleanup_close_ int mainfd = main_netns_fd();
 		char kept[IFNAMSIZ];
 		/* Without the file (it could not be written: a full /run): what
 		 * this oobd remembers, else the best guess. */
-		orig = xstrdup(nic_state_read(kept) ? kept
-			       : nic_orig_name[0] ? nic_orig_name
-			       : c->iface.match == MATCH_NAME ? c->iface.match_name : li.name);
-		r = link_move(&ns.nl_oob, li.ifindex, mainfd, orig, ext, sizeof(ext));
-		if (r == -EEXIST) {
-			/* The name is taken in the main namespace: keep the current one. */
-			log_warn("the name %s is taken in the main namespace; handing the NIC back as %s", orig, li.name);
-			free(orig);
-			orig = xstrdup(li.name);
-			r = link_move(&ns.nl_oob, li.ifindex, mainfd, NULL, ext, sizeof(ext));
-		}
-		if (r < 0)
-			log_err("handing %s back to the main namespace: %s%s%s", li.name, strerror(-r), *ext ? ": " : "", ext);
-		else
-			log_info("handed %s back to the main namespace as %s", li.name, orig);
-		free(orig);
+		const char *orig = nic_state_read(kept) ? kept
+				   : nic_orig_name[0]	 ? nic_orig_name
+				   : c->iface.match == MATCH_NAME ? c->iface.match_name
+								  : li.name;
+		r = nic_hand_back(&ns, li.ifindex, li.name, orig);
 	} else {
 		log_notice("the NIC is not in namespace \"%s\"", c->netns);
 		r = 0;

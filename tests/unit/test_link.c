@@ -348,7 +348,7 @@ static void test_link_parse(void **state)
 	char buf[NL_MSG_MAX] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifm;
-	struct nlattr *nest;
+	struct nlattr *nest, *data;
 	struct link_info li;
 	(void)state;
 
@@ -363,8 +363,12 @@ static void test_link_parse(void **state)
 	mnl_attr_put_u32(nlh, IFLA_LINK, 3);
 	mnl_attr_put_u32(nlh, IFLA_MTU, 1496);
 	mnl_attr_put_u8(nlh, IFLA_CARRIER, 1);
+	mnl_attr_put_u32(nlh, IFLA_LINK_NETNSID, 0);
 	nest = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vlan");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u16(nlh, IFLA_VLAN_ID, 100);
+	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, nest);
 
 	assert_int_equal(link_parse(nlh, &li), 0);
@@ -378,7 +382,27 @@ static void test_link_parse(void **state)
 	assert_int_equal(li.mtu, 1496);
 	assert_true(li.carrier);
 	assert_string_equal(li.kind, "vlan");
+	assert_int_equal(li.vlan_id, 100);
+	assert_true(li.link_elsewhere); /* its parent is in another namespace */
 	assert_true(li.flags & IFF_UP);
+
+	/* a macvlan's data is no vlan id (its attribute 1 is the mode) */
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_index = 18;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "oob0");
+	mnl_attr_put_u32(nlh, IFLA_LINK, 3);
+	nest = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "macvlan");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u32(nlh, IFLA_MACVLAN_MODE, MACVLAN_MODE_BRIDGE);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, nest);
+	assert_int_equal(link_parse(nlh, &li), 0);
+	assert_string_equal(li.kind, "macvlan");
+	assert_int_equal(li.vlan_id, 0);
+	assert_false(li.link_elsewhere); /* its parent is in the same namespace */
 
 	/* an all-zero permanent address (veth, many virtual links) is none */
 	nlh = mnl_nlmsg_put_header(buf);
