@@ -527,9 +527,10 @@ static void run_reconcile(struct oobd *o)
 	o->need_reconcile = false;
 	if (o->down)
 		return;
-	/* A name that now points elsewhere is refused (and reported), but the
-	 * namespace oobd holds, with the NIC and sshd in it, is still kept. */
-	if (reconcile_namespace(o->cfg, &o->ns) < 0 && !o->ns.name_elsewhere)
+	/* A name that now points elsewhere is refused (and reported), or that
+	 * cannot be bound again (tried again later): the namespace oobd holds,
+	 * with the NIC and sshd in it, is still kept in repair. */
+	if (reconcile_namespace(o->cfg, &o->ns) < 0 && !o->ns.name_elsewhere && o->ns.nsfd < 0)
 		return;
 	watch_netns_dir(o);
 	reconcile_dns(o->cfg);

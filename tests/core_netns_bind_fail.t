@@ -4,8 +4,9 @@
 # security module would): each failed try removes the file it made, which
 # the watch on /run/netns reports. That must not be the next try at once:
 # the tries are counted while oobd waits for its retry, and stay few, and
-# oobd stays idle meanwhile. Both for the re-bind of the namespace it holds
-# ("ip netns del") and for its creation ("oobctl up").
+# oobd stays idle meanwhile and keeps what it holds in repair. Both for the
+# re-bind of the namespace it holds ("ip netns del") and for its creation
+# ("oobctl up").
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 OOBCTL=$BUILD/oobctl
 [ -x "$NOBIND" ] || bail "$NOBIND not built (make integration builds it)"
@@ -38,6 +39,12 @@ ok $? "re-bind: a bounded number of tries while waiting for the second ($n)"
 ok $? "re-bind: oobd stays idle meanwhile ($((t1 - t0)) ticks of CPU time)"
 is "$(tail -n +"$((mark + 1))" "$T/oobd.log" | grep -c '^<3>.*re-binding')" 1 "the failure is logged as an error once"
 check "sshd still answers in the namespace oobd holds" -- ssh_banner "$OOB4"
+# Without its name, the namespace oobd holds is still kept in repair.
+in_held() { nsenter --net="/proc/$(sshd_pid)/ns/net" "$@"; }
+in_held ip addr del "$OOB4/24" dev oob0
+ok $? "an address deleted by hand in the unnamed namespace"
+wait_until 10 eval 'in_held ip -4 addr show dev oob0 | grep -q "inet $OOB4/24"'
+ok $? "is put back while the name waits for its retry"
 
 # Creating the namespace on "oobctl up".
 "$OOBCTL" down --yes >/dev/null
