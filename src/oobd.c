@@ -520,6 +520,8 @@ static int firewall_update(struct oobd *o)
 	return firewall_update_finish(o, firewall_begin(&o->cfg->firewall, o->ns.nsfd, &o->fw));
 }
 
+static int path_up(struct oobd *o);
+
 static void run_reconcile(struct oobd *o)
 {
 	bool had_nic = o->ns.nic_ifindex != 0;
@@ -527,6 +529,14 @@ static void run_reconcile(struct oobd *o)
 	o->need_reconcile = false;
 	if (o->down)
 		return;
+	if (o->up_pending) {
+		if (path_up(o) == 0) {
+			o->up_pending = false;
+			log_notice("the out-of-band path is up");
+		}
+		update_status(o);
+		return;
+	}
 	/* A name that now points elsewhere is refused (and reported), or that
 	 * cannot be bound again (tried again later): the namespace oobd holds,
 	 * with the NIC and sshd in it, is still kept in repair. */
@@ -1017,6 +1027,7 @@ static int path_down(struct oobd *o, struct strbuf *msg)
 		log_warn("writing %s: %s (a restarted oobd will bring the path back up)", OOBD_DOWN_FILE,
 			 strerror(-mark));
 	o->down = true;
+	o->up_pending = false;
 	o->privsep_retry = 0; /* nothing to serve while down; "up" makes it again */
 	log_notice("taking the out-of-band path down by request");
 	sshd_sup_stop(&o->sshd); /* its address monitor holds the namespace too */
@@ -1028,6 +1039,7 @@ static int path_down(struct oobd *o, struct strbuf *msg)
 	}
 	/* Let go of the namespace so it can die once the NIC is out. */
 	unsigned repairs = o->ns.repairs; /* counted since oobd started */
+	_cleanup_close_ int held = o->ns.nsfd >= 0 ? fcntl(o->ns.nsfd, F_DUPFD_CLOEXEC, 0) : -1;
 	netstate_close(&o->ns);
 	netstate_init(&o->ns);
 	o->ns.repairs = repairs;
@@ -1035,7 +1047,7 @@ static int path_down(struct oobd *o, struct strbuf *msg)
 	memset(&o->fw, 0, sizeof(o->fw));
 	o->fw_ok = false;
 	o->ns.ns_since = (long long)time(NULL);
-	r = reconcile_down(o->cfg, &o->nl_main);
+	r = reconcile_down(o->cfg, &o->nl_main, held);
 	if (msg)
 		sb_printf(msg, r < 0 ? "tearing down failed (see the log): %s\n" : "%s\n",
 			  r < 0 ? strerror(-r) : "the out-of-band path is down; \"oobctl up\" brings it back");
@@ -1185,13 +1197,18 @@ static void control_handler(struct ctl_server *srv, struct ctl_client *c, char *
 			ctl_reply(srv, c, r ? 1 : 0, r < 0 ? "failed" : r > 0 ? "incomplete" : "ok", sb_steal(&out));
 		}
 	} else if (req.cmd == CTL_CMD_UP) {
-		if (!o->down) {
+		if (!o->down && !o->up_pending) {
 			ctl_reply(srv, c, 0, "ok", xstrdup("the out-of-band path is up already\n"));
 		} else {
 			unlink(OOBD_DOWN_FILE);
 			o->down = false;
 			log_notice("bringing the out-of-band path up by request");
 			int r = path_up(o);
+			/* Failed part way (the namespace's name could not be bound,
+			 * no firewall): the reconciles that retry it bring up the
+			 * whole path, sshd and the services too, and "oobctl up"
+			 * may be asked again. */
+			o->up_pending = r < 0;
 			update_status(o);
 			ctl_reply(srv, c, r < 0 ? 1 : 0, r < 0 ? "failed" : "ok",
 				  xstrdup(r < 0 ? "bringing the path up failed (see the log)\n" : "the out-of-band path is up\n"));
@@ -1220,7 +1237,7 @@ static int do_down(const char *path)
 	}
 	r = nl_open(&nl_main);
 	if (r == 0) {
-		r = reconcile_down(cfg, &nl_main);
+		r = reconcile_down(cfg, &nl_main, -1);
 		nl_close(&nl_main);
 	} else {
 		log_err("opening a netlink socket: %s", strerror(-r));

@@ -39,6 +39,7 @@ struct oobd {
 	long long privsep_retry;     /* /run/sshd could not be made: try again at; 0: it is there */
 	bool stopping, need_reconcile;
 	bool down;                   /* deliberately torn down */
+	bool up_pending;             /* "oobctl up" failed part way: reconciles bring the whole path up */
 	bool fw_ok;                  /* a ruleset (file or built-in) is in place in the namespace */
 };
 

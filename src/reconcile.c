@@ -1156,16 +1156,27 @@ static int nic_rename_back_in_main(const struct config *c, struct nl *nl_main, c
 	return r;
 }
 
-int reconcile_down(const struct config *c, struct nl *nl_main)
+int reconcile_down(const struct config *c, struct nl *nl_main, int held_nsfd)
 {
 	struct netstate ns;
 	struct link_info li, squatter, *main = NULL;
 	size_t n_main = 0;
 	int lo_ifindex = 0, r, ret = 0;
-	bool lo_up = false;
+	bool lo_up = false, name_ours = true;
 
 	netstate_init(&ns);
 	ns.nsfd = netns_open(c->netns);
+	/* The namespace oobd holds is the one with the NIC, whatever its name
+	 * says now (removed by hand and not bound again yet, or made again by
+	 * hand for another namespace). */
+	if (held_nsfd >= 0) {
+		name_ours = ns.nsfd >= 0 && same_inode(ns.nsfd, held_nsfd);
+		if (ns.nsfd >= 0)
+			close(ns.nsfd);
+		ns.nsfd = fcntl(held_nsfd, F_DUPFD_CLOEXEC, 0);
+		if (ns.nsfd < 0)
+			ns.nsfd = -errno;
+	}
 	if (ns.nsfd == -ENOENT) {
 		log_notice("namespace \"%s\" does not exist; nothing to tear down", c->netns);
 		/* Left by a start-up that moved a NIC: into another namespace, or
@@ -1225,6 +1236,18 @@ int reconcile_down(const struct config *c, struct nl *nl_main)
 	netstate_close(&ns);
 	unlink(NIC_STATE_FILE);
 	dns_remove(c);
+	if (!name_ours) {
+		/* Not oobd's to remove: the one it held dies as it lets go. */
+		int fd = netns_open(c->netns);
+		if (fd >= 0)
+			close(fd);
+		if (fd == -ENOENT)
+			log_notice("namespace \"%s\" (without its name) let go", c->netns);
+		else
+			log_warn("namespace \"%s\" let go; /run/netns/%s names another namespace, left in place",
+				 c->netns, c->netns);
+		return ret;
+	}
 	r = netns_delete(c->netns);
 	if (r < 0) {
 		log_err("removing namespace \"%s\": %s", c->netns, strerror(-r));

@@ -105,8 +105,10 @@ void reconcile_match_routes(const struct want_route *want, size_t n_want, const 
 
 /* The explicit teardown: hand a physical NIC back to the main namespace
  * under its original name (a vlan/macvlan child is deleted), remove the
- * resolv.conf overlay oobd wrote and the namespace's name. 0 or -errno. */
-int reconcile_down(const struct config *c, struct nl *nl_main);
+ * resolv.conf overlay oobd wrote and the namespace's name. HELD_NSFD: the
+ * namespace oobd holds (-1: none), torn down whatever its name says now; the
+ * name is removed only where it names that one. 0 or -errno. */
+int reconcile_down(const struct config *c, struct nl *nl_main, int held_nsfd);
 
 /* Write the resolv.conf overlay if [dns] is given. */
 int reconcile_dns(const struct config *c);

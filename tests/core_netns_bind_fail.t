@@ -6,7 +6,9 @@
 # the tries are counted while oobd waits for its retry, and stay few, and
 # oobd stays idle meanwhile and keeps what it holds in repair. Both for the
 # re-bind of the namespace it holds ("ip netns del") and for its creation
-# ("oobctl up").
+# ("oobctl up"). "oobctl down" meanwhile hands the NIC back from the
+# unnamed namespace; an "oobctl up" that failed is retried by oobd and may
+# be asked again, and once it can be, the whole path comes up.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 OOBCTL=$BUILD/oobctl
 [ -x "$NOBIND" ] || bail "$NOBIND not built (make integration builds it)"
@@ -49,6 +51,7 @@ ok $? "is put back while the name waits for its retry"
 # Creating the namespace on "oobctl up".
 "$OOBCTL" down --yes >/dev/null
 ok $? "oobctl down"
+check "down hands the NIC back from the unnamed namespace oobd held" -- ip link show "$NIC"
 mark=$(log_mark)
 t0=$(cpu_ticks "$OOBD_PID")
 ! "$OOBCTL" up >/dev/null
@@ -62,5 +65,27 @@ ok $? "create: a bounded number of tries while waiting for the second ($n)"
 [ $((t1 - t0)) -le 25 ]
 ok $? "create: oobd stays idle meanwhile ($((t1 - t0)) ticks of CPU time)"
 
+
+# A failed "oobctl up" is not left half done: once the namespace can be
+# made (here: /run/netns read-only for a while), the whole path comes up,
+# sshd included; and "oobctl up" may be asked again meanwhile.
+kill "$OOBD_PID"; wait "$OOBD_PID" 2>/dev/null
+ip netns del oob 2>/dev/null
+start_oobd "$T/oobd.conf"
+wait_until 15 ssh_banner "$OOB4"
+ok $? "oobd without the filter: sshd answers" || bail "oobd did not come up"
+"$OOBCTL" down --yes >/dev/null
+ok $? "oobctl down"
+mount -t tmpfs -o ro,mode=0755 ro /run/netns
+! "$OOBCTL" up >/dev/null
+ok $? "oobctl up with /run/netns read-only fails"
+"$OOBCTL" up >/dev/null
+is "$?" 1 "oobctl up again: tried again (not 'up already')"
+umount /run/netns
+wait_until 15 ssh_banner "$OOB4"
+ok $? "once the namespace can be made, sshd answers (the whole path is up)"
+check "oobctl status: ok" -- wait_until 10 "$OOBCTL" status
+"$OOBCTL" up >/dev/null
+is "$?" 0 "oobctl up now: up already"
 stop_oobd
 done_testing

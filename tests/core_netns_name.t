@@ -3,7 +3,8 @@
 # /run/netns/oob made again by hand (another, empty namespace under the
 # name) before oobd re-binds it: the name is not taken over, status says
 # that "ip netns exec oob" misses the path, and the namespace oobd holds,
-# with the NIC and sshd in it, is still kept in repair.
+# with the NIC and sshd in it, is still kept in repair; "oobctl down" hands
+# the NIC back from it and leaves the hand-made namespace alone.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 OOBCTL=$BUILD/oobctl
 path_up "gateway = $ADM4"
@@ -19,5 +20,11 @@ check "sshd still answers" -- ssh_banner "$OOB4"
 # Drift in the namespace oobd holds, reached through sshd's own.
 nsenter --net="/proc/$(sshd_pid)/ns/net" ip addr del "$OOB4/24" dev oob0
 check "an address deleted there is put back" -- wait_until 10 ssh_banner "$OOB4"
+# "oobctl down" tears down the namespace oobd holds, not the one named.
+ip netns exec oob sh -c 'ip link add keep0 type bridge' # marks the hand-made one
+"$OOBCTL" down --yes >/dev/null
+ok $? "oobctl down"
+check "the NIC is handed back from the namespace oobd held" -- ip link show "$NIC"
+check "the hand-made namespace keeps its name" -- ip -n oob link show keep0
 stop_oobd
 done_testing
