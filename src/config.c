@@ -25,6 +25,7 @@
 
 #include "filecheck.h"
 #include "sshd_config.h"
+#include "sysctl.h"
 #include "util.h"
 
 #include <unistd.h>
@@ -1245,11 +1246,47 @@ static void check_gateways(const struct config *c, FILE *errs)
 	}
 }
 
+/* A sysctl key this kernel does not have (a typo, or a module not loaded
+ * yet, such as nf_conntrack's before the firewall loads it): setting it will
+ * fail. Looked up in oobd's own namespace, whose net.* keys are those of a
+ * new one; the key of an interface that is not here (the NIC's name inside)
+ * is looked up as that of "default", or of "lo". A warning, in oobd -t too. */
+static void check_sysctls(const struct config *c, FILE *errs)
+{
+	char path[512], where[CONFIG_WHERE_MAX];
+
+	if (access("/proc/sys/net", F_OK) != 0)
+		return;
+	for (size_t k = 0; k < c->n_sysctls; k++) {
+		const struct sysctl_cfg *sc = &c->sysctls[k];
+		if (sysctl_path(sc->key, path, sizeof(path)) < 0 || access(path, F_OK) == 0)
+			continue;
+		/* /proc/sys/net/ipv4/conf/IF/...: the same under "default". */
+		char dflt[512];
+		const char *p = path + strlen("/proc/sys/net/"), *fam_end = strchr(p, '/'), *kind_end, *if_end;
+		if (fam_end && (kind_end = strchr(fam_end + 1, '/')) && (if_end = strchr(kind_end + 1, '/')) &&
+		    ((kind_end - fam_end == 5 && strncmp(fam_end, "/conf/", 6) == 0) ||
+		     (kind_end - fam_end == 6 && strncmp(fam_end, "/neigh/", 7) == 0))) {
+			snprintf(dflt, sizeof(dflt), "%.*s/default%s", (int)(kind_end - path), path, if_end);
+			if (access(dflt, F_OK) == 0)
+				continue;
+			/* A namespace other than the first has no neigh/default: lo's. */
+			snprintf(dflt, sizeof(dflt), "%.*s/lo%s", (int)(kind_end - path), path, if_end);
+			if (access(dflt, F_OK) == 0)
+				continue;
+		}
+		fprintf(errs, "%s: warning: sysctl '%s': no such key in this kernel (%s): setting it will fail, "
+			"unless a module not loaded yet brings it\n",
+			config_where(c->path, sc->line, NULL, where, sizeof(where)), sc->key, path);
+	}
+}
+
 int config_check_files(const struct config *c, FILE *errs, bool strict)
 {
 	int nerr = 0;
 
 	check_gateways(c, errs);
+	check_sysctls(c, errs);
 
 	nerr += check_program(c->path, c->sshd.exec_line, "sshd program", c->sshd.exec, true, errs);
 	/* A problem there stops only what depends on that file. */

@@ -114,6 +114,30 @@ like "$err" "^$CF:$(lineof '198.19.0.0/24 via'): key 'route': warning: gateway 1
 	"the next route via the same gateway: a warning on its own line"
 is "$(printf '%s\n' "$err" | grep -c .)" 4 "no warning for a link-local gateway, nor one on a subnet or an on-link route"
 
+# A sysctl key this kernel does not have (a typo): setting it will fail at
+# run time, so a warning on its line; the NIC's own keys (not in this
+# namespace) are looked up as those of "default".
+cfg <<EOF
+[interface]
+match = eno2
+rename = oob0
+[sysctl]
+net.ipv4.ip_forwrd = 0
+net.ipv4.ip_forward = 0
+net.ipv4.conf.oob0.rp_filter = 1
+net.ipv6.conf.oob0.accept_ra = 0
+net.ipv4.neigh.oob0.gc_stale_time = 60
+net.ipv6.conf.oob0.acept_ra = 0
+EOF
+out=$("$OOBD" -t -c "$CF" 2>"$T/err"); st=$?
+is "$st" 0 "a sysctl key this kernel lacks: still valid (exit status 0)"
+err=$(cat "$T/err")
+like "$err" "^$CF:$(lineof 'ip_forwrd'): warning: sysctl 'net\.ipv4\.ip_forwrd': no such key in this kernel" \
+	"a misspelt sysctl key: a warning on its line"
+like "$err" "^$CF:$(lineof 'acept_ra'): warning: sysctl 'net\.ipv6\.conf\.oob0\.acept_ra': no such key" \
+	"a misspelt key of the NIC's: a warning on its line"
+is "$(printf '%s\n' "$err" | grep -c .)" 2 "no warning for keys the kernel has, the NIC's ones included"
+
 # --- one problem at a time ---
 cfg <<EOF
 [interface]
