@@ -26,19 +26,26 @@ ok $? "sshd answers" || bail "oobd did not come up"
 
 tries() { tail -n +"$(($1 + 1))" "$T/oobd.log" | grep -c -- "$2"; }
 at_least() { [ "$(tries "$1" "$2")" -ge "$3" ]; }
+# retried WHAT MARK T0 PATTERN: the try (PATTERN in the log after MARK) is
+# made again, few times while oobd waits for the second, and oobd stays
+# idle meanwhile (T0: its CPU ticks at MARK).
+retried() {
+	local what=$1 mark=$2 t0=$3 pat=$4 n t1
+	wait_until 15 at_least "$mark" "$pat" 2
+	ok $? "$what: tried again"
+	n=$(tries "$mark" "$pat")
+	t1=$(cpu_ticks "$OOBD_PID")
+	[ "$n" -le 5 ]
+	ok $? "$what: a bounded number of tries while waiting for the second ($n)"
+	[ $((t1 - t0)) -le 25 ]
+	ok $? "$what: oobd stays idle meanwhile ($((t1 - t0)) ticks of CPU time)"
+}
 
 # Re-binding the name of the namespace oobd holds.
 mark=$(log_mark)
 t0=$(cpu_ticks "$OOBD_PID")
 ip netns del oob
-wait_until 15 at_least "$mark" 're-binding' 2
-ok $? "the re-bind is tried again"
-n=$(tries "$mark" 're-binding')
-t1=$(cpu_ticks "$OOBD_PID")
-[ "$n" -le 5 ]
-ok $? "re-bind: a bounded number of tries while waiting for the second ($n)"
-[ $((t1 - t0)) -le 25 ]
-ok $? "re-bind: oobd stays idle meanwhile ($((t1 - t0)) ticks of CPU time)"
+retried re-bind "$mark" "$t0" 're-binding'
 is "$(tail -n +"$((mark + 1))" "$T/oobd.log" | grep -c '^<3>.*re-binding')" 1 "the failure is logged as an error once"
 check "sshd still answers in the namespace oobd holds" -- ssh_banner "$OOB4"
 # Without its name, the namespace oobd holds is still kept in repair.
@@ -56,15 +63,7 @@ mark=$(log_mark)
 t0=$(cpu_ticks "$OOBD_PID")
 ! "$OOBCTL" up >/dev/null
 ok $? "oobctl up fails"
-wait_until 15 at_least "$mark" 'creating network namespace' 2
-ok $? "the creation is tried again"
-n=$(tries "$mark" 'creating network namespace')
-t1=$(cpu_ticks "$OOBD_PID")
-[ "$n" -le 5 ]
-ok $? "create: a bounded number of tries while waiting for the second ($n)"
-[ $((t1 - t0)) -le 25 ]
-ok $? "create: oobd stays idle meanwhile ($((t1 - t0)) ticks of CPU time)"
-
+retried create "$mark" "$t0" 'creating network namespace'
 
 # A failed "oobctl up" is not left half done: once the namespace can be
 # made (here: /run/netns read-only for a while), the whole path comes up,
