@@ -207,7 +207,8 @@ static void log_rejected(enum sshd_source src, const char *path, char *why, int 
  * The configured config when the sockets it listens on can be read from
  * it: sshd is started at once and checks it itself (a config it refuses
  * makes it exit before it is ready, and then sshd -T is asked why). Else
- * the first source not marked failed that sshd -T accepts.
+ * the first source not marked failed that sshd -T accepts; the configured
+ * file among them when it changed since it was marked.
  */
 /* How long one choice may go on asking sshd -T (each run has its own 10 s
  * bound): an sshd program that hangs must not hold the event loop, and
@@ -217,18 +218,29 @@ static void log_rejected(enum sshd_source src, const char *path, char *why, int 
 static enum sshd_source choose_source(struct sshd_sup *s)
 {
 	long long give_up = now_ms() + SSHD_CHOOSE_BUDGET_MS;
-	bool readable;
+	unsigned long long h;
+	bool readable, changed;
 
 	s->unchecked = false;
+	h = sshd_config_hash(s->config, &readable);
+	/* A mark is for the content it was given to (the one of the last
+	 * choice): a file fixed since is asked about again, with sshd -T, so
+	 * that one still refused is not started. */
+	changed = s->failed[SSHD_CONFIGURED] && readable && h != s->conf_hash;
+	if (changed) {
+		log_notice("the configured sshd config %s changed since it failed; asking sshd -T about it again",
+			   s->config);
+		s->failed[SSHD_CONFIGURED] = false;
+	}
+	s->conf_hash = h;
 	/* A configured file that oobd cannot read (an Include loop) had its
 	 * included files checked by no one: only the fallbacks run. */
-	sshd_config_hash(s->config, &readable);
 	if (!readable && !s->failed[SSHD_CONFIGURED]) {
 		log_err("the configured sshd config %s cannot be read (see above); not starting sshd with it",
 			s->config);
 		s->failed[SSHD_CONFIGURED] = true;
 	}
-	if (!s->failed[SSHD_CONFIGURED]) {
+	if (!s->failed[SSHD_CONFIGURED] && !changed) {
 		int n = sshd_listen_from_config(s->config, s->listen, SSHD_MAX_LISTEN);
 		if (n > 0) {
 			s->n_listen = n;

@@ -26,7 +26,10 @@
  * exits with an error or shows no banner within SSHD_READY_TIMEOUT_MS is
  * marked failed and the next one is tried. A config that reached its banner
  * becomes the last-good one. Marks are cleared by a reload, and when every
- * choice has failed (so a transient problem heals).
+ * choice has failed (so a transient problem heals). The configured file's
+ * mark holds for the content it was given to: changed since (fixed by the
+ * admin), it is asked about with "sshd -T" at the next start (a restart by
+ * request, or after sshd died) and used if sshd accepts it.
  *
  * An address sshd is to bind that is still tentative (IPv6 duplicate
  * address detection, a second or two after it was added or its link came
@@ -69,6 +72,8 @@ struct sshd_sup {
 	char *config;                /* the configured file */
 	enum sshd_source source;     /* of the running (or last started) sshd */
 	bool failed[SSHD__SOURCES];
+	unsigned long long conf_hash; /* the configured file's sshd_config_hash() at the last
+	                               * choice (0: unreadable), what a mark of it is for */
 	bool ready;
 	bool probe_blocked;          /* ready because it listens: the probe never got through */
 	bool restart_pending;        /* stopped to be started again at once */
