@@ -335,7 +335,6 @@ static void update_status(struct oobd *o)
 
 static void sshd_start(struct oobd *o)
 {
-	o->sshd_conf_hash = sshd_config_hash(o->cfg->sshd.config, NULL);
 	sshd_sup_start(&o->sshd, o->cfg->netns, o->ns.nsfd, &o->ns.nl_oob);
 }
 
@@ -638,7 +637,7 @@ static int reload(struct oobd *o, struct strbuf *errs)
 	}
 	bool sshd_changed = strcmp(nc->sshd.exec, o->cfg->sshd.exec) != 0 ||
 			    strcmp(nc->sshd.config, o->cfg->sshd.config) != 0 ||
-			    sshd_config_hash(nc->sshd.config, NULL) != o->sshd_conf_hash;
+			    sshd_config_hash(nc->sshd.config, NULL) != o->sshd.conf_hash;
 	if (sshd_changed && reload_sshd_test(nc, errs)) {
 		log_err("reload: sshd -t rejects the new sshd config; nothing changed");
 		config_free(nc);

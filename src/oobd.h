@@ -30,7 +30,6 @@ struct oobd {
 	struct service *svcs;        /* [service NAME] sections, in config order */
 	size_t n_svcs;
 	struct ctl_server ctl;
-	unsigned long long sshd_conf_hash;
 	struct firewall_state fw;    /* per family: file or built-in ruleset, and why */
 	long long watchdog_next;
 	long long started_at;        /* unix time */
