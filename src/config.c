@@ -114,6 +114,18 @@ bool ifname_valid(const char *name)
 	return true;
 }
 
+bool config_wants_ipv6(const struct config *c)
+{
+	const struct iface_cfg *i = &c->iface;
+	bool v6 = i->has_gw6;
+
+	for (size_t k = 0; k < i->n_addrs && !v6; k++)
+		v6 = i->addrs[k].pfx.addr.family == AF_INET6;
+	for (size_t k = 0; k < i->n_routes && !v6; k++)
+		v6 = i->routes[k].dst.addr.family == AF_INET6;
+	return v6;
+}
+
 const char *config_nic_name_in_ns(const struct config *c)
 {
 	if (c->iface.rename[0])
@@ -969,10 +981,7 @@ static void validate_interface(struct parser *p, int sec_line)
 			     r->dst.addr.family == AF_INET ? "IPv4" : "IPv6");
 	}
 	/* IPv6 is off on a link below 1280: also for a link-local gateway. */
-	bool v6 = has_family(i, AF_INET6) || i->has_gw6;
-	for (size_t k = 0; k < i->n_routes && !v6; k++)
-		v6 = i->routes[k].dst.addr.family == AF_INET6;
-	if (i->mtu && i->mtu < 1280 && v6)
+	if (i->mtu && i->mtu < 1280 && config_wants_ipv6(p->c))
 		perr(p, p->once_line[K_MTU], "key 'mtu': IPv6 needs an MTU of at least 1280");
 }
 
@@ -1246,6 +1255,40 @@ static void check_gateways(const struct config *c, FILE *errs)
 	}
 }
 
+/* The config's own sysctls turn IPv6 off on the NIC (its key, or "all";
+ * "default" for when it is moved in or created again) while [interface]
+ * gives it IPv6 addresses or routes: those cannot be configured while it is
+ * so. A warning: the IPv4 path still works. */
+static void check_disable_ipv6(const struct config *c, FILE *errs)
+{
+	const char *nic = config_nic_name_in_ns(c);
+	char where[CONFIG_WHERE_MAX], nicdot[IFNAMSIZ];
+
+	if (!config_wants_ipv6(c))
+		return;
+	/* In dotted sysctl keys a '.' inside an interface name is written '/'. */
+	str_copy(nicdot, nic ? nic : "", sizeof(nicdot));
+	for (char *d = nicdot; *d; d++)
+		if (*d == '.')
+			*d = '/';
+	for (size_t k = 0; k < c->n_sysctls; k++) {
+		const struct sysctl_cfg *sc = &c->sysctls[k];
+		static const char pre[] = "net.ipv6.conf.", post[] = ".disable_ipv6";
+		size_t len = strlen(sc->key), plen = strlen(pre), slen = strlen(post);
+		if (len <= plen + slen || strncmp(sc->key, pre, plen) != 0 || strcmp(sc->key + len - slen, post) != 0)
+			continue;
+		int ilen = (int)(len - plen - slen);
+		const char *ifn = sc->key + plen;
+		bool ours = (ilen == 3 && strncmp(ifn, "all", 3) == 0) || (ilen == 7 && strncmp(ifn, "default", 7) == 0) ||
+			    (nic && (size_t)ilen == strlen(nicdot) && strncmp(ifn, nicdot, (size_t)ilen) == 0);
+		if (!ours || strcmp(sc->value, "0") == 0)
+			continue;
+		fprintf(errs, "%s: warning: sysctl '%s = %s' turns IPv6 off on the interface, which [interface] gives "
+			"IPv6 addresses or routes: those are not configured while it is set\n",
+			config_where(c->path, sc->line, NULL, where, sizeof(where)), sc->key, sc->value);
+	}
+}
+
 /* A sysctl key this kernel does not have (a typo, or a module not loaded
  * yet, such as nf_conntrack's before the firewall loads it): setting it will
  * fail. Looked up in oobd's own namespace, whose net.* keys are those of a
@@ -1255,6 +1298,7 @@ static void check_sysctls(const struct config *c, FILE *errs)
 {
 	char path[512], where[CONFIG_WHERE_MAX];
 
+	check_disable_ipv6(c, errs);
 	if (access("/proc/sys/net", F_OK) != 0)
 		return;
 	for (size_t k = 0; k < c->n_sysctls; k++) {

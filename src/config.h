@@ -154,6 +154,9 @@ int config_check_files(const struct config *c, FILE *errs, bool strict);
 #define CONFIG_WHERE_MAX (PATH_MAX + 64)
 const char *config_where(const char *path, int line, const char *key, char *buf, size_t size);
 
+/* Whether [interface] gives the NIC an IPv6 address, gateway or route. */
+bool config_wants_ipv6(const struct config *c);
+
 /* The interface's name inside the namespace, when it is known up front. */
 const char *config_nic_name_in_ns(const struct config *c);
 

@@ -30,22 +30,38 @@
 #define NL_WINDOW_BYTES ((size_t)128 * 1024)
 #define NL_RCVBUF (8 * 1024 * 1024)
 
-/* A socket filter that lets through only messages of the given TYPES: the
+/* A socket filter that lets through only the events PASS names: the
  * kernel drops every other event before it is queued, so none costs a
  * wake-up, a copy or a system call to read. An event is one message in one
  * datagram; the filter reads its type (16 bits at offset 4, which classic
- * BPF loads in network byte order). */
-static int nl_filter_types(int fd, const uint16_t *types, size_t n)
+ * BPF loads in network byte order), and for a PASS with an offset the
+ * byte there (a message too short for it is dropped). */
+static int nl_filter_types(int fd, const struct nl_pass *pass, size_t n)
 {
-	struct sock_filter prog[NL_FILTER_TYPES_MAX + 3];
-	size_t k = 0;
+	struct sock_filter prog[4 * NL_FILTER_TYPES_MAX + 3];
+	size_t k = 0, accept = 2;
 
 	if (n > NL_FILTER_TYPES_MAX)
 		return -EINVAL;
-	prog[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_type));
-	/* Each match jumps over the tests after it and the drop, to the accept. */
+	/* The load, each test (a byte test: the type, the byte, the type
+	 * loaded again), the drop, the accept. */
 	for (size_t i = 0; i < n; i++)
-		prog[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htons(types[i]), (uint8_t)(n - i), 0);
+		accept += pass[i].offset ? 4 : 1;
+	prog[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_type));
+	for (size_t i = 0; i < n; i++) {
+		/* Each match jumps over the tests after it and the drop, to the accept. */
+		if (!pass[i].offset) {
+			prog[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htons(pass[i].type),
+							       (uint8_t)(accept - k - 1), 0);
+			k++;
+			continue;
+		}
+		prog[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htons(pass[i].type), 0, 3);
+		prog[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_ABS, pass[i].offset);
+		prog[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, pass[i].value, (uint8_t)(accept - k - 1), 0);
+		k++;
+		prog[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_type));
+	}
 	prog[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
 	prog[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffffffffU);
 	const struct sock_fprog fprog = { .len = (unsigned short)k, .filter = prog };
@@ -54,7 +70,7 @@ static int nl_filter_types(int fd, const uint16_t *types, size_t n)
 	return 0;
 }
 
-static int nl_open_groups(struct nl *nl, unsigned groups, int flags, const uint16_t *types, size_t n_types)
+static int nl_open_groups(struct nl *nl, unsigned groups, int flags, const struct nl_pass *types, size_t n_types)
 {
 	int one = 1, rcvbuf = NL_RCVBUF, r = 0;
 
@@ -88,7 +104,7 @@ int nl_open(struct nl *nl)
 	return nl_open_groups(nl, 0, 0, NULL, 0);
 }
 
-int nl_open_monitor(struct nl *nl, unsigned groups, const uint16_t *types, size_t n_types)
+int nl_open_monitor(struct nl *nl, unsigned groups, const struct nl_pass *types, size_t n_types)
 {
 	return nl_open_groups(nl, groups, SOCK_NONBLOCK, types, n_types);
 }
@@ -106,7 +122,7 @@ static int nl_open_cb(void *arg)
 struct monitor_args {
 	struct nl *nl;
 	unsigned groups;
-	const uint16_t *types;
+	const struct nl_pass *types;
 	size_t n_types;
 };
 
@@ -116,7 +132,7 @@ static int nl_open_monitor_cb(void *arg)
 	return nl_open_monitor(a->nl, a->groups, a->types, a->n_types);
 }
 
-int nl_open_monitor_in(struct nl *nl, unsigned groups, const uint16_t *types, size_t n_types, int nsfd)
+int nl_open_monitor_in(struct nl *nl, unsigned groups, const struct nl_pass *types, size_t n_types, int nsfd)
 {
 	struct monitor_args a = { nl, groups, types, n_types };
 	return netns_call_in(nsfd, nl_open_monitor_cb, &a);

@@ -37,12 +37,20 @@ struct nl {
 int nl_open(struct nl *nl);
 int nl_open_in(struct nl *nl, int nsfd);
 void nl_close(struct nl *nl);
+/* An event a monitor lets through: a message of TYPE; with OFFSET not 0,
+ * only one whose byte at OFFSET (counted from the start of the message,
+ * its header included) is VALUE. */
+struct nl_pass {
+	uint16_t type;
+	uint16_t offset;
+	uint8_t value;
+};
 /* A non-blocking socket subscribed to the multicast GROUPS (RTMGRP_*).
- * With TYPES (at most NL_FILTER_TYPES_MAX), only events of those message
- * types reach it: the kernel drops the others before queueing them. */
+ * With PASS (at most NL_FILTER_TYPES_MAX), only those events reach it: the
+ * kernel drops the others before queueing them. */
 #define NL_FILTER_TYPES_MAX 16
-int nl_open_monitor(struct nl *nl, unsigned groups, const uint16_t *types, size_t n_types);
-int nl_open_monitor_in(struct nl *nl, unsigned groups, const uint16_t *types, size_t n_types, int nsfd);
+int nl_open_monitor(struct nl *nl, unsigned groups, const struct nl_pass *pass, size_t n_pass);
+int nl_open_monitor_in(struct nl *nl, unsigned groups, const struct nl_pass *pass, size_t n_pass, int nsfd);
 /* Read every event queued on the monitor MON (non-blocking), CB for each
  * message. True when events were lost (ENOBUFS): the caller must look at
  * the state itself again. */

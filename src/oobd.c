@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <linux/rtnetlink.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -758,6 +759,13 @@ static void handle_drift(struct oobd *o, const struct nlmsghdr *nlh)
 			o->ns.drift = true;
 			o->need_reconcile = true;
 		}
+	} else if (nlh->nlmsg_type == RTM_NEWROUTE && o->ns.v6_off) {
+		/* IPv6 on again for the NIC (its multicast route): not drift,
+		 * the IPv6 addresses and routes left out are configured now. */
+		struct route_entry e;
+		if (route_parse(nlh, &e) == 0 && e.dst.addr.family == AF_INET6 && e.type == RTN_MULTICAST &&
+		    e.oif == o->ns.nic_ifindex)
+			o->need_reconcile = true;
 	}
 }
 
@@ -954,9 +962,18 @@ static void watch_main(struct oobd *o)
 static void watch_namespace(struct oobd *o)
 {
 	/* Only what handle_link_events() acts on: the link's changes and
-	 * removals. The kernel also announces every address and route oobd
-	 * adds; those never reach this socket. */
-	static const uint16_t acted_on[] = { RTM_NEWLINK, RTM_DELLINK, RTM_DELADDR, RTM_DELROUTE };
+	 * removals; and the multicast route (ff00::/8) that the kernel adds
+	 * as IPv6 comes on for a link, the one sign of a disable_ipv6 set
+	 * back to 0 (no link or netconf event says so). The kernel also
+	 * announces every address and route oobd adds; those never reach
+	 * this socket. */
+	static const struct nl_pass acted_on[] = {
+		{ .type = RTM_NEWLINK },
+		{ .type = RTM_DELLINK },
+		{ .type = RTM_DELADDR },
+		{ .type = RTM_DELROUTE },
+		{ .type = RTM_NEWROUTE, .offset = NLMSG_HDRLEN + offsetof(struct rtmsg, rtm_type), .value = RTN_MULTICAST },
+	};
 	int r;
 
 	r = nl_open_monitor_in(&o->mon_oob,

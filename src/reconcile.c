@@ -602,6 +602,35 @@ static void reconcile_sysctls(const struct config *c, struct netstate *ns)
 	free(keys);
 }
 
+/*
+ * IPv6 off on the NIC (disable_ipv6 not 0: by hand, or the config's own
+ * sysctls) while the config gives it IPv6 addresses or routes: the kernel
+ * refuses every one of them. They are left out, and that is logged once,
+ * until it is 0 again. Then the kernel announces no link or netconf change,
+ * only the routes IPv6 brings to the link, among them the multicast route
+ * ff00::/8 that the monitor in the namespace lets through: that brings the
+ * reconcile back here.
+ */
+static void reconcile_ipv6_off(const struct config *c, struct netstate *ns)
+{
+	char key[128], val[64];
+	bool was = ns->v6_off;
+
+	ns->v6_off = false;
+	if (!config_wants_ipv6(c))
+		return;
+	sysctl_nic_key(key, "net.ipv6.conf.*.disable_ipv6", ns->nic_name);
+	/* No such key (no IPv6 in this kernel): tried, and the kernel says why. */
+	if (sysctl_read_in(ns->nsfd, key, val, sizeof(val)) < 0)
+		return;
+	ns->v6_off = strcmp(val, "0") != 0;
+	if (ns->v6_off && !was)
+		log_err("IPv6 is off on %s (%s = %s): its IPv6 addresses and routes are not configured until it is 0 again",
+			ns->nic_name, key, val);
+	else if (!ns->v6_off && was)
+		log_notice("IPv6 is on again on %s (%s = 0): configuring its IPv6 addresses and routes", ns->nic_name, key);
+}
+
 /* What one request of a batch is about (its tag is its index): written
  * out only for a request the kernel refuses, or for a log line. */
 struct batch_item {
@@ -686,7 +715,7 @@ static bool reconcile_addresses(const struct config *c, struct netstate *ns)
 		n_items++;
 	}
 	for (size_t d = 0; d < i->n_addrs; d++) {
-		bool present = false;
+		bool present = ns->v6_off && i->addrs[d].pfx.addr.family == AF_INET6; /* the kernel refuses it */
 		for (size_t k = 0; k < n_cur && !present; k++)
 			present = prefix_equal(&cur[k].pfx, &i->addrs[d].pfx);
 		if (present)
@@ -715,6 +744,51 @@ static bool reconcile_addresses(const struct config *c, struct netstate *ns)
 	return have_ll;
 }
 
+/* An eui64, stable_privacy or random addr_gen_mode, as the sysctl gives it. */
+static bool mode_makes_linklocal(const char *mode)
+{
+	return strcmp(mode, "0") == 0 || strcmp(mode, "2") == 0 || strcmp(mode, "3") == 0;
+}
+
+/*
+ * An earlier oobd stopped between the two writes of an addr_gen_mode
+ * toggle (below): the mode is still 1 (none), which would otherwise pass
+ * for the admin's choice. LL_MODE_FILE, written before the first write and
+ * removed after the second, says which key and which mode: put back where
+ * the key still says 1. Looked at once, at the first reconcile of a NIC
+ * that is up. True when the mode was put back.
+ */
+static bool linklocal_mode_restore(struct netstate *ns)
+{
+	static bool done;
+	char *txt = NULL, key[128], mode[8], val[64];
+	bool restored = false;
+
+	if (done)
+		return false;
+	done = true;
+	if (read_file(LL_MODE_FILE, &txt, NULL, 4096) < 0)
+		return false;
+	if (sscanf(txt, "%127s %7s", key, mode) == 2 && strncmp(key, "net.ipv6.conf.", 14) == 0 &&
+	    strlen(key) > 14 + 14 && strcmp(key + strlen(key) - 14, ".addr_gen_mode") == 0 &&
+	    mode_makes_linklocal(mode) && sysctl_read_in(ns->nsfd, key, val, sizeof(val)) == 0 &&
+	    strcmp(val, "1") == 0) {
+		struct sysctl_kv kv = { key, mode, 0 };
+		int r = sysctl_write_in(ns->nsfd, &kv, 1);
+		if (r < 0 || kv.err) {
+			log_err("%s = %s again (an earlier oobd stopped with it at 1, %s says): %s", key, mode, LL_MODE_FILE,
+				strerror(-(r < 0 ? r : kv.err)));
+		} else {
+			log_warn("%s was left at 1 (none) by an earlier oobd that stopped while it had the kernel make the "
+				 "IPv6 link-local address again; set it to %s again", key, mode);
+			restored = true;
+		}
+	}
+	free(txt);
+	unlink(LL_MODE_FILE);
+	return restored;
+}
+
 /*
  * The kernel's IPv6 link-local address on the NIC (fe80::/64), the source
  * of neighbour discovery: it is not oobd's, but the kernel makes it only as
@@ -735,7 +809,7 @@ static void reconcile_linklocal(struct netstate *ns, const struct link_info *li,
 	bool was_missing = ns->ll_missing;
 
 	ns->ll_missing = false;
-	if (have || !(li->flags & IFF_UP))
+	if (!(li->flags & IFF_UP) || linklocal_mode_restore(ns) || have)
 		return;
 	/* IPv6 off, or the admin's (or the kernel's) addr_gen_mode none: none wanted. */
 	sysctl_nic_key(key, "net.ipv6.conf.*.disable_ipv6", ns->nic_name);
@@ -746,7 +820,7 @@ static void reconcile_linklocal(struct netstate *ns, const struct link_info *li,
 		return;
 	char mode[sizeof(val)];
 	str_copy(mode, val, sizeof(mode));
-	if (strcmp(mode, "0") != 0 && strcmp(mode, "2") != 0 && strcmp(mode, "3") != 0)
+	if (!mode_makes_linklocal(mode))
 		return;
 	if (strcmp(mode, "2") == 0) {
 		/* stable_privacy without a secret (the NIC's or the default's):
@@ -762,8 +836,18 @@ static void reconcile_linklocal(struct netstate *ns, const struct link_info *li,
 	 * never was; else the link's next change brings oobd back here. */
 	if (!(li->flags & IFF_RUNNING))
 		return;
+	/* Kept while the mode is 1, so that the next oobd puts it back if
+	 * this one stops in between. */
+	char rec[sizeof(key) + sizeof(mode) + 2];
+	int len = snprintf(rec, sizeof(rec), "%s %s\n", key, mode);
+	int w = write_file_atomic(LL_MODE_FILE, rec, (size_t)len, 0644);
+	if (w < 0)
+		log_debug("writing %s: %s", LL_MODE_FILE, strerror(-w));
 	struct sysctl_kv kv[2] = { { key, "1", 0 }, { key, mode, 0 } };
 	int r = sysctl_write_in(ns->nsfd, kv, 2);
+	/* Left at 1 after a refusal: the next oobd tries again. */
+	if (r < 0 || kv[0].err || !kv[1].err)
+		unlink(LL_MODE_FILE);
 	if (r < 0 || kv[0].err || kv[1].err) {
 		int e = r < 0 ? r : kv[0].err ? kv[0].err : kv[1].err;
 		if (r >= 0 && !kv[0].err)
@@ -932,7 +1016,8 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 	 * link is reachable. Put back as the kernel has it. */
 	for (size_t d = 0; d < c->iface.n_addrs; d++) {
 		const struct prefix *a = &c->iface.addrs[d].pfx;
-		bool have = a->len == 8 * ipaddr_len(&a->addr); /* a host prefix has none */
+		bool have = a->len == 8 * ipaddr_len(&a->addr) || /* a host prefix has none */
+			    (ns->v6_off && a->addr.family == AF_INET6);
 		for (size_t k = 0; k < n_cur && !have; k++)
 			have = !cur[k].has_gw && cur[k].oif == ns->nic_ifindex && cur[k].dst.len == a->len &&
 			       prefix_contains(&cur[k].dst, &a->addr);
@@ -948,7 +1033,8 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 	 * of them, and the kernel checks it as each route is added. */
 	for (size_t x = 0; x < 2 * n_want; x++) {
 		size_t w = x % n_want;
-		if (present[w] || (want[w].via != NULL) != (x >= n_want))
+		if (present[w] || (want[w].via != NULL) != (x >= n_want) ||
+		    (ns->v6_off && want[w].dst.addr.family == AF_INET6))
 			continue;
 		items[n_items] = (struct batch_item){ &want[w].dst, want[w].via };
 		if (ns->drift) {
@@ -1027,6 +1113,7 @@ int reconcile_nic(const struct config *c, struct netstate *ns, struct nl *nl_mai
 	if (ns->nic_ifindex != li.ifindex) {
 		log_info("NIC %s (ifindex %d) in namespace \"%s\"", li.name, li.ifindex, c->netns);
 		ns->drift = false; /* a NIC (re)claimed is configured, not repaired */
+		ns->v6_off = false;
 	}
 	ns->nic_ifindex = li.ifindex;
 	str_copy(ns->nic_name, li.name, sizeof(ns->nic_name));
@@ -1046,6 +1133,7 @@ lo:
 	/* Before the link goes up: sysctls (no router advertisements), MTU,
 	 * addresses; then up; then the routes that need it. */
 	reconcile_sysctls(c, ns);
+	reconcile_ipv6_off(c, ns);
 	/* No MTU in the config: the NIC's own is left alone. */
 	if (c->iface.mtu && li.mtu != c->iface.mtu) {
 		r = link_set_mtu(&ns->nl_oob, li.ifindex, c->iface.mtu, ext, sizeof(ext));

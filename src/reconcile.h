@@ -43,6 +43,8 @@ struct netstate {
 				      * one the kernel refused to change */
 	bool ll_missing;             /* the NIC lacks the IPv6 link-local address the kernel would give it:
 				      * waiting for its link to be ready, or the kernel did not make it again */
+	bool v6_off;                 /* IPv6 is off on the NIC (disable_ipv6) while the config gives it IPv6
+				      * addresses or routes: those are left out until it is on again */
 	long long last_reconcile;    /* unix time of the last complete pass */
 	struct nic_claim claim;
 	/* A bind of the name that failed (creating the namespace, or binding
@@ -102,6 +104,9 @@ void reconcile_match_routes(const struct want_route *want, size_t n_want, const 
 /* Where the NIC's original name is kept while it is in the namespace. */
 #define OOBD_STATE_DIR "/run/oobd"
 #define NIC_STATE_FILE OOBD_STATE_DIR "/nic.name"
+/* "KEY MODE": the NIC's addr_gen_mode sysctl and the mode it is to get
+ * back, kept while oobd writes it as 1 and back (reconcile_nic). */
+#define LL_MODE_FILE OOBD_STATE_DIR "/addr_gen_mode"
 
 /* The explicit teardown: hand a physical NIC back to the main namespace
  * under its original name (a vlan/macvlan child is deleted), remove the

@@ -364,7 +364,7 @@ static bool listen_tentative(struct sshd_sup *s, struct nl *nl)
  */
 static bool dad_wait(struct sshd_sup *s, int nsfd, struct nl *nl)
 {
-	static const uint16_t types[] = { RTM_NEWADDR, RTM_DELADDR };
+	static const struct nl_pass types[] = { { .type = RTM_NEWADDR }, { .type = RTM_DELADDR } };
 	char ab[IPADDR_STRLEN];
 	bool any = false, tentative = false;
 	long long now;

@@ -147,6 +147,19 @@ static void gather_addrs(struct status *st)
 	if (st->nic_present && !have_ll && o->ns.ll_missing && (st->nic.flags & IFF_UP) && (st->nic.flags & IFF_RUNNING))
 		problem(st, "the NIC %s has no IPv6 link-local address (no source for neighbour discovery); setting it "
 			"down and up makes one", st->nic.name);
+	/* IPv6 off on the NIC: the kernel refuses its IPv6 addresses and
+	 * routes (reconcile_nic leaves them out until it is on again). */
+	if (st->nic_present && config_wants_ipv6(o->cfg)) {
+		char key[128], val[64], nicdot[IFNAMSIZ];
+		str_copy(nicdot, st->nic.name, sizeof(nicdot));
+		for (char *d = nicdot; *d; d++)
+			if (*d == '.')
+				*d = '/';
+		snprintf(key, sizeof(key), "net.ipv6.conf.%s.disable_ipv6", nicdot);
+		if (sysctl_read_in(o->ns.nsfd, key, val, sizeof(val)) == 0 && strcmp(val, "0") != 0)
+			problem(st, "IPv6 is off on the NIC %s (%s = %s): its IPv6 addresses and routes cannot be configured",
+				st->nic.name, key, val);
+	}
 	for (size_t k = 0; k < st->n_addrs; k++) {
 		char pb[PREFIX_STRLEN];
 		if (strcmp(st->addrs[k].state, "missing") == 0)

@@ -5,7 +5,8 @@
 # the kernel make it again (the same address, EUI-64 or stable privacy), so
 # neighbour discovery towards a link-local gateway keeps its source and the
 # NIC stays reachable over it. Once, not at every reconcile; and not where
-# the admin set addr_gen_mode to none.
+# the admin set addr_gen_mode to none; an oobd stopped half way through
+# the toggle has the next one put the mode back.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 OOBCTL=$BUILD/oobctl
 LL=fe80::5eff:fe00:5301 # EUI-64 of $NIC_MAC
@@ -67,5 +68,21 @@ is "$(ll)" "" "mode none: no link-local address"
 is "$(ip netns exec oob sysctl -n net.ipv6.conf.oob0.addr_gen_mode)" 1 "mode none: addr_gen_mode left at none"
 unlike "$(tail -n +"$((mark + 1))" "$T/oobd.log")" "link-local" "mode none: nothing said about it"
 check "mode none: status healthy" -- wait_until 10 eval '[ "$(js .health)" = ok ]'
+stop_oobd
+
+# An oobd that stopped between its two writes of addr_gen_mode (1, then
+# back) leaves the mode at 1 and the record of the toggle, as here: the
+# next oobd puts the mode back, and the kernel makes the address again.
+[ ! -e /run/oobd/addr_gen_mode ]
+ok $? "no record of a toggle left after the finished ones"
+echo "net.ipv6.conf.oob0.addr_gen_mode 0" > /run/oobd/addr_gen_mode
+mark=$(log_mark)
+start_oobd "$T/oobd.conf"
+check "restarted: addr_gen_mode is eui64 again" -- wait_until 15 eval \
+	'[ "$(ip netns exec oob sysctl -n net.ipv6.conf.oob0.addr_gen_mode)" = 0 ]'
+check "restarted: the link-local address is back" -- wait_until 10 ll_is "$LL/64"
+check "restarted: logged" -- wait_until 10 log_after "$mark" \
+	'net.ipv6.conf.oob0.addr_gen_mode was left at 1 \(none\) by an earlier oobd .* set it to 0 again'
+check "restarted: the record is gone" -- wait_until 10 eval '[ ! -e /run/oobd/addr_gen_mode ]'
 stop_oobd
 done_testing
