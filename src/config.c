@@ -350,6 +350,18 @@ static void set_ifname(struct parser *p, const char *key, const char *value, cha
 	str_copy(out, value, IFNAMSIZ);
 }
 
+/* ::ffff:a.b.c.d is how a dual-stack socket shows an IPv4 peer; the kernel
+ * takes it as an address or route, but sends nothing from or to it over
+ * IPv6 (sockets turn it into IPv4, and receivers drop it as a source). */
+static bool v4mapped(struct parser *p, const char *key, const struct ipaddr *a, const char *text)
+{
+	if (a->family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&a->v6))
+		return false;
+	perr(p, p->line, "key '%s': '%s' is an IPv4-mapped IPv6 address (::ffff:0:0/96), which no link carries: "
+	     "write it as IPv4", key, text);
+	return true;
+}
+
 static bool unicast_ok(struct parser *p, const char *key, const struct ipaddr *a, const char *text)
 {
 	bool bad;
@@ -362,7 +374,7 @@ static bool unicast_ok(struct parser *p, const char *key, const struct ipaddr *a
 	}
 	if (bad)
 		perr(p, p->line, "key '%s': '%s' is not a usable unicast address", key, text);
-	return !bad;
+	return !bad && !v4mapped(p, key, a, text);
 }
 
 /* "ADDRESS/LEN [nodad]" */
@@ -530,6 +542,9 @@ static void iface_route(struct parser *p, const char *value)
 		perr(p, p->line, "key 'route': use 'gateway = ADDRESS' for the default route");
 		return;
 	}
+	/* Without host bits, a prefix in ::ffff:0:0/96 has an address in it. */
+	if (v4mapped(p, "route", &r.dst.addr, tok[0]))
+		return;
 	if (n == 3) {
 		if (!ipaddr_parse(tok[2], &r.via)) {
 			perr(p, p->line, "key 'route': gateway '%s' is not an IP address", tok[2]);
@@ -645,6 +660,8 @@ static void handle_dns(struct parser *p, const char *key, const char *value)
 			perr(p, p->line, "key 'nameserver': '%s' is not an IP address", value);
 			return;
 		}
+		if (v4mapped(p, "nameserver", &a, value))
+			return;
 		for (size_t k = 0; k < d->n_ns; k++) {
 			if (ipaddr_equal(&d->ns[k], &a)) {
 				perr(p, p->line, "key 'nameserver': duplicate '%s'", value);
@@ -656,6 +673,7 @@ static void handle_dns(struct parser *p, const char *key, const char *value)
 			     CONFIG_MAX_NAMESERVERS, CONFIG_MAX_NAMESERVERS);
 			return;
 		}
+		d->ns_line[d->n_ns] = p->line;
 		d->ns[d->n_ns++] = a;
 	} else if (strcmp(key, "search") == 0) {
 		if (!once(p, K_SEARCH, key))
@@ -849,11 +867,30 @@ static void handle_service(struct parser *p, const char *key, const char *value)
 static int config_handler(void *user, const char *section, const char *key, const char *value)
 {
 	struct parser *p = user;
+	char uncommented[CONFIG_MAX_LINE + 1];
 	(void)section;
 
 	if (*value == '\0') {
 		perr(p, p->line, "key '%s': empty value", key);
 		return 1;
+	}
+	/* inih ends a value at ';' after a blank, not at '#': "1 # on" would
+	 * be the value, written as it is (a sysctl the kernel takes half of,
+	 * words of a command line). No value holds a '#' after a blank. The
+	 * rest of the line is checked as meant, without it. */
+	for (const char *h = strchr(value, '#'); h; h = strchr(h + 1, '#')) {
+		if (h > value && (h[-1] == ' ' || h[-1] == '\t')) {
+			size_t n = (size_t)(h - value);
+
+			perr(p, p->line, "%s '%s': '#' after a blank: a comment after a value starts with ';', not '#'",
+			     p->sec == SEC_SYSCTL ? "sysctl" : "key", key);
+			while (n && (value[n - 1] == ' ' || value[n - 1] == '\t'))
+				n--;
+			memcpy(uncommented, value, n);
+			uncommented[n] = '\0';
+			value = uncommented;
+			break;
+		}
 	}
 	switch (p->sec) {
 	case SEC_NAMESPACE:
@@ -985,6 +1022,29 @@ static void validate_interface(struct parser *p, int sec_line)
 		perr(p, p->once_line[K_MTU], "key 'mtu': IPv6 needs an MTU of at least 1280");
 }
 
+/* An IPv6 link-local name server is reached through the NIC only: the
+ * resolver needs its name inside the namespace as the zone (fe80::1%oob0),
+ * so that name must be known before the NIC is found. */
+static void validate_dns_zone(struct parser *p)
+{
+	struct config *c = p->c;
+	const char *nic = config_nic_name_in_ns(c);
+
+	for (size_t k = 0; k < c->dns.n_ns; k++) {
+		const struct ipaddr *a = &c->dns.ns[k];
+		char b[IPADDR_STRLEN];
+
+		if (a->family != AF_INET6 || !IN6_IS_ADDR_LINKLOCAL(&a->v6))
+			continue;
+		if (nic)
+			str_copy(c->dns.zone, nic, sizeof(c->dns.zone));
+		else
+			perr(p, c->dns.ns_line[k], "key 'nameserver': the link-local %s needs the NIC's name inside the "
+			     "namespace as its zone, and a NIC matched by MAC keeps a name not known before: set 'rename'",
+			     ipaddr_str(a, b));
+	}
+}
+
 /*
  * Checks that need the whole file. A missing part skips only the checks
  * about it: everything else is still reported, all in one run.
@@ -996,10 +1056,12 @@ static void config_validate(struct parser *p)
 
 	/* Its keys can only have come from the section: without it there is
 	 * nothing more of the interface to check. */
-	if (sec_line)
+	if (sec_line) {
 		validate_interface(p, sec_line);
-	else
+		validate_dns_zone(p);
+	} else {
 		perr(p, p->line > 0 ? p->line : 1, "missing [interface] section");
+	}
 	for (size_t k = 0; k < c->n_services; k++)
 		if (!c->services[k].exec_line)
 			perr(p, c->services[k].line, "[service %s]: missing 'exec'", c->services[k].name);

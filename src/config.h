@@ -72,7 +72,9 @@ struct iface_cfg {
 struct dns_cfg {
 	bool present;
 	struct ipaddr ns[CONFIG_MAX_NAMESERVERS];
+	int ns_line[CONFIG_MAX_NAMESERVERS];
 	size_t n_ns;
+	char zone[IFNAMSIZ];         /* of IPv6 link-local ones: the NIC's name inside; "" if none is */
 	char *search;                /* space-separated, or NULL */
 };
 

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,8 +21,13 @@ int dns_render(const struct dns_cfg *dns, char *buf, size_t len)
 		return -ENOSPC;
 	n = (size_t)w;
 	for (size_t i = 0; i < dns->n_ns; i++) {
+		const struct ipaddr *ns = &dns->ns[i];
+		/* A link-local one is on the NIC: the resolver sends to it out
+		 * of the link named after the '%' (glibc). */
+		bool zone = ns->family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&ns->v6) && dns->zone[0];
 		char a[IPADDR_STRLEN];
-		w = snprintf(buf + n, len - n, "nameserver %s\n", ipaddr_str(&dns->ns[i], a));
+		w = snprintf(buf + n, len - n, "nameserver %s%s%s\n", ipaddr_str(ns, a), zone ? "%" : "",
+			     zone ? dns->zone : "");
 		if (w < 0 || (size_t)w >= len - n)
 			return -ENOSPC;
 		n += (size_t)w;

@@ -64,10 +64,14 @@ route = 198.51.100.0/24 via 203.0.113.254
 route = 2001:db8:99::/48
 [dns]
 nameserver = 203.0.113.53
+nameserver = fe80::53
 search = mgmt.example.net example.org
 [sysctl]
 net.ipv4.ip_forward = 0
-net.ipv4.conf.eth0/100.rp_filter = 1
+net.ipv4.conf.eth0/100.rp_filter = 1 ; a comment
+net.ipv4.tcp_rmem = 4096 131072 6291456
+[service hash]
+exec = /bin/sleep 1000 \\# x'#y'
 EOF
 out=$("$OOBD" -t -c "$CF" 2>"$T/err"); st=$?
 is "$st" 0 "valid config: exit status 0"
@@ -188,6 +192,70 @@ match = eno2
 address = 127.0.0.2/8
 EOF
 tcheck "loopback address" "@127.0.0.2|not a usable unicast address"
+
+# '#' after a blank starts no comment (only ';' does): the value would
+# hold it, and be written as it is (a sysctl the kernel takes half of, a
+# command line with more words). Refused for every key, with one message.
+cfg <<EOF
+[namespace]
+name = oob # the default
+[interface]
+match = eno2
+address = 203.0.113.10/24 # the first
+[dns]
+search = example.org	# tab
+[sysctl]
+net.ipv4.ip_forward = 1 # on
+net.ipv4.tcp_rmem = 4096 131072 6291456 #x
+[service ntp]
+exec = /bin/sleep 1000 # sleeps
+[firewall]
+ipv4 = $T/v4.rules # shipped
+EOF
+tcheck "'#' after a blank in a value" \
+	"@name = oob|key 'name': '#' after a blank: a comment after a value starts with ';', not '#'" \
+	"@address|key 'address': '#' after a blank: a comment after a value starts with ';', not '#'" \
+	"@search|key 'search': '#' after a blank" \
+	"@ip_forward|sysctl 'net.ipv4.ip_forward': '#' after a blank: a comment after a value starts with ';', not '#'" \
+	"@tcp_rmem|sysctl 'net.ipv4.tcp_rmem': '#' after a blank" \
+	"@/bin/sleep|key 'exec': '#' after a blank" \
+	"@ipv4 =|key 'ipv4': '#' after a blank"
+
+# IPv4-mapped IPv6 addresses (::ffff:a.b.c.d): the kernel takes them, but
+# nothing goes out over IPv6 from or to one.
+cfg <<EOF
+[interface]
+match = eno2
+address = 2001:db8:10::10/64
+address = ::ffff:203.0.113.5/128
+gateway = ::ffff:203.0.113.1
+route = ::ffff:198.51.100.0/120 via 2001:db8:10::1
+route = ::ffff:0:0/96
+route = 2001:db8:99::/48 via ::ffff:203.0.113.254
+[dns]
+nameserver = ::ffff:203.0.113.53
+EOF
+tcheck "IPv4-mapped IPv6 addresses" \
+	"@::ffff:203.0.113.5/128|key 'address': '::ffff:203.0.113.5/128' is an IPv4-mapped IPv6 address (::ffff:0:0/96), which no link carries: write it as IPv4" \
+	"@gateway|key 'gateway': '::ffff:203.0.113.1' is an IPv4-mapped IPv6 address" \
+	"@::ffff:198.51.100.0/120|key 'route': '::ffff:198.51.100.0/120' is an IPv4-mapped IPv6 address" \
+	"@::ffff:0:0/96|key 'route': '::ffff:0:0/96' is an IPv4-mapped IPv6 address" \
+	"@2001:db8:99::/48|key 'route': '::ffff:203.0.113.254' is an IPv4-mapped IPv6 address" \
+	"@nameserver|key 'nameserver': '::ffff:203.0.113.53' is an IPv4-mapped IPv6 address"
+
+# An IPv6 link-local name server needs the NIC's name inside as its zone
+# (see core_dns_linklocal.t): unknown before the NIC is found when it is
+# matched by MAC and not renamed.
+cfg <<EOF
+[interface]
+match = mac:02:00:5e:00:53:01
+address = 2001:db8:10::10/64
+[dns]
+nameserver = 2001:db8:10::53
+nameserver = fe80::53
+EOF
+tcheck "a link-local name server, the NIC's name inside unknown" \
+	"@fe80::53|key 'nameserver': the link-local fe80::53 needs the NIC's name inside the namespace as its zone, and a NIC matched by MAC keeps a name not known before: set 'rename'"
 
 cfg <<EOF
 [interface]

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "dns.h"
+#include "util.h"
 
 #define HEADER "# written by oobd from its config; edits here are overwritten\n"
 
@@ -64,6 +65,25 @@ static void test_render(void **state)
 	expect_render(&d, HEADER);
 }
 
+/* An IPv6 link-local name server gets the NIC's name as its zone: the
+ * resolver cannot reach it without. Nothing else does. */
+static void test_render_zone(void **state)
+{
+	static const char *const ns[] = { "fe80::53", "203.0.113.53", "2001:db8:10::53" };
+	struct dns_cfg d = dns_of(ns, 3, NULL);
+	(void)state;
+
+	str_copy(d.zone, "oob0", sizeof(d.zone));
+	expect_render(&d, HEADER "nameserver fe80::53%oob0\n"
+				 "nameserver 203.0.113.53\n"
+				 "nameserver 2001:db8:10::53\n");
+	/* the longest name there is */
+	str_copy(d.zone, "oob456789012345", sizeof(d.zone));
+	expect_render(&d, HEADER "nameserver fe80::53%oob456789012345\n"
+				 "nameserver 203.0.113.53\n"
+				 "nameserver 2001:db8:10::53\n");
+}
+
 /* Every buffer too small by even one byte is refused, never truncated. */
 static void test_render_nospace(void **state)
 {
@@ -88,6 +108,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_render_zone),
 		cmocka_unit_test(test_render_nospace),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
