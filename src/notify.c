@@ -113,3 +113,13 @@ void notify_watchdog_keepalive(void)
 	if (watchdog_ms && watchdog_last && now_ms() - watchdog_last >= watchdog_ms)
 		notify_watchdog_ping();
 }
+
+void notify_extend_timeout(long long ms)
+{
+	char msg[64];
+
+	if (!notify_addrlen || ms <= 0)
+		return;
+	snprintf(msg, sizeof(msg), "EXTEND_TIMEOUT_USEC=%lld", ms * 1000);
+	notify_send(msg);
+}

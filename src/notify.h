@@ -26,5 +26,9 @@ void notify_watchdog_ping(void);
  * that keep the event loop busy (each bounded by its own timeout), so that
  * their sum does not add up to the manager's watchdog timeout. */
 void notify_watchdog_keepalive(void);
+/* EXTEND_TIMEOUT_USEC: the manager gives the current state (start-up, a
+ * reload) MS more from now than it would otherwise, for a step known to
+ * be slow. */
+void notify_extend_timeout(long long ms);
 
 #endif

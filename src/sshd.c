@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "notify.h"
 #include "proc.h"
 #include "sshd_config.h"
 #include "util.h"
@@ -177,13 +178,21 @@ static const char *key_type(const char *path)
 	return "ed25519";
 }
 
-/* ssh-keygen sits beside ssh in /usr/bin; sshd may be elsewhere. */
-static int keygen(const char *path)
+/* ssh-keygen sits beside ssh in /usr/bin; sshd may be elsewhere. An RSA
+ * key can take seconds on a slow machine, and a start-up may generate
+ * several keys before it is ready: each one extends the service manager's
+ * start timeout by its own bound, on top of the normal start allowance
+ * (TimeoutStartSec= of the shipped unit), so no number of keys can time the
+ * start out. */
+int sshd_keygen(const char *path, const char *comment)
 {
-	char *argv[] = { "/usr/bin/ssh-keygen", "-q", "-t", (char *)key_type(path), "-N", "", "-C", "oobd host key",
+	char *argv[] = { "/usr/bin/ssh-keygen", "-q", "-t", (char *)key_type(path), "-N", "", "-C", (char *)comment,
 			 "-f", (char *)path, NULL };
 	struct proc_result res;
-	int r = proc_run(argv, -1, -1, 4096, 60000, &res);
+	int r;
+
+	notify_extend_timeout(SSHD_KEYGEN_TIMEOUT_MS + OOBD_START_TIMEOUT_MS);
+	r = proc_run(argv, -1, -1, 4096, SSHD_KEYGEN_TIMEOUT_MS, &res);
 
 	if (r < 0)
 		return r;
@@ -447,7 +456,7 @@ int sshd_config_test(const char *exec, const char *config_path, const char *wher
 		snprintf(opt, sizeof(opt), "HostKey=%s", key);
 		argv[4] = "-o";
 		argv[5] = opt;
-		keygen(key); /* if it fails, sshd -t says it has no host key */
+		sshd_keygen(key, "oobd host key"); /* if it fails, sshd -t says it has no host key */
 	}
 	if (proc_run(argv, -1, -1, SSHD_T_OUT_MAX, SSHD_T_TIMEOUT_MS, &res) == 0) {
 		for (char *line = res.out, *next; !proc_ok(&res) && line && *line; line = next) {
@@ -527,7 +536,7 @@ int sshd_prepare(const char *config_path)
 	for (int i = 0; i < n; i++) {
 		if (access(keys[i], F_OK) == 0)
 			continue;
-		int e = keygen(keys[i]);
+		int e = sshd_keygen(keys[i], "oobd host key");
 		if (e < 0) {
 			log_err("generating host key %s failed", keys[i]);
 			r = e;

@@ -25,6 +25,17 @@
  * be made (or is not a directory: -ENOTDIR). Logs nothing. */
 int sshd_privsep_dir(void);
 
+/* How long ssh-keygen may take for one key. */
+#define SSHD_KEYGEN_TIMEOUT_MS 60000
+/* TimeoutStartSec= of the shipped unit (systemd/oobd.service.in): what a
+ * start-up is given besides the host keys it generates. */
+#define OOBD_START_TIMEOUT_MS 60000
+
+/* Generate host key PATH (its type from its name, as sshd's defaults are
+ * named; ed25519 otherwise) with COMMENT, within SSHD_KEYGEN_TIMEOUT_MS.
+ * 0 or -errno; a failure is logged. */
+int sshd_keygen(const char *path, const char *comment);
+
 /* Create /run/sshd if missing and generate the host keys the sshd config
  * names (or sshd's defaults) that do not exist yet. 0 or -errno; what
  * failed is logged. */

@@ -15,7 +15,6 @@
 #include "ifaddr.h"
 #include "log.h"
 #include "netns.h"
-#include "proc.h"
 #include "sshd_config.h"
 #include "strbuf.h"
 #include "util.h"
@@ -171,15 +170,9 @@ static int builtin_write(struct sshd_sup *s)
 	 * corrupt) is ignored by sshd, and this one still lets it start. A
 	 * fallback that depends on the very key that broke the configured
 	 * config would fail the same way. */
-	{
-		/* SSHD_BUILTIN_HOSTKEY is two literals, "DIR" "/file": no comma is missing */
-		char *argv[] = { "/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "oobd built-in host key",
-				 "-f", SSHD_BUILTIN_HOSTKEY, NULL }; /* NOLINT(bugprone-suspicious-missing-comma) */
-		struct proc_result res;
-		if (access(SSHD_BUILTIN_HOSTKEY, R_OK) != 0 && proc_run(argv, -1, -1, 4096, 60000, &res) == 0)
-			proc_result_free(&res);
-		sb_printf(&sb, "HostKey %s\n", SSHD_BUILTIN_HOSTKEY);
-	}
+	if (access(SSHD_BUILTIN_HOSTKEY, R_OK) != 0)
+		sshd_keygen(SSHD_BUILTIN_HOSTKEY, "oobd built-in host key"); /* ed25519, from its name */
+	sb_printf(&sb, "HostKey %s\n", SSHD_BUILTIN_HOSTKEY);
 	sb_puts(&sb, "AuthorizedKeysFile");
 	for (int i = 0; akf && akf[i]; i++)
 		if (strcmp(akf[i], "/etc/oobd/authorized_keys") != 0)

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The service manager's notification protocol, on a test NOTIFY_SOCKET:
-# READY=1 after start-up even with the NIC absent, STATUS= naming the NIC
+# READY=1 after start-up even with the NIC absent, EXTEND_TIMEOUT_USEC=
+# before each sshd host key it generates, STATUS= naming the NIC
 # (or the wait for it), WATCHDOG=1 pings with WATCHDOG_USEC, RELOADING=1
 # then READY=1 around a reload, STOPPING=1; and none of it leaks into the
 # children. The sshd config listens on the NIC's address only, so until the
@@ -29,8 +30,14 @@ ok $? "STATUS= says oobd waits for the NIC"
 wait_until 15 has '^STATUS=.*waiting for the NIC; sshd ready (built-in config)'
 ok $? "STATUS= says sshd is ready with the built-in config (its address is not there yet)"
 first_ready=$(grep -n '^READY=1$' "$T/notify.out" | head -n 1 | cut -d: -f1)
-first_msg=$(grep -n . "$T/notify.out" | grep -v ':WATCHDOG=1$' | head -n 1 | cut -d: -f1)
-is "$first_msg" "$first_ready" "READY=1 is the first message (watchdog pings aside)"
+first_msg=$(grep -n . "$T/notify.out" | grep -v -e ':WATCHDOG=1$' -e ':EXTEND_TIMEOUT_USEC=' | head -n 1 | cut -d: -f1)
+is "$first_msg" "$first_ready" "READY=1 is the first message (watchdog pings and timeout extensions aside)"
+# The start generated the sshd host key: before that, the start timeout
+# was extended by ssh-keygen's 60 s and the unit's own 60 s.
+test -s "$T/ssh_host_ed25519_key"
+ok $? "(the start generated the sshd host key)"
+head -n "$first_ready" "$T/notify.out" | grep -q '^EXTEND_TIMEOUT_USEC=120000000$'
+ok $? "EXTEND_TIMEOUT_USEC=120000000 came before READY=1"
 
 # Watchdog: pings at half of WATCHDOG_USEC (0.2 s).
 w0=$(count WATCHDOG=1)
