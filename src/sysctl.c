@@ -41,8 +41,13 @@ static int sysctl_write_one(struct sysctl_kv *kv)
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, kv->value, len) != (ssize_t)len)
+	ssize_t w = write(fd, kv->value, len);
+	if (w < 0)
 		return -errno;
+	/* The kernel took the first words of it ("1 2" for one integer:
+	 * 1) and stops there: the value as a whole is refused. */
+	if ((size_t)w != len)
+		return -EINVAL;
 	return 0;
 }
 
