@@ -301,7 +301,7 @@ static void arm_timer(struct oobd *o)
 	long long d = sshd_sup_deadline(&o->sshd);
 
 	for (size_t i = 0; i < o->n_svcs; i++)
-		d = earliest(d, o->svcs[i].deadline_ms);
+		d = earliest(d, service_wakeup(&o->svcs[i]));
 	d = earliest(d, o->watchdog_next);
 	d = earliest(d, o->privsep_retry);
 	if (!o->down && !o->stopping)
@@ -377,7 +377,8 @@ static void services_init(struct oobd *o)
 /*
  * Reload: services that are new start, removed ones stop, changed ones
  * restart; the others are left alone. A removed service still running is
- * kept in the table (stopping) until it is reaped.
+ * kept in the table (stopping) until it is reaped and what its program
+ * left running is gone.
  */
 static void services_reload(struct oobd *o, const struct config *nc)
 {
@@ -422,7 +423,8 @@ static void services_reload(struct oobd *o, const struct config *nc)
 	}
 }
 
-/* Drop services that were removed from the config and have stopped. */
+/* Drop services that were removed from the config and have stopped, with
+ * all their processes. */
 static void services_compact(struct oobd *o)
 {
 	size_t w = 0;
@@ -430,7 +432,7 @@ static void services_compact(struct oobd *o)
 		bool configured = false;
 		for (size_t k = 0; k < o->cfg->n_services; k++)
 			configured = configured || strcmp(o->cfg->services[k].name, o->svcs[i].name) == 0;
-		if (!configured && o->svcs[i].state == SVC_DOWN) {
+		if (!configured && o->svcs[i].state == SVC_DOWN && !service_left(&o->svcs[i])) {
 			service_free(&o->svcs[i]);
 			continue;
 		}
@@ -892,6 +894,7 @@ static void handle_timer(struct oobd *o)
 	for (size_t i = 0; i < o->n_svcs; i++)
 		if (service_deadline(&o->svcs[i], now) && !o->stopping)
 			service_start(&o->svcs[i], o->cfg->netns, o->ns.nsfd);
+	services_compact(o); /* a removed one whose leftovers went */
 	if (o->privsep_retry && now >= o->privsep_retry && !o->down)
 		privsep_ensure(o);
 	/* The namespace's name could not be bound: try again. */
@@ -1078,8 +1081,10 @@ static bool all_down(const struct oobd *o)
 {
 	if (o->sshd.svc.state != SVC_DOWN)
 		return false;
+	/* Nothing of a service's stays behind oobd: what its program left
+	 * running is gone too, or SIGKILLed at its deadline. */
 	for (size_t i = 0; i < o->n_svcs; i++)
-		if (o->svcs[i].state != SVC_DOWN && o->svcs[i].state != SVC_BACKOFF)
+		if ((o->svcs[i].state != SVC_DOWN && o->svcs[i].state != SVC_BACKOFF) || service_left(&o->svcs[i]))
 			return false;
 	return true;
 }

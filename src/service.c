@@ -238,6 +238,89 @@ static unsigned mntns_signal(int nsfd, int sig, pid_t *first)
 	return n;
 }
 
+/* A pass lists /proc at its start (one getdents while the list fits the
+ * buffer; below where it is, once pids wrap): a process forked after
+ * that, by one the pass then kills, is not in it. The next pass finds it.
+ * A process with SIGKILL pending forks no more, so the passes end once one
+ * finds nothing; one being killed counts until it has let go of its
+ * namespaces, hence the bound. The number the first pass found, the first
+ * of them in *FIRST. */
+#define MNTNS_KILL_PASSES 16
+static unsigned mntns_kill(int nsfd, pid_t *first)
+{
+	unsigned n = mntns_signal(nsfd, SIGKILL, first);
+
+	for (unsigned pass = 1, more = n; more && pass < MNTNS_KILL_PASSES; pass++)
+		more = mntns_signal(nsfd, SIGKILL, NULL);
+	return n;
+}
+
+/* What an exited instance left running is gone: SIGKILL to all of it. */
+static void left_kill(struct service *s)
+{
+	if (s->left_fd < 0)
+		return;
+	mntns_kill(s->left_fd, NULL);
+	fd_drop(&s->left_fd);
+	s->left_kill_ms = s->left_check_ms = 0;
+}
+
+/* The first look whether what was left has gone on SIGTERM, after this;
+ * the wait doubles until the SIGKILL. */
+#define LEFT_CHECK_FIRST_MS 50
+
+/* The exited instance's namespace FD, where processes were left running
+ * and sent SIGTERM: held, and what is still in it at KILL_AT gets
+ * SIGKILL (the timer's; service_deadline). */
+static void left_keep(struct service *s, int fd, long long now, long long kill_at)
+{
+	left_kill(s); /* an earlier one's, had it not gone yet */
+	s->left_fd = fd;
+	s->left_kill_ms = kill_at;
+	s->left_check_gap_ms = LEFT_CHECK_FIRST_MS;
+	s->left_check_ms = now + LEFT_CHECK_FIRST_MS < kill_at ? now + LEFT_CHECK_FIRST_MS : kill_at;
+}
+
+/* The timer for what was left: gone, still there (look again later), or
+ * SIGKILL, due. */
+static void left_tick(struct service *s, long long now)
+{
+	pid_t first = 0;
+	unsigned n;
+
+	if (now >= s->left_kill_ms) {
+		n = mntns_kill(s->left_fd, &first);
+		if (n)
+			log_warn("%s: pid %d, left running by its program, did not stop on SIGTERM; killing it%s",
+				 s->name, (int)first, n > 1 ? " and the others" : "");
+		fd_drop(&s->left_fd);
+		s->left_kill_ms = s->left_check_ms = 0;
+		return;
+	}
+	if (mntns_signal(s->left_fd, 0, NULL) == 0) {
+		log_debug("%s: what its program left running has stopped", s->name);
+		fd_drop(&s->left_fd);
+		s->left_kill_ms = s->left_check_ms = 0;
+		return;
+	}
+	s->left_check_gap_ms *= 2;
+	s->left_check_ms = now + s->left_check_gap_ms < s->left_kill_ms ? now + s->left_check_gap_ms : s->left_kill_ms;
+}
+
+bool service_left(const struct service *s)
+{
+	return s->left_fd >= 0;
+}
+
+long long service_wakeup(const struct service *s)
+{
+	long long d = s->deadline_ms;
+
+	if (s->left_fd >= 0 && (!d || s->left_check_ms < d))
+		d = s->left_check_ms;
+	return d;
+}
+
 /* The error channel's messages until the child execs (end of file) or
  * exits: the reason of a failure into MSG (its length, 0 if none), and
  * for a contained service the namespace's fd. */
@@ -288,10 +371,7 @@ int service_start(struct service *s, const char *netns, int nsfd)
 
 	/* What an earlier instance left running and did not stop on SIGTERM
 	 * goes now, before another starts beside it. */
-	if (s->left_fd >= 0) {
-		mntns_signal(s->left_fd, SIGKILL, NULL);
-		fd_drop(&s->left_fd);
-	}
+	left_kill(s);
 	fd_drop(&s->mntns_fd);
 	/* Datagrams, so that the namespace's fd and a failure's reason
 	 * arrive as they were sent. */
@@ -352,16 +432,22 @@ static void service_kill(const struct service *s, int sig)
 		kill(s->pid, sig);
 	/* What left the group (a daemon's setsid) is still in the instance's
 	 * mount namespace. */
-	mntns_signal(s->mntns_fd, sig, NULL);
+	if (sig == SIGKILL)
+		mntns_kill(s->mntns_fd, NULL);
+	else
+		mntns_signal(s->mntns_fd, sig, NULL);
 }
 
 /* The program exited: what it left running in its mount namespace is
- * stopped (SIGTERM now, SIGKILL at the next start if it is still there).
+ * stopped (SIGTERM now; SIGKILL if it is still there at the next start, at
+ * a stop, or SERVICE_STOP_TIMEOUT_MS after the SIGTERM, whichever comes
+ * first). One pass of SIGTERM is enough: a process it misses is still in
+ * the namespace, which is held, and gets the SIGKILL.
  * A program that exits 0 on its own and leaves something running has
  * daemonized, against the rule: said once, and reported by status. One
  * that failed or was killed (a wrapper shell killed by the OOM killer)
  * only lost its children. */
-static void service_sweep(struct service *s, bool stopping, int status)
+static void service_sweep(struct service *s, bool stopping, int status, long long now)
 {
 	pid_t first = 0;
 	unsigned n = mntns_signal(s->mntns_fd, SIGTERM, &first);
@@ -372,11 +458,9 @@ static void service_sweep(struct service *s, bool stopping, int status)
 			s->daemonized = false;
 		return;
 	}
-	if (s->left_fd >= 0) {
-		mntns_signal(s->left_fd, SIGKILL, NULL);
-		fd_drop(&s->left_fd);
-	}
-	s->left_fd = s->mntns_fd;
+	/* A stop sent SIGTERM to all of it already: its deadline holds (now,
+	 * if it passed and the SIGKILL has gone out). */
+	left_keep(s, s->mntns_fd, now, stopping ? (s->deadline_ms ? s->deadline_ms : now) : now + SERVICE_STOP_TIMEOUT_MS);
 	s->mntns_fd = -1;
 	if (stopping) {
 		/* Sent SIGTERM with the program already; on its way out. */
@@ -399,11 +483,8 @@ static void service_sweep(struct service *s, bool stopping, int status)
 void service_stop(struct service *s)
 {
 	s->want_up = false;
-	if (s->left_fd >= 0) {
-		/* SIGTERM'd when its program exited; stopped means gone. */
-		mntns_signal(s->left_fd, SIGKILL, NULL);
-		fd_drop(&s->left_fd);
-	}
+	/* SIGTERM'd when its program exited; stopped means gone. */
+	left_kill(s);
 	if (s->state == SVC_UP && s->pid > 0) {
 		service_kill(s, SIGTERM);
 		s->state = SVC_STOPPING;
@@ -427,7 +508,7 @@ bool service_reaped(struct service *s, pid_t pid, int status)
 	if (now - s->started_ms >= (long long)s->reset_ms)
 		s->daemonized = false; /* it ran in the foreground for a good while */
 	if (s->mntns_fd >= 0)
-		service_sweep(s, s->state == SVC_STOPPING || !s->want_up, status);
+		service_sweep(s, s->state == SVC_STOPPING || !s->want_up, status, now);
 	if (s->state == SVC_STOPPING || !s->want_up) {
 		log_info("%s stopped (%s)", s->name, how);
 		s->state = SVC_DOWN;
@@ -447,6 +528,8 @@ bool service_reaped(struct service *s, pid_t pid, int status)
 
 bool service_deadline(struct service *s, long long now)
 {
+	if (s->left_fd >= 0 && now >= s->left_check_ms)
+		left_tick(s, now);
 	if (!s->deadline_ms || now < s->deadline_ms)
 		return false;
 	s->deadline_ms = 0;

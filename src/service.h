@@ -43,6 +43,9 @@ struct service {
 	bool contain;
 	int mntns_fd;                /* the running instance's mount namespace, held; -1 */
 	int left_fd;                 /* an exited instance's, where processes were left running; -1 */
+	long long left_kill_ms;      /* while left_fd is held: SIGKILL to what is in it at */
+	long long left_check_ms;     /* ... and the next look whether it is gone */
+	unsigned left_check_gap_ms;
 	pid_t left_pid;              /* the first of those */
 	bool daemonized;             /* its program exited and left processes running */
 };
@@ -59,16 +62,27 @@ void service_free(struct service *s);
  * 0, or -errno with the reason logged (the service is then in BACKOFF). */
 int service_start(struct service *s, const char *netns, int nsfd);
 
-/* Ask it to stop (SIGTERM, then SIGKILL at the deadline). */
+/* Ask it to stop (SIGTERM, then SIGKILL at the deadline). What an earlier
+ * instance left running gets SIGKILL now. */
 void service_stop(struct service *s);
 
 /* PID exited with STATUS: true if it was this service's. Decides the
  * next state and deadline. */
 bool service_reaped(struct service *s, pid_t pid, int status);
 
-/* Act on an expired deadline: restart, or escalate a stop. Returns true if
- * the service wants to be started now (the caller starts it). */
+/* Act on an expired deadline: restart, or escalate a stop, or SIGKILL
+ * what an exited instance left running. Returns true if the service wants
+ * to be started now (the caller starts it). */
 bool service_deadline(struct service *s, long long now);
+
+/* When service_deadline has something to do: the earliest of the state's
+ * deadline and the leftovers' next look or SIGKILL; 0 if none. */
+long long service_wakeup(const struct service *s);
+
+/* What an exited instance of it left running may still be there: it is
+ * not stopped until that is gone (SIGKILL at the latest
+ * SERVICE_STOP_TIMEOUT_MS after its SIGTERM). */
+bool service_left(const struct service *s);
 
 /* Describe a wait status: "exited with status 1", "killed by signal 9". */
 const char *service_status_str(int status, char *buf, size_t len);

@@ -257,7 +257,7 @@ static const char *svc_state(const struct service *s, bool ready)
 	case SVC_STOPPING:
 		return "stopping";
 	default:
-		return "down";
+		return service_left(s) ? "stopping" : "down"; /* what its program left, on SIGTERM */
 	}
 }
 
