@@ -278,6 +278,50 @@ static bool nic_state_read(char name[IFNAMSIZ])
 	return ok;
 }
 
+/* NIC_STATE_FILE holds the NIC's name in the main namespace on its first
+ * line and, once the NIC is inside, its ifindex there and its MAC (the
+ * permanent one where reported) on the second: they tell it from the other
+ * links of the namespace after a restart with another config. INSIDE: the
+ * NIC in the namespace, or NULL before the move. 0 or -errno. */
+static int nic_state_write(const char *name, const struct link_info *inside)
+{
+	char state[64], mac[18];
+	int len, r;
+
+	if (inside && (inside->has_perm || inside->has_mac))
+		len = snprintf(state, sizeof(state), "%s\n%d %s\n", name, inside->ifindex,
+			       mac_str(inside->has_perm ? inside->perm : inside->mac, mac));
+	else
+		len = snprintf(state, sizeof(state), "%s\n", name);
+	r = mkdir_p(OOBD_STATE_DIR, 0755);
+	if (r == 0)
+		r = write_file_atomic(NIC_STATE_FILE, state, (size_t)len, 0644);
+	return r;
+}
+
+/* The ifindex and MAC NIC_STATE_FILE has for the NIC inside: false if it
+ * has none (written before the move, or by an older oobd). */
+static bool nic_state_read_id(int *ifindex, unsigned char mac[6])
+{
+	char *txt = NULL, *end;
+	bool ok = false;
+
+	if (read_file(NIC_STATE_FILE, &txt, NULL, 4096) == 0) {
+		char *line = strchr(txt, '\n');
+		if (line) {
+			errno = 0;
+			long v = strtol(line + 1, &end, 10);
+			if (errno == 0 && end != line + 1 && *end == ' ' && v > 0 && v <= INT_MAX) {
+				end[1 + strcspn(end + 1, "\n")] = '\0';
+				*ifindex = (int)v;
+				ok = mac_parse(end + 1, mac);
+			}
+		}
+	}
+	free(txt);
+	return ok;
+}
+
 static int main_netns_fd(void)
 {
 	return open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -387,6 +431,160 @@ static int nic_clear_name(const struct config *c, struct netstate *ns, const str
 	return 0;
 }
 
+/* The NIC L is taken in the namespace: which link inside it is goes into
+ * NIC_STATE_FILE, for a later oobd with another config. After its move
+ * (MOVED); or adopted under the name it was taken as, by a file that has
+ * no more than that name (an older oobd's). */
+static void nic_state_note(const struct config *c, const struct link_info *l, bool moved)
+{
+	const struct iface_cfg *i = &c->iface;
+	char kept[IFNAMSIZ];
+	unsigned char mac[6];
+	int ifindex;
+	const char *name = moved && nic_orig_name[0] ? nic_orig_name : NULL;
+
+	if (!moved && i->kind == NIC_PHYSICAL && i->match == MATCH_NAME && nic_state_read(kept) &&
+	    strcmp(kept, i->match_name) == 0 && !nic_state_read_id(&ifindex, mac))
+		name = kept;
+	int r = name ? nic_state_write(name, l) : 0;
+	if (r < 0)
+		log_warn("writing %s: %s; an oobd restarted with another NIC configured will not know %s as the one "
+			 "it moved in", NIC_STATE_FILE, strerror(-r), l->name);
+}
+
+static const struct link_info *link_by_ifindex(const struct link_info *links, size_t n, int ifindex)
+{
+	for (size_t k = 0; k < n; k++)
+		if (links[k].ifindex == ifindex)
+			return &links[k];
+	return NULL;
+}
+
+/* The addresses a batch removes: which the kernel refused (its tag is the
+ * index). */
+struct leftover_addrs {
+	const struct ifaddr_entry *cur;
+	const char *const *names;
+	bool *failed;
+};
+
+static void leftover_addr_error(long tag, int err, const char *ext, void *data)
+{
+	struct leftover_addrs *la = data;
+	char p[PREFIX_STRLEN];
+
+	la->failed[tag] = true;
+	log_err("removing oobd's address %s from %s: %s%s%s", prefix_str(&la->cur[tag].pfx, p), la->names[tag],
+		strerror(-err), *ext ? ": " : "", ext);
+}
+
+/* The addresses tagged RTPROT_OOBD on any link of the namespace but the
+ * NIC (NIC) and loopback, removed; the links stay. */
+static void leftover_addrs_remove(const struct config *c, struct netstate *ns, int nic)
+{
+	struct link_info *links = NULL;
+	struct ifaddr_entry *cur = NULL;
+	size_t n = 0, n_cur = 0;
+
+	if (link_list(&ns->nl_oob, &links, &n) < 0 || ifaddr_list(&ns->nl_oob, 0, &cur, &n_cur) < 0) {
+		free(links);
+		return;
+	}
+	const char **names = xcalloc(n_cur + 1, sizeof(*names));
+	bool *failed = xcalloc(n_cur + 1, sizeof(*failed));
+	struct nl_batch *b = nl_batch_new();
+	for (size_t k = 0; k < n_cur; k++) {
+		const struct link_info *l = link_by_ifindex(links, n, cur[k].ifindex);
+		if (cur[k].proto != RTPROT_OOBD || cur[k].ifindex == nic || !l || (l->flags & IFF_LOOPBACK))
+			continue;
+		names[k] = l->name;
+		ifaddr_batch_del(b, &ns->nl_oob, cur[k].ifindex, &cur[k].pfx, (long)k);
+	}
+	struct leftover_addrs la = { cur, names, failed };
+	if (nl_batch_count(b)) {
+		int r = nl_batch_run(&ns->nl_oob, b, leftover_addr_error, &la);
+		char p[PREFIX_STRLEN];
+		if (r < 0)
+			log_err("removing oobd's addresses from links of namespace \"%s\" other than the NIC: %s", c->netns,
+				strerror(-r));
+		for (size_t k = 0; r >= 0 && k < n_cur; k++)
+			if (names[k] && !failed[k])
+				log_notice("removed oobd's address %s from %s in namespace \"%s\", which is not the NIC "
+					   "(left there by an earlier config)",
+					   prefix_str(&cur[k].pfx, p), names[k], c->netns);
+	}
+	nl_batch_free(b);
+	free(failed);
+	free(names);
+	free(cur);
+	free(links);
+}
+
+/*
+ * What an earlier oobd left in the namespace under another name than the
+ * NIC's (oobd restarted after the config's NIC, or its "rename", changed;
+ * the link under the NIC's name is nic_clear_name's). NIC: the NIC's
+ * ifindex there, 0 when no link there is the NIC (before its claim). The
+ * namespace may hold the admin's own links, so only what carries a mark of
+ * oobd's is touched: a macvlan with the MAC oobd derives for a child of its
+ * parent is deleted; the physical NIC that NIC_STATE_FILE identifies (its
+ * ifindex and MAC inside) is handed back to the main namespace under the
+ * name kept there; once the NIC is known, the addresses tagged RTPROT_OOBD
+ * are removed from every other link, which stays (a vlan oobd made carries
+ * no mark of oobd's). With TEARDOWN, only the hand-back: the rest goes with
+ * the namespace. What is removed is not found again, so each removal is
+ * logged once.
+ */
+static void leftovers_clear(const struct config *c, struct netstate *ns, struct nl *nl_main, int nic, bool teardown)
+{
+	struct link_info *links = NULL, *main = NULL;
+	size_t n = 0, n_main = 0;
+	unsigned char rec_mac[6], mac[6];
+	int rec_ifindex = 0, r;
+	char kept[IFNAMSIZ];
+	bool rec = nic_state_read(kept) && nic_state_read_id(&rec_ifindex, rec_mac);
+
+	if (link_list(&ns->nl_oob, &links, &n) < 0)
+		return;
+	for (size_t k = 0; k < n; k++) {
+		const struct link_info *l = &links[k];
+		if (l->ifindex == nic || (l->flags & IFF_LOOPBACK))
+			continue;
+		if (!teardown && strcmp(l->kind, "macvlan") == 0 && l->link_elsewhere && l->has_mac) {
+			if (!main && link_list(nl_main, &main, &n_main) < 0)
+				break;
+			const struct link_info *p = link_by_ifindex(main, n_main, l->link_ifindex);
+			if (!p || !child_mac(c, p, mac) || memcmp(l->mac, mac, 6) != 0)
+				continue;
+			r = link_delete(&ns->nl_oob, l->ifindex);
+			if (r < 0)
+				log_err("macvlan %s (ifindex %d) in namespace \"%s\", a child of %s which oobd created, is "
+					"not the NIC the config describes; deleting it: %s",
+					l->name, l->ifindex, c->netns, p->name, strerror(-r));
+			else
+				log_warn("macvlan %s (ifindex %d) in namespace \"%s\", a child of %s which oobd created, is "
+					 "not the NIC the config describes; deleted it",
+					 l->name, l->ifindex, c->netns, p->name);
+			continue;
+		}
+		if (rec && l->ifindex == rec_ifindex && !link_kind_copies_mac(l->kind) &&
+		    (l->has_perm || l->has_mac) && memcmp(l->has_perm ? l->perm : l->mac, rec_mac, 6) == 0) {
+			log_warn("%s (ifindex %d) in namespace \"%s\" is not the NIC the config describes; %s says oobd "
+				 "took it as %s: handing it back",
+				 l->name, l->ifindex, c->netns, NIC_STATE_FILE, kept);
+			if (nic_hand_back(ns, l->ifindex, l->name, kept) == 0) {
+				unlink(NIC_STATE_FILE);
+				nic_orig_name[0] = '\0';
+			}
+			rec = false;
+		}
+	}
+	free(main);
+	free(links);
+	if (!teardown && nic)
+		leftover_addrs_remove(c, ns, nic);
+}
+
 /* Start moving or creating the NIC from the main namespace, in the
  * background or at once; nic_claim_finish() says how it went. 0, -ENODEV
  * while absent, or -errno. */
@@ -446,7 +644,7 @@ static int nic_claim_start(const struct config *c, struct netstate *ns, struct n
 	bool stable_mac = i->kind == NIC_MACVLAN && child_mac(c, &links[idx], mac);
 	free(links);
 	if (!cl->child) {
-		char state[64], prev[IFNAMSIZ] = "";
+		char prev[IFNAMSIZ] = "";
 		/* Back under the name it was given inside (moved out by hand, or
 		 * its namespace deleted): the name it had before is the one
 		 * recorded when it was first taken, not this one. */
@@ -456,10 +654,7 @@ static int nic_claim_start(const struct config *c, struct netstate *ns, struct n
 		/* Remember its name in the main namespace, to hand it back as it
 		 * was (the configured one, if it came back under its inside name). */
 		str_copy(nic_orig_name, renamed_back ? i->match_name : prev[0] ? prev : cl->name, sizeof(nic_orig_name));
-		int len = snprintf(state, sizeof(state), "%s\n", nic_orig_name);
-		r = mkdir_p(OOBD_STATE_DIR, 0755);
-		if (r == 0)
-			r = write_file_atomic(NIC_STATE_FILE, state, (size_t)len, 0644);
+		r = nic_state_write(nic_orig_name, NULL);
 		if (r < 0)
 			log_warn("writing %s: %s; an oobd --down after a restart will not know the NIC's name %s",
 				 NIC_STATE_FILE, strerror(-r), nic_orig_name);
@@ -1081,12 +1276,19 @@ int reconcile_nic(const struct config *c, struct netstate *ns, struct nl *nl_mai
 	if (squatter.ifindex)
 		nic_clear_name(c, ns, &squatter, main, n_main, r == -ENOENT, false);
 	free(main);
+	/* No link inside is the NIC: a child or NIC an earlier oobd left
+	 * under another name goes before the claim (a macvlan with the same
+	 * MAC on the same parent would keep the new one from going up). */
+	if (r == -ENOENT)
+		leftovers_clear(c, ns, nl_main, 0, false);
+	bool moved = claimed == 0 && !ns->claim.child;
 	if (r == -ENOENT && claimed > 0) {
 		r = nic_claim_start(c, ns, nl_main, false);
 		if (r == 0)
 			r = nic_claim_finish(c, ns);
 		if (r < 0)
 			goto lo;
+		moved = !ns->claim.child;
 		r = nic_find_in_ns(c, ns, nl_main, true, &li, &lo_ifindex, &lo_up, &squatter, &main, &n_main);
 		free(main);
 	} else if (r == -ENOENT && claimed < 0) {
@@ -1114,6 +1316,10 @@ int reconcile_nic(const struct config *c, struct netstate *ns, struct nl *nl_mai
 		log_info("NIC %s (ifindex %d) in namespace \"%s\"", li.name, li.ifindex, c->netns);
 		ns->drift = false; /* a NIC (re)claimed is configured, not repaired */
 		ns->v6_off = false;
+		nic_state_note(c, &li, moved);
+		/* Taken now (at start-up, adoption, or its return): what an
+		 * earlier oobd left on other links of the namespace goes. */
+		leftovers_clear(c, ns, nl_main, li.ifindex, false);
 	}
 	ns->nic_ifindex = li.ifindex;
 	str_copy(ns->nic_name, li.name, sizeof(ns->nic_name));
@@ -1300,6 +1506,9 @@ int reconcile_down(const struct config *c, struct nl *nl_main, int held_nsfd)
 	if (r == -ENOENT && squatter.ifindex)
 		nic_clear_name(c, &ns, &squatter, main, n_main, true, true);
 	free(main);
+	/* A NIC oobd moved in, left under another name. */
+	if (r == -ENOENT)
+		leftovers_clear(c, &ns, nl_main, 0, true);
 	if (r == 0 && c->iface.kind != NIC_PHYSICAL) {
 		r = link_delete(&ns.nl_oob, li.ifindex);
 		if (r < 0)

@@ -58,7 +58,7 @@ wait_until 10 in_oob oob0
 ok $? "match by name + rename: moved out as oob0, it is taken back"
 wait_until 15 ssh_banner "$OOB4"
 ok $? "match by name + rename: ... and sshd answers through it again"
-is "$(cat /run/oobd/nic.name 2>/dev/null)" "$NIC" "match by name + rename: its name in the main namespace is still $NIC"
+is "$(head -n 1 /run/oobd/nic.name 2>/dev/null)" "$NIC" "match by name + rename: its name in the main namespace is still $NIC"
 stop_oobd
 "$OOBD" --down -c "$T/oobd.conf" >>"$T/oobd.log" 2>&1
 in_main "$NIC"; ok $? "match by name + rename: oobd --down hands it back as $NIC"

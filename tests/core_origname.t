@@ -6,10 +6,10 @@
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 OOBCTL=$BUILD/oobctl
 path_up "gateway = $ADM4"
-is "$(cat /run/oobd/nic.name)" "$NIC" "nic.name holds the original name"
+is "$(head -n 1 /run/oobd/nic.name)" "$NIC" "nic.name holds the original name"
 ip -n oob link set oob0 netns 1
 check "moved out by hand: claimed back" -- wait_until 10 eval 'ip -n oob link show oob0 >/dev/null 2>&1 && ! ip link show oob0 >/dev/null 2>&1'
-is "$(cat /run/oobd/nic.name)" "$NIC" "nic.name still holds the original name"
+is "$(head -n 1 /run/oobd/nic.name)" "$NIC" "nic.name still holds the original name"
 "$OOBCTL" down >/dev/null
 check "oobctl down hands it back as $NIC" -- ip link show "$NIC"
 "$OOBCTL" up >/dev/null

@@ -44,7 +44,7 @@ start_oobd "$T/oobd.conf"
 wait_until 15 ssh_banner "$OOB4"
 ok $? "oobd is up: sshd answers" || bail "oobd did not come up"
 like "$(oob_ssh "$OOB4" echo hello 2>&1)" "^hello$" "ssh works"
-is "$(cat /run/oobd/nic.name 2>/dev/null)" "$NIC" "oobd remembers the NIC's original name"
+is "$(head -n 1 /run/oobd/nic.name 2>/dev/null)" "$NIC" "oobd remembers the NIC's original name"
 
 # --- one repair, counted since oobd started (not reset by down and up) ---
 ip -n oob addr del "$OOB4/24" dev oob0
