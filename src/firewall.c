@@ -1411,6 +1411,20 @@ static bool allow_equal(const struct firewall_allow *a, const struct firewall_al
 	return true;
 }
 
+bool firewall_allow_covers(const struct firewall_allow *in, const struct firewall_allow *out)
+{
+	if ((out->dhcp4 && !in->dhcp4) || (out->dhcp6 && !in->dhcp6))
+		return false;
+	for (int i = 0; i < out->n_ssh_ports && i < FIREWALL_MAX_PORTS; i++) {
+		bool found = false;
+		for (int j = 0; j < in->n_ssh_ports && j < FIREWALL_MAX_PORTS; j++)
+			found = found || in->ssh_ports[j] == out->ssh_ports[i];
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 static int family_finish(enum fw_family f, int nsfd, struct fw_family_run *fr, const struct firewall_allow *allow,
 			 const struct firewall_allow *prev_allow, struct firewall_family_state *fs)
 {
@@ -1445,7 +1459,8 @@ static int family_finish(enum fw_family f, int nsfd, struct fw_family_run *fr, c
 	return fallback_apply(fa, f, nsfd, allow, fs, fr->why, LOG_ERR);
 }
 
-struct firewall_run *firewall_begin(const struct firewall_cfg *cfg, int nsfd, struct firewall_state *st)
+struct firewall_run *firewall_begin(const struct firewall_cfg *cfg, int nsfd, unsigned which,
+				    struct firewall_state *st)
 {
 	struct firewall_run *run = xcalloc(1, sizeof(*run));
 	struct stat nst;
@@ -1463,10 +1478,13 @@ struct firewall_run *firewall_begin(const struct firewall_cfg *cfg, int nsfd, st
 			memset(st, 0, sizeof(*st));
 		st->ns_dev = nst.st_dev;
 		st->ns_ino = nst.st_ino;
+		which = FW_ALL_FAMILIES;
 	}
 	modules_ensure();
 	for (int f = 0; f < FW__NFAMILIES; f++) {
 		struct fw_family_run *fr = &run->fam[f];
+		if (!(which & FW_FAMILY(f)))
+			continue; /* left as it is */
 		if (f == FW_IPV6 && !ipv6_available()) {
 			/* No IPv6 in the kernel: no IPv6 packet to filter. */
 			st->fam[f].source = FW_SOURCE_NONE;
@@ -1510,7 +1528,7 @@ int firewall_finish(struct firewall_run *run, const struct firewall_allow *allow
 int firewall_apply(const struct firewall_cfg *cfg, int nsfd, const struct firewall_allow *allow,
 		   struct firewall_state *st)
 {
-	return firewall_finish(firewall_begin(cfg, nsfd, st), allow, st);
+	return firewall_finish(firewall_begin(cfg, nsfd, FW_ALL_FAMILIES, st), allow, st);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -81,12 +81,17 @@ int firewall_apply(const struct firewall_cfg *cfg, int nsfd, const struct firewa
  * those oobd reads itself and starts the others' restores (both families
  * side by side) and returns;
  * the caller may do other work meanwhile, but not bring a link up.
+ * WHICH (FW_FAMILY bits) says which families to update: the others are
+ * left as they are (all of them in a namespace ST does not describe yet).
  * firewall_finish() joins them, verifies, falls back where needed (ALLOW is
  * needed only then), frees RUN and returns what firewall_apply() returns.
  * Every begun run must be finished before the event loop runs again.
  */
+#define FW_FAMILY(f) (1u << (f))
+#define FW_ALL_FAMILIES (FW_FAMILY(FW_IPV4) | FW_FAMILY(FW_IPV6))
 struct firewall_run;
-struct firewall_run *firewall_begin(const struct firewall_cfg *cfg, int nsfd, struct firewall_state *st);
+struct firewall_run *firewall_begin(const struct firewall_cfg *cfg, int nsfd, unsigned which,
+				    struct firewall_state *st);
 int firewall_finish(struct firewall_run *run, const struct firewall_allow *allow, struct firewall_state *st);
 
 /*
@@ -97,6 +102,9 @@ int firewall_finish(struct firewall_run *run, const struct firewall_allow *allow
  * Returns the number of problems.
  */
 int firewall_test_files(const char *conf_path, const struct firewall_cfg *cfg, FILE *errs);
+
+/* Does the built-in ruleset built for IN let in everything OUT asks for? */
+bool firewall_allow_covers(const struct firewall_allow *in, const struct firewall_allow *out);
 
 const char *firewall_family_name(enum fw_family f);        /* "IPv4" */
 const char *firewall_source_name(enum fw_source s);        /* "file", "built-in", "none" */

@@ -334,8 +334,13 @@ static void update_status(struct oobd *o)
 		      sshd_state, sshd_source_name(o->sshd.source));
 }
 
+static void firewall_sshd_ports(struct oobd *o);
+
+/* Every start of sshd comes through here, but the one beside a firewall
+ * update under way (path_up), which works the ports out itself. */
 static void sshd_start(struct oobd *o)
 {
+	firewall_sshd_ports(o);
 	sshd_sup_start(&o->sshd, o->cfg->netns, o->ns.nsfd, &o->ns.nl_oob);
 }
 
@@ -479,11 +484,21 @@ static void sshd_ports_allow(const char *exec, const char *path, struct firewall
 	}
 }
 
+/* What the built-in ruleset is to let in: the ports of every sshd config
+ * the supervisor may run: the configured one, the last-good copy, and the
+ * built-in one (port 22), so whichever it falls back to stays reachable. */
+static void firewall_allow_want(const struct oobd *o, struct firewall_allow *allow)
+{
+	/* No dynamic addressing yet, so no DHCP replies to let in. */
+	*allow = (struct firewall_allow){ .ssh_ports = { 22 }, .n_ssh_ports = 1, .dhcp4 = false, .dhcp6 = false };
+	sshd_ports_allow(o->cfg->sshd.exec, o->cfg->sshd.config, allow);
+	if (access(SSHD_LAST_GOOD_PATH, R_OK) == 0)
+		sshd_ports_allow(o->cfg->sshd.exec, SSHD_LAST_GOOD_PATH, allow);
+}
+
 /*
- * The namespace's firewall, before the NIC carries a packet. The built-in
- * ruleset (when it is needed) lets in the ports of every sshd config the
- * supervisor may run: the configured one, the last-good copy, and the
- * built-in one (port 22), so whichever it falls back to stays reachable.
+ * The namespace's firewall, before the NIC carries a packet; the built-in
+ * ruleset, when it is needed, lets in what firewall_allow_want() says.
  *
  * In two halves: sshd_questions_begin() and firewall_begin() start what
  * takes time side by side and return; the caller may move and address the
@@ -492,12 +507,9 @@ static void sshd_ports_allow(const char *exec, const char *path, struct firewall
  */
 static int firewall_update_finish(struct oobd *o, struct firewall_run *run)
 {
-	/* No dynamic addressing yet, so no DHCP replies to let in. */
-	struct firewall_allow allow = { .ssh_ports = { 22 }, .n_ssh_ports = 1, .dhcp4 = false, .dhcp6 = false };
+	struct firewall_allow allow;
 
-	sshd_ports_allow(o->cfg->sshd.exec, o->cfg->sshd.config, &allow);
-	if (access(SSHD_LAST_GOOD_PATH, R_OK) == 0)
-		sshd_ports_allow(o->cfg->sshd.exec, SSHD_LAST_GOOD_PATH, &allow);
+	firewall_allow_want(o, &allow);
 	unsigned long long before[FW__NFAMILIES];
 	bool changed = false;
 
@@ -516,10 +528,46 @@ static int firewall_update_finish(struct oobd *o, struct firewall_run *run)
 	return r;
 }
 
-static int firewall_update(struct oobd *o)
+/* The firewall of the FAMILIES (FW_FAMILY bits) updated, as a reload does. */
+static int firewall_update(struct oobd *o, unsigned families)
 {
 	sshd_questions_begin(o);
-	return firewall_update_finish(o, firewall_begin(&o->cfg->firewall, o->ns.nsfd, &o->fw));
+	return firewall_update_finish(o, firewall_begin(&o->cfg->firewall, o->ns.nsfd, families, &o->fw));
+}
+
+/*
+ * Before a start of sshd: the built-in ruleset in place lets in the ports
+ * the sshd configs had at the last firewall update. The configured one
+ * edited since ("oobctl restart sshd", or the restart after sshd died,
+ * with no reload), or a last-good copy kept since, may listen elsewhere:
+ * then the families on the built-in ruleset are updated as a reload
+ * updates them (a family's refused file is tried again first). A family
+ * whose file is in force is the admin's: left alone.
+ */
+static void firewall_sshd_ports(struct oobd *o)
+{
+	struct firewall_allow want;
+	unsigned families = 0;
+	char ports[FIREWALL_MAX_PORTS * 7] = "";
+	size_t len = 0;
+
+	for (int f = 0; f < FW__NFAMILIES; f++)
+		if (o->fw.fam[f].source == FW_SOURCE_FALLBACK)
+			families |= FW_FAMILY(f);
+	if (!families || o->down || o->ns.nsfd < 0)
+		return;
+	firewall_allow_want(o, &want);
+	if (firewall_allow_covers(&o->fw.allow, &want))
+		return;
+	for (int i = 0; i < want.n_ssh_ports; i++) {
+		struct firewall_allow one = { .ssh_ports = { want.ssh_ports[i] }, .n_ssh_ports = 1 };
+		if (!firewall_allow_covers(&o->fw.allow, &one) && len < sizeof(ports))
+			len += (size_t)snprintf(ports + len, sizeof(ports) - len, "%s%u", len ? ", " : "",
+						want.ssh_ports[i]);
+	}
+	log_notice("firewall: the built-in ruleset does not let in port(s) %s of the sshd configs; updating it",
+		   ports);
+	firewall_update(o, families);
 }
 
 static int path_up(struct oobd *o);
@@ -547,7 +595,7 @@ static void run_reconcile(struct oobd *o)
 	watch_netns_dir(o);
 	reconcile_dns(o->cfg);
 	/* Never a NIC up without a firewall in its namespace. */
-	if (!o->fw_ok && firewall_update(o) < 0) {
+	if (!o->fw_ok && firewall_update(o, FW_ALL_FAMILIES) < 0) {
 		log_err("still no firewall in namespace \"%s\"; leaving the NIC alone", o->cfg->netns);
 		return;
 	}
@@ -660,7 +708,7 @@ static int reload(struct oobd *o, struct strbuf *errs)
 		log_notice("reload done (the path is down by request; nothing started)");
 		return 0;
 	}
-	firewall_update(o);
+	firewall_update(o, FW_ALL_FAMILIES);
 	run_reconcile(o);
 	if (sshd_changed || o->sshd.source != SSHD_CONFIGURED) {
 		log_notice("sshd configuration changed; restarting the sshd listener (sessions stay)");
@@ -1006,14 +1054,15 @@ static int path_up(struct oobd *o)
 	 * and sshd starts; it goes up only once the rules are in place. */
 	reconcile_nic_begin(o->cfg, &o->ns, &o->nl_main);
 	reconcile_dns(o->cfg);
-	struct firewall_run *fw = firewall_begin(&o->cfg->firewall, o->ns.nsfd, &o->fw);
+	struct firewall_run *fw = firewall_begin(&o->cfg->firewall, o->ns.nsfd, FW_ALL_FAMILIES, &o->fw);
 	/* An sshd that listens on wildcard addresses only starts now, beside
 	 * the kernel's move: in a namespace just made, nothing can reach it
 	 * before the NIC goes up, and that waits for the rules. */
 	if (o->ns.ns_created && o->sshd.svc.state == SVC_DOWN && sshd_sup_wildcards_only(&o->sshd)) {
 		reap_orphan_listener(o, 0);
 		o->sshd.svc.want_up = true;
-		sshd_start(o);
+		/* Not sshd_start(): the firewall's run is under way. */
+		sshd_sup_start(&o->sshd, o->cfg->netns, o->ns.nsfd, &o->ns.nl_oob);
 	}
 	reconcile_nic(o->cfg, &o->ns, &o->nl_main, false);
 	if (firewall_update_finish(o, fw) < 0) {
