@@ -14,16 +14,7 @@ write_sshd_config
 # The physical NIC: oobnic, its peer adm0 in namespace "admin".
 make_nic
 # The shared NIC: trunk0, its peer adm0 in namespace "trunkside".
-ip netns add trunkside
-ip link add trunk0 type veth peer name adm0 netns trunkside
-ip link set trunk0 up
-ip -n trunkside link set lo up
-ip -n trunkside addr add "$ADM4/24" dev adm0
-ip -n trunkside link set adm0 up
-
-banner_from() { # banner_from NS ADDR
-	ip netns exec "$1" timeout 3 bash -c "exec 3<>/dev/tcp/$2/22 && head -c 8 <&3" 2>/dev/null | grep -q '^SSH-2.0'
-}
+make_trunk
 child_config() { # child_config FILE KIND NAME [LINE...]
 	local f=$1 kind=$2 name=$3; shift 3
 	printf '%s\n' '[interface]' "kind = $kind" 'parent = trunk0' "rename = $name" "address = $OOB4/24" "$@" |

@@ -15,8 +15,7 @@ ip -n admin addr add fe80::1/64 dev adm0 nodad # the link-local gateway
 ll() { ip -n oob -6 addr show dev oob0 scope link | awk '/inet6/ { print $2 }'; }
 ll_is() { [ "$(ll)" = "$1" ]; }
 check "the kernel gave oob0 its link-local address" -- wait_until 10 ll_is "$LL/64"
-banner() { ip netns exec admin timeout 3 bash -c "exec 3<>/dev/tcp/$1/22 && head -c 8 <&3" 2>/dev/null | grep -q SSH; }
-check "sshd answers over the link-local address" -- wait_until 10 banner "$LL%adm0"
+check "sshd answers over the link-local address" -- wait_until 10 ssh_banner "$LL%adm0"
 js() { "$OOBCTL" status --json | jq -r "$1"; }
 repairs=$(js .repairs)
 
@@ -26,7 +25,7 @@ check "the configured addresses are put back" -- wait_until 10 eval \
 	'ip -n oob addr show dev oob0 | grep -q "$OOB4/24" && ip -n oob addr show dev oob0 | grep -q "$OOB6/64"'
 check "the link-local address is back, the same" -- wait_until 10 ll_is "$LL/64"
 check "logged" -- wait_until 10 log_after "$mark" "link-local address of oob0 had disappeared; the kernel made it again: $LL/64"
-check "sshd answers over the link-local address again" -- wait_until 10 banner "$LL%adm0"
+check "sshd answers over the link-local address again" -- wait_until 10 ssh_banner "$LL%adm0"
 check "the default route via the link-local gateway is there" -- eval 'ip -n oob -6 route show default | grep -q "via fe80::1"'
 # What the gateway learns from oob0's neighbour solicitation (without a
 # link-local address, the kernel would send it from $OOB6).

@@ -16,14 +16,13 @@ wait_until 15 ssh_banner "$OOB4"
 ok $? "sshd answers" || bail "oobd did not come up"
 ip -n admin route add "$OOB4/32" dev adm0 src 198.51.100.1
 ip -n admin -6 route add "$OOB6/128" dev adm0 src 2001:db8:99::1
-banner() { ip netns exec admin timeout 3 bash -c "exec 3<>/dev/tcp/$1/22 && head -c 8 <&3" 2>/dev/null | grep -q SSH; }
-check "IPv4: an admin behind the gateway reaches sshd" -- wait_until 10 banner "$OOB4"
-check "IPv6: an admin behind the gateway reaches sshd" -- wait_until 10 banner "$OOB6"
+check "IPv4: an admin behind the gateway reaches sshd" -- wait_until 10 ssh_banner "$OOB4"
+check "IPv6: an admin behind the gateway reaches sshd" -- wait_until 10 ssh_banner "$OOB6"
 ip -n oob -4 route flush dev oob0
 ip -n oob -6 route flush dev oob0
 check "IPv4 default route put back" -- wait_until 10 eval 'ip -n oob -4 route show default | grep -q "via $ADM4"'
 check "IPv6 default route put back" -- wait_until 10 eval 'ip -n oob -6 route show default | grep -q "via $ADM6"'
-check "IPv4: the admin behind the gateway reaches sshd after the flush" -- wait_until 10 banner "$OOB4"
-check "IPv6: the admin behind the gateway reaches sshd after the flush" -- wait_until 10 banner "$OOB6"
+check "IPv4: the admin behind the gateway reaches sshd after the flush" -- wait_until 10 ssh_banner "$OOB4"
+check "IPv6: the admin behind the gateway reaches sshd after the flush" -- wait_until 10 ssh_banner "$OOB6"
 stop_oobd
 done_testing

@@ -15,16 +15,7 @@ write_sshd_config
 make_nic
 # The shared NIC: trunk0, its peer adm0 in namespace "trunkside", with the
 # same addresses: only the path the config names answers from each side.
-ip netns add trunkside
-ip link add trunk0 type veth peer name adm0 netns trunkside
-ip link set trunk0 up
-ip -n trunkside link set lo up
-ip -n trunkside addr add "$ADM4/24" dev adm0
-ip -n trunkside link set adm0 up
-
-banner_from() { # banner_from NS ADDR
-	ip netns exec "$1" timeout 3 bash -c "exec 3<>/dev/tcp/$2/22 && head -c 8 <&3" 2>/dev/null | grep -q '^SSH-2.0'
-}
+make_trunk
 kind_in_ns() { ip -d -n oob -o link show "$1" 2>/dev/null | grep -Eo '^[0-9]+: [^:]+:.*' | grep -Eqw "$2"; }
 
 write_config "$T/macvlan.conf" <<EOF

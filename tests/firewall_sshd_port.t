@@ -47,15 +47,9 @@ ipv4 = $SRC_DIR/conf/firewall-v4.rules
 ipv6 = $T/broken-v6.rules
 EOF
 
-# banner_at ADDR PORT: sshd's banner at ADDR:PORT, from the admin workstation.
-banner_at() {
-	ip netns exec admin timeout 3 bash -c "exec 3<>/dev/tcp/$1/$2 && head -c 8 <&3" 2>/dev/null | grep -q '^SSH-2.0'
-}
 # banner_inside PORT: sshd's banner through loopback inside the namespace
 # (what the firewall lets through whatever its rules for the NIC).
-banner_inside() {
-	ip netns exec oob timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1 && head -c 8 <&3" 2>/dev/null | grep -q '^SSH-2.0'
-}
+banner_inside() { banner_from oob 127.0.0.1 "$1"; }
 # fw_status 4|6: "SOURCE RULE..." of the family's INPUT rules, from oobctl status.
 fw_status() {
 	"$OOBCTL" status --json | jq -r ".firewall.ipv$1 | \"\(.source) \([.input[].rule] | join(\" | \"))\""
@@ -67,7 +61,7 @@ set_port() { sed "s/^Port 22\$/Port $1/" "$T/sshd_config.22" > "$T/sshd_config";
 
 # --- both files refused ---
 start_oobd "$T/refused.conf"
-wait_until 15 banner_at "$OOB4" 22
+wait_until 15 ssh_banner "$OOB4" 22
 ok $? "sshd answers on port 22" || bail "oobd did not come up"
 is "$(oob_ruleset 4 filter)" "$(fallback_expected 4 22)" "the built-in IPv4 ruleset lets in port 22"
 is "$(oob_ruleset 6 filter)" "$(fallback_expected 6 22)" "the built-in IPv6 ruleset lets in port 22"
@@ -79,9 +73,9 @@ mark=$(log_mark)
 "$OOBCTL" restart sshd >/dev/null
 wait_until 15 banner_inside 2222
 ok $? "Port 2222, oobctl restart sshd: sshd listens on 2222" || bail "sshd does not listen on 2222"
-wait_until 10 banner_at "$OOB4" 2222
+wait_until 10 ssh_banner "$OOB4" 2222
 ok $? "the admin reaches sshd on port 2222 over IPv4"
-wait_until 10 banner_at "$OOB6" 2222
+wait_until 10 ssh_banner "$OOB6" 2222
 ok $? "the admin reaches sshd on port 2222 over IPv6"
 like "$(oob_ssh "$OOB4" -p 2222 echo in 2>&1)" '^in$' "the admin logs in on port 2222"
 is "$(oob_ruleset 4 filter)" "$(fallback_expected 4 22 2222)" "the built-in IPv4 ruleset lets in 22 and 2222"
@@ -98,7 +92,7 @@ ok $? "the config on port 2222 became the last-good one"
 mark=$(log_mark)
 p=$(sshd_pid)
 "$OOBCTL" restart sshd >/dev/null
-wait_until 15 eval '[ "$(sshd_pid)" != "$p" ] && banner_at "$OOB4" 2222'
+wait_until 15 eval '[ "$(sshd_pid)" != "$p" ] && ssh_banner "$OOB4" 2222'
 ok $? "nothing changed, oobctl restart sshd: sshd answers on 2222 again"
 log_after "$mark" 'firewall|built-in ruleset'
 ok $(( ! $? )) "and the firewall is left alone"
@@ -111,7 +105,7 @@ echo "ThisIsNotAnSshdOption yes" >> "$T/sshd_config"
 wait_until 20 eval '[ "$(sshd_status)" = "up last-good" ]'
 ok $? "broken on port 3333, oobctl restart sshd: sshd is up with the last-good config" ||
 	diag "status: $(sshd_status)"
-wait_until 10 banner_at "$OOB4" 2222
+wait_until 10 ssh_banner "$OOB4" 2222
 ok $? "the admin reaches the last-good sshd on port 2222"
 like "$(oob_ssh "$OOB4" -p 2222 echo in 2>&1)" '^in$' "the admin logs in on port 2222"
 like "$(oob_ruleset 4 filter)" 'dport 2222 -j ACCEPT' "the built-in IPv4 ruleset lets in 2222"
@@ -121,7 +115,7 @@ stop_oobd
 rm -f /run/oobd/sshd_config.last-good
 set_port 22
 start_oobd "$T/mixed.conf"
-wait_until 15 banner_at "$OOB4" 22
+wait_until 15 ssh_banner "$OOB4" 22
 ok $? "mixed: sshd answers on port 22" || bail "oobd did not come up"
 like "$(fw_status 4)" '^file ' "mixed: the IPv4 file is in force"
 is "$(oob_ruleset 6 filter)" "$(fallback_expected 6 22)" "mixed: the built-in IPv6 ruleset lets in port 22"
@@ -132,10 +126,10 @@ mark=$(log_mark)
 "$OOBCTL" restart sshd >/dev/null
 wait_until 15 banner_inside 2222
 ok $? "mixed, Port 2222, oobctl restart sshd: sshd listens on 2222" || bail "sshd does not listen on 2222"
-wait_until 10 banner_at "$OOB6" 2222
+wait_until 10 ssh_banner "$OOB6" 2222
 ok $? "mixed: the admin reaches sshd on port 2222 over IPv6"
 is "$(oob_ruleset 6 filter)" "$(fallback_expected 6 22 2222)" "mixed: the built-in IPv6 ruleset lets in 22 and 2222"
-! banner_at "$OOB4" 2222
+! ssh_banner "$OOB4" 2222
 ok $? "mixed: port 2222 stays shut over IPv4, as the admin's file says"
 is "$(oob_ruleset 4)" "$v4_before" "mixed: the IPv4 rules are as the file has them"
 log_after "$mark" 'firewall IPv4'
@@ -146,16 +140,16 @@ stop_oobd
 rm -f /run/oobd/sshd_config.last-good
 set_port 22
 start_oobd "$T/none.conf"
-wait_until 15 banner_at "$OOB4" 22
+wait_until 15 ssh_banner "$OOB4" 22
 ok $? "no [firewall]: sshd answers on port 22" || bail "oobd did not come up"
 is "$(oob_ruleset 4 filter)" "$(fallback_expected 4 22)" "no [firewall]: the built-in IPv4 ruleset lets in port 22"
 set_port 2200
 "$OOBCTL" restart sshd >/dev/null
 wait_until 15 banner_inside 2200
 ok $? "no [firewall], Port 2200, oobctl restart sshd: sshd listens on 2200" || bail "sshd does not listen on 2200"
-wait_until 10 banner_at "$OOB4" 2200
+wait_until 10 ssh_banner "$OOB4" 2200
 ok $? "no [firewall]: the admin reaches sshd on port 2200 over IPv4"
-wait_until 10 banner_at "$OOB6" 2200
+wait_until 10 ssh_banner "$OOB6" 2200
 ok $? "no [firewall]: the admin reaches sshd on port 2200 over IPv6"
 is "$(oob_ruleset 4 filter)" "$(fallback_expected 4 22 2200)" "no [firewall]: the built-in IPv4 ruleset lets in 22 and 2200"
 stop_oobd

@@ -210,9 +210,24 @@ oob_ssh() {
 }
 
 # Is sshd answering with its banner at ADDR:22, from the admin workstation?
-ssh_banner() {
-	local addr=$1
-	ip netns exec admin timeout 3 bash -c "exec 3<>/dev/tcp/$addr/22 && head -c 8 <&3" 2>/dev/null | grep -q '^SSH-2.0'
+# banner_from NS ADDR [PORT]: sshd's banner read over TCP at ADDR:PORT
+# (22 by default) from namespace NS.
+banner_from() {
+	ip netns exec "$1" timeout 3 bash -c "exec 3<>/dev/tcp/$2/${3:-22} && head -c 8 <&3" 2>/dev/null |
+		grep -q '^SSH-2.0'
+}
+# ssh_banner ADDR [PORT]: the same from the admin workstation.
+ssh_banner() { banner_from admin "$@"; }
+
+# make_trunk: a shared NIC trunk0 in the test's namespace, its peer adm0 in
+# namespace "trunkside" with $ADM4 (for VLAN and macvlan children).
+make_trunk() {
+	ip netns add trunkside
+	ip link add trunk0 type veth peer name adm0 netns trunkside
+	ip link set trunk0 up
+	ip -n trunkside link set lo up
+	ip -n trunkside addr add "$ADM4/24" dev adm0
+	ip -n trunkside link set adm0 up
 }
 
 sshd_pid() { cat /run/oobd/sshd.pid 2>/dev/null; }

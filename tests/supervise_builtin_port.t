@@ -25,9 +25,7 @@ RULES
 write_nic_config "$T/oobd.conf"
 printf '[firewall]\nipv4 = %s\n' "$T/fw4.rules" >> "$T/oobd.conf"
 
-banner_on() { # banner_on PORT
-	ip netns exec admin timeout 3 bash -c "exec 3<>/dev/tcp/$OOB4/$1 && head -c 8 <&3" 2>/dev/null | grep -q '^SSH-2.0'
-}
+banner_on() { ssh_banner "$OOB4" "$1"; } # banner_on PORT
 start_oobd "$T/oobd.conf"
 wait_until 30 log_has '^<3>starting sshd with the built-in config'
 ok $? "sshd refuses the configured config: the built-in one is started"

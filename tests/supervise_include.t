@@ -23,10 +23,7 @@ include() { # include PORT [EXTRA-LINE]
 include 2222
 write_nic_config "$T/oobd.conf"
 
-banner_on() { # banner_on PORT: sshd's banner at $OOB4:PORT, from the admin side
-	ip netns exec admin timeout 3 bash -c "exec 3<>/dev/tcp/$OOB4/$1 && head -c 8 <&3" 2>/dev/null |
-		grep -q '^SSH-2.0'
-}
+banner_on() { ssh_banner "$OOB4" "$1"; } # banner_on PORT: sshd's banner at $OOB4:PORT, from the admin side
 ready_after() { wait_until 15 log_after "$1" "^<6>sshd ready \\(pid [0-9]+, $2 config"; }
 
 check "oobd -t accepts the config and what it includes" -- "$OOBD" -t -c "$T/oobd.conf"
