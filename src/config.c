@@ -362,14 +362,17 @@ static bool v4mapped(struct parser *p, const char *key, const struct ipaddr *a, 
 	return true;
 }
 
-static bool unicast_ok(struct parser *p, const char *key, const struct ipaddr *a, const char *text)
+/* Loopback is usable where LOOPBACK_OK: a name server may be a resolver
+ * inside the namespace (127.0.0.53, ::1). */
+static bool unicast_ok(struct parser *p, const char *key, const struct ipaddr *a, const char *text,
+		       bool loopback_ok)
 {
 	bool bad;
 	if (a->family == AF_INET) {
 		unsigned char first = a->b[0];
-		bad = first == 0 || first == 127 || first >= 224;
+		bad = first == 0 || (first == 127 && !loopback_ok) || first >= 224;
 	} else {
-		bad = IN6_IS_ADDR_UNSPECIFIED(&a->v6) || IN6_IS_ADDR_LOOPBACK(&a->v6) ||
+		bad = IN6_IS_ADDR_UNSPECIFIED(&a->v6) || (IN6_IS_ADDR_LOOPBACK(&a->v6) && !loopback_ok) ||
 		      IN6_IS_ADDR_MULTICAST(&a->v6);
 	}
 	if (bad)
@@ -413,7 +416,7 @@ static void iface_address(struct parser *p, const char *text)
 		perr(p, p->line, "key 'address': '%s' is not ADDRESS/PREFIXLEN", value);
 		return;
 	}
-	if (!unicast_ok(p, "address", &pfx.addr, value))
+	if (!unicast_ok(p, "address", &pfx.addr, value, false))
 		return;
 	for (size_t k = 0; k < i->n_addrs; k++) {
 		if (ipaddr_equal(&i->addrs[k].pfx.addr, &pfx.addr)) {
@@ -443,7 +446,7 @@ static void iface_gateway(struct parser *p, const char *value)
 		perr(p, p->line, "key 'gateway': '%s' is not an IP address", value);
 		return;
 	}
-	if (!unicast_ok(p, "gateway", &a, value))
+	if (!unicast_ok(p, "gateway", &a, value, false))
 		return;
 	if (a.family == AF_INET) {
 		if (i->has_gw4) {
@@ -554,7 +557,7 @@ static void iface_route(struct parser *p, const char *value)
 			perr(p, p->line, "key 'route': gateway '%s' is not of the family of '%s'", tok[2], tok[0]);
 			return;
 		}
-		if (!unicast_ok(p, "route", &r.via, tok[2]))
+		if (!unicast_ok(p, "route", &r.via, tok[2], false))
 			return;
 		r.has_via = true;
 	}
@@ -660,7 +663,7 @@ static void handle_dns(struct parser *p, const char *key, const char *value)
 			perr(p, p->line, "key 'nameserver': '%s' is not an IP address", value);
 			return;
 		}
-		if (v4mapped(p, "nameserver", &a, value))
+		if (!unicast_ok(p, "nameserver", &a, value, true))
 			return;
 		for (size_t k = 0; k < d->n_ns; k++) {
 			if (ipaddr_equal(&d->ns[k], &a)) {

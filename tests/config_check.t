@@ -243,6 +243,47 @@ tcheck "IPv4-mapped IPv6 addresses" \
 	"@2001:db8:99::/48|key 'route': '::ffff:203.0.113.254' is an IPv4-mapped IPv6 address" \
 	"@nameserver|key 'nameserver': '::ffff:203.0.113.53' is an IPv4-mapped IPv6 address"
 
+# A name server must be a unicast address: not unspecified, multicast or
+# broadcast. Loopback is one: a resolver inside the namespace.
+cfg <<EOF
+[interface]
+match = eno2
+address = 203.0.113.10/24
+address = 2001:db8:10::10/64
+[dns]
+nameserver = 0.0.0.0
+nameserver = ::
+nameserver = 224.0.0.1
+EOF
+tcheck "unspecified and multicast name servers" \
+	"@0.0.0.0|key 'nameserver': '0.0.0.0' is not a usable unicast address" \
+	"@= ::|key 'nameserver': '::' is not a usable unicast address" \
+	"@224.0.0.1|key 'nameserver': '224.0.0.1' is not a usable unicast address"
+cfg <<EOF
+[interface]
+match = eno2
+address = 203.0.113.10/24
+address = 2001:db8:10::10/64
+[dns]
+nameserver = ff02::1
+nameserver = 255.255.255.255
+EOF
+tcheck "multicast and broadcast name servers" \
+	"@ff02::1|key 'nameserver': 'ff02::1' is not a usable unicast address" \
+	"@255.255.255.255|key 'nameserver': '255.255.255.255' is not a usable unicast address"
+cfg <<EOF
+[interface]
+match = eno2
+address = 203.0.113.10/24
+address = 2001:db8:10::10/64
+[dns]
+nameserver = 127.0.0.53
+nameserver = ::1
+EOF
+out=$("$OOBD" -t -c "$CF" 2>"$T/err"); st=$?
+is "$st" 0 "loopback name servers: exit status 0"
+is "$(cat "$T/err")" "" "loopback name servers: nothing on stderr"
+
 # An IPv6 link-local name server needs the NIC's name inside as its zone
 # (see core_dns_linklocal.t): unknown before the NIC is found when it is
 # matched by MAC and not renamed.
