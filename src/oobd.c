@@ -700,6 +700,7 @@ static int reload(struct oobd *o, struct strbuf *errs)
 	services_reload(o, nc);
 	config_free(o->cfg);
 	o->cfg = nc;
+	netstate_forget_refusals(&o->ns);
 	/* A removed service that was not running (backoff, down) is gone now,
 	 * not when some other child next exits. */
 	services_compact(o);

@@ -29,8 +29,20 @@ void netstate_init(struct netstate *ns)
 	ns->nsfd = -1;
 }
 
+void netstate_forget_refusals(struct netstate *ns)
+{
+	for (size_t k = 0; k < ns->n_sysctl_said; k++) {
+		free(ns->sysctl_said[k].key);
+		free(ns->sysctl_said[k].value);
+	}
+	free(ns->sysctl_said);
+	ns->sysctl_said = NULL;
+	ns->n_sysctl_said = 0;
+}
+
 void netstate_close(struct netstate *ns)
 {
+	netstate_forget_refusals(ns);
 	/* A claim's request names the namespace by its descriptor: let it end
 	 * before that is closed. */
 	if (ns->claim.pending) {
@@ -748,11 +760,24 @@ static bool user_sets(const struct config *c, const char *key)
 	return false;
 }
 
+/* Was this refusal logged at the last reconcile? */
+static bool sysctl_refusal_said(const struct netstate *ns, const struct sysctl_kv *kv)
+{
+	for (size_t k = 0; k < ns->n_sysctl_said; k++) {
+		const struct sysctl_refusal *s = &ns->sysctl_said[k];
+		if (s->err == kv->err && strcmp(s->key, kv->key) == 0 && strcmp(s->value, kv->value) == 0)
+			return true;
+	}
+	return false;
+}
+
 /*
  * A fresh namespace accepts router advertisements and ICMP redirects: any
  * host on the management LAN could hand the NIC an address, a default route
  * or a detour. Off unless the config says otherwise; then the config's own
- * sysctls.
+ * sysctls. Written at every reconcile (each repair of drift, each link
+ * event that needs one): a refusal is logged once, and at debug level while
+ * the kernel refuses the same value for the same reason.
  */
 static void reconcile_sysctls(const struct config *c, struct netstate *ns)
 {
@@ -779,19 +804,31 @@ static void reconcile_sysctls(const struct config *c, struct netstate *ns)
 	r = sysctl_write_in(ns->nsfd, kv, n);
 	if (r < 0)
 		log_err("setting sysctls in namespace \"%s\": %s", c->netns, strerror(-r));
+	struct sysctl_refusal *said = xcalloc(r > 0 ? (size_t)r : 1, sizeof(*said));
+	size_t n_said = 0;
 	for (size_t k = 0; r > 0 && k < n; k++) {
 		if (!kv[k].err)
 			continue;
 		/* Without IPv6 in the kernel, its hardening keys do not exist. */
 		if (k < n_hardening && kv[k].err == -ENOENT)
 			continue;
+		int level = sysctl_refusal_said(ns, &kv[k]) ? LOG_DEBUG : LOG_ERR;
 		if (k < n_hardening)
-			log_err("sysctl %s = %s in namespace \"%s\": %s", kv[k].key, kv[k].value, c->netns,
+			log_msg(level, "sysctl %s = %s in namespace \"%s\": %s", kv[k].key, kv[k].value, c->netns,
 				strerror(-kv[k].err));
 		else
-			log_err("%s:%d: sysctl %s = %s in namespace \"%s\": %s", c->path,
+			log_msg(level, "%s:%d: sysctl %s = %s in namespace \"%s\": %s", c->path,
 				c->sysctls[k - n_hardening].line, kv[k].key, kv[k].value, c->netns,
 				strerror(-kv[k].err));
+		said[n_said++] = (struct sysctl_refusal){ xstrdup(kv[k].key), xstrdup(kv[k].value), kv[k].err };
+	}
+	/* Not written at all: what was said stays said. */
+	if (r >= 0) {
+		netstate_forget_refusals(ns);
+		ns->sysctl_said = said;
+		ns->n_sysctl_said = n_said;
+	} else {
+		free(said);
 	}
 	free(kv);
 	free(keys);

@@ -27,6 +27,13 @@ struct nic_claim {
 	struct nl_async req;
 };
 
+/* A sysctl write the kernel refused, as it was logged. */
+struct sysctl_refusal {
+	char *key;
+	char *value;
+	int err;
+};
+
 struct netstate {
 	int nsfd;                    /* the namespace, held open */
 	bool ns_created;             /* created by us, or adopted */
@@ -46,6 +53,9 @@ struct netstate {
 	bool v6_off;                 /* IPv6 is off on the NIC (disable_ipv6) while the config gives it IPv6
 				      * addresses or routes: those are left out until it is on again */
 	long long last_reconcile;    /* unix time of the last complete pass */
+	struct sysctl_refusal *sysctl_said; /* the sysctl writes the kernel refused at the last reconcile,
+					     * logged: the same again is not, until it is taken or a reload */
+	size_t n_sysctl_said;
 	struct nic_claim claim;
 	/* A bind of the name that failed (creating the namespace, or binding
 	 * the one held again) removes the file it made, which the watch on
@@ -60,6 +70,8 @@ struct netstate {
 
 void netstate_init(struct netstate *ns);
 void netstate_close(struct netstate *ns);
+/* A reload put a new config in force: a refusal that stays is logged again. */
+void netstate_forget_refusals(struct netstate *ns);
 
 /* Create or adopt the namespace, and re-bind its name if it was removed
  * while we hold it. 0 or -errno (logged). After a failed bind of the name,
