@@ -29,7 +29,7 @@
 struct st_addr {
 	struct prefix pfx;
 	const char *owner;           /* oobd, kernel, other */
-	const char *state;           /* ok, missing, foreign, stale */
+	const char *state;           /* ok, missing, ipv6-off, duplicate, foreign, stale */
 	bool configured;
 };
 
@@ -70,6 +70,7 @@ struct status {
 	char *resolv;                /* overlay content, or NULL */
 	char problems[16][160];
 	int n_problems;
+	bool v6_off;                 /* IPv6 is off on the NIC while the config gives it IPv6 addresses or routes */
 };
 
 static void problem(struct status *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -156,10 +157,16 @@ static void gather_addrs(struct status *st)
 			if (*d == '.')
 				*d = '/';
 		snprintf(key, sizeof(key), "net.ipv6.conf.%s.disable_ipv6", nicdot);
-		if (sysctl_read_in(o->ns.nsfd, key, val, sizeof(val)) == 0 && strcmp(val, "0") != 0)
+		st->v6_off = sysctl_read_in(o->ns.nsfd, key, val, sizeof(val)) == 0 && strcmp(val, "0") != 0;
+		if (st->v6_off)
 			problem(st, "IPv6 is off on the NIC %s (%s = %s): its IPv6 addresses and routes cannot be configured",
 				st->nic.name, key, val);
 	}
+	/* That is the cause: the IPv6 addresses it takes away are not
+	 * problems of their own. */
+	for (size_t k = 0; k < st->n_addrs && st->v6_off; k++)
+		if (strcmp(st->addrs[k].state, "missing") == 0 && st->addrs[k].pfx.addr.family == AF_INET6)
+			st->addrs[k].state = "ipv6-off";
 	for (size_t k = 0; k < st->n_addrs; k++) {
 		char pb[PREFIX_STRLEN];
 		if (strcmp(st->addrs[k].state, "missing") == 0)
@@ -195,6 +202,9 @@ static void gather_routes(struct status *st)
 		r->proto = RTPROT_OOBD;
 		r->owner = "oobd";
 		r->state = present[w] ? "ok" : "missing";
+		/* IPv6 off on the NIC (reported by gather_addrs) is the cause. */
+		if (!present[w] && st->v6_off && r->dst.addr.family == AF_INET6)
+			r->state = "ipv6-off";
 		if (strcmp(r->state, "missing") == 0) {
 			char pb[PREFIX_STRLEN];
 			problem(st, "route %s is missing", r->dst.len ? prefix_str(&r->dst, pb) : "default");

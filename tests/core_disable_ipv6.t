@@ -3,7 +3,8 @@
 # IPv6 turned off on the NIC inside the namespace (disable_ipv6 = 1) while
 # the config gives it an IPv6 address and route: the kernel refuses them.
 # oobd says so once (not at each later reconcile), counts no repair, status
-# names the cause; and when disable_ipv6 is 0 again (no link or netconf
+# names the cause and shows the address and route as "ipv6-off" (not as
+# missing problems of their own); and when disable_ipv6 is 0 again (no link or netconf
 # event: only the routes IPv6 brings to the link) the address and route come
 # back. A config whose own sysctls turn IPv6 off is warned about at its line.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
@@ -22,6 +23,13 @@ offmsg='IPv6 is off on oob0 \(net.ipv6.conf.oob0.disable_ipv6 = 1\)'
 check "logged" -- wait_until 10 log_after "$mark" "$offmsg"
 check "status names the cause" -- wait_until 10 eval \
 	'js ".problems[]" | grep -q "IPv6 is off on the NIC oob0 (net.ipv6.conf.oob0.disable_ipv6 = 1)"'
+is "$(js '.addresses[] | select(.address == "'"$OOB6"'/64") | .state')" ipv6-off "status: the IPv6 address is ipv6-off"
+is "$(js '.routes[] | select(.destination == "2001:db8:99::/48") | .state')" ipv6-off "status: the IPv6 route is ipv6-off"
+unlike "$(js '.problems[]')" "missing" "status: no missing address or route as a problem of its own"
+is "$(js '.problems | length')" 1 "status: one problem, the cause"
+text=$("$OOBCTL" status)
+like "$text" "$OOB6/64 +oobd +ipv6-off" "status text: the IPv6 address is ipv6-off"
+like "$text" "2001:db8:99::/48 via $ADM6 +oobd +ipv6-off" "status text: the IPv6 route is ipv6-off"
 # Another reconcile (an IPv4 address deleted: drift) must not try again.
 ip -n oob addr del "$OOB4/24" dev oob0
 check "the IPv4 address is put back" -- wait_until 10 eval 'ip -n oob -4 addr show dev oob0 | grep -q "$OOB4/24"'
