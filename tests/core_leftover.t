@@ -14,7 +14,7 @@ write_sshd_config
 # The physical NIC: oobnic, its peer adm0 in namespace "admin".
 make_nic
 # The shared NIC: trunk0, its peer adm0 in namespace "trunkside".
-make_trunk
+make_trunk trunkside
 child_config() { # child_config FILE KIND NAME [LINE...]
 	local f=$1 kind=$2 name=$3; shift 3
 	printf '%s\n' '[interface]' "kind = $kind" 'parent = trunk0' "rename = $name" "address = $OOB4/24" "$@" |

@@ -15,7 +15,7 @@ write_sshd_config
 make_nic
 # The shared NIC: trunk0, its peer adm0 in namespace "trunkside", with the
 # same addresses: only the path the config names answers from each side.
-make_trunk
+make_trunk trunkside
 kind_in_ns() { ip -d -n oob -o link show "$1" 2>/dev/null | grep -Eo '^[0-9]+: [^:]+:.*' | grep -Eqw "$2"; }
 
 write_config "$T/macvlan.conf" <<EOF

@@ -124,17 +124,19 @@ make_nic() {
 	ip -n admin link set adm0 up
 }
 
-# make_trunk: a shared NIC "trunk0" in the main namespace, up as the main
-# system would have it (the parent of a vlan/macvlan child); its peer adm0
-# in namespace "admin" is the admin workstation, addressed and up.
+# make_trunk [NS]: a shared NIC "trunk0" in the main namespace, up as the
+# main system would have it (the parent of a vlan/macvlan child); its peer
+# adm0 in namespace NS ("admin" by default: the admin workstation; another
+# one beside make_nic's), addressed and up.
 make_trunk() {
-	ip netns list | grep -qw admin || ip netns add admin
-	ip link add trunk0 type veth peer name adm0 netns admin
+	local ns=${1:-admin}
+	ip netns list | grep -qw "$ns" || ip netns add "$ns"
+	ip link add trunk0 type veth peer name adm0 netns "$ns"
 	ip link set trunk0 up
-	ip -n admin link set lo up
-	ip -n admin addr add "$ADM4/24" dev adm0
-	ip -n admin addr add "$ADM6/64" dev adm0 nodad
-	ip -n admin link set adm0 up
+	ip -n "$ns" link set lo up
+	ip -n "$ns" addr add "$ADM4/24" dev adm0
+	ip -n "$ns" addr add "$ADM6/64" dev adm0 nodad
+	ip -n "$ns" link set adm0 up
 }
 
 # make_keys: a client key pair and the oob sshd's host key dir, in $T.
@@ -218,17 +220,6 @@ banner_from() {
 }
 # ssh_banner ADDR [PORT]: the same from the admin workstation.
 ssh_banner() { banner_from admin "$@"; }
-
-# make_trunk: a shared NIC trunk0 in the test's namespace, its peer adm0 in
-# namespace "trunkside" with $ADM4 (for VLAN and macvlan children).
-make_trunk() {
-	ip netns add trunkside
-	ip link add trunk0 type veth peer name adm0 netns trunkside
-	ip link set trunk0 up
-	ip -n trunkside link set lo up
-	ip -n trunkside addr add "$ADM4/24" dev adm0
-	ip -n trunkside link set adm0 up
-}
 
 sshd_pid() { cat /run/oobd/sshd.pid 2>/dev/null; }
 
