@@ -82,22 +82,38 @@ static bool is_journal_stream(const struct stat *st)
 /* A stream of its own to journald, as sd_journal_stream_fd() makes one:
  * the header (identifier, unit, priority, level prefix, forwarding to
  * syslog, kmsg, console), then lines. Connected without waiting: a journald
- * that accepts no more gets no one stuck in connect(). */
-static int journal_stream_open(const char *ident)
+ * that accepts no more gets no one stuck in connect(). BLOCKING: from then
+ * on its writes wait for journald (for a child's own stream, which oobd
+ * never writes to); else they fail. -errno on failure. */
+static int journal_stream_open(const char *ident, bool blocking)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/run/systemd/journal/stdout" };
 	char hdr[128];
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), n;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), n, e;
+	ssize_t sent;
 
 	if (fd < 0)
-		return -1;
+		return -errno;
 	n = snprintf(hdr, sizeof(hdr), "%s\n\n%d\n1\n0\n0\n0\n", ident, LOG_INFO);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || shutdown(fd, SHUT_RD) < 0 ||
-	    send(fd, hdr, (size_t)n, MSG_NOSIGNAL) != n) {
-		close(fd);
-		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || shutdown(fd, SHUT_RD) < 0)
+		goto fail;
+	/* A new stream's buffer is empty: the header goes out whole. */
+	sent = send(fd, hdr, (size_t)n, MSG_NOSIGNAL);
+	if (sent != n) {
+		if (sent >= 0)
+			errno = EAGAIN;
+		goto fail;
+	}
+	if (blocking) {
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+			goto fail;
 	}
 	return fd;
+fail:
+	e = errno;
+	close(fd);
+	return -e;
 }
 
 int log_child_fd(const char *ident)
@@ -112,12 +128,28 @@ int log_child_fd(const char *ident)
 		 * non-blocking without changing what others hold. */
 		fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	} else if (S_ISSOCK(st.st_mode) && is_journal_stream(&st)) {
-		fd = journal_stream_open(ident);
+		fd = journal_stream_open(ident, true);
 	} else {
 		return -1;
 	}
 	/* A stream that cannot be had: nothing rather than one that blocks. */
 	return fd >= 0 ? fd : open("/dev/null", O_WRONLY | O_CLOEXEC);
+}
+
+int log_service_fd(const char *ident)
+{
+	struct stat st;
+	int fd;
+
+	if (fstat(STDERR_FILENO, &st) < 0 || !S_ISSOCK(st.st_mode) || !is_journal_stream(&st))
+		return -1;
+	fd = journal_stream_open(ident, true);
+	if (fd >= 0)
+		return fd;
+	/* Not oobd's stream instead: what fills that drops oobd's lines. */
+	log_warn("no journald stream for %s: %s; its output is discarded until its next start", ident,
+		 strerror(-fd));
+	return open("/dev/null", O_WRONLY | O_CLOEXEC);
 }
 
 /* LEN bytes to fd 2. Nonblocking: false when the reader is not reading

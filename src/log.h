@@ -31,6 +31,15 @@ unsigned long long log_dropped(void);  /* lines dropped so far */
  * the child inherits fd 2.
  */
 int log_child_fd(const char *ident);
+/*
+ * For a [service]: when fd 2 is journald's stream, a stream of its own to
+ * journald under IDENT, close-on-exec, to hand it as stdout and stderr. It
+ * blocks: the program waits for journald as it would under systemd, and
+ * what it writes never fills oobd's stream (oobd does not write to it).
+ * /dev/null, with a warning, if the stream cannot be had. -1 for anything
+ * else (a pipe, a file, a terminal): the child inherits fd 2.
+ */
+int log_service_fd(const char *ident);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_err(...)     log_msg(LOG_ERR, __VA_ARGS__)

@@ -344,6 +344,21 @@ static void sshd_start(struct oobd *o)
 	sshd_sup_start(&o->sshd, o->cfg->netns, o->ns.nsfd, &o->ns.nl_oob);
 }
 
+/* Every start of a [service] comes through here. Under journald it
+ * writes to a stream of its own, opened anew at each start (the last
+ * one's reader may be gone), so that it cannot fill oobd's. */
+static void svc_start(struct oobd *o, struct service *s)
+{
+	char ident[64];
+
+	snprintf(ident, sizeof(ident), "oobd-%s", s->name);
+	s->out_fd = log_service_fd(ident);
+	service_start(s, o->cfg->netns, o->ns.nsfd);
+	if (s->out_fd >= 0)
+		close(s->out_fd);
+	s->out_fd = -1;
+}
+
 static void services_start_all(struct oobd *o)
 {
 	for (size_t i = 0; i < o->n_svcs; i++) {
@@ -351,7 +366,7 @@ static void services_start_all(struct oobd *o)
 		for (size_t k = 0; k < o->cfg->n_services; k++)
 			configured = configured || strcmp(o->cfg->services[k].name, o->svcs[i].name) == 0;
 		if (configured && o->svcs[i].state == SVC_DOWN)
-			service_start(&o->svcs[i], o->cfg->netns, o->ns.nsfd);
+			svc_start(o, &o->svcs[i]);
 	}
 }
 
@@ -752,7 +767,7 @@ static void reap_children(struct oobd *o)
 				continue;
 			/* A stop for a restart (changed on reload) has completed. */
 			if (s->state == SVC_DOWN && s->want_up && !o->stopping)
-				service_start(s, o->cfg->netns, o->ns.nsfd);
+				svc_start(o, s);
 			break;
 		}
 	}
@@ -942,7 +957,7 @@ static void handle_timer(struct oobd *o)
 		sshd_start(o);
 	for (size_t i = 0; i < o->n_svcs; i++)
 		if (service_deadline(&o->svcs[i], now) && !o->stopping)
-			service_start(&o->svcs[i], o->cfg->netns, o->ns.nsfd);
+			svc_start(o, &o->svcs[i]);
 	services_compact(o); /* a removed one whose leftovers went */
 	if (o->privsep_retry && now >= o->privsep_retry && !o->down)
 		privsep_ensure(o);
