@@ -128,7 +128,7 @@ int log_child_fd(const char *ident)
 		 * non-blocking without changing what others hold. */
 		fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	} else if (S_ISSOCK(st.st_mode) && is_journal_stream(&st)) {
-		fd = journal_stream_open(ident, true);
+		fd = journal_stream_open(ident, false);
 	} else {
 		return -1;
 	}

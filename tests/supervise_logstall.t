@@ -121,6 +121,8 @@ EOF
 OOBD_PID=$!
 the_path_works "stderr journald's stream, full"
 like "$(cat "$T/streams")" "oobd-sshd" "sshd writes through a journald stream of its own"
+flags=$(awk '/^flags:/ { print $2 }' "/proc/$(sshd_pid)/fdinfo/2" 2>/dev/null)
+ok $(( (8#${flags:-0} & 8#4000) != 0 ? 0 : 1 )) "sshd's stream fails rather than blocks (flags $flags)"
 stop_oobd
 kill "$journald" 2>/dev/null
 done_testing
