@@ -263,6 +263,32 @@ int sshd_conf_values(const struct sshd_conf_file *f, const char *keyword, bool f
 	return n;
 }
 
+static const struct sshd_conf_line *first_walk(const struct sshd_conf_file *f, bool active, const char *keyword,
+					       const struct sshd_conf_file **in)
+{
+	for (int i = 0; i < f->nlines; i++) {
+		const struct sshd_conf_line *l = &f->lines[i], *found;
+		if (strcasecmp(l->keyword, "Match") == 0) {
+			active = false;
+		} else if (sshd_conf_is_include(l)) {
+			for (int k = 0; k < l->ninc; k++)
+				if ((found = first_walk(l->inc[k], active, keyword, in)))
+					return found;
+		} else if (active && strcasecmp(l->keyword, keyword) == 0) {
+			if (in)
+				*in = f;
+			return l;
+		}
+	}
+	return NULL;
+}
+
+const struct sshd_conf_line *sshd_conf_first(const struct sshd_conf_file *f, const char *keyword,
+					     const struct sshd_conf_file **in)
+{
+	return first_walk(f, true, keyword, in);
+}
+
 static void files_walk(const struct sshd_conf_file *f, const char ***out, int *n)
 {
 	*out = xrealloc(*out, (size_t)*n + 2, sizeof(char *));

@@ -58,6 +58,12 @@ bool sshd_conf_is_include(const struct sshd_conf_line *l);
  * count. */
 int sshd_conf_values(const struct sshd_conf_file *f, const char *keyword, bool first_only, char ***out);
 
+/* The first line with KEYWORD that applies to every connection (the one
+ * sshd takes for a keyword it sets once), and the file it is in (IN, may be
+ * NULL); NULL when there is none. */
+const struct sshd_conf_line *sshd_conf_first(const struct sshd_conf_file *f, const char *keyword,
+					     const struct sshd_conf_file **in);
+
 /* Every file the config is made of, the config first (borrowed paths, a
  * malloc'ed NULL-terminated vector); the count. */
 int sshd_conf_files(const struct sshd_conf_file *f, const char ***out);

@@ -7,11 +7,13 @@
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "filecheck.h"
 #include "ifaddr.h"
 #include "log.h"
 #include "netns.h"
@@ -114,10 +116,84 @@ const char *sshd_sup_config_path(const struct sshd_sup *s)
 	}
 }
 
+/* WORD as sshd reads it back: in double quotes, its quotes and backslashes
+ * escaped, when it holds a blank, a quote or a backslash, or would start a
+ * comment. */
+static void sb_word(struct strbuf *sb, const char *w)
+{
+	if (*w && *w != '#' && !strpbrk(w, " \t\"'\\")) {
+		sb_puts(sb, w);
+		return;
+	}
+	sb_puts(sb, "\"");
+	for (; *w; w++) {
+		if (*w == '"' || *w == '\\')
+			sb_puts(sb, "\\");
+		sb_add(sb, w, 1);
+	}
+	sb_puts(sb, "\"");
+}
+
+/*
+ * The certificate lines of the configured config CONF, into the built-in
+ * one: TrustedUserCAKeys, AuthorizedPrincipalsFile and RevokedKeys, the first
+ * line of each outside a Match, as sshd takes them. Each only when the file
+ * it names exists and is safe (filecheck_path, as for oobd's other inputs):
+ * sshd trusts whatever an unsafe CA file says, and refuses every key when
+ * its RevokedKeys cannot be read; a fallback must not fail by the line that
+ * may have broken the configured config. What is left out is logged, with
+ * what that means. An AuthorizedPrincipalsFile with %-tokens or relative to
+ * the home directory is per user: it is carried as it is, sshd expands it
+ * and StrictModes checks it at login.
+ */
+static void builtin_certs(struct strbuf *sb, const struct sshd_conf_file *conf)
+{
+	static const char *const keywords[] = { "TrustedUserCAKeys", "AuthorizedPrincipalsFile", "RevokedKeys" };
+	static const char *const without[] = {
+		"certificates are not accepted",
+		"a certificate must name the user among its principals",
+		"the keys it revokes are not refused",
+	};
+
+	for (size_t k = 0; k < ARRAY_SIZE(keywords); k++) {
+		const struct sshd_conf_file *in = NULL;
+		const struct sshd_conf_line *l = sshd_conf_first(conf, keywords[k], &in);
+		const char *v = l && l->nargs > 0 ? l->args[0] : NULL;
+		char why[PATH_MAX + 128];
+		int r = 0;
+
+		if (!l || (v && strcasecmp(v, "none") == 0))
+			continue; /* sshd's default: nothing to carry */
+		if (!v) {
+			snprintf(why, sizeof(why), "it names no file");
+			r = -EINVAL;
+		} else if (k == 1 && (v[0] != '/' || strchr(v, '%'))) {
+			r = 0; /* per user */
+		} else if (v[0] != '/') {
+			snprintf(why, sizeof(why), "not an absolute path (oobd cannot check it)");
+			r = -EINVAL;
+		} else {
+			r = filecheck_path(v, why, sizeof(why));
+			if (r < 0 && r != -EPERM)
+				snprintf(why, sizeof(why), "%s: %s", v, strerror(-r));
+		}
+		if (r < 0) {
+			log_warn("%s:%d: %s left out of the built-in sshd config (%s): %s", in->path, l->lineno,
+				 keywords[k], without[k], why);
+			continue;
+		}
+		sb_printf(sb, "%s ", keywords[k]);
+		sb_word(sb, v);
+		sb_puts(sb, "\n");
+	}
+}
+
 /*
  * The built-in config: port 22 and the ports of the configured file, key-only,
- * root by key, the host keys and authorized keys of the configured file where
- * they can be read (plus /etc/oobd/authorized_keys), no PAM, no forwarding.
+ * root by key or certificate, the host keys and authorized keys of the
+ * configured file where they can be read (plus /etc/oobd/authorized_keys), its
+ * certificate settings where their files are safe (builtin_certs), no PAM, no
+ * forwarding.
  */
 static int builtin_write(struct sshd_sup *s)
 {
@@ -158,7 +234,6 @@ static int builtin_write(struct sshd_sup *s)
 	if (sshd_conf_load(s->config, NULL, &conf, NULL, 0) == 0) {
 		sshd_conf_values(conf, "HostKey", false, &keys);
 		sshd_conf_values(conf, "AuthorizedKeysFile", true, &akf); /* sshd takes the first */
-		sshd_conf_free(conf);
 	}
 	for (int i = 0; keys && keys[i]; i++) {
 		if (access(keys[i], R_OK) == 0)
@@ -178,6 +253,9 @@ static int builtin_write(struct sshd_sup *s)
 		if (strcmp(akf[i], "/etc/oobd/authorized_keys") != 0)
 			sb_printf(&sb, " %s", akf[i]);
 	sb_puts(&sb, " /etc/oobd/authorized_keys\n");
+	if (conf)
+		builtin_certs(&sb, conf);
+	sshd_conf_free(conf);
 	r = write_file_atomic(SSHD_BUILTIN_PATH, sb.buf, sb.len, 0600);
 	if (r < 0)
 		log_err("writing %s: %s", SSHD_BUILTIN_PATH, strerror(-r));

@@ -74,7 +74,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned long long h = sshd_conf_hash(f);
 	sshd_conf_values(f, "HostKey", false, &v);
 	strv_free(v);
-	sshd_conf_values(f, "AuthorizedKeysFile", true, &v);
+	/* The first line that counts holds the words the first-only values
+	 * give. */
+	int nv = sshd_conf_values(f, "AuthorizedKeysFile", true, &v);
+	const struct sshd_conf_line *first = sshd_conf_first(f, "AuthorizedKeysFile", NULL);
+	if (first ? first->nargs != nv : nv != 0)
+		abort();
+	for (int i = 0; first && i < nv; i++)
+		if (strcmp(first->args[i], v[i]) != 0)
+			abort();
 	strv_free(v);
 	if (sshd_conf_files(f, &files) < 1 || strcmp(files[0], path) != 0)
 		abort();

@@ -148,6 +148,45 @@ static void test_match(void **state)
 	sshd_conf_free(f);
 }
 
+/* The first line of a keyword that counts, and the file it is in. */
+static void test_first(void **state)
+{
+	const struct sshd_conf_file *in = NULL;
+	const struct sshd_conf_line *l;
+	struct sshd_conf_file *f;
+	char inc[512];
+
+	(void)state;
+	put("f-inc", "# a comment\nRevokedKeys /inc/revoked\nMatch user alice\nTrustedUserCAKeys /k/alice\n", inc);
+	put("f-main", "revokedkeys=none\nInclude f-inc\nTrustedUserCAKeys \"/k/ca one\"\nTrustedUserCAKeys /k/two\n"
+		      "Match all\nAuthorizedPrincipalsFile /k/p\n", NULL);
+	f = load("f-main");
+	l = sshd_conf_first(f, "RevokedKeys", &in);
+	assert_non_null(l);
+	assert_ptr_equal(in, f);
+	assert_int_equal(l->lineno, 1);
+	assert_string_equal(l->args[0], "none");
+	l = sshd_conf_first(f, "TrustedUserCAKeys", &in);
+	assert_non_null(l);
+	assert_ptr_equal(in, f);
+	assert_int_equal(l->lineno, 3);
+	assert_int_equal(l->nargs, 1);
+	assert_string_equal(l->args[0], "/k/ca one");
+	assert_null(sshd_conf_first(f, "AuthorizedPrincipalsFile", NULL));
+	sshd_conf_free(f);
+	put("f-main", "Include f-inc\nRevokedKeys /k/later\n", NULL);
+	f = load("f-main");
+	in = NULL;
+	l = sshd_conf_first(f, "RevokedKeys", &in);
+	assert_non_null(l);
+	assert_non_null(in);
+	assert_string_equal(in->path, inc);
+	assert_int_equal(l->lineno, 2);
+	assert_string_equal(l->args[0], "/inc/revoked");
+	assert_null(sshd_conf_first(f, "TrustedUserCAKeys", NULL));
+	sshd_conf_free(f);
+}
+
 static void test_errors(void **state)
 {
 	struct sshd_conf_file *f = NULL;
@@ -341,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_include_order),
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_first),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_include_dirs),
 		cmocka_unit_test(test_hash),
