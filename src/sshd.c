@@ -197,7 +197,9 @@ int sshd_keygen(const char *path, const char *comment)
 	if (r < 0)
 		return r;
 	if (!proc_ok(&res)) {
-		log_err("ssh-keygen for %s: %s", path, res.out);
+		while (res.out_len && (res.out[res.out_len - 1] == '\n' || res.out[res.out_len - 1] == '\r'))
+			res.out[--res.out_len] = '\0'; /* one log line, no empty one after it */
+		log_err("ssh-keygen for %s: %s", path, res.out_len ? res.out : "failed and said nothing");
 		r = -EIO;
 	}
 	proc_result_free(&res);
