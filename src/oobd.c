@@ -304,8 +304,10 @@ static void arm_timer(struct oobd *o)
 		d = earliest(d, service_wakeup(&o->svcs[i]));
 	d = earliest(d, o->watchdog_next);
 	d = earliest(d, o->privsep_retry);
-	if (!o->down && !o->stopping)
+	if (!o->down && !o->stopping) {
 		d = earliest(d, o->ns.bind_retry);
+		d = earliest(d, o->ns.dns_retry);
+	}
 	d = earliest(d, ctl_deadline(&o->ctl));
 	if (d > 0) {
 		its.it_value.tv_sec = d / 1000;
@@ -608,7 +610,7 @@ static void run_reconcile(struct oobd *o)
 	if (reconcile_namespace(o->cfg, &o->ns) < 0 && !o->ns.name_elsewhere && o->ns.nsfd < 0)
 		return;
 	watch_netns_dir(o);
-	reconcile_dns(o->cfg);
+	reconcile_dns(o->cfg, &o->ns);
 	/* Never a NIC up without a firewall in its namespace. */
 	if (!o->fw_ok && firewall_update(o, FW_ALL_FAMILIES) < 0) {
 		log_err("still no firewall in namespace \"%s\"; leaving the NIC alone", o->cfg->netns);
@@ -964,6 +966,10 @@ static void handle_timer(struct oobd *o)
 	/* The namespace's name could not be bound: try again. */
 	if (o->ns.bind_retry && now >= o->ns.bind_retry && !o->down && !o->stopping)
 		o->need_reconcile = true;
+	/* The resolv.conf overlay could not be written (a read-only /etc):
+	 * that step of the reconcile again, alone. */
+	if (o->ns.dns_retry && now >= o->ns.dns_retry && !o->down && !o->stopping)
+		reconcile_dns(o->cfg, &o->ns);
 	ctl_tick(&o->ctl, now);
 	if (o->watchdog_next && now >= o->watchdog_next) {
 		notify_watchdog_ping();
@@ -1069,7 +1075,7 @@ static int path_up(struct oobd *o)
 	/* The kernel moves the NIC in (it arrives down) while the rules load
 	 * and sshd starts; it goes up only once the rules are in place. */
 	reconcile_nic_begin(o->cfg, &o->ns, &o->nl_main);
-	reconcile_dns(o->cfg);
+	reconcile_dns(o->cfg, &o->ns);
 	struct firewall_run *fw = firewall_begin(&o->cfg->firewall, o->ns.nsfd, FW_ALL_FAMILIES, &o->fw);
 	/* An sshd that listens on wildcard addresses only starts now, beside
 	 * the kernel's move: in a namespace just made, nothing can reach it

@@ -29,7 +29,7 @@ void netstate_init(struct netstate *ns)
 	ns->nsfd = -1;
 }
 
-void netstate_forget_refusals(struct netstate *ns)
+static void sysctl_said_free(struct netstate *ns)
 {
 	for (size_t k = 0; k < ns->n_sysctl_said; k++) {
 		free(ns->sysctl_said[k].key);
@@ -40,9 +40,15 @@ void netstate_forget_refusals(struct netstate *ns)
 	ns->n_sysctl_said = 0;
 }
 
+void netstate_forget_refusals(struct netstate *ns)
+{
+	sysctl_said_free(ns);
+	ns->dns_said = false;
+}
+
 void netstate_close(struct netstate *ns)
 {
-	netstate_forget_refusals(ns);
+	sysctl_said_free(ns);
 	/* A claim's request names the namespace by its descriptor: let it end
 	 * before that is closed. */
 	if (ns->claim.pending) {
@@ -824,7 +830,7 @@ static void reconcile_sysctls(const struct config *c, struct netstate *ns)
 	}
 	/* Not written at all: what was said stays said. */
 	if (r >= 0) {
-		netstate_forget_refusals(ns);
+		sysctl_said_free(ns);
 		ns->sysctl_said = said;
 		ns->n_sysctl_said = n_said;
 	} else {
@@ -1416,8 +1422,16 @@ lo:
 	return 0;
 }
 
-int reconcile_dns(const struct config *c)
+/*
+ * The overlay is the resolver's, not the path's: a write that fails (a root
+ * file system remounted read-only after errors, the day the out-of-band
+ * path is for) leaves the rest going. It is tried again at every reconcile
+ * and at a deadline, 1 s doubling up to 30 s, so it heals once /etc is
+ * writable again; logged once, the same error again at debug level.
+ */
+int reconcile_dns(const struct config *c, struct netstate *ns)
 {
+	const char *what = c->dns.present ? "writing" : "removing";
 	int r;
 
 	if (!c->dns.present) {
@@ -1426,13 +1440,31 @@ int reconcile_dns(const struct config *c)
 			log_notice("no [dns] in the config: removed %s/%s/resolv.conf, which oobd had written; processes "
 				   "already running in the namespace (sshd, services) see it until they are restarted",
 				   NETNS_ETC_DIR, c->netns);
-		else if (r < 0)
-			log_err("removing %s/%s/resolv.conf: %s", NETNS_ETC_DIR, c->netns, strerror(-r));
-		return r < 0 ? r : 0;
+	} else {
+		r = dns_apply(c->netns, &c->dns);
 	}
-	r = dns_apply(c->netns, &c->dns);
-	if (r < 0)
-		log_err("writing %s/%s/resolv.conf: %s", NETNS_ETC_DIR, c->netns, strerror(-r));
+	if (r >= 0) {
+		if (ns->dns_err)
+			log_notice("%s %s/%s/resolv.conf: done now", what, NETNS_ETC_DIR, c->netns);
+		ns->dns_err = 0;
+		ns->dns_said = false;
+		ns->dns_retry = 0;
+		ns->dns_delay_ms = 0;
+		return 0;
+	}
+	ns->dns_delay_ms = ns->dns_delay_ms ? ns->dns_delay_ms * 2 : DNS_RETRY_MS;
+	if (ns->dns_delay_ms > DNS_RETRY_MAX_MS)
+		ns->dns_delay_ms = DNS_RETRY_MAX_MS;
+	ns->dns_retry = now_ms() + ns->dns_delay_ms;
+	if (ns->dns_said && r == ns->dns_err)
+		log_debug("%s %s/%s/resolv.conf: %s (again; next try in %u s)", what, NETNS_ETC_DIR, c->netns,
+			  strerror(-r), ns->dns_delay_ms / 1000);
+	else
+		log_err("%s %s/%s/resolv.conf: %s; the namespace's resolver goes without it, the rest of the path "
+			"does not wait (tried again at every reconcile, and every %d s at most)",
+			what, NETNS_ETC_DIR, c->netns, strerror(-r), DNS_RETRY_MAX_MS / 1000);
+	ns->dns_err = r;
+	ns->dns_said = true;
 	return r;
 }
 

@@ -63,14 +63,24 @@ struct netstate {
 	long long bind_retry;        /* monotonic ms; 0: none pending */
 	unsigned bind_delay_ms;      /* 1 s, doubling up to NETNS_BIND_RETRY_MAX_MS */
 	int bind_failed;             /* the error last logged: the same again is not */
+	/* The resolv.conf overlay could not be written (or removed): a
+	 * read-only /etc, say. The rest of the path goes on without it; it is
+	 * tried again at every reconcile and at a deadline. */
+	int dns_err;                 /* -errno of the last try; 0: the overlay is as configured */
+	bool dns_said;               /* dns_err was logged: the same again is not, until a reload */
+	long long dns_retry;         /* monotonic ms; 0: none pending */
+	unsigned dns_delay_ms;       /* 1 s, doubling up to DNS_RETRY_MAX_MS */
 };
 
 #define NETNS_BIND_RETRY_MS 1000
 #define NETNS_BIND_RETRY_MAX_MS 30000
+#define DNS_RETRY_MS 1000
+#define DNS_RETRY_MAX_MS 30000
 
 void netstate_init(struct netstate *ns);
 void netstate_close(struct netstate *ns);
-/* A reload put a new config in force: a refusal that stays is logged again. */
+/* A reload put a new config in force: a refusal that stays (a sysctl, the
+ * overlay's write) is logged again. */
 void netstate_forget_refusals(struct netstate *ns);
 
 /* Create or adopt the namespace, and re-bind its name if it was removed
@@ -127,7 +137,9 @@ void reconcile_match_routes(const struct want_route *want, size_t n_want, const 
  * name is removed only where it names that one. 0 or -errno. */
 int reconcile_down(const struct config *c, struct nl *nl_main, int held_nsfd);
 
-/* Write the resolv.conf overlay if [dns] is given. */
-int reconcile_dns(const struct config *c);
+/* Write the resolv.conf overlay if [dns] is given (remove the one oobd wrote
+ * if not). 0 or -errno; a failure is logged once (NS->dns_err, the same
+ * again at debug level) and sets NS->dns_retry, the next try's deadline. */
+int reconcile_dns(const struct config *c, struct netstate *ns);
 
 #endif

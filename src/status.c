@@ -320,11 +320,13 @@ static void gather(struct status *st)
 		    firewall_input_counters(o->ns.nsfd, (enum fw_family)f, &st->fw[f].rules, &st->fw[f].n_rules) < 0)
 			st->fw[f].n_rules = 0;
 	}
-	if (o->cfg->dns.present && !o->down) {
-		snprintf(path, sizeof(path), "%s/%s/resolv.conf", NETNS_ETC_DIR, o->cfg->netns);
-		if (read_file(path, &st->resolv, NULL, 65536) < 0)
-			problem(st, "the resolv.conf overlay %s is missing", path);
-	}
+	snprintf(path, sizeof(path), "%s/%s/resolv.conf", NETNS_ETC_DIR, o->cfg->netns);
+	if (o->cfg->dns.present && !o->down && read_file(path, &st->resolv, NULL, 65536) < 0 && !o->ns.dns_err)
+		problem(st, "the resolv.conf overlay %s is missing", path);
+	if (o->ns.dns_err && !o->down)
+		problem(st, "the resolv.conf overlay %s cannot be %s: %s (tried again at every reconcile, and every "
+			    "%d s at most)", path, o->cfg->dns.present ? "written" : "removed", strerror(-o->ns.dns_err),
+			DNS_RETRY_MAX_MS / 1000);
 	if (!o->down) {
 		struct stat ps;
 		char ab[IPADDR_STRLEN];
@@ -495,6 +497,7 @@ static void render_json(struct status *st, struct strbuf *out)
 	json_arr_end(&j);
 	json_kstr(&j, "search", o->cfg->dns.search);
 	json_kstr(&j, "overlay", st->resolv);
+	json_kstr(&j, "error", o->ns.dns_err && !o->down ? strerror(-o->ns.dns_err) : NULL);
 	json_obj_end(&j);
 
 	json_key(&j, "sysctls");
@@ -621,7 +624,9 @@ static void render_text(struct status *st, struct strbuf *out)
 	sb_puts(out, "\ndns\n");
 	if (!o->cfg->dns.present)
 		sb_puts(out, "  (no [dns]: the namespace sees the host's /etc/resolv.conf)\n");
-	else if (st->resolv)
+	else if (!st->resolv)
+		sb_puts(out, "  (no overlay file: see the problems above)\n");
+	else
 		for (char *l = st->resolv, *nl; l && *l; l = nl) {
 			nl = strchr(l, '\n');
 			sb_printf(out, "  %.*s\n", nl ? (int)(nl - l) : (int)strlen(l), l);
