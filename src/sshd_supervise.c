@@ -235,9 +235,14 @@ static int builtin_write(struct sshd_sup *s)
 		sshd_conf_values(conf, "HostKey", false, &keys);
 		sshd_conf_values(conf, "AuthorizedKeysFile", true, &akf); /* sshd takes the first */
 	}
+	/* Paths as sshd reads them back (sb_word): one with a blank, quoted
+	 * in the configured file, would otherwise be two words here. */
 	for (int i = 0; keys && keys[i]; i++) {
-		if (access(keys[i], R_OK) == 0)
-			sb_printf(&sb, "HostKey %s\n", keys[i]);
+		if (access(keys[i], R_OK) == 0) {
+			sb_puts(&sb, "HostKey ");
+			sb_word(&sb, keys[i]);
+			sb_puts(&sb, "\n");
+		}
 	}
 	/* Always its own key too, after the configured ones (sshd serves the
 	 * first key of each type, so the fingerprint the admin knows stays):
@@ -249,9 +254,12 @@ static int builtin_write(struct sshd_sup *s)
 		sshd_keygen(SSHD_BUILTIN_HOSTKEY, "oobd built-in host key"); /* ed25519, from its name */
 	sb_printf(&sb, "HostKey %s\n", SSHD_BUILTIN_HOSTKEY);
 	sb_puts(&sb, "AuthorizedKeysFile");
-	for (int i = 0; akf && akf[i]; i++)
-		if (strcmp(akf[i], "/etc/oobd/authorized_keys") != 0)
-			sb_printf(&sb, " %s", akf[i]);
+	for (int i = 0; akf && akf[i]; i++) {
+		if (strcmp(akf[i], "/etc/oobd/authorized_keys") != 0) {
+			sb_puts(&sb, " ");
+			sb_word(&sb, akf[i]);
+		}
+	}
 	sb_puts(&sb, " /etc/oobd/authorized_keys\n");
 	if (conf)
 		builtin_certs(&sb, conf);
