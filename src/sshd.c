@@ -412,23 +412,63 @@ int sshd_query(const char *exec, const char *config_path, struct sshd_listen *ou
 	return n;
 }
 
-/* One line of "sshd -t" (NUL-terminated, changed in place) for "oobd -t":
- * "FILE: line N: what" and "FILE line N: what" become "FILE:N: what". */
-static void test_line_print(char *line, const char *where, FILE *errs)
+/* One line of sshd's, LEN bytes at LINE, that names a line of a config:
+ * "FILE: line N: what" or "FILE line N: what". Its FILE's length, N and
+ * what into *FILE_LEN, *N and *WHAT. */
+static bool line_ref(const char *line, size_t len, int *file_len, unsigned long *n, const char **what)
 {
-	char *at = strstr(line, " line ");
+	const char *at = memmem(line, len, " line ", 6);
 	char *end;
-	unsigned long n;
 
-	if (at && at > line) {
-		n = strtoul(at + 6, &end, 10);
-		if (end > at + 6 && end[0] == ':' && end[1] == ' ') {
-			char *file_end = at[-1] == ':' ? at - 1 : at;
-			fprintf(errs, "%.*s:%lu: %s\n", (int)(file_end - line), line, n, end + 2);
+	if (!at || at == line || at + 6 >= line + len || !isdigit((unsigned char)at[6]))
+		return false;
+	*n = strtoul(at + 6, &end, 10);
+	if (end + 2 > line + len || end[0] != ':' || end[1] != ' ')
+		return false;
+	*file_len = (int)((at[-1] == ':' ? at - 1 : at) - line);
+	*what = end + 2;
+	return true;
+}
+
+/* One line of "sshd -t" (NUL-terminated) for "oobd -t": "FILE: line N:
+ * what" and "FILE line N: what" become "FILE:N: what". */
+static void test_line_print(const char *line, const char *where, FILE *errs)
+{
+	const char *what;
+	unsigned long n;
+	int fl;
+
+	if (line_ref(line, strlen(line), &fl, &n, &what))
+		fprintf(errs, "%.*s:%lu: %s\n", fl, line, n, what);
+	else
+		fprintf(errs, "%s: sshd -t: %s\n", where, line);
+}
+
+void sshd_why_line(const char *why, char *buf, size_t size)
+{
+	const char *last = NULL, *what;
+	size_t last_len = 0;
+	unsigned long n;
+	int fl;
+
+	if (!size)
+		return;
+	buf[0] = '\0';
+	for (const char *l = why; l && *l;) {
+		size_t len = strcspn(l, "\r\n"); /* sshd ends its stderr lines with CR LF */
+		if (line_ref(l, len, &fl, &n, &what)) {
+			snprintf(buf, size, "%.*s:%lu: %.*s", fl, l, n, (int)(len - (size_t)(what - l)), what);
 			return;
 		}
+		if (len) {
+			last = l;
+			last_len = len;
+		}
+		l += len;
+		l += strspn(l, "\r\n");
 	}
-	fprintf(errs, "%s: sshd -t: %s\n", where, line);
+	if (last)
+		snprintf(buf, size, "%.*s", (int)last_len, last);
 }
 
 int sshd_config_test(const char *exec, const char *config_path, const char *where, FILE *errs)

@@ -75,6 +75,12 @@ struct sshd_listen {
  */
 int sshd_query(const char *exec, const char *config_path, struct sshd_listen *out, int max, char **why);
 
+/* sshd's complaint WHY (what it wrote, lines; NULL for none) as one line
+ * into BUF (SIZE, cut to fit): its first line that names a line of a
+ * config, as FILE:N: what ("FILE: line N: Bad configuration option: Foo"),
+ * else the last line it wrote ("sshd: no hostkeys available -- exiting."). */
+void sshd_why_line(const char *why, char *buf, size_t size);
+
 /*
  * The sockets sshd will listen on, read from the config itself (Include
  * followed) where that is certain: numeric Port words, ListenAddress words

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
@@ -273,9 +274,36 @@ static int builtin_write(struct sshd_sup *s)
 	return r;
 }
 
-/* Log why sshd -T refuses PATH of source SRC (WHY: its complaint). */
-static void log_rejected(enum sshd_source src, const char *path, char *why, int r)
+/* Why the configured file is marked failed, for status: one line of
+ * printable characters, cut (ending in "...") to fit. */
+static void set_refused(struct sshd_sup *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_refused(struct sshd_sup *s, const char *fmt, ...)
 {
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(s->refused, sizeof(s->refused), fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(s->refused))
+		memcpy(s->refused + sizeof(s->refused) - 4, "...", 4);
+	for (char *c = s->refused; *c; c++)
+		if ((unsigned char)*c < ' ' || *c == 0x7f)
+			*c = ' ';
+}
+
+/* Log why sshd -T refuses PATH of source SRC (WHY: its complaint); for the
+ * configured file, keep it for status too. */
+static void log_rejected(struct sshd_sup *s, enum sshd_source src, const char *path, char *why, int r)
+{
+	if (src == SSHD_CONFIGURED) {
+		char line[SSHD_REFUSED_MAX];
+		sshd_why_line(why, line, sizeof(line));
+		if (line[0])
+			set_refused(s, "%s", line);
+		else
+			set_refused(s, "sshd -T %s failed: %s", path, why ? "without saying why" : strerror(-r));
+	}
 	if (why)
 		for (char *nl = why; (nl = strchr(nl, '\n'));)
 			*nl = ' ';
@@ -315,9 +343,16 @@ static enum sshd_source choose_source(struct sshd_sup *s)
 	/* A configured file that oobd cannot read (an Include loop) had its
 	 * included files checked by no one: only the fallbacks run. */
 	if (!readable && !s->failed[SSHD_CONFIGURED]) {
+		struct sshd_conf_file *f = NULL;
+		char why[PATH_MAX + 128] = "";
+
 		log_err("the configured sshd config %s cannot be read (see above); not starting sshd with it",
 			s->config);
 		s->failed[SSHD_CONFIGURED] = true;
+		if (sshd_conf_load(s->config, NULL, &f, why, sizeof(why)) == 0 || !why[0])
+			snprintf(why, sizeof(why), "%s cannot be read", s->config);
+		sshd_conf_free(f);
+		set_refused(s, "%s", why);
 	}
 	if (!s->failed[SSHD_CONFIGURED] && !changed) {
 		int n = sshd_listen_from_config(s->config, s->listen, SSHD_MAX_LISTEN);
@@ -351,7 +386,7 @@ static enum sshd_source choose_source(struct sshd_sup *s)
 				s->n_listen = r;
 				return (enum sshd_source)src;
 			}
-			log_rejected((enum sshd_source)src, path, why, r);
+			log_rejected(s, (enum sshd_source)src, path, why, r);
 			free(why);
 			s->failed[src] = true;
 		}
@@ -655,6 +690,8 @@ static void mark_ready(struct sshd_sup *s)
 	s->ready = true;
 	s->ready_ms = now_ms();
 	s->failed[s->source] = false;
+	if (s->source == SSHD_CONFIGURED)
+		s->refused[0] = '\0';
 	log_info("sshd ready (pid %d, %s config, %lld ms after start)", (int)s->svc.pid, source_names[s->source],
 		 s->ready_ms - s->svc.started_ms);
 	if (s->source != SSHD_CONFIGURED)
@@ -763,6 +800,8 @@ static void probe_timeout(struct sshd_sup *s)
 	log_err("sshd (pid %d) with the %s config %s showed no SSH banner within %d ms; marking it failed",
 		(int)s->svc.pid, source_names[s->source], sshd_sup_config_path(s), SSHD_READY_TIMEOUT_MS);
 	s->failed[s->source] = true;
+	if (s->source == SSHD_CONFIGURED)
+		set_refused(s, "sshd showed no SSH banner within %d ms", SSHD_READY_TIMEOUT_MS);
 	s->restart_pending = true;
 	service_stop(&s->svc);
 }
@@ -812,12 +851,17 @@ bool sshd_sup_reaped(struct sshd_sup *s, pid_t pid, int status, bool *start_now)
 		log_err("sshd with the %s config %s exited before it was ready; marking it failed",
 			source_names[s->source], sshd_sup_config_path(s));
 		s->failed[s->source] = true;
+		if (s->source == SSHD_CONFIGURED) {
+			char how[96];
+			set_refused(s, "sshd %s before it was ready (its own words are in the log)",
+				    service_status_str(status, how, sizeof(how)));
+		}
 		if (s->unchecked) {
 			/* Started without sshd -T: ask it now what sshd disliked. */
 			char *why = NULL;
 			int r = sshd_query(s->exec, s->config, NULL, 0, &why);
 			if (r < 0)
-				log_rejected(s->source, s->config, why, r);
+				log_rejected(s, s->source, s->config, why, r);
 			free(why);
 		}
 	}

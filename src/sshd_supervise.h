@@ -25,8 +25,10 @@
  * inside the namespace and waits for the SSH banner; a config whose sshd
  * exits with an error or shows no banner within SSHD_READY_TIMEOUT_MS is
  * marked failed and the next one is tried. A config that reached its banner
- * becomes the last-good one. Marks are cleared by a reload, and when every
- * choice has failed (so a transient problem heals). The configured file's
+ * becomes the last-good one. Why the configured one was marked (sshd's
+ * complaint, no banner, an error exit, oobd's reader's error) is kept in
+ * refused, for status, until it runs again. Marks are cleared by a reload,
+ * and when every choice has failed (so a transient problem heals). The configured file's
  * mark holds for the content it was given to: changed since (fixed by the
  * admin), it is asked about with "sshd -T" at the next start (a restart by
  * request, or after sshd died) and used if sshd accepts it.
@@ -62,6 +64,7 @@
 #define SSHD_BUILTIN_HOSTKEY OOBD_RUN_DIR "/ssh_host_ed25519_key"
 #define SSHD_MAX_LISTEN 16
 #define SSHD_DAD_WAIT_MS 10000
+#define SSHD_REFUSED_MAX 256
 
 enum sshd_source { SSHD_CONFIGURED, SSHD_LAST_GOOD, SSHD_BUILTIN_CONF, SSHD__SOURCES };
 const char *sshd_source_name(enum sshd_source src);
@@ -74,6 +77,8 @@ struct sshd_sup {
 	bool failed[SSHD__SOURCES];
 	unsigned long long conf_hash; /* the configured file's sshd_config_hash() at the last
 	                               * choice (0: unreadable), what a mark of it is for */
+	char refused[SSHD_REFUSED_MAX]; /* why the configured file was last marked failed, one line
+	                               * ("FILE:LINE: what" where sshd names a line); "" once it ran since */
 	bool ready;
 	bool probe_blocked;          /* ready because it listens: the probe never got through */
 	bool restart_pending;        /* stopped to be started again at once */

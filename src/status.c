@@ -68,7 +68,7 @@ struct status {
 	struct st_sysctl *sysctls;
 	size_t n_sysctls;
 	char *resolv;                /* overlay content, or NULL */
-	char problems[16][160];
+	char problems[16][SSHD_REFUSED_MAX + 96];
 	int n_problems;
 	bool v6_off;                 /* IPv6 is off on the NIC while the config gives it IPv6 addresses or routes */
 };
@@ -82,6 +82,13 @@ static void problem(struct status *st, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(st->problems[st->n_problems++], sizeof(st->problems[0]), fmt, ap);
 	va_end(ap);
+}
+
+/* Why sshd runs a fallback: why the configured config was refused; NULL
+ * while it runs the configured one. */
+static const char *fallback_reason(const struct oobd *o)
+{
+	return o->sshd.source != SSHD_CONFIGURED && o->sshd.refused[0] ? o->sshd.refused : NULL;
 }
 
 static const char *route_owner(int proto)
@@ -348,7 +355,8 @@ static void gather(struct status *st)
 		else if (!o->sshd.ready)
 			problem(st, "sshd is %s", svc_state(&o->sshd.svc, false));
 		else if (o->sshd.source != SSHD_CONFIGURED)
-			problem(st, "sshd runs with the %s config, not the configured one", sshd_source_name(o->sshd.source));
+			problem(st, "sshd runs with the %s config, not the configured one%s%s", sshd_source_name(o->sshd.source),
+				fallback_reason(o) ? ": " : "", fallback_reason(o) ? fallback_reason(o) : "");
 		if (o->sshd.ready && o->sshd.probe_blocked)
 			problem(st, "sshd listens, but oobd's probe through loopback gets no connection: the namespace's "
 				"firewall must accept -i lo");
@@ -562,6 +570,7 @@ static void render_json(struct status *st, struct strbuf *out)
 			json_kstr(&j, "config", sshd_source_name(o->sshd.source));
 			json_kstr(&j, "config_path", sshd_sup_config_path(&o->sshd));
 			json_kbool(&j, "probe_blocked", o->sshd.ready && o->sshd.probe_blocked);
+			json_kstr(&j, "fallback_reason", fallback_reason(o));
 		}
 		json_obj_end(&j);
 	}
@@ -678,6 +687,8 @@ static void render_text(struct status *st, struct strbuf *out)
 		if (k == 0)
 			sb_printf(out, ", %s config %s", sshd_source_name(o->sshd.source), sshd_sup_config_path(&o->sshd));
 		sb_puts(out, "\n");
+		if (k == 0 && fallback_reason(o))
+			sb_printf(out, "             the configured config was refused: %s\n", fallback_reason(o));
 	}
 	sb_puts(out, "\njump broker  not available in this version\n");
 	sb_printf(out, "repairs      %u (addresses, routes, the MTU or the link-local put back)\n", o->ns.repairs);

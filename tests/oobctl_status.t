@@ -128,7 +128,7 @@ for k, spec in items.items():
     for n, e in enumerate(doc.get(k, [])):
         want(e, spec, "%s[%d]" % (k, n))
 sshd = doc["services"][0]
-want(sshd, {"config": S, "config_path": S, "probe_blocked": B}, "services[0]")
+want(sshd, {"config": S, "config_path": S, "probe_blocked": B, "fallback_reason": (S, N)}, "services[0]")
 if sshd.get("name") != "sshd":
     bad.append("services[0] is not sshd")
 print("\n".join(bad))
@@ -156,6 +156,7 @@ kill -0 "$(j '.services[0].pid')" 2>/dev/null
 ok $? "that sshd runs"
 is "$(j '.services[0] | "\(.state) \(.restarts) \(.config) \(.config_path)"')" \
 	"up 0 configured $T/sshd_config" "JSON sshd: up, no restarts, configured config"
+is "$(j '.services[0].fallback_reason')" null "JSON sshd: no fallback, no reason for one"
 is "$(j '.routes[] | select(.destination == "default" and .gateway == "203.0.113.1") | "\(.protocol) \(.owner) \(.configured) \(.state)"')" \
 	"176 oobd true ok" "JSON IPv4 default route: protocol 176, oobd, configured, ok"
 is "$(j .jump.available)" false "JSON jump.available is false"

@@ -6,7 +6,10 @@
 #   oobd from starting: the path comes up on the last-good config;
 # - a configured host key that sshd refuses (too open, empty) does not fail
 #   the built-in config too: it brings a key of its own, and the admin gets
-#   in;
+#   in; status tells why (sshd's "no hostkeys available");
+# - while sshd runs a fallback, oobctl status (text and JSON) tells why the
+#   configured file was refused, as sshd said it with FILE:LINE; once the
+#   fixed file runs again (oobctl restart sshd), the reason is gone;
 # - stopping or restarting a [service] stops what its program started in
 #   the foreground too (a wrapper script's program), not only the program;
 # - a service removed by a reload while it waits to be restarted is gone at
@@ -71,11 +74,50 @@ for how in open empty; do
 	ok $? "($how host key) the built-in config was started"
 	grep -q "^HostKey /run/oobd/ssh_host_ed25519_key$" /run/oobd/sshd_config.builtin
 	ok $? "($how host key) the built-in config brings its own key"
+	like "$("$OOBCTL" status --json | jq -r '.services[0].fallback_reason')" 'no hostkeys available' \
+		"($how host key) status --json tells why: sshd has no host key"
 	rm -f "$T/known_hosts"
 	like "$(oob_ssh "$OOB4" echo in 2>&1)" '^in$' "($how host key) the admin logs in"
 	stop_oobd
 done
 rm -f "$T/ssh_host_ed25519_key" "$T/ssh_host_ed25519_key.pub" "$T/known_hosts"
+
+# --- why sshd runs a fallback ---
+cp "$T/base.conf" "$T/oobd.conf"
+echo "backoff_max = 0.5" >> "$T/oobd.conf" # [sshd] is the last section
+reason() { "$OOBCTL" status --json | jq -r '.services[0] | "\(.state) \(.config) \(.fallback_reason)"'; }
+reason_is() { [ "$(reason)" = "$1" ]; }
+start_oobd "$T/oobd.conf"
+wait_until 15 ssh_banner "$OOB4"
+ok $? "sshd answers" || bail "oobd did not come up"
+check "the configured config runs: no fallback reason" -- wait_until 10 reason_is "up configured null"
+wait_until 10 test -s /run/oobd/sshd_config.last-good
+ok $? "the last-good copy is kept"
+echo "NoSuchOption yes" >> "$T/sshd_config"
+bad_line=$(wc -l < "$T/sshd_config")
+echo "ClientAliveCountMax 3" >> "$T/sshd_config"
+why="$T/sshd_config:$bad_line: Bad configuration option: NoSuchOption"
+"$OOBCTL" restart sshd >/dev/null
+check "broken, oobctl restart sshd: the last-good config runs, status --json tells why" -- \
+	wait_until 20 reason_is "up last-good $why"
+out=$("$OOBCTL" status)
+is "$?" 1 "oobctl status is degraded"
+is "$(printf '%s\n' "$out" | grep -F 'sshd runs with')" \
+	"  ! sshd runs with the last-good config, not the configured one: $why" \
+	"the problem line names the option and the line"
+is "$(printf '%s\n' "$out" | grep -A1 '^  sshd ' | tail -n 1 | sed 's/^ *//')" \
+	"the configured config was refused: $why" "the services section tells why under sshd"
+is "$("$OOBCTL" status --json | jq '[.problems[] | select(test("sshd runs"))] | length')" 1 \
+	"status --json: one problem line of the fallback"
+cp "$T/sshd_config.good" "$T/sshd_config"
+"$OOBCTL" restart sshd >/dev/null
+check "fixed, oobctl restart sshd: the configured config runs, no reason" -- \
+	wait_until 20 reason_is "up configured null"
+out=$("$OOBCTL" status)
+is "$?" 0 "oobctl status is ok"
+unlike "$(printf '%s\n' "$out" | sed '/^recent warnings and errors$/,$d')" "refused|NoSuchOption" \
+	"oobctl status tells of no refusal (but in the recent errors)"
+stop_oobd
 
 # --- a service's foreground children go with it ---
 printf '#!/bin/sh\nsleep 1001\n' > "$T/wrapper"
