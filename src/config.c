@@ -1263,6 +1263,23 @@ static int check_sshd_config(const struct config *c, FILE *errs, bool strict)
 			nerr += check_trusted_file(c->path, c->sshd.config_line, "config", "authorized keys", keys[k],
 						   note, errs);
 	strv_free(keys);
+	/* The files that say which certificates and keys sshd takes: whoever
+	 * can write the CA file logs in, the revoked keys file can lock
+	 * everyone out. Absolute paths only (sshd's first line of each). */
+	static const char *const cert_keys[][2] = {
+		{ "TrustedUserCAKeys", "trusted CA keys" },
+		{ "RevokedKeys", "revoked keys" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cert_keys); i++) {
+		sshd_conf_values(conf, cert_keys[i][0], true, &keys);
+		snprintf(note, sizeof(note), " (%s in %s%s)", cert_keys[i][0], c->sshd.config,
+			 dflt ? ", the default of key 'config'" : "");
+		for (int k = 0; keys[k]; k++)
+			if (keys[k][0] == '/')
+				nerr += check_trusted_file(c->path, c->sshd.config_line, "config", cert_keys[i][1], keys[k],
+							   note, errs);
+		strv_free(keys);
+	}
 	free(files);
 	sshd_conf_free(conf);
 	return nerr;

@@ -99,6 +99,26 @@ like "$OUT" "^$CONF:$sshd_line: key 'config': unsafe authorized keys \(Authorize
 	"... naming the sshd config that names them"
 chmod 0600 "$T/authorized_keys"
 
+# The certificate authority and the revoked keys the sshd config names.
+ssh-keygen -q -t ed25519 -N '' -C oob-ca -f "$T/ca"
+cp "$T/id_client.pub" "$T/revoked"
+chmod 0644 "$T/ca.pub" "$T/revoked"
+sed -i -e "1i TrustedUserCAKeys $T/ca.pub\nRevokedKeys $T/revoked" "$T/sshd_config"
+oobd_t "$CONF"
+is "$ST" 0 "a root-owned CA file and revoked keys file are accepted"
+chmod 0646 "$T/ca.pub"
+oobd_t "$CONF"
+is "$ST" 1 "a world-writable CA file is refused"
+like "$OUT" "^$CONF:$sshd_line: key 'config': unsafe trusted CA keys \(TrustedUserCAKeys in $T/sshd_config\): $T/ca.pub is world-writable" \
+	"... naming the sshd config that names it"
+chmod 0644 "$T/ca.pub"
+chmod 0664 "$T/revoked"
+oobd_t "$CONF"
+is "$ST" 1 "a group-writable revoked keys file is refused"
+like "$OUT" "unsafe revoked keys \(RevokedKeys in $T/sshd_config\): $T/revoked is group-writable" "... likewise"
+chmod 0644 "$T/revoked"
+sed -i -e '/^TrustedUserCAKeys /d' -e '/^RevokedKeys /d' "$T/sshd_config"
+
 cp /usr/sbin/sshd "$T/sshd"
 chmod 0775 "$T/sshd"
 sed "s|^\[sshd\]|[sshd]\nexec = $T/sshd|" "$CONF" > "$T/exec.conf"

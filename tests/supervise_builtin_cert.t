@@ -10,8 +10,9 @@
 #   too, and a revoked one is refused;
 # - a RevokedKeys file that is missing (sshd would then refuse every key) is
 #   left out, with a log line, and the certificate still logs in;
-# - a CA file that anyone may write is left out, with a log line, and the
-#   certificate is refused.
+# - a CA file that anyone may write (made so while oobd runs: oobd refuses
+#   to start with one) is left out, with a log line, and the certificate is
+#   refused.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 
 OOBCTL=$BUILD/oobctl
@@ -85,9 +86,15 @@ cp "$T/id_revoked.pub" "$T/revoked"
 chmod 0600 "$T/revoked"
 
 # --- a CA file anyone may write: left out ---
-chmod 0666 "$T/ca.pub"
+# oobd refuses to start with it (security_files.t); here it becomes
+# unsafe while oobd runs, and the built-in config is written again at the
+# next start of sshd.
 mark=$(log_mark)
 start_oobd "$T/oobd.conf"
+builtin_up "before the CA is unsafe" "$mark"
+chmod 0666 "$T/ca.pub"
+mark=$(log_mark)
+kill -KILL "$(sshd_pid)"
 builtin_up "unsafe CA" "$mark"
 log_after "$mark" "^<4>$T/sshd_config:1: TrustedUserCAKeys left out of the built-in sshd config \(certificates are not accepted\): $T/ca.pub is world-writable \(mode 0666\)$"
 ok $? "(unsafe CA) the log says it is left out, and why"
