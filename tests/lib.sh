@@ -85,6 +85,15 @@ sandbox_enter() {
 	mount --make-rprivate /
 	mount -t tmpfs -o mode=0755 tmpfs /run
 	mkdir -p /etc/netns && mount -t tmpfs -o mode=0755 tmpfs /etc/netns
+	# A login to the oob sshd runs root's shell, which reads the host's
+	# startup files (a developer's settings, a version manager that waits
+	# up to a minute on a lock another login left): none of a test's
+	# business. Empty ones here, in the sandbox's own mounts.
+	local home f
+	home=$(getent passwd root | cut -d: -f6)
+	for f in .bashrc .bash_profile .bash_login .profile; do
+		[ -f "${home:-/root}/$f" ] && mount --bind /dev/null "${home:-/root}/$f"
+	done
 	ip link set lo up
 	# Files sshd's StrictModes accepts: root-owned, no world-writable parent.
 	T=/run/oobd-test
