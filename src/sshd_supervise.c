@@ -699,6 +699,15 @@ static void mark_ready(struct sshd_sup *s)
 	/* It worked: keep a copy, with what it includes, for the day the
 	 * configured one (or a file it includes) breaks. */
 	r = sshd_conf_load(s->config, NULL, &conf, why, sizeof(why));
+	if (r == 0 && sshd_conf_hash(conf) != s->conf_hash) {
+		/* Edited since sshd read it (the admin's next change, maybe a
+		 * broken one): not what worked. The next start that gets here
+		 * keeps its copy. */
+		log_info("the configured sshd config %s changed since sshd was started with it; not kept as the "
+			 "last-good one", s->config);
+		sshd_conf_free(conf);
+		return;
+	}
 	if (r == 0)
 		r = sshd_conf_snapshot(conf, SSHD_LAST_GOOD_PATH);
 	else
