@@ -114,8 +114,8 @@ static void child_send_mntns(int errsock)
 	close(fd);
 }
 
-void service_child_exec(char *const argv[], const char *netns, int nsfd, int errpipe, int out_fd,
-			bool die_with_parent, bool send_mntns)
+void service_child_exec(char *const argv[], char *const envp[], const char *netns, int nsfd, int errpipe,
+			int out_fd, bool die_with_parent, bool send_mntns)
 {
 	char errbuf[256];
 	pid_t parent = getppid();
@@ -153,7 +153,10 @@ void service_child_exec(char *const argv[], const char *netns, int nsfd, int err
 	if (errpipe > 3)
 		close_range(3, (unsigned)errpipe - 1, 0);
 	close_range((unsigned)(errpipe >= 3 ? errpipe + 1 : 3), ~0U, 0);
-	execv(argv[0], argv);
+	if (envp)
+		execve(argv[0], argv, envp);
+	else
+		execv(argv[0], argv);
 	child_fail(errpipe, argv[0], errno);
 	_exit(127);
 }
@@ -185,7 +188,7 @@ void service_set_backoff(struct service *s, unsigned backoff_max_ms, unsigned re
 }
 
 struct service_child_args {
-	char *const *argv;
+	char *const *argv, *const *envp;
 	const char *netns;
 	int nsfd, errpipe, out_fd;
 	bool send_mntns;
@@ -195,7 +198,7 @@ static int service_child(void *arg)
 {
 	const struct service_child_args *a = arg;
 
-	service_child_exec(a->argv, a->netns, a->nsfd, a->errpipe, a->out_fd, true, a->send_mntns);
+	service_child_exec(a->argv, a->envp, a->netns, a->nsfd, a->errpipe, a->out_fd, true, a->send_mntns);
 	return 127;
 }
 
@@ -360,12 +363,47 @@ static ssize_t child_report(struct service *s, int rfd, char *msg, size_t len)
 	}
 }
 
+/*
+ * The environment of a child whose stdout and stderr are OUT_FD: oobd's,
+ * with $JOURNAL_STREAM telling the truth about OUT_FD. systemd names the
+ * journald stream of oobd's stderr there (DEV:INO); a program that finds
+ * its own stderr named logs to journald directly, with priorities. A
+ * child's own stream (a socket) is named instead, and a child writing
+ * elsewhere (a pipe, /dev/null) gets no name. NULL (oobd's environment as
+ * it is) when the child inherits oobd's stderr or there is no name to
+ * change; else a malloc'ed array of oobd's strings and VAR.
+ */
+static char **child_env(int out_fd, char *var, size_t len)
+{
+	struct stat st;
+	size_t n = 0, k = 0;
+	char **env;
+
+	if (out_fd < 0 || !getenv("JOURNAL_STREAM"))
+		return NULL;
+	while (environ[n])
+		n++;
+	env = calloc(n + 2, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "JOURNAL_STREAM=", 15) != 0)
+			env[k++] = environ[i];
+	if (fstat(out_fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		snprintf(var, len, "JOURNAL_STREAM=%llu:%llu", (unsigned long long)st.st_dev,
+			 (unsigned long long)st.st_ino);
+		env[k++] = var;
+	}
+	return env;
+}
+
 int service_start(struct service *s, const char *netns, int nsfd)
 {
 	struct service_child_args a = { .argv = s->argv, .netns = netns, .nsfd = nsfd, .out_fd = s->out_fd,
 					.send_mntns = s->contain };
 	int pfd[2];
-	char msg[512];
+	char msg[512], stream[64];
+	char **env;
 	ssize_t n;
 	pid_t pid;
 
@@ -384,7 +422,10 @@ int service_start(struct service *s, const char *netns, int nsfd)
 	/* The child's stack until exec: the namespace view (paths, a
 	 * directory read) and the message of a failure. */
 	a.errpipe = pfd[1];
+	env = child_env(s->out_fd, stream, sizeof(stream));
+	a.envp = env;
 	pid = clone_vfork(service_child, &a, 32768);
+	free(env);
 	if (pid < 0) {
 		close(pfd[0]);
 		close(pfd[1]);

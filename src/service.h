@@ -89,12 +89,13 @@ const char *service_status_str(int status, char *buf, size_t len);
 
 /* The child side, usable by any exec in the namespace: signals reset, fds
  * closed, oom_score_adj 0, the exec view set up, OUT_FD (if >= 0) as
- * stdout and stderr; then exec. Never returns. ERRPIPE (if >= 0) gets the
+ * stdout and stderr; then exec, with ENVP (NULL: oobd's environment).
+ * Never returns. ERRPIPE (if >= 0) gets the
  * reason of a failure; with SEND_MNTNS it is a Unix socket, and the new
  * mount namespace goes through it first (SCM_RIGHTS, one byte '\0').
  * It allocates nothing, so it may run in a child that shares its parent's
  * memory until the exec (service_start's clone(CLONE_VM | CLONE_VFORK)). */
-void service_child_exec(char *const argv[], const char *netns, int nsfd, int errpipe, int out_fd,
-			bool die_with_parent, bool send_mntns) __attribute__((noreturn));
+void service_child_exec(char *const argv[], char *const envp[], const char *netns, int nsfd, int errpipe,
+			int out_fd, bool die_with_parent, bool send_mntns) __attribute__((noreturn));
 
 #endif

@@ -142,12 +142,27 @@ like "$(cat "$T/streams")" '^oobd-sshd$' "sshd still has its own, oobd-sshd"
 like "$(cat "$T/samples" 2>/dev/null)" '^oobd-flood: flood$' "the service's output arrives on that stream"
 check "the service ran on, never restarted" -- test -n "$pid" -a "$(flood_pid)" = "$pid"
 
+# $JOURNAL_STREAM names the stream a program's stderr is (DEV:INO), as
+# systemd sets it: each child's own, not oobd's, which is not its stderr.
+# (sshd's own is not seen here: its process title overwrites its
+# /proc/PID/environ.)
+stream_of() { stat -L -c '%d:%i' "/proc/$1/fd/2" 2>/dev/null; }
+env_of() { tr '\0' '\n' < "/proc/$1/environ" 2>/dev/null | sed -n 's/^JOURNAL_STREAM=//p'; }
+oobd_stream=$(env_of "$OOBD_PID")
+check "oobd's \$JOURNAL_STREAM is set" -- test -n "$oobd_stream"
+got=$(env_of "$pid")
+is "$got" "$(stream_of "$pid")" "the service's \$JOURNAL_STREAM names its own stream"
+check "... not oobd's" -- test "$got" != "$oobd_stream"
+
 # A new start, a new stream: the old one's reader may be gone.
 kill -KILL "$pid"
 wait_until 15 eval '[ "$(grep -c "^oobd-flood$" "$T/streams")" -ge 2 ]'
 ok $? "the service killed: its next start opens a stream anew"
 wait_until 15 blocked
 ok $? "... which it fills and waits on too"
+pid2=$(flood_pid)
+is "$(env_of "$pid2")" "$(stream_of "$pid2")" "the new start's \$JOURNAL_STREAM names the new stream"
+check "... not the old one" -- test "$(env_of "$pid2")" != "$got"
 "$OOBCTL" reload >/dev/null 2>&1
 drain
 is "$(grep -c '^<5>reload done$' "$T/oobd.journal" 2>/dev/null)" 2 "the next reload's \"reload done\" too"
