@@ -282,6 +282,51 @@ static void watch_netns_dir(struct oobd *o)
 		log_warn("watching %s: %s", NETNS_RUN_DIR, strerror(errno));
 }
 
+/*
+ * A package upgrade puts a new sshd program in place (dpkg: a rename over
+ * the name; install(1): a new file): its directory is watched for files
+ * made or moved in under the program's name (the file it names, symbolic
+ * links followed), so that the listener is not left on the old program
+ * (sshd_sup_program_event). Such a directory changes only when software is
+ * installed. Watched again when a reload names another program.
+ */
+static void watch_sshd_program(struct oobd *o)
+{
+	char *real, *slash, *dir, *name;
+
+	if (o->inofd < 0)
+		return;
+	real = realpath(o->cfg->sshd.exec, NULL);
+	if (!real)
+		real = xstrdup(o->cfg->sshd.exec);
+	slash = strrchr(real, '/');
+	if (!slash || !slash[1]) {
+		free(real);
+		return;
+	}
+	*slash = '\0';
+	dir = xstrdup(slash == real ? "/" : real);
+	name = xstrdup(slash + 1);
+	free(real);
+	if (o->prog_wd >= 0 && strcmp(dir, o->prog_dir) == 0 && strcmp(name, o->prog_name) == 0) {
+		free(dir);
+		free(name);
+		return;
+	}
+	/* A directory watched for something else too keeps its watch. */
+	if (o->prog_wd >= 0 && o->prog_wd != o->run_wd && o->prog_wd != o->netns_wd)
+		inotify_rm_watch(o->inofd, o->prog_wd);
+	free(o->prog_dir);
+	free(o->prog_name);
+	o->prog_dir = dir;
+	o->prog_name = name;
+	o->prog_wd = inotify_add_watch(o->inofd, dir, IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR |
+							      IN_MASK_ADD);
+	if (o->prog_wd < 0)
+		log_warn("watching %s: %s (a new sshd program there is started only at sshd's next start)", dir,
+			 strerror(errno));
+}
+
 /* How soon a /run/sshd that could not be made is tried again. */
 #define PRIVSEP_RETRY_MS 1000
 
@@ -722,6 +767,7 @@ static int reload(struct oobd *o, struct strbuf *errs)
 	 * not when some other child next exits. */
 	services_compact(o);
 	sshd_sup_update(&o->sshd, o->cfg);
+	watch_sshd_program(o);
 	if (o->down) {
 		log_notice("reload done (the path is down by request; nothing started)");
 		return 0;
@@ -918,7 +964,7 @@ static void privsep_ensure(struct oobd *o)
 static void handle_inotify(struct oobd *o)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool privsep = false;
+	bool privsep = false, program = false;
 	ssize_t n;
 
 	while ((n = read(o->inofd, buf, sizeof(buf))) > 0) {
@@ -936,10 +982,19 @@ static void handle_inotify(struct oobd *o)
 					o->netns_wd = -1; /* /run/netns went: watched again once made again */
 				o->need_reconcile = true;
 			}
+			/* Not "else": the same directory may be watched for two things. */
+			if (ev->wd == o->prog_wd) {
+				if (ev->mask & IN_IGNORED)
+					o->prog_wd = -1;
+				else if (ev->len && strcmp(ev->name, o->prog_name) == 0)
+					program = true;
+			}
 		}
 	}
 	if (privsep && !o->down)
 		privsep_ensure(o);
+	if (program && !o->down && !o->stopping)
+		sshd_sup_program_event(&o->sshd);
 }
 
 /* An IPv6 address event while a start of sshd waits for DAD. */
@@ -1029,6 +1084,7 @@ static void watch_main(struct oobd *o)
 	if (o->run_wd < 0)
 		log_warn("watching %s: %s (a removed %s is made again only before sshd's next start)",
 			 SSHD_PRIVSEP_PARENT, strerror(errno), SSHD_PRIVSEP_DIR);
+	watch_sshd_program(o);
 }
 
 /* Event sources that need the namespace. */
@@ -1373,7 +1429,7 @@ int main(int argc, char **argv)
 	 * which (control clients' buffers, path fields) is never written. */
 	static struct oobd o;
 	o.epfd = o.sigfd = o.timerfd = o.inofd = o.lockfd = o.ctl.fd = -1;
-	o.netns_wd = o.run_wd = -1;
+	o.netns_wd = o.run_wd = o.prog_wd = -1;
 	const char *path = OOBD_DEFAULT_CONFIG;
 	bool test = false, down = false;
 	int c, r;
@@ -1481,6 +1537,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < o.n_svcs; i++)
 		service_free(&o.svcs[i]);
 	free(o.svcs);
+	free(o.prog_dir);
+	free(o.prog_name);
 	nl_close(&o.mon_main);
 	nl_close(&o.mon_oob);
 	nl_close(&o.nl_main);

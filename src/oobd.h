@@ -35,6 +35,8 @@ struct oobd {
 	long long started_at;        /* unix time */
 	int epfd, sigfd, timerfd, inofd, lockfd;
 	int netns_wd, run_wd;        /* inotify: /run/netns; /run, for /run/sshd */
+	int prog_wd;                 /* inotify: the sshd program's directory (-1: none) */
+	char *prog_dir, *prog_name;  /* that directory, and the program's name in it */
 	long long privsep_retry;     /* /run/sshd could not be made: try again at; 0: it is there */
 	bool stopping, need_reconcile;
 	bool down;                   /* deliberately torn down */

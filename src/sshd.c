@@ -264,7 +264,8 @@ static char **sshd_T_argv(const char *exec, const char *config_path, char *argv[
  * effective settings, so one run answers both questions. Its result for a
  * given content is kept: a restart with an unchanged config asks sshd again
  * only if what sshd reads changed (sshd_config_hash: the file and the files
- * it includes) or the last answer was a no. The answer depends on that
+ * it includes), the sshd program was replaced (query_key) or the last
+ * answer was a no. The answer depends on that
  * content, not on where the files are (sshd takes relative Include paths
  * from /etc/ssh), so the last-good copy of a config that was asked about
  * already is not asked about again.
@@ -287,6 +288,27 @@ struct sshd_query_pending {
 	struct proc_job job;
 };
 static struct sshd_query_pending query_pending[2];
+
+/* A config's content hash H, and which program file EXEC is now (device,
+ * inode, size, modification time): the key of an answer. A program
+ * replaced under the same name (a package upgrade) may judge a config
+ * differently, so what the old one said is not taken for the new one's. */
+static unsigned long long query_key(const char *exec, unsigned long long h)
+{
+	struct stat st;
+
+	if (stat(exec, &st) < 0)
+		return h;
+	const unsigned long long id[5] = { (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+					   (unsigned long long)st.st_size, (unsigned long long)st.st_mtim.tv_sec,
+					   (unsigned long long)st.st_mtim.tv_nsec };
+
+	for (size_t i = 0; i < ARRAY_SIZE(id); i++) {
+		h = (h ^ id[i]) * 1099511628211ULL; /* FNV-1a's step, a word at a time, on from H */
+		h ^= h >> 29;
+	}
+	return h;
+}
 
 static bool cache_lookup(const char *exec, unsigned long long h, struct sshd_listen *out, int max, int *n)
 {
@@ -351,7 +373,7 @@ void sshd_query_begin(const char *exec, const char *config_path)
 	struct sshd_query_pending *p = NULL;
 	char *argv[5];
 	bool readable;
-	unsigned long long h = sshd_config_hash(config_path, &readable);
+	unsigned long long h = query_key(exec, sshd_config_hash(config_path, &readable));
 	int n;
 
 	if (!readable || cache_lookup(exec, h, NULL, 0, &n))
@@ -394,7 +416,7 @@ int sshd_query(const char *exec, const char *config_path, struct sshd_listen *ou
 {
 	struct sshd_listen l[SSHD_QUERY_MAX];
 	bool readable;
-	unsigned long long h = sshd_config_hash(config_path, &readable);
+	unsigned long long h = query_key(exec, sshd_config_hash(config_path, &readable));
 	int n;
 
 	*why = NULL;
