@@ -282,49 +282,118 @@ static void watch_netns_dir(struct oobd *o)
 		log_warn("watching %s: %s", NETNS_RUN_DIR, strerror(errno));
 }
 
-/*
- * A package upgrade puts a new sshd program in place (dpkg: a rename over
- * the name; install(1): a new file): its directory is watched for files
- * made or moved in under the program's name (the file it names, symbolic
- * links followed), so that the listener is not left on the old program
- * (sshd_sup_program_event). Such a directory changes only when software is
- * installed. Watched again when a reload names another program.
- */
-static void watch_sshd_program(struct oobd *o)
+/* Every supervised child: sshd, then the [service]s; NULL past the end. */
+static struct service *child_at(struct oobd *o, size_t i)
 {
-	char *real, *slash, *dir, *name;
+	if (i == 0)
+		return &o->sshd.svc;
+	return i - 1 < o->n_svcs ? &o->svcs[i - 1] : NULL;
+}
+
+/* Is the absolute PATH a file of directory DIR (not of one below)? */
+static bool in_dir(const char *path, const char *dir)
+{
+	const char *slash = strrchr(path, '/');
+	size_t len;
+
+	if (!slash)
+		return false;
+	len = slash == path ? 1 : (size_t)(slash - path);
+	return strlen(dir) == len && strncmp(path, dir, len) == 0;
+}
+
+/*
+ * A package upgrade puts a new program in place (dpkg: a rename over the
+ * name; install(1): a new file), and the running instance goes on with
+ * the old one (service_program_event). The directories of sshd's and the
+ * services' programs (symbolic links followed) are watched for files made,
+ * written or moved in; such a directory changes only when software is
+ * installed. Called at start-up and after a reload: directories no
+ * program is in any more are let go.
+ */
+static void watch_programs(struct oobd *o)
+{
+	struct service *s;
 
 	if (o->inofd < 0)
 		return;
-	real = realpath(o->cfg->sshd.exec, NULL);
-	if (!real)
-		real = xstrdup(o->cfg->sshd.exec);
-	slash = strrchr(real, '/');
-	if (!slash || !slash[1]) {
-		free(real);
-		return;
+	for (size_t i = 0; (s = child_at(o, i)) != NULL; i++) {
+		const char *exec = i == 0 ? o->cfg->sshd.exec : s->argv[0];
+		free(s->prog_real);
+		s->prog_real = realpath(exec, NULL);
+		if (!s->prog_real)
+			s->prog_real = xstrdup(exec);
 	}
-	*slash = '\0';
-	dir = xstrdup(slash == real ? "/" : real);
-	name = xstrdup(slash + 1);
-	free(real);
-	if (o->prog_wd >= 0 && strcmp(dir, o->prog_dir) == 0 && strcmp(name, o->prog_name) == 0) {
-		free(dir);
-		free(name);
-		return;
+	/* Let go of what is not wanted any more. A directory also watched
+	 * for something else keeps its watch. */
+	size_t kept = 0;
+	for (size_t k = 0; k < o->n_prog_watch; k++) {
+		struct prog_watch w = o->prog_watch[k];
+		bool wanted = false;
+
+		for (size_t i = 0; (s = child_at(o, i)) != NULL && !wanted; i++)
+			wanted = in_dir(s->prog_real, w.dir);
+		if (wanted && w.wd >= 0) {
+			o->prog_watch[kept++] = w;
+			continue;
+		}
+		if (w.wd >= 0 && w.wd != o->run_wd && w.wd != o->netns_wd)
+			inotify_rm_watch(o->inofd, w.wd);
+		free(w.dir);
 	}
-	/* A directory watched for something else too keeps its watch. */
-	if (o->prog_wd >= 0 && o->prog_wd != o->run_wd && o->prog_wd != o->netns_wd)
-		inotify_rm_watch(o->inofd, o->prog_wd);
-	free(o->prog_dir);
-	free(o->prog_name);
-	o->prog_dir = dir;
-	o->prog_name = name;
-	o->prog_wd = inotify_add_watch(o->inofd, dir, IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR |
-							      IN_MASK_ADD);
-	if (o->prog_wd < 0)
-		log_warn("watching %s: %s (a new sshd program there is started only at sshd's next start)", dir,
-			 strerror(errno));
+	o->n_prog_watch = kept;
+	for (size_t i = 0; (s = child_at(o, i)) != NULL; i++) {
+		const char *slash = strrchr(s->prog_real, '/');
+		char *dir;
+		bool known = false;
+
+		if (!slash || !slash[1])
+			continue;
+		dir = slash == s->prog_real ? xstrdup("/") : strndup(s->prog_real, (size_t)(slash - s->prog_real));
+		if (!dir)
+			continue;
+		for (size_t k = 0; k < o->n_prog_watch && !known; k++)
+			known = strcmp(o->prog_watch[k].dir, dir) == 0;
+		if (known) {
+			free(dir);
+			continue;
+		}
+		int wd = inotify_add_watch(o->inofd, dir, IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR |
+								  IN_MASK_ADD);
+		if (wd < 0) {
+			log_warn("watching %s: %s (a new program there is run only at its next start)", dir,
+				 strerror(errno));
+			free(dir);
+			continue;
+		}
+		o->prog_watch = xrealloc(o->prog_watch, o->n_prog_watch + 1, sizeof(*o->prog_watch));
+		o->prog_watch[o->n_prog_watch++] = (struct prog_watch){ .wd = wd, .dir = dir };
+	}
+}
+
+/* An event of watch WD about NAME in its directory: a program of a
+ * supervised child put in place anew? */
+static void program_event(struct oobd *o, int wd, uint32_t mask, const char *name)
+{
+	struct service *s;
+	char path[PATH_MAX];
+
+	for (size_t k = 0; k < o->n_prog_watch; k++) {
+		struct prog_watch *w = &o->prog_watch[k];
+
+		if (w->wd != wd)
+			continue;
+		if (mask & IN_IGNORED) {
+			w->wd = -1; /* the directory went; watched again at a reload, if there */
+			continue;
+		}
+		if (!*name || (size_t)snprintf(path, sizeof(path), "%s%s%s", w->dir, strcmp(w->dir, "/") ? "/" : "",
+					       name) >= sizeof(path))
+			continue;
+		for (size_t i = 0; (s = child_at(o, i)) != NULL; i++)
+			if (s->prog_real && strcmp(s->prog_real, path) == 0)
+				service_program_event(s);
+	}
 }
 
 /* How soon a /run/sshd that could not be made is tried again. */
@@ -389,6 +458,25 @@ static void sshd_start(struct oobd *o)
 {
 	firewall_sshd_ports(o);
 	sshd_sup_start(&o->sshd, o->cfg->netns, o->ns.nsfd, &o->ns.nl_oob);
+}
+
+/* Stop a [service] and start it again. */
+static void svc_restart(struct service *s)
+{
+	if (s->state == SVC_UP) {
+		service_stop(s);
+		s->want_up = true;
+	} else if (s->state == SVC_STOPPING) {
+		/* The old process lives: started again once it is reaped
+		 * (reap_children), its SIGKILL deadline kept. A start now would
+		 * leave it running unsupervised. */
+		s->want_up = true;
+	} else {
+		s->want_up = true;
+		s->backoff_ms = 0;
+		s->deadline_ms = now_ms();
+		s->state = SVC_BACKOFF;
+	}
 }
 
 /* Every start of a [service] comes through here. Under journald it
@@ -767,7 +855,7 @@ static int reload(struct oobd *o, struct strbuf *errs)
 	 * not when some other child next exits. */
 	services_compact(o);
 	sshd_sup_update(&o->sshd, o->cfg);
-	watch_sshd_program(o);
+	watch_programs(o);
 	if (o->down) {
 		log_notice("reload done (the path is down by request; nothing started)");
 		return 0;
@@ -964,7 +1052,7 @@ static void privsep_ensure(struct oobd *o)
 static void handle_inotify(struct oobd *o)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool privsep = false, program = false;
+	bool privsep = false;
 	ssize_t n;
 
 	while ((n = read(o->inofd, buf, sizeof(buf))) > 0) {
@@ -983,18 +1071,12 @@ static void handle_inotify(struct oobd *o)
 				o->need_reconcile = true;
 			}
 			/* Not "else": the same directory may be watched for two things. */
-			if (ev->wd == o->prog_wd) {
-				if (ev->mask & IN_IGNORED)
-					o->prog_wd = -1;
-				else if (ev->len && strcmp(ev->name, o->prog_name) == 0)
-					program = true;
-			}
+			if (!(ev->mask & IN_Q_OVERFLOW) && !o->down && !o->stopping)
+				program_event(o, ev->wd, ev->mask, ev->len ? ev->name : "");
 		}
 	}
 	if (privsep && !o->down)
 		privsep_ensure(o);
-	if (program && !o->down && !o->stopping)
-		sshd_sup_program_event(&o->sshd);
 }
 
 /* An IPv6 address event while a start of sshd waits for DAD. */
@@ -1012,9 +1094,12 @@ static void handle_timer(struct oobd *o)
 	(void)!read(o->timerfd, &ticks, sizeof(ticks));
 	if (sshd_sup_tick(&o->sshd, now, o->ns.nsfd) && !o->stopping)
 		sshd_start(o);
-	for (size_t i = 0; i < o->n_svcs; i++)
+	for (size_t i = 0; i < o->n_svcs; i++) {
+		if (service_program_replaced(&o->svcs[i], now) && !o->stopping)
+			svc_restart(&o->svcs[i]);
 		if (service_deadline(&o->svcs[i], now) && !o->stopping)
 			svc_start(o, &o->svcs[i]);
+	}
 	services_compact(o); /* a removed one whose leftovers went */
 	if (o->privsep_retry && now >= o->privsep_retry && !o->down)
 		privsep_ensure(o);
@@ -1084,7 +1169,6 @@ static void watch_main(struct oobd *o)
 	if (o->run_wd < 0)
 		log_warn("watching %s: %s (a removed %s is made again only before sshd's next start)",
 			 SSHD_PRIVSEP_PARENT, strerror(errno), SSHD_PRIVSEP_DIR);
-	watch_sshd_program(o);
 }
 
 /* Event sources that need the namespace. */
@@ -1314,22 +1398,10 @@ static void control_handler(struct ctl_server *srv, struct ctl_client *c, char *
 			ctl_reply(srv, c, 1, "down", xstrdup("the path is down by request; \"oobctl up\" first\n"));
 		} else {
 			log_notice("restarting %s by request", s->name);
-			if (s == &o->sshd.svc) {
+			if (s == &o->sshd.svc)
 				sshd_sup_restart(&o->sshd);
-			} else if (s->state == SVC_UP) {
-				service_stop(s);
-				s->want_up = true;
-			} else if (s->state == SVC_STOPPING) {
-				/* The old process lives: started again once it is
-				 * reaped (reap_children), its SIGKILL deadline kept.
-				 * A start now would leave it running unsupervised. */
-				s->want_up = true;
-			} else {
-				s->want_up = true;
-				s->backoff_ms = 0;
-				s->deadline_ms = now_ms();
-				s->state = SVC_BACKOFF;
-			}
+			else
+				svc_restart(s);
 			sb_printf(&out, "restarting %s\n", s->name);
 			ctl_reply(srv, c, 0, "ok", sb_steal(&out));
 		}
@@ -1429,7 +1501,7 @@ int main(int argc, char **argv)
 	 * which (control clients' buffers, path fields) is never written. */
 	static struct oobd o;
 	o.epfd = o.sigfd = o.timerfd = o.inofd = o.lockfd = o.ctl.fd = -1;
-	o.netns_wd = o.run_wd = o.prog_wd = -1;
+	o.netns_wd = o.run_wd = -1;
 	const char *path = OOBD_DEFAULT_CONFIG;
 	bool test = false, down = false;
 	int c, r;
@@ -1517,6 +1589,7 @@ int main(int argc, char **argv)
 	watch_main(&o);
 	sshd_sup_init(&o.sshd, o.cfg, o.epfd);
 	services_init(&o);
+	watch_programs(&o);
 	struct stat dst;
 	if (stat(OOBD_DOWN_FILE, &dst) == 0) {
 		o.down = true;
@@ -1537,8 +1610,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < o.n_svcs; i++)
 		service_free(&o.svcs[i]);
 	free(o.svcs);
-	free(o.prog_dir);
-	free(o.prog_name);
+	for (size_t k = 0; k < o.n_prog_watch; k++)
+		free(o.prog_watch[k].dir);
+	free(o.prog_watch);
 	nl_close(&o.mon_main);
 	nl_close(&o.mon_oob);
 	nl_close(&o.nl_main);

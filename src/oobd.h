@@ -20,6 +20,12 @@
  * oobd honours it until "oobctl up". */
 #define OOBD_DOWN_FILE OOBD_RUN_DIR "/down"
 
+/* A directory that holds a supervised program. */
+struct prog_watch {
+	int wd;
+	char *dir;
+};
+
 struct oobd {
 	struct config *cfg;
 	struct netstate ns;
@@ -35,8 +41,8 @@ struct oobd {
 	long long started_at;        /* unix time */
 	int epfd, sigfd, timerfd, inofd, lockfd;
 	int netns_wd, run_wd;        /* inotify: /run/netns; /run, for /run/sshd */
-	int prog_wd;                 /* inotify: the sshd program's directory (-1: none) */
-	char *prog_dir, *prog_name;  /* that directory, and the program's name in it */
+	struct prog_watch *prog_watch; /* inotify: the directories of sshd's and the services' programs */
+	size_t n_prog_watch;
 	long long privsep_retry;     /* /run/sshd could not be made: try again at; 0: it is there */
 	bool stopping, need_reconcile;
 	bool down;                   /* deliberately torn down */

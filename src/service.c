@@ -60,8 +60,10 @@ void service_free(struct service *s)
 	fd_drop(&s->left_fd);
 	free(s->name);
 	argv_free(s->argv);
+	free(s->prog_real);
 	s->name = NULL;
 	s->argv = NULL;
+	s->prog_real = NULL;
 }
 
 const char *service_status_str(int status, char *buf, size_t len)
@@ -321,7 +323,45 @@ long long service_wakeup(const struct service *s)
 
 	if (s->left_fd >= 0 && (!d || s->left_check_ms < d))
 		d = s->left_check_ms;
+	if (s->prog_check_at && (!d || s->prog_check_at < d))
+		d = s->prog_check_at;
 	return d;
+}
+
+void service_program_event(struct service *s)
+{
+	long long at = now_ms() + SERVICE_PROGRAM_SETTLE_MS;
+
+	s->prog_check_at = at;
+	if (s->state == SVC_BACKOFF && s->want_up && s->deadline_ms > at) {
+		log_notice("a new program %s for %s: starting it in %d ms, not in %.1f s", s->prog_real, s->name,
+			   SERVICE_PROGRAM_SETTLE_MS,
+			   (double)(s->deadline_ms - at + SERVICE_PROGRAM_SETTLE_MS) / 1000.0);
+		s->deadline_ms = at;
+	}
+}
+
+bool service_program_replaced(struct service *s, long long now)
+{
+	struct stat st;
+
+	if (!s->prog_check_at || now < s->prog_check_at)
+		return false;
+	s->prog_check_at = 0;
+	if (s->state != SVC_UP || !s->prog.st_ino || !s->argv)
+		return false; /* not running: its next start takes what is there */
+	if (stat(s->argv[0], &st) < 0) {
+		log_warn("%s: its program %s is gone: %s; it runs on until it is back", s->name, s->argv[0],
+			 strerror(errno));
+		return false;
+	}
+	if (st.st_dev == s->prog.st_dev && st.st_ino == s->prog.st_ino) {
+		log_debug("%s: its program %s is the file it runs", s->name, s->argv[0]);
+		return false;
+	}
+	log_notice("%s: its program %s was replaced (a package upgrade?); restarting it with the new one",
+		   s->name, s->argv[0]);
+	return true;
 }
 
 /* The error channel's messages until the child execs (end of file) or
@@ -423,6 +463,10 @@ int service_start(struct service *s, const char *netns, int nsfd)
 	 * directory read) and the message of a failure. */
 	a.errpipe = pfd[1];
 	env = child_env(s->out_fd, stream, sizeof(stream));
+	/* The file it runs: what is under the name now (a wrapper script, not
+	 * the program that script runs). */
+	if (stat(s->argv[0], &s->prog) < 0)
+		memset(&s->prog, 0, sizeof(s->prog));
 	a.envp = env;
 	pid = clone_vfork(service_child, &a, 32768);
 	free(env);

@@ -3,6 +3,7 @@
 #define OOBD_SERVICE_H
 
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /*
@@ -23,6 +24,7 @@ enum service_state { SVC_DOWN, SVC_UP, SVC_BACKOFF, SVC_STOPPING };
 #define SERVICE_BACKOFF_MAX_MS 30000
 #define SERVICE_RESET_MS 60000
 #define SERVICE_STOP_TIMEOUT_MS 5000
+#define SERVICE_PROGRAM_SETTLE_MS 1000
 
 struct service {
 	char *name;
@@ -48,6 +50,13 @@ struct service {
 	unsigned left_check_gap_ms;
 	pid_t left_pid;              /* the first of those */
 	bool daemonized;             /* its program exited and left processes running */
+	/* Its program file: argv[0] with symbolic links followed (to match
+	 * the events of its directory; NULL: not known), what was under that
+	 * name at the last start (st_ino 0: nothing), and when to look whether
+	 * a file put in place since is another (0: no need). */
+	char *prog_real;
+	struct stat prog;
+	long long prog_check_at;
 };
 
 /* ARGV is taken over (freed by service_free). Backoff from the config. */
@@ -78,6 +87,20 @@ bool service_deadline(struct service *s, long long now);
 /* When service_deadline has something to do: the earliest of the state's
  * deadline and the leftovers' next look or SIGKILL; 0 if none. */
 long long service_wakeup(const struct service *s);
+
+/*
+ * A package upgrade (or an edit) puts a new file in place under the
+ * program's name; the running instance goes on with the old one. The
+ * program's directory reported a file made, written or moved in under its
+ * name: look at it once nothing more has come for
+ * SERVICE_PROGRAM_SETTLE_MS (a package puts several files in place). A
+ * start waiting after failures (the program was missing) is made then.
+ */
+void service_program_event(struct service *s);
+/* That look is due (its time is in service_wakeup): true when the running
+ * instance was started from another file than the one under the name now,
+ * so that the caller restarts it. */
+bool service_program_replaced(struct service *s, long long now);
 
 /* What an exited instance of it left running may still be there: it is
  * not stopped until that is gone (SIGKILL at the latest

@@ -594,10 +594,6 @@ void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd, struct nl *
 	/* sshd writes a log line per connection before its banner: through a
 	 * stream that never blocks, so a stuck log reader stops no login. */
 	s->svc.out_fd = log_child_fd("oobd-sshd");
-	/* The file it runs: what is under the name now (a wrapper script, not
-	 * the program that script runs). */
-	if (stat(s->exec, &s->prog_running) < 0)
-		memset(&s->prog_running, 0, sizeof(s->prog_running));
 	int started = service_start(&s->svc, netns, nsfd);
 	if (s->svc.out_fd >= 0)
 		close(s->svc.out_fd);
@@ -819,52 +815,11 @@ static void probe_timeout(struct sshd_sup *s)
 	service_stop(&s->svc);
 }
 
-/* The directory of the sshd program has been quiet since a file was put
- * in place under its name: a listener that runs another file is started
- * again, through the usual choice of config. The old listener would run
- * the new program for each connection anyway (sshd re-executes itself), so
- * keeping it helps no one when the new one cannot run or refuses the
- * config: a new start shows that, and falls back. */
-static void program_check(struct sshd_sup *s)
-{
-	struct stat st;
-
-	if (s->svc.state != SVC_UP || !s->prog_running.st_ino)
-		return; /* not running: its next start takes what is there */
-	if (stat(s->exec, &st) < 0) {
-		log_warn("the sshd program %s is gone: %s; the listener runs on until it is back", s->exec,
-			 strerror(errno));
-		return;
-	}
-	if (st.st_dev == s->prog_running.st_dev && st.st_ino == s->prog_running.st_ino) {
-		log_debug("the sshd program %s is the file the listener runs", s->exec);
-		return;
-	}
-	log_notice("the sshd program %s was replaced (a package upgrade?); restarting the listener with it, "
-		   "established sessions stay", s->exec);
-	/* What the old program refused, the new one is asked about afresh. */
-	memset(s->failed, 0, sizeof(s->failed));
-	sshd_sup_restart(s);
-}
-
-void sshd_sup_program_event(struct sshd_sup *s)
-{
-	long long at = now_ms() + SSHD_PROGRAM_SETTLE_MS;
-
-	s->prog_check_at = at;
-	/* Waiting to start again (the program was missing mid-upgrade, say):
-	 * no longer than the check would wait. */
-	if (s->svc.state == SVC_BACKOFF && s->svc.want_up && !s->dad_until && s->svc.deadline_ms > at)
-		s->svc.deadline_ms = at;
-}
-
 long long sshd_sup_deadline(const struct sshd_sup *s)
 {
-	long long d = s->svc.deadline_ms;
+	long long d = service_wakeup(&s->svc);
 	long long probe = 0;
 
-	if (s->prog_check_at && (!d || s->prog_check_at < d))
-		d = s->prog_check_at;
 	if (probing(s)) {
 		probe = s->probe_deadline;
 		if (s->probe_retry_at && s->probe_retry_at < probe)
@@ -877,9 +832,13 @@ long long sshd_sup_deadline(const struct sshd_sup *s)
 
 bool sshd_sup_tick(struct sshd_sup *s, long long now, int nsfd)
 {
-	if (s->prog_check_at && now >= s->prog_check_at) {
-		s->prog_check_at = 0;
-		program_check(s);
+	if (service_program_replaced(&s->svc, now)) {
+		/* The old program's refusals: the new one is asked afresh. The
+		 * old listener would run the new program for each connection
+		 * anyway (sshd executes itself again), so it is not kept when
+		 * the new one refuses the config: the new start falls back. */
+		memset(s->failed, 0, sizeof(s->failed));
+		sshd_sup_restart(s);
 	}
 	if (probing(s)) {
 		if (now >= s->probe_deadline) {

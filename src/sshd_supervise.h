@@ -4,7 +4,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/stat.h>
 
 #include "addr.h"
 #include "config.h"
@@ -60,13 +59,13 @@
  * connection: an old listener with new per-connection programs may refuse
  * every login, and a fix in the listener itself never arrives. So a file
  * put in place under the program's name (oobd watches its directory) is
- * looked at once nothing more has come for SSHD_PROGRAM_SETTLE_MS (a
- * package puts several files in place): if it is another file than the
- * running listener's, the listener is started again, with the usual
- * choice of config, the old program's refusals forgotten (a new program
- * that refuses the configured one falls back as any refusal does);
- * established sessions stay. A start waiting in backoff (the program was
- * missing) is made then too.
+ * looked at once nothing more has come for SERVICE_PROGRAM_SETTLE_MS (a
+ * package puts several files in place; service_program_event): if it is
+ * another file than the running listener's, the listener is started
+ * again, with the usual choice of config, the old program's refusals
+ * forgotten (a new program that refuses the configured one falls back as
+ * any refusal does); established sessions stay. A start waiting in
+ * backoff (the program was missing) is made then too.
  *
  * What this cannot catch: a config sshd accepts and that answers, but lets
  * nobody in (a wrong AllowUsers, an authorized_keys file that holds the
@@ -81,7 +80,6 @@
 #define SSHD_MAX_LISTEN 16
 #define SSHD_DAD_WAIT_MS 10000
 #define SSHD_REFUSED_MAX 256
-#define SSHD_PROGRAM_SETTLE_MS 1000
 
 enum sshd_source { SSHD_CONFIGURED, SSHD_LAST_GOOD, SSHD_BUILTIN_CONF, SSHD__SOURCES };
 const char *sshd_source_name(enum sshd_source src);
@@ -117,10 +115,6 @@ struct sshd_sup {
 	struct nl dad_mon;           /* IPv6 address events, open only while waiting */
 	long long dad_until;         /* start anyway at; 0: not waiting */
 	struct ipaddr dad_addr;      /* the address waited for */
-	/* the file under the program's name at the listener's start; st_ino
-	 * 0: not known */
-	struct stat prog_running;
-	long long prog_check_at;     /* look at the program file then (0: no) */
 };
 
 void sshd_sup_init(struct sshd_sup *s, const struct config *c, int epfd);
@@ -171,9 +165,5 @@ bool sshd_sup_reaped(struct sshd_sup *s, pid_t pid, int status, bool *start_now)
 
 /* Stop and start again (a changed config); sessions stay. */
 void sshd_sup_restart(struct sshd_sup *s);
-
-/* A file was put in place under the sshd program's name: look at it once
- * things are quiet (sshd_sup_tick). */
-void sshd_sup_program_event(struct sshd_sup *s);
 
 #endif
