@@ -1100,6 +1100,11 @@ int config_load_buffer(const char *name, const char *data, size_t len, FILE *err
 
 int config_load(const char *path, FILE *errs, struct config **out)
 {
+	return config_load_keep(path, errs, out, NULL, NULL);
+}
+
+int config_load_keep(const char *path, FILE *errs, struct config **out, char **keep, size_t *keep_len)
+{
 	_cleanup_free_ char *data = NULL;
 	char why[PATH_MAX + 64], where[CONFIG_WHERE_MAX];
 	size_t len;
@@ -1119,7 +1124,13 @@ int config_load(const char *path, FILE *errs, struct config **out)
 				r == -EFBIG ? "file too large" : strerror(-r));
 		return 1;
 	}
-	return config_load_buffer(path, data, len, errs, out);
+	r = config_load_buffer(path, data, len, errs, out);
+	if (r == 0 && keep) {
+		*keep = data;
+		*keep_len = len;
+		data = NULL;
+	}
+	return r;
 }
 
 void config_free(struct config *c)

@@ -131,6 +131,10 @@ struct config {
  * of problems found (the config is then freed and *out untouched).
  */
 int config_load(const char *path, FILE *errs, struct config **out);
+/* The same, and with a usable config the file's content it was parsed
+ * from (malloc'ed, NUL-terminated) in *DATA and *LEN: what to keep as the
+ * last config that worked, whatever the file holds by then. */
+int config_load_keep(const char *path, FILE *errs, struct config **out, char **data, size_t *len);
 /* The same, from a buffer (used by tests and the fuzzer). */
 int config_load_buffer(const char *name, const char *data, size_t len, FILE *errs, struct config **out);
 void config_free(struct config *c);

@@ -90,8 +90,10 @@ enum load_check {
 	LOAD_RELOAD,       /* ... and a problem: the path is up, the admin asked */
 };
 
-/* The config at PATH, checked as CHECK says. */
-static int load_config(const char *path, struct config **out, struct strbuf *errs_out, enum load_check check)
+/* The config at PATH, checked as CHECK says. With DATA, a usable one's
+ * content as it was read (config_load_keep). */
+static int load_config(const char *path, struct config **out, struct strbuf *errs_out, enum load_check check,
+		       char **data, size_t *data_len)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -100,17 +102,102 @@ static int load_config(const char *path, struct config **out, struct strbuf *err
 
 	if (!errs)
 		return -errno;
-	n = config_load(path, errs, out);
+	n = config_load_keep(path, errs, out, data, data_len);
 	if (n == 0 && check != LOAD_CONFIG_ONLY) {
 		n = config_check_files(*out, errs, check == LOAD_RELOAD);
 		if (n) {
 			config_free(*out);
 			*out = NULL;
+			if (data) {
+				free(*data);
+				*data = NULL;
+			}
 		}
 	}
 	fclose(errs);
 	report_problems(buf, errs_out);
 	return n;
+}
+
+/*
+ * The last config that worked is kept beside the configured file, as
+ * FILE.last-good (root's, 0600, written whole or not at all): a start
+ * finding the configured file unusable (an edit with a typo that no reload
+ * ever tried, then a reboot) runs that copy instead of leaving the machine
+ * without its out-of-band path. Not in /run, which a reboot empties, and
+ * not under /var, which may not be mounted yet. DATA is the content the
+ * config in force was parsed from; the copy is written only when it
+ * differs.
+ */
+static void last_good_save(const char *path, const char *data, size_t len)
+{
+	char lg[PATH_MAX];
+	char *old = NULL;
+	size_t old_len = 0;
+	int r;
+
+	if (!data || (size_t)snprintf(lg, sizeof(lg), "%s%s", path, OOBD_LAST_GOOD_SUFFIX) >= sizeof(lg))
+		return;
+	if (read_file(lg, &old, &old_len, CONFIG_MAX_BYTES) == 0 && old_len == len && memcmp(old, data, len) == 0) {
+		free(old);
+		return;
+	}
+	free(old);
+	r = write_file_atomic(lg, data, len, 0600);
+	if (r < 0)
+		log_warn("keeping the config that works as %s: %s (a start that finds %s unusable has no copy to "
+			 "run instead)", lg, strerror(-r), path);
+	else
+		log_info("kept the config in force as %s", lg);
+}
+
+/* The first problem (not a warning) of a load's report: why it failed. */
+static char *first_problem(const struct strbuf *errs)
+{
+	const char *p = errs->buf ? errs->buf : "";
+
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		if (!memmem(p, n, ": warning: ", 11))
+			return strndup(p, n);
+		p += n + (p[n] == '\n');
+	}
+	return xstrdup("the configuration is not usable");
+}
+
+/*
+ * The config of a start at PATH, checked as CHECK says: else its last-good
+ * copy, with why PATH was refused in *WHY. 0, or -1 when neither is usable.
+ */
+static int load_start_config(const char *path, struct config **out, enum load_check check, char **why)
+{
+	struct strbuf errs = { 0 };
+	char lg[PATH_MAX], *data = NULL;
+	size_t len = 0;
+
+	*why = NULL;
+	if (load_config(path, out, &errs, check, &data, &len) == 0) {
+		if (check != LOAD_CONFIG_ONLY)
+			last_good_save(path, data, len);
+		free(data);
+		sb_free(&errs);
+		return 0;
+	}
+	if ((size_t)snprintf(lg, sizeof(lg), "%s%s", path, OOBD_LAST_GOOD_SUFFIX) >= sizeof(lg) ||
+	    access(lg, F_OK) != 0) {
+		log_err("%s is not usable, and there is no %s to run instead", path, lg);
+		sb_free(&errs);
+		return -1;
+	}
+	if (load_config(lg, out, NULL, check, NULL, NULL) != 0) {
+		log_err("%s is not usable, and neither is the last config that worked, %s", path, lg);
+		sb_free(&errs);
+		return -1;
+	}
+	*why = first_problem(&errs);
+	sb_free(&errs);
+	log_err("%s is not usable (%s); using the last config that worked, %s", path, *why, lg);
+	return 0;
 }
 
 static int lock_acquire(void)
@@ -812,12 +899,16 @@ static int reload(struct oobd *o, struct strbuf *errs)
 {
 	struct config *nc = NULL;
 	const struct iface_cfg *a, *b;
+	char *data = NULL;
+	size_t data_len = 0;
 	int n;
 
-	log_notice("reloading %s", o->cfg->path);
-	n = load_config(o->cfg->path, &nc, errs, LOAD_RELOAD);
+	log_notice("reloading %s", o->config_path);
+	n = load_config(o->config_path, &nc, errs, LOAD_RELOAD, &data, &data_len);
 	if (n || !nc) { /* !nc: never; the analyzer cannot see that config_load() sets it */
-		log_err("reload: %s has %d problem(s); nothing changed", o->cfg->path, n);
+		log_err("reload: %s has %d problem(s); nothing changed%s", o->config_path, n,
+			o->config_error ? " (the last config that worked stays in force)" : "");
+		free(data);
 		return -1;
 	}
 	a = &o->cfg->iface;
@@ -834,6 +925,7 @@ static int reload(struct oobd *o, struct strbuf *errs)
 			sb_puts(errs, "the namespace name or the NIC's identity changed: that needs \"oobctl down\" "
 				      "first, then \"oobctl reload\" and \"oobctl up\"\n");
 		config_free(nc);
+		free(data);
 		return -1;
 	}
 	bool sshd_changed = strcmp(nc->sshd.exec, o->cfg->sshd.exec) != 0 ||
@@ -842,6 +934,7 @@ static int reload(struct oobd *o, struct strbuf *errs)
 	if (sshd_changed && reload_sshd_test(nc, errs)) {
 		log_err("reload: sshd -t rejects the new sshd config; nothing changed");
 		config_free(nc);
+		free(data);
 		return -1;
 	}
 	if (identity)
@@ -850,6 +943,13 @@ static int reload(struct oobd *o, struct strbuf *errs)
 	services_reload(o, nc);
 	config_free(o->cfg);
 	o->cfg = nc;
+	last_good_save(o->config_path, data, data_len);
+	free(data);
+	if (o->config_error) {
+		log_notice("reload: %s is usable again, and in force", o->config_path);
+		free(o->config_error);
+		o->config_error = NULL;
+	}
 	netstate_forget_refusals(&o->ns);
 	/* A removed service that was not running (backoff, down) is gone now,
 	 * not when some other child next exits. */
@@ -1445,10 +1545,14 @@ static int do_down(const char *path)
 	struct nl nl_main;
 	int lockfd, r;
 
-	if (load_config(path, &cfg, NULL, LOAD_CONFIG_ONLY)) {
-		log_err("%s is not usable", path);
+	char *why = NULL;
+
+	/* Its last-good copy names the namespace and the NIC too. */
+	if (load_start_config(path, &cfg, LOAD_CONFIG_ONLY, &why) < 0 || !cfg) {
+		free(why);
 		return 1;
 	}
+	free(why);
 	lockfd = lock_acquire();
 	if (lockfd < 0) {
 		log_err("use \"oobctl down\" while oobd runs (or stop oobd first): a running oobd would take the NIC back");
@@ -1565,11 +1669,12 @@ int main(int argc, char **argv)
 	/* The daemon never waits for its log's reader (a stuck journald). */
 	log_set_nonblocking();
 	notify_init();
-	if (load_config(path, &o.cfg, NULL, LOAD_START)) {
-		log_err("%s is not usable; not starting", path);
+	o.config_path = path;
+	if (load_start_config(path, &o.cfg, LOAD_START, &o.config_error) < 0 || !o.cfg) {
+		log_err("not starting");
 		return 1;
 	}
-	log_notice("oobd %s starting with %s", OOBD_VERSION, path);
+	log_notice("oobd %s starting with %s", OOBD_VERSION, o.cfg->path);
 	oom_protect();
 	o.lockfd = lock_acquire();
 	if (o.lockfd < 0)
@@ -1618,5 +1723,6 @@ int main(int argc, char **argv)
 	nl_close(&o.nl_main);
 	netstate_close(&o.ns);
 	config_free(o.cfg);
+	free(o.config_error);
 	return r;
 }

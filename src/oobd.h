@@ -26,8 +26,13 @@ struct prog_watch {
 	char *dir;
 };
 
+/* Beside the config FILE, the last one oobd ran: FILE.last-good. */
+#define OOBD_LAST_GOOD_SUFFIX ".last-good"
+
 struct oobd {
 	struct config *cfg;
+	const char *config_path;     /* the configured file (-c): what a reload reads */
+	char *config_error;          /* running its last-good copy: why the file was refused; else NULL */
 	struct netstate ns;
 	struct nl nl_main;           /* requests in the main namespace */
 	struct nl mon_main;          /* link events in the main namespace */

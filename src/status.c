@@ -283,6 +283,9 @@ static void gather(struct status *st)
 	struct oobd *o = st->o;
 	char path[PATH_MAX];
 
+	if (o->config_error)
+		problem(st, "%s is not usable (%s): oobd runs the last config that worked, %s; fix it, then oobctl "
+			"reload", o->config_path, o->config_error, o->cfg->path);
 	if (o->down)
 		problem(st, "the out-of-band path is down by request (oobctl up brings it back)");
 	if (!o->down && o->ns.name_elsewhere)
@@ -443,6 +446,7 @@ static void render_json(struct status *st, struct strbuf *out)
 	json_kint(&j, "pid", getpid());
 	json_kint(&j, "started", o->started_at);
 	json_kstr(&j, "config", o->cfg->path);
+	json_kstr(&j, "config_error", o->config_error);
 	json_kbool(&j, "down", o->down);
 	json_obj_end(&j);
 

@@ -99,7 +99,7 @@ top = {"version": S, "health": S, "problems": A, "oobd": O, "namespace": O, "nic
        "addresses": A, "routes": A, "dns": O, "sysctls": A, "services": A, "jump": O,
        "repairs": I, "last_reconcile": I, "log": A}
 sub = {
-    "oobd": {"pid": I, "started": I, "config": S, "down": B},
+    "oobd": {"pid": I, "started": I, "config": S, "config_error": (S, N), "down": B},
     "namespace": {"name": S, "origin": (S, N), "since": I},
     "nic": {"present": B, "match": S, "kind": S, "name": (S, N), "mac": (S, N), "ifindex": I,
             "up": B, "carrier": B, "mtu": I},
