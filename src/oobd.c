@@ -495,6 +495,43 @@ static long long earliest(long long a, long long b)
 	return a < b ? a : b;
 }
 
+/*
+ * While the resolv.conf overlay waits for a retry (a read-only /etc), the
+ * mount table of oobd's mount namespace is watched: /proc/self/mountinfo
+ * reports every change (a remount read-write included) as POLLPRI, so the
+ * overlay is written as soon as it can be, not at the next retry (up to
+ * 30 s later). Opened when the wait begins, so only changes from then on
+ * count; closed when it ends: the mount table of a busy system (containers,
+ * automounts) wakes nobody otherwise.
+ */
+static void watch_mounts(struct oobd *o)
+{
+	bool want = o->ns.dns_retry && !o->down && !o->stopping;
+
+	if (want == (o->mntfd >= 0))
+		return;
+	if (!want) {
+		close(o->mntfd); /* leaves the epoll set with it */
+		o->mntfd = -1;
+		return;
+	}
+	o->mntfd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (o->mntfd < 0)
+		return; /* the retry's deadline does it */
+	struct epoll_event ev = { .events = EPOLLPRI, .data.fd = o->mntfd };
+	if (epoll_ctl(o->epfd, EPOLL_CTL_ADD, o->mntfd, &ev) < 0) {
+		close(o->mntfd);
+		o->mntfd = -1;
+	}
+}
+
+/* The mount table changed while the overlay waits: try it now. */
+static void handle_mounts(struct oobd *o)
+{
+	if (o->ns.dns_retry && !o->down && !o->stopping && reconcile_dns(o->cfg, &o->ns) == 0)
+		log_info("the resolv.conf overlay was written after a change of the mount table");
+}
+
 /* One timer for everything: the earliest deadline of any state machine. */
 static void arm_timer(struct oobd *o)
 {
@@ -1407,6 +1444,7 @@ static int run(struct oobd *o)
 
 	while (!(o->stopping && all_down(o))) {
 		arm_timer(o);
+		watch_mounts(o);
 		int n = epoll_wait(o->epfd, evs, ARRAY_SIZE(evs), -1);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -1426,6 +1464,8 @@ static int run(struct oobd *o)
 				handle_link_events(o, &o->mon_oob, true);
 			else if (fd == o->inofd)
 				handle_inotify(o);
+			else if (fd == o->mntfd)
+				handle_mounts(o);
 			else if (fd == o->sshd.probe_fd)
 				sshd_sup_probe_event(&o->sshd, evs[i].events, o->ns.nsfd);
 			else if (fd == nl_fd(&o->sshd.dad_mon))
@@ -1605,7 +1645,7 @@ int main(int argc, char **argv)
 	 * which (control clients' buffers, path fields) is never written. */
 	static struct oobd o;
 	o.epfd = o.sigfd = o.timerfd = o.inofd = o.lockfd = o.ctl.fd = -1;
-	o.netns_wd = o.run_wd = -1;
+	o.netns_wd = o.run_wd = o.mntfd = -1;
 	const char *path = OOBD_DEFAULT_CONFIG;
 	bool test = false, down = false;
 	int c, r;

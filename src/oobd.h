@@ -49,6 +49,7 @@ struct oobd {
 	struct prog_watch *prog_watch; /* inotify: the directories of sshd's and the services' programs */
 	size_t n_prog_watch;
 	long long privsep_retry;     /* /run/sshd could not be made: try again at; 0: it is there */
+	int mntfd;                   /* /proc/self/mountinfo, open while the DNS overlay waits for a retry */
 	bool stopping, need_reconcile;
 	bool down;                   /* deliberately torn down */
 	bool up_pending;             /* "oobctl up" failed part way: reconciles bring the whole path up */

@@ -4,7 +4,8 @@
 # cannot be written, /run still can. The out-of-band path comes up all the
 # same, and an admin logs in over it; only the resolv.conf overlay is
 # missing, which oobd logs once, reports in "oobctl status", and writes as
-# soon as it can (no event needed). The same with oobd already running when
+# soon as it can: when the mount table changes (a remount read-write), or
+# at its next retry. The same with oobd already running when
 # the file system goes read-only and a reload changes [dns]. And a host key
 # the sshd config names under the read-only /etc, missing: ssh-keygen
 # cannot make it, and sshd runs with the built-in config and its own key
@@ -55,11 +56,12 @@ is "$(grep -c "writing $RESOLV: Read-only file system" "$T/oobd.log")" 1 \
 	"the overlay's failure is logged once, not at every reconcile"
 like "$(grep "writing $RESOLV" "$T/oobd.log")" '^<3>' "at error level"
 
-# Writable again: the overlay is written without any event to start a
-# reconcile (the retry's deadline does it).
+# Writable again: the overlay is written at once, on the mount table's
+# change (oobd watches it while the overlay waits), not at the next retry.
 rootro rw
 check "the overlay is written once /etc is writable again" -- wait_until 40 grep -qx 'nameserver 203.0.113.53' "$RESOLV"
 check "logged" -- log_has "writing $RESOLV: done now"
+check "... on the mount table's change" -- log_has "the resolv.conf overlay was written after a change of the mount table"
 unlike "$("$OOBCTL" status)" "resolv\.conf overlay" "status no longer reports the overlay"
 is "$(js .dns.error)" "null" "status --json: dns.error is null"
 
@@ -77,6 +79,7 @@ is "$(oob_ssh "$OOB4" echo logged-in 2>>"$T/ssh.log")" "logged-in" "the admin st
 rootro rw
 check "the new overlay is written once /etc is writable again" -- \
 	wait_until 40 grep -qx 'nameserver 203.0.113.54' "$RESOLV"
+is "$(grep -c "after a change of the mount table" "$T/oobd.log")" 2 "... again on the mount table's change"
 
 # --- restarted (as the service manager would) with a host key it cannot make ---
 stop_oobd
