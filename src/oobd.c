@@ -168,18 +168,17 @@ static char *first_problem(const struct strbuf *errs)
 /*
  * The config of a start at PATH, checked as CHECK says: else its last-good
  * copy, with why PATH was refused in *WHY. 0, or -1 when neither is usable.
+ * With DATA, PATH's content when it is the one in force (to keep as the
+ * last-good copy once the path is up: the start waits on no disk for it).
  */
-static int load_start_config(const char *path, struct config **out, enum load_check check, char **why)
+static int load_start_config(const char *path, struct config **out, enum load_check check, char **why,
+			     char **data, size_t *len)
 {
 	struct strbuf errs = { 0 };
-	char lg[PATH_MAX], *data = NULL;
-	size_t len = 0;
+	char lg[PATH_MAX];
 
 	*why = NULL;
-	if (load_config(path, out, &errs, check, &data, &len) == 0) {
-		if (check != LOAD_CONFIG_ONLY)
-			last_good_save(path, data, len);
-		free(data);
+	if (load_config(path, out, &errs, check, data, len) == 0) {
 		sb_free(&errs);
 		return 0;
 	}
@@ -1588,7 +1587,7 @@ static int do_down(const char *path)
 	char *why = NULL;
 
 	/* Its last-good copy names the namespace and the NIC too. */
-	if (load_start_config(path, &cfg, LOAD_CONFIG_ONLY, &why) < 0 || !cfg) {
+	if (load_start_config(path, &cfg, LOAD_CONFIG_ONLY, &why, NULL, NULL) < 0 || !cfg) {
 		free(why);
 		return 1;
 	}
@@ -1647,6 +1646,8 @@ int main(int argc, char **argv)
 	o.epfd = o.sigfd = o.timerfd = o.inofd = o.lockfd = o.ctl.fd = -1;
 	o.netns_wd = o.run_wd = o.mntfd = -1;
 	const char *path = OOBD_DEFAULT_CONFIG;
+	_cleanup_free_ char *lg_data = NULL; /* the config file's content, when it is in force */
+	size_t lg_len = 0;
 	bool test = false, down = false;
 	int c, r;
 
@@ -1710,7 +1711,7 @@ int main(int argc, char **argv)
 	log_set_nonblocking();
 	notify_init();
 	o.config_path = path;
-	if (load_start_config(path, &o.cfg, LOAD_START, &o.config_error) < 0 || !o.cfg) {
+	if (load_start_config(path, &o.cfg, LOAD_START, &o.config_error, &lg_data, &lg_len) < 0 || !o.cfg) {
 		log_err("not starting");
 		return 1;
 	}
@@ -1749,6 +1750,7 @@ int main(int argc, char **argv)
 	update_status(&o);
 	if (notify_watchdog_interval_ms())
 		o.watchdog_next = now_ms() + notify_watchdog_interval_ms();
+	last_good_save(path, lg_data, lg_len);
 	r = run(&o);
 	ctl_close(&o.ctl);
 	sshd_sup_free(&o.sshd);
