@@ -713,8 +713,16 @@ static int nic_claim_finish(const struct config *c, struct netstate *ns)
 		else
 			log_info("created %s %s in namespace \"%s\"", desc, name, c->netns);
 	} else if (r < 0) {
-		log_msg(level, "moving %s into namespace \"%s\"%s%s: %s%s%s", cl->name, c->netns,
-			i->rename[0] ? " as " : "", i->rename, strerror(-r), *ext ? ": " : "", ext);
+		/* What the kernel refuses to move at all (NETIF_F_NETNS_LOCAL:
+		 * "The interface netns is immutable", no reason before 5.x)
+		 * is left in the main namespace for good: say what to do. */
+		bool immutable = r == -EINVAL && (!*ext || strstr(ext, "immutable"));
+		log_msg(level, "moving %s into namespace \"%s\"%s%s: %s%s%s%s%s%s", cl->name, c->netns,
+			i->rename[0] ? " as " : "", i->rename, strerror(-r), *ext ? ": " : "", ext,
+			immutable ? " (a link its driver keeps in its namespace, such as a bridge, a bond or a "
+				    "wireless one, cannot be moved: give the namespace a child of it instead, kind = "
+				    "macvlan with parent = " : "",
+			immutable ? cl->name : "", immutable ? ")" : "");
 	} else {
 		log_info("moved %s (ifindex %d) into namespace \"%s\"%s%s", cl->name, cl->ifindex, c->netns,
 			 i->rename[0] ? " as " : "", i->rename);

@@ -119,7 +119,7 @@ ip link del ethx9
 
 # --- a link that cannot leave its namespace (a bridge) ---
 # The move, started in the background beside the rest of the start-up, is
-# refused: reported with the kernel's reason. oobd keeps waiting and tries
+# refused: reported with the kernel's reason and what to do instead. oobd keeps waiting and tries
 # again at each link change of the main namespace; the same refusal is not
 # reported again (it is logged at debug level).
 ip link add brx0 type bridge
@@ -136,6 +136,9 @@ wait_until 10 refused
 ok $? "an immovable link: oobd says the move was refused"
 like "$(tail -n +"$((lines + 1))" "$T/oobd.log" | grep -m1 'moving brx0')" 'netns is immutable' \
 	"an immovable link: with the kernel's reason"
+like "$(tail -n +"$((lines + 1))" "$T/oobd.log" | grep -m1 'moving brx0')" \
+	'cannot be moved: give the namespace a child of it instead, kind = macvlan with parent = brx0\)' \
+	"an immovable link: and what to do instead"
 check "an immovable link: oobd keeps running" -- kill -0 "$OOBD_PID"
 in_main brx0; ok $? "an immovable link: it stays in main"
 n_retries() { tail -n +"$((lines + 1))" "$T/oobd.log" | grep -c '^<7>moving brx0 into namespace'; }
