@@ -119,7 +119,7 @@ is "$(complete_words oobctl -s /run/oobd/control restart '')" "idle.svc sshd" "r
 is "$(complete_words oobctl -s "$T/nowhere" restart '')" "sshd" "restart with oobd not reachable: sshd"
 is "$(complete_words oobctl -s /run/oobd/con)" "/run/oobd/control" "-s: file names"
 is "$(complete_words oobctl --socket = /run/oobd/con)" "/run/oobd/control" "--socket=: file names"
-is "$(complete_words oobctl metrics -o "$T/oobd.co")" "$T/oobd.conf" "metrics -o: file names"
+is "$(complete_words oobctl metrics -o "$T/oobd.co")" "$T/oobd.conf $T/oobd.conf.last-good" "metrics -o: file names"
 is "$(complete_words /nonexistent/oobctl st)" "status" "works when the program is typed with a path"
 
 # --- the metrics units ---
