@@ -53,18 +53,21 @@ start_oobd "$T/oobd.conf"
 wait_until 15 ssh_banner "$OOB4"
 ok $? "sshd answers" || bail "oobd did not come up"
 
-# flood: 80 held connections from the flooder, more than MaxStartups' 60.
-flood() {
+# flood_and_login WHICH: 80 connections held from the flooder, more than
+# MaxStartups' 60, and meanwhile a login from the admin's own address.
+flood_and_login() {
+	local kept
+	rm -f "$T/kept"
 	ip netns exec admin "$PY" "$T/hold.py" "$FLOODER" "$OOB4" 80 > "$T/kept" &
 	HOLD=$!
 	wait_until 20 test -s "$T/kept"
+	ok $? "$1: the flooder holds its connections"
+	kept=$(cat "$T/kept")
+	check "$1: sshd keeps only a few of them (kept $kept)" -- test "$kept" -le 3
+	is "$(oob_ssh "$OOB4" echo in 2>&1)" in "$1: the administrator logs in from another address meanwhile"
+	kill "$HOLD"; wait "$HOLD" 2>/dev/null
 }
-flood
-ok $? "the flooder holds its connections"
-kept=$(cat "$T/kept")
-check "sshd keeps only a few of them (kept $kept)" -- test "$kept" -le 3
-is "$(oob_ssh "$OOB4" echo in 2>&1)" in "the administrator logs in from another address meanwhile"
-kill "$HOLD"; wait "$HOLD" 2>/dev/null
+flood_and_login "shipped config"
 
 # The built-in fallback: the configured config broken, no last-good copy.
 echo "Bogus yes" >> "$T/sshd_config"
@@ -74,11 +77,6 @@ wait_until 15 eval '[ "$("$OOBCTL" status --json | jq -r ".services[0].config")"
 ok $? "the built-in config runs"
 grep -qx 'PerSourceMaxStartups 3' /run/oobd/sshd_config.builtin
 ok $? "it has the per-source limit, which this sshd takes"
-flood
-ok $? "the flooder holds its connections"
-kept=$(cat "$T/kept")
-check "the built-in config's sshd keeps only a few of them (kept $kept)" -- test "$kept" -le 3
-is "$(oob_ssh "$OOB4" echo in 2>&1)" in "the administrator logs in from another address meanwhile"
-kill "$HOLD"; wait "$HOLD" 2>/dev/null
+flood_and_login "built-in config"
 stop_oobd
 done_testing
