@@ -199,6 +199,29 @@ static int load_start_config(const char *path, struct config **out, enum load_ch
 	return 0;
 }
 
+/* oobd -t of an unusable PATH: what a start would run instead, if
+ * anything (the last-good copy, checked as a start checks it). */
+static void test_say_last_good(const char *path)
+{
+	struct config *c = NULL;
+	char lg[PATH_MAX];
+	FILE *devnull;
+
+	if ((size_t)snprintf(lg, sizeof(lg), "%s%s", path, OOBD_LAST_GOOD_SUFFIX) >= sizeof(lg) ||
+	    access(lg, F_OK) != 0)
+		return;
+	devnull = fopen("/dev/null", "we");
+	if (!devnull)
+		return;
+	if (config_load(lg, devnull, &c) == 0 && config_check_files(c, devnull, false) == 0)
+		fprintf(stderr, "%s: not usable; a start would run the last config that worked, %s, instead\n",
+			path, lg);
+	else
+		fprintf(stderr, "%s: not usable, and neither is %s: oobd would not start\n", path, lg);
+	config_free(c);
+	fclose(devnull);
+}
+
 static int lock_acquire(void)
 {
 	char buf[32];
@@ -1699,6 +1722,8 @@ int main(int argc, char **argv)
 		config_free(o.cfg);
 		if (r == 0)
 			printf("%s: configuration is valid\n", path);
+		else
+			test_say_last_good(path);
 		return r ? 1 : 0;
 	}
 	if (geteuid() != 0) {

@@ -32,6 +32,11 @@ stop_oobd
 cp "$CONF" "$T/good.conf"
 echo "exce = /usr/sbin/sshd" >> "$CONF" # [sshd] is the last section
 line=$(wc -l < "$CONF")
+"$OOBD" -t -c "$CONF" > "$T/t.out" 2>&1
+is "$?" 1 "oobd -t: the file is not valid"
+like "$(cat "$T/t.out")" "^$CONF:$line: " "oobd -t: FILE:LINE: what is wrong"
+like "$(cat "$T/t.out")" "^$CONF: not usable; a start would run the last config that worked, $LG, instead$" \
+	"oobd -t: and what a start would run instead"
 mark=$(log_mark)
 start_oobd "$CONF"
 wait_until 15 ssh_banner "$OOB4"
@@ -73,6 +78,8 @@ ok $? "... with the last-good copy"
 
 # No usable copy: oobd does not start.
 echo "garbage" > "$LG"
+like "$("$OOBD" -t -c "$CONF" 2>&1)" "^$CONF: not usable, and neither is $LG: oobd would not start$" \
+	"oobd -t says so"
 mark=$(log_mark)
 "$OOBD" -c "$CONF" >>"$T/oobd.log" 2>&1
 is "$?" 1 "a broken file and a broken copy: oobd does not start"
