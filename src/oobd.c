@@ -119,6 +119,12 @@ static int load_config(const char *path, struct config **out, struct strbuf *err
 	return n;
 }
 
+/* PATH's last-good copy's path into LG; false when it does not fit. */
+static bool last_good_path(const char *path, char lg[PATH_MAX])
+{
+	return (size_t)snprintf(lg, PATH_MAX, "%s%s", path, OOBD_LAST_GOOD_SUFFIX) < PATH_MAX;
+}
+
 /*
  * The last config that worked is kept beside the configured file, as
  * FILE.last-good (root's, 0600, written whole or not at all): a start
@@ -136,7 +142,7 @@ static void last_good_save(const char *path, const char *data, size_t len)
 	size_t old_len = 0;
 	int r;
 
-	if (!data || (size_t)snprintf(lg, sizeof(lg), "%s%s", path, OOBD_LAST_GOOD_SUFFIX) >= sizeof(lg))
+	if (!data || !last_good_path(path, lg))
 		return;
 	if (read_file(lg, &old, &old_len, CONFIG_MAX_BYTES) == 0 && old_len == len && memcmp(old, data, len) == 0) {
 		free(old);
@@ -182,7 +188,7 @@ static int load_start_config(const char *path, struct config **out, enum load_ch
 		sb_free(&errs);
 		return 0;
 	}
-	if ((size_t)snprintf(lg, sizeof(lg), "%s%s", path, OOBD_LAST_GOOD_SUFFIX) >= sizeof(lg) ||
+	if (!last_good_path(path, lg) ||
 	    access(lg, F_OK) != 0) {
 		log_err("%s is not usable, and there is no %s to run instead", path, lg);
 		sb_free(&errs);
@@ -207,7 +213,7 @@ static void test_say_last_good(const char *path)
 	char lg[PATH_MAX];
 	FILE *devnull;
 
-	if ((size_t)snprintf(lg, sizeof(lg), "%s%s", path, OOBD_LAST_GOOD_SUFFIX) >= sizeof(lg) ||
+	if (!last_good_path(path, lg) ||
 	    access(lg, F_OK) != 0)
 		return;
 	devnull = fopen("/dev/null", "we");

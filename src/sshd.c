@@ -310,6 +310,37 @@ static unsigned long long query_key(const char *exec, unsigned long long h)
 	return h;
 }
 
+bool sshd_takes_option(const char *exec, const char *hostkey, const char *option)
+{
+	static char *asked;          /* "EXEC OPTION" of the answer kept */
+	static unsigned long long asked_id;
+	static bool takes;
+	char hk[PATH_MAX + 16], *key;
+	char *argv[] = { (char *)exec, "-t", "-f", "/dev/null", "-o", hk, "-o", (char *)option, NULL };
+	struct proc_result res = { 0 };
+	unsigned long long id = query_key(exec, 0);
+
+	if (!id || asprintf(&key, "%s %s", exec, option) < 0)
+		return false; /* no program file there */
+	if (asked && id == asked_id && strcmp(asked, key) == 0) {
+		free(key);
+		return takes;
+	}
+	snprintf(hk, sizeof(hk), "HostKey=%s", hostkey);
+	if (proc_run(argv, -1, -1, SSHD_T_OUT_MAX, SSHD_T_TIMEOUT_MS, &res) < 0 || !WIFEXITED(res.status)) {
+		/* no answer (could not run, timed out): asked again next time */
+		proc_result_free(&res);
+		free(key);
+		return false;
+	}
+	takes = WEXITSTATUS(res.status) == 0;
+	proc_result_free(&res);
+	free(asked);
+	asked = key;
+	asked_id = id;
+	return takes;
+}
+
 static bool cache_lookup(const char *exec, unsigned long long h, struct sshd_listen *out, int max, int *n)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(query_cache); i++) {

@@ -75,6 +75,11 @@ struct sshd_listen {
  */
 int sshd_query(const char *exec, const char *config_path, struct sshd_listen *out, int max, char **why);
 
+/* Does sshd EXEC take OPTION ("Keyword=value"), i.e. does "sshd -t" of an
+ * empty config with it and HOSTKEY pass? The answer is kept for that
+ * program file (the last one asked about). */
+bool sshd_takes_option(const char *exec, const char *hostkey, const char *option);
+
 /* sshd's complaint WHY (what it wrote, lines; NULL for none) as one line
  * into BUF (SIZE, cut to fit): its first line that names a line of a
  * config, as FILE:N: what ("FILE: line N: Bad configuration option: Foo"),

@@ -19,7 +19,6 @@
 #include "ifaddr.h"
 #include "log.h"
 #include "netns.h"
-#include "proc.h"
 #include "sshd_config.h"
 #include "strbuf.h"
 #include "util.h"
@@ -198,39 +197,6 @@ static void builtin_certs(struct strbuf *sb, const struct sshd_conf_file *conf)
  * certificate settings where their files are safe (builtin_certs), no PAM, no
  * forwarding.
  */
-/*
- * Does sshd EXEC take PerSourceMaxStartups (OpenSSH 8.5 on)? Asked of it
- * once per program file, by "sshd -t" of an empty config with the option
- * and the built-in host key: the built-in config is written only with what
- * this sshd takes, or it would fail too.
- */
-static bool sshd_takes_per_source(const char *exec)
-{
-	static dev_t dev;
-	static ino_t ino;
-	static bool known, takes;
-	static const char hostkey[] = "HostKey=" SSHD_BUILTIN_HOSTKEY;
-	char *argv[] = { (char *)exec, "-t", "-f", "/dev/null", "-o", (char *)hostkey, "-o", "PerSourceMaxStartups=3",
-			 NULL };
-	struct proc_result res = { 0 };
-	struct stat st;
-
-	if (stat(exec, &st) < 0)
-		return false;
-	if (known && st.st_dev == dev && st.st_ino == ino)
-		return takes;
-	if (proc_run(argv, -1, -1, 4096, 10000, &res) < 0)
-		return false; /* no answer: asked again next time */
-	/* An exit with status 255 is sshd's no (or a program that is not
-	 * sshd); a signal (a timeout) is no answer. */
-	known = WIFEXITED(res.status);
-	takes = known && WEXITSTATUS(res.status) == 0;
-	dev = st.st_dev;
-	ino = st.st_ino;
-	proc_result_free(&res);
-	return takes;
-}
-
 static int builtin_write(struct sshd_sup *s)
 {
 	char **keys = NULL, **akf = NULL;
@@ -293,7 +259,9 @@ static int builtin_write(struct sshd_sup *s)
 	if (access(SSHD_BUILTIN_HOSTKEY, R_OK) != 0)
 		sshd_keygen(SSHD_BUILTIN_HOSTKEY, "oobd built-in host key"); /* ed25519, from its name */
 	sb_printf(&sb, "HostKey %s\n", SSHD_BUILTIN_HOSTKEY);
-	if (sshd_takes_per_source(s->exec))
+	/* Only where this sshd takes it (OpenSSH 8.5 on): the built-in config
+	 * must not fail for an option. */
+	if (sshd_takes_option(s->exec, SSHD_BUILTIN_HOSTKEY, "PerSourceMaxStartups=3"))
 		sb_puts(&sb, "PerSourceMaxStartups 3\n");
 	sb_puts(&sb, "AuthorizedKeysFile");
 	for (int i = 0; akf && akf[i]; i++) {
