@@ -11,33 +11,25 @@ PY=$(command -v python3) || skip_all "needs python3"
 OOBCTL=$BUILD/oobctl
 FLOODER=203.0.113.66
 
-# hold SRC N: N connections to sshd from SRC, each held open without a
-# word from the client; prints how many sshd kept (did not close within
-# 2 s), then waits to be killed.
+# hold SRC DST N: N connections to sshd at DST from SRC, held open without
+# a word from the client; prints how many sshd kept (sent its banner on),
+# not dropped (closed, or a refusal), then waits to be killed.
 cat > "$T/hold.py" <<'PYEOF'
 import socket, sys, time
 src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-socks = []
+socks, kept = [], 0
 for _ in range(n):
     s = socket.socket()
     s.bind((src, 0))
-    s.settimeout(2)
+    s.settimeout(5)
     try:
         s.connect((dst, 22))
     except OSError:
         continue
     socks.append(s)
-time.sleep(2)
-kept = 0
 for s in socks:
-    s.setblocking(False)
     try:
-        while True:
-            b = s.recv(4096)
-            if not b:
-                break
-    except BlockingIOError:
-        kept += 1
+        kept += s.recv(8).startswith(b"SSH-")
     except OSError:
         pass
 print(kept, flush=True)
