@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "filecheck.h"
+#include "sshd.h"
 #include "sshd_config.h"
 #include "sysctl.h"
 #include "util.h"
@@ -1158,32 +1159,20 @@ void config_free(struct config *c)
 	free(c);
 }
 
-/* A file the config names, for its permissions: "FILE:LINE: key 'k': unsafe WHAT NOTE: WHY (rule)". */
+/* A file the config names, for its permissions: "FILE:LINE: key 'k': unsafe
+ * WHAT NOTE: WHY (rule)". With INSTEAD (a start), a warning that says what
+ * oobd does instead, and not a problem. */
 static int check_trusted_file(const char *cfg_path, int line, const char *key, const char *what, const char *path,
-			      const char *note, FILE *errs)
+			      const char *note, const char *instead, FILE *errs)
 {
 	char why[PATH_MAX + 64], where[CONFIG_WHERE_MAX];
 
 	if (filecheck_path(path, why, sizeof(why)) != -EPERM)
 		return 0; /* absent or unreadable: reported where it is used */
-	fprintf(errs, "%s: unsafe %s%s: %s (%s)\n", config_where(cfg_path, line, key, where, sizeof(where)), what, note,
-		why, FILECHECK_RULE);
-	return 1;
-}
-
-/* A directory an sshd Include looks in, for its permissions: whoever can
- * add a file there adds to sshd's config at its next start, matched now or
- * not. As check_trusted_file(), for filecheck_dir(). */
-static int check_trusted_dir(const char *cfg_path, int line, const char *key, const char *what, const char *path,
-			     const char *note, FILE *errs)
-{
-	char why[PATH_MAX + 64], where[CONFIG_WHERE_MAX];
-
-	if (filecheck_dir(path, why, sizeof(why)) != -EPERM)
-		return 0; /* not a directory, or cannot be looked at: sshd's glob finds nothing there */
-	fprintf(errs, "%s: unsafe %s%s: %s (%s)\n", config_where(cfg_path, line, key, where, sizeof(where)), what, note,
-		why, FILECHECK_DIR_RULE);
-	return 1;
+	fprintf(errs, "%s: %sunsafe %s%s: %s (%s)%s%s%s\n", config_where(cfg_path, line, key, where, sizeof(where)),
+		instead ? "warning: " : "", what, note, why, FILECHECK_RULE, instead ? " (" : "", instead ? instead : "",
+		instead ? ")" : "");
+	return instead ? 0 : 1;
 }
 
 /*
@@ -1205,10 +1194,10 @@ static const char *program_unusable(const char *path)
 }
 
 /* A program named by key 'exec' (on LINE; 0: the default): executable,
- * and only root can change it. WHAT says whose program it is. Unless
- * MUST_RUN, one that cannot run is a warning, not a problem (an unsafe one
- * always is). */
-static int check_program(const char *cfg_path, int line, const char *what, const char *path, bool must_run,
+ * and only root can change it. WHAT says whose program it is. With
+ * INSTEAD (a start), neither is a problem but a warning: the program is not
+ * run until it can be, and INSTEAD says what that means. */
+static int check_program(const char *cfg_path, int line, const char *what, const char *path, const char *instead,
 			 FILE *errs)
 {
 	const char *note = line ? "" : " (the default of key 'exec')";
@@ -1216,84 +1205,80 @@ static int check_program(const char *cfg_path, int line, const char *what, const
 	const char *why = program_unusable(path);
 
 	if (!why)
-		return check_trusted_file(cfg_path, line, "exec", what, path, note, errs);
-	fprintf(errs, "%s: %s%s %s%s: %s%s\n", config_where(cfg_path, line, "exec", where, sizeof(where)),
-		must_run ? "" : "warning: ", what, path, note, why, must_run ? "" : " (it cannot start)");
-	return must_run ? 1 : 0;
+		return check_trusted_file(cfg_path, line, "exec", what, path, note, instead, errs);
+	fprintf(errs, "%s: %s%s %s%s: %s%s%s%s\n", config_where(cfg_path, line, "exec", where, sizeof(where)),
+		instead ? "warning: " : "", what, path, note, why, instead ? " (" : "", instead ? instead : "",
+		instead ? ")" : "");
+	return instead ? 0 : 1;
 }
 
-/* The sshd config, the files it includes and the authorized keys it names. */
+/* What a start does instead of running sshd with a config it cannot use. */
+#define SSHD_INSTEAD "sshd runs with the last-good or built-in config"
+
+struct untrusted_report {
+	const struct config *c;
+	FILE *errs;
+	bool strict;
+};
+
+/* One unsafe file or directory of the sshd config, named after the line of
+ * key 'config' and after the file of the sshd config that names it. */
+static void report_untrusted(void *arg, const struct sshd_untrusted *u)
+{
+	const struct untrusted_report *rep = arg;
+	const struct config *c = rep->c;
+	const char *dflt = c->sshd.config_line ? "" : ", the default of key 'config'";
+	char note[PATH_MAX + 96], where[CONFIG_WHERE_MAX];
+
+	switch (u->kind) {
+	case SSHD_TRUST_CONFIG:
+		snprintf(note, sizeof(note), "%s", c->sshd.config_line ? "" : " (the default of key 'config')");
+		break;
+	case SSHD_TRUST_INCLUDED:
+		snprintf(note, sizeof(note), " (included by %s%s)", c->sshd.config, dflt);
+		break;
+	case SSHD_TRUST_INCLUDE_DIR:
+		snprintf(note, sizeof(note), " (where an Include of %s%s%s looks)", c->sshd.config, dflt, *dflt ? "," : "");
+		break;
+	default:
+		snprintf(note, sizeof(note), " (%s in %s%s)", u->keyword, c->sshd.config, dflt);
+		break;
+	}
+	fprintf(rep->errs, "%s: %sunsafe %s%s: %s (%s)%s\n",
+		config_where(c->path, c->sshd.config_line, "config", where, sizeof(where)), rep->strict ? "" : "warning: ",
+		u->what, note, u->why, u->rule, rep->strict ? "" : " (" SSHD_INSTEAD ")");
+}
+
+/* The sshd config, the files it includes and the files it names
+ * (sshd_conf_untrusted). At start-up (not STRICT) each problem stops only
+ * sshd's use of the file: the supervisor runs the last-good or built-in
+ * config instead (sshd_supervise.c), which is what they are for. */
 static int check_sshd_config(const struct config *c, FILE *errs, bool strict)
 {
 	struct sshd_conf_file *conf = NULL;
-	char why[PATH_MAX + 128], note[PATH_MAX + 64], where[CONFIG_WHERE_MAX];
-	/* A defaulted sshd config is on no line: the messages say whose it is. */
-	bool dflt = !c->sshd.config_line;
-	const char *cnote = dflt ? " (the default of key 'config')" : "";
-	const char **files = NULL;
-	char **keys = NULL, **dirs = NULL;
-	int nerr = 0, nfiles;
+	struct untrusted_report rep = { c, errs, strict };
+	char why[PATH_MAX + 128], where[CONFIG_WHERE_MAX];
+	const char *cnote = c->sshd.config_line ? "" : " (the default of key 'config')";
+	const char *instead = strict ? NULL : SSHD_INSTEAD;
+	int n;
 
 	config_where(c->path, c->sshd.config_line, "config", where, sizeof(where));
-	/* At start-up (not strict) a config that cannot be read stops only
-	 * sshd's use of it: the supervisor runs the last-good or built-in
-	 * config instead (sshd_supervise.c), which is what they are for.
-	 * Unsafe files stay errors. */
 	if (access(c->sshd.config, R_OK) < 0) {
 		fprintf(errs, "%s: %ssshd config %s%s: %s%s\n", where, strict ? "" : "warning: ", c->sshd.config, cnote,
-			strerror(errno), strict ? "" : " (sshd runs with the last-good or built-in config)");
+			strerror(errno), strict ? "" : " (" SSHD_INSTEAD ")");
 		return strict ? 1 : 0;
 	}
-	nerr += check_trusted_file(c->path, c->sshd.config_line, "config", "sshd config", c->sshd.config, cnote, errs);
 	/* What it includes is as much sshd's config as the file itself. */
 	if (sshd_conf_load(c->sshd.config, NULL, &conf, why, sizeof(why)) < 0) {
+		n = check_trusted_file(c->path, c->sshd.config_line, "config", "sshd config", c->sshd.config, cnote,
+				       instead, errs);
 		fprintf(errs, "%s: %ssshd config %s%s: %s%s\n", where, strict ? "" : "warning: ", c->sshd.config, cnote,
-			why, strict ? "" : " (sshd runs with the last-good or built-in config)");
-		return nerr + (strict ? 1 : 0);
+			why, strict ? "" : " (" SSHD_INSTEAD ")");
+		return n + (strict ? 1 : 0);
 	}
-	nfiles = sshd_conf_files(conf, &files);
-	snprintf(note, sizeof(note), " (included by %s%s)", c->sshd.config, dflt ? ", the default of key 'config'" : "");
-	for (int k = 1; k < nfiles; k++)
-		nerr += check_trusted_file(c->path, c->sshd.config_line, "config", "sshd config", files[k], note, errs);
-	/* And where the Include patterns look, even when they match nothing. */
-	sshd_conf_include_dirs(conf, &dirs);
-	snprintf(note, sizeof(note), " (where an Include of %s%s looks)", c->sshd.config,
-		 dflt ? ", the default of key 'config'," : "");
-	for (int k = 0; dirs[k]; k++)
-		nerr += check_trusted_dir(c->path, c->sshd.config_line, "config", "sshd config directory", dirs[k], note,
-					  errs);
-	strv_free(dirs);
-	/* The absolute AuthorizedKeysFile paths (sshd takes the first line;
-	 * a path with %-expansions, or relative to a home directory, is per
-	 * user, and sshd's StrictModes checks those at login). */
-	sshd_conf_values(conf, "AuthorizedKeysFile", true, &keys);
-	snprintf(note, sizeof(note), " (AuthorizedKeysFile in %s%s)", c->sshd.config,
-		 dflt ? ", the default of key 'config'" : "");
-	for (int k = 0; keys[k]; k++)
-		if (keys[k][0] == '/' && !strchr(keys[k], '%'))
-			nerr += check_trusted_file(c->path, c->sshd.config_line, "config", "authorized keys", keys[k],
-						   note, errs);
-	strv_free(keys);
-	/* The files that say which certificates and keys sshd takes: whoever
-	 * can write the CA file logs in, the revoked keys file can lock
-	 * everyone out. Absolute paths only (sshd's first line of each). */
-	static const char *const cert_keys[][2] = {
-		{ "TrustedUserCAKeys", "trusted CA keys" },
-		{ "RevokedKeys", "revoked keys" },
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(cert_keys); i++) {
-		sshd_conf_values(conf, cert_keys[i][0], true, &keys);
-		snprintf(note, sizeof(note), " (%s in %s%s)", cert_keys[i][0], c->sshd.config,
-			 dflt ? ", the default of key 'config'" : "");
-		for (int k = 0; keys[k]; k++)
-			if (keys[k][0] == '/')
-				nerr += check_trusted_file(c->path, c->sshd.config_line, "config", cert_keys[i][1], keys[k],
-							   note, errs);
-		strv_free(keys);
-	}
-	free(files);
+	n = sshd_conf_untrusted(conf, report_untrusted, &rep);
 	sshd_conf_free(conf);
-	return nerr;
+	return strict ? n : 0;
 }
 
 /* Is gateway GW on a subnet of the interface: inside the prefix of one of
@@ -1425,8 +1410,10 @@ int config_check_files(const struct config *c, FILE *errs, bool strict)
 	check_gateways(c, errs);
 	check_sysctls(c, errs);
 
-	nerr += check_program(c->path, c->sshd.exec_line, "sshd program", c->sshd.exec, true, errs);
-	/* A problem there stops only what depends on that file. */
+	/* At start-up, a problem with one file stops only what depends on
+	 * it: the rest of the path comes up. */
+	nerr += check_program(c->path, c->sshd.exec_line, "sshd program", c->sshd.exec,
+			      strict ? NULL : "sshd is started once it can be", errs);
 	nerr += check_sshd_config(c, errs, strict);
 	for (size_t k = 0; k < c->n_services; k++) {
 		const struct service_cfg *sc = &c->services[k];
@@ -1434,14 +1421,16 @@ int config_check_files(const struct config *c, FILE *errs, bool strict)
 		if (!sc->argv)
 			continue;
 		snprintf(what, sizeof(what), "program of [service %s]", sc->name);
-		nerr += check_program(c->path, sc->exec_line, what, sc->argv[0], strict, errs);
+		nerr += check_program(c->path, sc->exec_line, what, sc->argv[0],
+				      strict ? NULL : "it is started once it can be", errs);
 	}
-	if (c->firewall.ipv4)
-		nerr += check_trusted_file(c->path, c->firewall.ipv4_line, "ipv4", "firewall rules", c->firewall.ipv4,
-					   "", errs);
-	if (c->firewall.ipv6)
-		nerr += check_trusted_file(c->path, c->firewall.ipv6_line, "ipv6", "firewall rules", c->firewall.ipv6,
-					   "", errs);
+	for (int f = 0; f < 2; f++) {
+		const char *rules = f ? c->firewall.ipv6 : c->firewall.ipv4;
+		if (rules)
+			nerr += check_trusted_file(c->path, f ? c->firewall.ipv6_line : c->firewall.ipv4_line,
+						   f ? "ipv6" : "ipv4", "firewall rules", rules, "",
+						   strict ? NULL : "the built-in ruleset is put in place instead", errs);
+	}
 	return nerr;
 }
 

@@ -140,10 +140,13 @@ int config_load_buffer(const char *name, const char *data, size_t len, FILE *err
 void config_free(struct config *c);
 
 /* Checks against the filesystem (read-only): the programs and files the
- * config names exist and are usable. Reports like config_load. With
- * STRICT, a [service] program that cannot run is a problem; else only a
- * warning, so that a start-up never fails for what only that service needs
- * (an unsafe program is a problem either way). */
+ * config names exist, are usable and only root can change them (filecheck.h).
+ * Reports like config_load. With STRICT (oobd -t, a reload), each of those
+ * is a problem; else (a start) only a warning, so that a start-up never
+ * fails for what only one part needs: that part falls back or waits (sshd
+ * to the last-good or built-in config, or until its program can run; a
+ * [service] until its program can run; the firewall to its built-in
+ * ruleset), and each one checks its file again when it uses it. */
 int config_check_files(const struct config *c, FILE *errs, bool strict);
 
 /*

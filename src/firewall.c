@@ -37,6 +37,7 @@
 #include <linux/netfilter/xt_tcpudp.h>
 
 #include "iptrestore.h"
+#include "filecheck.h"
 #include "log.h"
 #include "netns.h"
 #include "notify.h"
@@ -1271,9 +1272,16 @@ static int inproc_apply(const struct family *fa, int nsfd, struct fw_family_run 
 static void file_begin(const struct family *fa, int nsfd, struct fw_family_run *fr,
 		       const struct firewall_family_state *fs)
 {
-	char prog[PATH_MAX];
+	char prog[PATH_MAX], why[PATH_MAX + 64];
 	int r;
 
+	/* Checked at every use: one that others were let change since the
+	 * config was read is not what the admin wrote. */
+	if (filecheck_path(fr->path, why, sizeof(why)) == -EPERM) {
+		snprintf(fr->why, sizeof(fr->why), "refusing %s: %.300s", fr->path, why);
+		fr->r = -EPERM;
+		return;
+	}
 	r = file_copy(fr->path, FW_FILE_MAX, &fr->copy);
 	if (r < 0) {
 		snprintf(fr->why, sizeof(fr->why), "cannot read %s: %s", fr->path,

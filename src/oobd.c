@@ -28,6 +28,7 @@
 #include "config.h"
 #include "control.h"
 #include "ctlreq.h"
+#include "filecheck.h"
 #include "firewall.h"
 #include "link.h"
 #include "log.h"
@@ -205,25 +206,31 @@ static int load_start_config(const char *path, struct config **out, enum load_ch
 	return 0;
 }
 
-/* oobd -t of an unusable PATH: what a start would run instead, if
- * anything (the last-good copy, checked as a start checks it). */
+/* oobd -t of an unusable PATH: what a start would run, if anything. A
+ * start takes the file when only what it names fails (sshd, a [service]
+ * and the firewall each fall back or wait: config_check_files); else the
+ * last-good copy, checked as a start checks it. */
 static void test_say_last_good(const char *path)
 {
 	struct config *c = NULL;
 	char lg[PATH_MAX];
-	FILE *devnull;
+	FILE *devnull = fopen("/dev/null", "we");
 
-	if (!last_good_path(path, lg) ||
-	    access(lg, F_OK) != 0)
-		return;
-	devnull = fopen("/dev/null", "we");
 	if (!devnull)
 		return;
-	if (config_load(lg, devnull, &c) == 0 && config_check_files(c, devnull, false) == 0)
-		fprintf(stderr, "%s: not usable; a start would run the last config that worked, %s, instead\n",
-			path, lg);
-	else
-		fprintf(stderr, "%s: not usable, and neither is %s: oobd would not start\n", path, lg);
+	if (config_load(path, devnull, &c) == 0 && config_check_files(c, devnull, false) == 0)
+		fprintf(stderr, "%s: a start would still run it, with a fallback for each part refused above (sshd's "
+			"last-good or built-in config, the built-in firewall ruleset), or that part stopped until it "
+			"can run\n", path);
+	else if (last_good_path(path, lg) && access(lg, F_OK) == 0) {
+		config_free(c);
+		c = NULL;
+		if (config_load(lg, devnull, &c) == 0 && config_check_files(c, devnull, false) == 0)
+			fprintf(stderr, "%s: not usable; a start would run the last config that worked, %s, instead\n",
+				path, lg);
+		else
+			fprintf(stderr, "%s: not usable, and neither is %s: oobd would not start\n", path, lg);
+	}
 	config_free(c);
 	fclose(devnull);
 }
@@ -756,23 +763,30 @@ static void sshd_questions_begin(struct oobd *o)
 {
 	const char *configs[] = { o->cfg->sshd.config, SSHD_LAST_GOOD_PATH };
 	struct sshd_listen l[SSHD_QUERY_MAX];
+	/* What others than root can change is not run, nor asked about: sshd
+	 * would repeat lines of whatever file it is made to include
+	 * (sshd_supervise.c decides again at each start, and logs why). */
+	bool trusted = sshd_config_untrusted(o->cfg->sshd.config, false, NULL, 0) <= 0;
+	char why[PATH_MAX + 64];
 
-	sshd_prepare(o->cfg->sshd.config);
+	sshd_prepare(trusted ? o->cfg->sshd.config : NULL);
+	if (filecheck_path(o->cfg->sshd.exec, why, sizeof(why)) == -EPERM)
+		return;
 	for (size_t i = 0; i < ARRAY_SIZE(configs); i++)
-		if ((i == 0 || access(configs[i], R_OK) == 0) &&
+		if ((i == 0 ? trusted : access(configs[i], R_OK) == 0) &&
 		    sshd_listen_from_config(configs[i], l, SSHD_QUERY_MAX) <= 0)
 			sshd_query_begin(o->cfg->sshd.exec, configs[i]);
 }
 
 /* The TCP ports of sshd config PATH, from the config itself where it tells
- * them, else from "sshd -T"; added to ALLOW. */
-static void sshd_ports_allow(const char *exec, const char *path, struct firewall_allow *allow)
+ * them, else (when ASK) from "sshd -T"; added to ALLOW. */
+static void sshd_ports_allow(const char *exec, const char *path, bool ask, struct firewall_allow *allow)
 {
 	struct sshd_listen l[SSHD_QUERY_MAX];
 	char *why = NULL;
 	int n = sshd_listen_from_config(path, l, SSHD_QUERY_MAX);
 
-	if (n <= 0)
+	if (n <= 0 && ask)
 		n = sshd_query(exec, path, l, SSHD_QUERY_MAX, &why);
 	if (n < 0)
 		log_warn("asking sshd for the ports of %s (sshd -T): %s", path, why ? why : strerror(-n));
@@ -793,9 +807,14 @@ static void firewall_allow_want(const struct oobd *o, struct firewall_allow *all
 {
 	/* No dynamic addressing yet, so no DHCP replies to let in. */
 	*allow = (struct firewall_allow){ .ssh_ports = { 22 }, .n_ssh_ports = 1, .dhcp4 = false, .dhcp6 = false };
-	sshd_ports_allow(o->cfg->sshd.exec, o->cfg->sshd.config, allow);
+	char why[PATH_MAX + 64];
+	/* sshd -T runs neither a program nor a config others can change. */
+	bool ask = filecheck_path(o->cfg->sshd.exec, why, sizeof(why)) != -EPERM;
+
+	sshd_ports_allow(o->cfg->sshd.exec, o->cfg->sshd.config,
+			 ask && sshd_config_untrusted(o->cfg->sshd.config, false, NULL, 0) <= 0, allow);
 	if (access(SSHD_LAST_GOOD_PATH, R_OK) == 0)
-		sshd_ports_allow(o->cfg->sshd.exec, SSHD_LAST_GOOD_PATH, allow);
+		sshd_ports_allow(o->cfg->sshd.exec, SSHD_LAST_GOOD_PATH, ask, allow);
 }
 
 /*

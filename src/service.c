@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "filecheck.h"
 #include "log.h"
 #include "netns.h"
 #include "proc.h"
@@ -437,6 +439,24 @@ static char **child_env(int out_fd, char *var, size_t len)
 	return env;
 }
 
+bool service_refuse_unsafe(struct service *s, const char *prog)
+{
+	char why[PATH_MAX + 64];
+	long long now;
+
+	if (filecheck_path(prog, why, sizeof(why)) != -EPERM)
+		return false;
+	now = now_ms();
+	snprintf(s->start_error, sizeof(s->start_error), "refusing to run %.200s: %.280s", prog, why);
+	s->want_up = true;
+	s->pid = 0;
+	service_schedule_restart(s, now);
+	s->restarts++;
+	log_err("starting %s: %s (%s); trying again in %.1f s", s->name, s->start_error, FILECHECK_RULE,
+		(double)(s->deadline_ms - now) / 1000.0);
+	return true;
+}
+
 int service_start(struct service *s, const char *netns, int nsfd)
 {
 	struct service_child_args a = { .argv = s->argv, .netns = netns, .nsfd = nsfd, .out_fd = s->out_fd,
@@ -447,6 +467,8 @@ int service_start(struct service *s, const char *netns, int nsfd)
 	ssize_t n;
 	pid_t pid;
 
+	if (service_refuse_unsafe(s, s->argv[0]))
+		return -EPERM;
 	/* What an earlier instance left running and did not stop on SIGTERM
 	 * goes now, before another starts beside it. */
 	left_kill(s);
@@ -491,6 +513,7 @@ int service_start(struct service *s, const char *netns, int nsfd)
 		pid_t w;
 
 		log_err("starting %s: %s", s->name, msg);
+		str_copy(s->start_error, msg, sizeof(s->start_error));
 		/* The child is on its way out: clone() with CLONE_VFORK returned
 		 * only when it let go of our memory, at its _exit. Reap it here,
 		 * so a failed exec is a death like any other, with its backoff,
@@ -502,6 +525,7 @@ int service_start(struct service *s, const char *netns, int nsfd)
 		service_reaped(s, pid, status);
 		return -ENOEXEC;
 	}
+	s->start_error[0] = '\0';
 	log_info("%s started (pid %d)", s->name, (int)pid);
 	return 0;
 }

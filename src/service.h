@@ -57,6 +57,9 @@ struct service {
 	char *prog_real;
 	struct stat prog;
 	long long prog_check_at;
+	/* Why its last start did not run the program (its exec failed, or
+	 * oobd refused it), for status; "" once a start ran it. */
+	char start_error[512];
 };
 
 /* ARGV is taken over (freed by service_free). Backoff from the config. */
@@ -68,8 +71,16 @@ void service_set_argv(struct service *s, char **argv);
 void service_free(struct service *s);
 
 /* Spawn now. NETNS/NSFD name the namespace whose view the child gets.
- * 0, or -errno with the reason logged (the service is then in BACKOFF). */
+ * 0, or -errno with the reason logged (the service is then in BACKOFF).
+ * A program that others than root can change (filecheck.h) is not run:
+ * -EPERM, as service_refuse_unsafe(). */
 int service_start(struct service *s, const char *netns, int nsfd);
+
+/* When others than root can change PROG (S's program, or one it runs
+ * before it: sshd -T), a start of S refuses it: logged, kept for status,
+ * and tried again on the backoff schedule, as a start whose exec failed.
+ * True then; false when PROG is safe (or missing: the exec will say). */
+bool service_refuse_unsafe(struct service *s, const char *prog);
 
 /* Ask it to stop (SIGTERM, then SIGKILL at the deadline). What an earlier
  * instance left running gets SIGKILL now. */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "filecheck.h"
 #include "log.h"
 #include "notify.h"
 #include "proc.h"
@@ -64,6 +65,123 @@ unsigned long long sshd_config_hash(const char *config_path, bool *ok)
 	h = sshd_conf_hash(f);
 	sshd_conf_free(f);
 	return h;
+}
+
+/* The keywords whose files, named by absolute path, decide who logs in
+ * or who the server is: their first line (sshd takes the first) or, for
+ * HostKey, every line. */
+static const struct {
+	const char *keyword, *what;
+	bool all_lines, per_user_tokens;
+} trusted_keywords[] = {
+	{ "AuthorizedKeysFile", "authorized keys", false, true },
+	{ "AuthorizedPrincipalsFile", "authorized principals", false, true },
+	{ "TrustedUserCAKeys", "trusted CA keys", false, false },
+	{ "RevokedKeys", "revoked keys", false, false },
+	{ "HostKey", "host key", true, false },
+};
+
+static int untrusted_report(sshd_untrusted_fn fn, void *arg, struct sshd_untrusted *u, int r, const char *rule)
+{
+	if (r != -EPERM)
+		return 0;
+	u->rule = rule;
+	fn(arg, u);
+	return 1;
+}
+
+int sshd_conf_untrusted(const struct sshd_conf_file *conf, sshd_untrusted_fn fn, void *arg)
+{
+	char why[PATH_MAX + 128];
+	const char **files = NULL;
+	char **vals = NULL;
+	int n = 0, nfiles = sshd_conf_files(conf, &files);
+
+	for (int k = 0; k < nfiles; k++) {
+		struct sshd_untrusted u = { k ? SSHD_TRUST_INCLUDED : SSHD_TRUST_CONFIG, "sshd config", NULL, files[k],
+					    why, NULL };
+		n += untrusted_report(fn, arg, &u, filecheck_path(files[k], why, sizeof(why)), FILECHECK_RULE);
+	}
+	free(files);
+	/* Where the Include patterns look, even when they match nothing: a
+	 * file added there is read at sshd's next start. */
+	sshd_conf_include_dirs(conf, &vals);
+	for (int k = 0; vals[k]; k++) {
+		struct sshd_untrusted u = { SSHD_TRUST_INCLUDE_DIR, "sshd config directory", NULL, vals[k], why, NULL };
+		n += untrusted_report(fn, arg, &u, filecheck_dir(vals[k], why, sizeof(why)), FILECHECK_DIR_RULE);
+	}
+	strv_free(vals);
+	for (size_t i = 0; i < ARRAY_SIZE(trusted_keywords); i++) {
+		sshd_conf_values(conf, trusted_keywords[i].keyword, !trusted_keywords[i].all_lines, &vals);
+		for (int k = 0; vals[k]; k++) {
+			struct sshd_untrusted u = { SSHD_TRUST_NAMED, trusted_keywords[i].what, trusted_keywords[i].keyword,
+						    vals[k], why, NULL };
+			int r;
+
+			/* A path with %-tokens, or relative to the home
+			 * directory, is per user: StrictModes checks it at
+			 * login. */
+			if (vals[k][0] != '/' || (trusted_keywords[i].per_user_tokens && strchr(vals[k], '%')))
+				continue;
+			r = filecheck_path(vals[k], why, sizeof(why));
+			if (r == -ENOENT && strcmp(trusted_keywords[i].keyword, "HostKey") == 0) {
+				/* Not there yet: oobd generates it, where
+				 * only root may put a file. */
+				char *dir = xstrdup(vals[k]);
+				char *slash = strrchr(dir, '/');
+				if (slash == dir)
+					slash[1] = '\0';
+				else
+					*slash = '\0';
+				u.what = "host key directory";
+				n += untrusted_report(fn, arg, &u, filecheck_dir(dir, why, sizeof(why)),
+						      FILECHECK_DIR_RULE);
+				free(dir);
+				continue;
+			}
+			n += untrusted_report(fn, arg, &u, r, FILECHECK_RULE);
+		}
+		strv_free(vals);
+	}
+	return n;
+}
+
+struct first_untrusted {
+	char *buf;
+	size_t len;
+	bool own;                    /* ONLY_OWN: the config's own files only */
+	int n;
+};
+
+static void first_untrusted(void *arg, const struct sshd_untrusted *u)
+{
+	struct first_untrusted *f = arg;
+
+	if (f->own && u->kind == SSHD_TRUST_NAMED)
+		return;
+	if (f->n++ == 0 && f->buf)
+		snprintf(f->buf, f->len, "unsafe %s%s%s%s: %s", u->what, u->keyword ? " (" : "",
+			 u->keyword ? u->keyword : "", u->keyword ? ")" : "", u->why);
+}
+
+bool sshd_conf_first_untrusted(const struct sshd_conf_file *conf, bool only_own, char *why, size_t len)
+{
+	struct first_untrusted fu = { why, len, only_own, 0 };
+
+	sshd_conf_untrusted(conf, first_untrusted, &fu);
+	return fu.n > 0;
+}
+
+int sshd_config_untrusted(const char *path, bool only_own, char *why, size_t len)
+{
+	struct sshd_conf_file *f;
+	int r = sshd_conf_load(path, NULL, &f, NULL, 0);
+
+	if (r < 0)
+		return r;
+	r = sshd_conf_first_untrusted(f, only_own, why, len);
+	sshd_conf_free(f);
+	return r;
 }
 
 /* A port as sshd takes it from its config, or 0: a number from 1 to
@@ -623,6 +741,8 @@ int sshd_prepare(const char *config_path)
 		r = n;
 		log_err("creating %s: %s", SSHD_PRIVSEP_DIR, strerror(-n));
 	}
+	if (!config_path)
+		return r;
 	n = sshd_hostkeys(config_path, &keys);
 	if (n < 0) {
 		log_err("reading sshd config %s: %s", config_path, strerror(-n));

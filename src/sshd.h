@@ -37,8 +37,9 @@ int sshd_privsep_dir(void);
 int sshd_keygen(const char *path, const char *comment);
 
 /* Create /run/sshd if missing and generate the host keys the sshd config
- * names (or sshd's defaults) that do not exist yet. 0 or -errno; what
- * failed is logged. */
+ * names (or sshd's defaults) that do not exist yet; no keys for a NULL
+ * CONFIG_PATH (one that cannot be trusted). 0 or -errno; what failed is
+ * logged. */
 int sshd_prepare(const char *config_path);
 
 /* "oobd -t"'s check of the sshd config: "EXEC -t", its complaints into ERRS
@@ -60,6 +61,45 @@ int sshd_hostkeys(const char *config_path, char ***out);
  * and all (sshd_conf_hash); 0, and OK (if given) false, when some file
  * cannot be read. */
 unsigned long long sshd_config_hash(const char *config_path, bool *ok);
+
+/*
+ * What of an sshd config only root must be able to change (filecheck.h):
+ * the config and the files it includes, the directories its Include
+ * patterns look in, and the files that decide who logs in or who the
+ * server is, named by absolute path (AuthorizedKeysFile and
+ * AuthorizedPrincipalsFile unless per user, TrustedUserCAKeys,
+ * RevokedKeys, HostKey; a host key not made yet: its directory). Whoever
+ * can change one of them owns the oob path.
+ */
+struct sshd_conf_file;
+enum sshd_trust_kind {
+	SSHD_TRUST_CONFIG,           /* the config itself */
+	SSHD_TRUST_INCLUDED,         /* a file it includes */
+	SSHD_TRUST_INCLUDE_DIR,      /* a directory an Include pattern looks in */
+	SSHD_TRUST_NAMED,            /* a file (or directory) KEYWORD names */
+};
+struct sshd_untrusted {
+	enum sshd_trust_kind kind;
+	const char *what;            /* "sshd config", "authorized keys", ... */
+	const char *keyword;         /* SSHD_TRUST_NAMED: the keyword naming it */
+	const char *path;
+	const char *why;             /* filecheck's reason */
+	const char *rule;            /* FILECHECK_RULE or FILECHECK_DIR_RULE */
+};
+typedef void (*sshd_untrusted_fn)(void *arg, const struct sshd_untrusted *u);
+/* FN for each of CONF's files and directories that others than root can
+ * change, in the order above; their count (0: it can be trusted). One
+ * that is missing or cannot be looked at is left to whoever opens it. */
+int sshd_conf_untrusted(const struct sshd_conf_file *conf, sshd_untrusted_fn fn, void *arg);
+
+/* Whether sshd config CONF cannot be trusted, the first reason ("unsafe
+ * WHAT (KEYWORD): WHY") then in WHY (may be NULL). ONLY_OWN: only the
+ * config's own files and directories count (whether what it says can be
+ * trusted). */
+bool sshd_conf_first_untrusted(const struct sshd_conf_file *conf, bool only_own, char *why, size_t len);
+/* The same for the config at PATH: 1 when it cannot be trusted, 0 when it
+ * can, -errno when it cannot be read. */
+int sshd_config_untrusted(const char *path, bool only_own, char *why, size_t len);
 
 struct sshd_listen {
 	struct ipaddr addr;          /* 0.0.0.0 or :: for the wildcard; family 0 for a host name */

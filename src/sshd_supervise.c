@@ -236,15 +236,25 @@ static int builtin_write(struct sshd_sup *s)
 			}
 		}
 	}
-	/* An unreadable config names nothing: the defaults below serve. */
-	if (sshd_conf_load(s->config, NULL, &conf, NULL, 0) == 0) {
+	/* An unreadable config names nothing: the defaults below serve. Nor
+	 * does one whose own files others can change: what it says may be
+	 * theirs (a host key they know, keys of theirs to let in). */
+	if (sshd_conf_load(s->config, NULL, &conf, NULL, 0) == 0 && sshd_conf_first_untrusted(conf, true, NULL, 0)) {
+		log_warn("the built-in sshd config takes only the ports of %s, whose files others can change", s->config);
+		sshd_conf_free(conf);
+		conf = NULL;
+	}
+	if (conf) {
 		sshd_conf_values(conf, "HostKey", false, &keys);
 		sshd_conf_values(conf, "AuthorizedKeysFile", true, &akf); /* sshd takes the first */
 	}
 	/* Paths as sshd reads them back (sb_word): one with a blank, quoted
-	 * in the configured file, would otherwise be two words here. */
+	 * in the configured file, would otherwise be two words here. A host
+	 * key others can change (or whose directory they can) is left out:
+	 * sshd checks only that one of root's is not readable by others. */
 	for (int i = 0; keys && keys[i]; i++) {
-		if (access(keys[i], R_OK) == 0) {
+		char why[PATH_MAX + 64];
+		if (access(keys[i], R_OK) == 0 && filecheck_path(keys[i], why, sizeof(why)) == 0) {
 			sb_puts(&sb, "HostKey ");
 			sb_word(&sb, keys[i]);
 			sb_puts(&sb, "\n");
@@ -331,6 +341,18 @@ static void log_rejected(struct sshd_sup *s, enum sshd_source src, const char *p
  * with it oobctl and the watchdog, for a minute. */
 #define SSHD_CHOOSE_BUDGET_MS 12000
 
+/* The last-good copy names files (authorized keys, a CA) that others
+ * than root may have been given since it was kept: then it is not run. */
+static bool last_good_untrusted(void)
+{
+	char why[PATH_MAX + 128];
+
+	if (sshd_config_untrusted(SSHD_LAST_GOOD_PATH, false, why, sizeof(why)) <= 0)
+		return false;
+	log_err("not starting sshd with the last-good sshd config %s: %s", SSHD_LAST_GOOD_PATH, why);
+	return true;
+}
+
 static enum sshd_source choose_source(struct sshd_sup *s)
 {
 	long long give_up = now_ms() + SSHD_CHOOSE_BUDGET_MS;
@@ -342,7 +364,7 @@ static enum sshd_source choose_source(struct sshd_sup *s)
 	/* A mark is for the content it was given to (the one of the last
 	 * choice): a file fixed since is asked about again, with sshd -T, so
 	 * that one still refused is not started. */
-	changed = s->failed[SSHD_CONFIGURED] && readable && h != s->conf_hash;
+	changed = s->failed[SSHD_CONFIGURED] && readable && !s->untrusted && h != s->conf_hash;
 	if (changed) {
 		log_notice("the configured sshd config %s changed since it failed; asking sshd -T about it again",
 			   s->config);
@@ -363,7 +385,7 @@ static enum sshd_source choose_source(struct sshd_sup *s)
 		sshd_conf_free(f);
 		set_refused(s, "%s", why);
 	}
-	if (!s->failed[SSHD_CONFIGURED] && !changed) {
+	if (!s->failed[SSHD_CONFIGURED] && !changed && !s->untrusted) {
 		int n = sshd_listen_from_config(s->config, s->listen, SSHD_MAX_LISTEN);
 		if (n > 0) {
 			s->n_listen = n;
@@ -377,7 +399,7 @@ static enum sshd_source choose_source(struct sshd_sup *s)
 			char *why = NULL;
 			int r;
 
-			if (s->failed[src] || (src == SSHD_CONFIGURED && !readable))
+			if (s->failed[src] || (src == SSHD_CONFIGURED && (!readable || s->untrusted)))
 				continue;
 			if (now_ms() >= give_up) {
 				log_err("sshd -T has taken over %d s for this start (does %s hang?); starting with the "
@@ -385,7 +407,7 @@ static enum sshd_source choose_source(struct sshd_sup *s)
 				builtin_write(s);
 				return SSHD_BUILTIN_CONF;
 			}
-			if (src == SSHD_LAST_GOOD && access(SSHD_LAST_GOOD_PATH, R_OK) != 0)
+			if (src == SSHD_LAST_GOOD && (access(SSHD_LAST_GOOD_PATH, R_OK) != 0 || last_good_untrusted()))
 				continue;
 			if (src == SSHD_BUILTIN_CONF && builtin_write(s) < 0)
 				continue;
@@ -416,7 +438,7 @@ bool sshd_sup_wildcards_only(const struct sshd_sup *s)
 	struct sshd_listen l[SSHD_MAX_LISTEN];
 	int n;
 
-	if (s->failed[SSHD_CONFIGURED])
+	if (s->failed[SSHD_CONFIGURED] || s->untrusted)
 		return false;
 	n = sshd_listen_from_config(s->config, l, SSHD_MAX_LISTEN);
 	for (int i = 0; i < n; i++) {
@@ -571,6 +593,28 @@ void sshd_sup_stop(struct sshd_sup *s)
 	service_stop(&s->svc);
 }
 
+/*
+ * Whether others than root can change a file of the configured config
+ * (sshd_conf_untrusted): then sshd is not started with it, no host key is
+ * generated for it, and the built-in config takes nothing from it but its
+ * ports. Looked at before every start: a file made unsafe while oobd runs
+ * counts from sshd's next start, and one made safe again (chmod, which
+ * changes no content) too.
+ */
+static void configured_trust(struct sshd_sup *s)
+{
+	char why[PATH_MAX + 128];
+
+	if (sshd_config_untrusted(s->config, false, why, sizeof(why)) > 0) {
+		log_err("not starting sshd with the configured sshd config %s: %s", s->config, why);
+		set_refused(s, "%s", why);
+		s->untrusted = true;
+	} else if (s->untrusted) {
+		log_notice("the files of the configured sshd config %s are safe again", s->config);
+		s->untrusted = false;
+	}
+}
+
 void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd, struct nl *nl)
 {
 	enum sshd_source prev = s->source;
@@ -581,7 +625,12 @@ void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd, struct nl *
 	s->probe_blocked = false;
 	s->probe_connected = false;
 	s->restart_pending = false;
-	sshd_prepare(s->config);
+	s->probe_deadline = 0;
+	/* Not even sshd -T runs a program that others can change. */
+	if (service_refuse_unsafe(&s->svc, s->exec))
+		return;
+	configured_trust(s);
+	sshd_prepare(s->untrusted ? NULL : s->config);
 	s->n_listen = 0;
 	s->source = choose_source(s);
 	if (dad_wait(s, nsfd, nl))

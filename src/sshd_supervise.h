@@ -98,6 +98,7 @@ struct sshd_sup {
 	bool probe_blocked;          /* ready because it listens: the probe never got through */
 	bool restart_pending;        /* stopped to be started again at once */
 	bool unchecked;              /* started without sshd -T: sshd checks its config itself */
+	bool untrusted;              /* others can change a file of the configured one: not run */
 	long long ready_ms;
 	struct sshd_listen listen[SSHD_MAX_LISTEN];
 	int n_listen;

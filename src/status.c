@@ -356,7 +356,8 @@ static void gather(struct status *st)
 			problem(st, "sshd waits until %s is no longer tentative (IPv6 duplicate address detection)",
 				ipaddr_str(&o->sshd.dad_addr, ab));
 		else if (!o->sshd.ready)
-			problem(st, "sshd is %s", svc_state(&o->sshd.svc, false));
+			problem(st, "sshd is %s%s%s%s", svc_state(&o->sshd.svc, false), o->sshd.svc.start_error[0] ? " (" : "",
+				o->sshd.svc.start_error, o->sshd.svc.start_error[0] ? ")" : "");
 		else if (o->sshd.source != SSHD_CONFIGURED)
 			problem(st, "sshd runs with the %s config, not the configured one%s%s", sshd_source_name(o->sshd.source),
 				fallback_reason(o) ? ": " : "", fallback_reason(o) ? fallback_reason(o) : "");
@@ -366,7 +367,8 @@ static void gather(struct status *st)
 		for (size_t k = 0; k < o->n_svcs; k++) {
 			const struct service *s = &o->svcs[k];
 			if (s->state != SVC_UP)
-				problem(st, "service %s is %s", s->name, svc_state(s, true));
+				problem(st, "service %s is %s%s%s%s", s->name, svc_state(s, true), s->start_error[0] ? " (" : "",
+					s->start_error, s->start_error[0] ? ")" : "");
 			/* Until a start of it stays in the foreground (up for
 			 * backoff_reset, or an exit that leaves nothing). */
 			if (s->daemonized && !(s->state == SVC_UP && now_ms() - s->started_ms >= (long long)s->reset_ms))
@@ -570,6 +572,7 @@ static void render_json(struct status *st, struct strbuf *out)
 		json_kstr(&j, "last_exit", s->last_status < 0 ? NULL : service_status_str(s->last_status, how, sizeof(how)));
 		json_kint(&j, "backoff_remaining_ms",
 			  s->state == SVC_BACKOFF && s->deadline_ms > now ? s->deadline_ms - now : 0);
+		json_kstr(&j, "start_error", s->start_error[0] ? s->start_error : NULL);
 		if (k == 0) {
 			json_kstr(&j, "config", sshd_source_name(o->sshd.source));
 			json_kstr(&j, "config_path", sshd_sup_config_path(&o->sshd));
@@ -691,6 +694,8 @@ static void render_text(struct status *st, struct strbuf *out)
 		if (k == 0)
 			sb_printf(out, ", %s config %s", sshd_source_name(o->sshd.source), sshd_sup_config_path(&o->sshd));
 		sb_puts(out, "\n");
+		if (s->start_error[0])
+			sb_printf(out, "             the last start did not run it: %s\n", s->start_error);
 		if (k == 0 && fallback_reason(o))
 			sb_printf(out, "             the configured config was refused: %s\n", fallback_reason(o));
 	}

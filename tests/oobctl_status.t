@@ -111,7 +111,7 @@ items = {
     "routes": {"destination": S, "gateway": (S, N), "protocol": I, "owner": S, "configured": B, "state": S},
     "sysctls": {"key": S, "configured": S, "actual": S, "ok": B},
     "services": {"name": S, "state": S, "pid": I, "uptime_ms": I, "restarts": I, "last_exit": (S, N),
-                 "backoff_remaining_ms": I},
+                 "backoff_remaining_ms": I, "start_error": (S, N)},
     "log": {"time": I, "level": S, "message": S},
 }
 bad = []

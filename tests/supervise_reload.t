@@ -290,7 +290,7 @@ stop_oobd
 start_oobd "$T/oobd.conf"
 wait_until 15 ssh_banner "$OOB4"
 ok $? "at start-up the same config does not keep the path from coming up"
-log_has "^<4>$T/oobd.conf:$gone_line: key 'exec': warning: program of \\[service gone\\] $T/no-such-program: No such file or directory \\(it cannot start\\)"
+log_has "^<4>$T/oobd.conf:$gone_line: key 'exec': warning: program of \\[service gone\\] $T/no-such-program: No such file or directory \\(it is started once it can be\\)"
 ok $? "... the log warns that the service cannot start"
 like "$(oob_ssh "$OOB4" echo still 2>&1)" "^still$" "ssh works"
 stop_oobd
