@@ -755,6 +755,17 @@ static void services_compact(struct oobd *o)
 	o->n_svcs = w;
 }
 
+/* May "sshd -T" run EXEC on sshd config PATH? Not when others than root can
+ * change either (sshd_supervise.c decides again at each start of sshd, and
+ * logs why): sshd would repeat lines of whatever file it is made to
+ * include. */
+static bool sshd_may_ask(const char *exec, const char *path)
+{
+	char why[PATH_MAX + 64];
+
+	return filecheck_path(exec, why, sizeof(why)) != -EPERM && sshd_config_untrusted(path, false, NULL, 0) <= 0;
+}
+
 /* Host keys (sshd needs them), then "sshd -T" started in the background
  * for the configured config and the last-good copy where the sockets they
  * listen on cannot be read from them: the supervisor's and the firewall's
@@ -763,30 +774,23 @@ static void sshd_questions_begin(struct oobd *o)
 {
 	const char *configs[] = { o->cfg->sshd.config, SSHD_LAST_GOOD_PATH };
 	struct sshd_listen l[SSHD_QUERY_MAX];
-	/* What others than root can change is not run, nor asked about: sshd
-	 * would repeat lines of whatever file it is made to include
-	 * (sshd_supervise.c decides again at each start, and logs why). */
-	bool trusted = sshd_config_untrusted(o->cfg->sshd.config, false, NULL, 0) <= 0;
-	char why[PATH_MAX + 64];
 
-	sshd_prepare(trusted ? o->cfg->sshd.config : NULL);
-	if (filecheck_path(o->cfg->sshd.exec, why, sizeof(why)) == -EPERM)
-		return;
+	sshd_prepare(o->cfg->sshd.config);
 	for (size_t i = 0; i < ARRAY_SIZE(configs); i++)
-		if ((i == 0 ? trusted : access(configs[i], R_OK) == 0) &&
-		    sshd_listen_from_config(configs[i], l, SSHD_QUERY_MAX) <= 0)
+		if ((i == 0 || access(configs[i], R_OK) == 0) &&
+		    sshd_listen_from_config(configs[i], l, SSHD_QUERY_MAX) <= 0 && sshd_may_ask(o->cfg->sshd.exec, configs[i]))
 			sshd_query_begin(o->cfg->sshd.exec, configs[i]);
 }
 
 /* The TCP ports of sshd config PATH, from the config itself where it tells
- * them, else (when ASK) from "sshd -T"; added to ALLOW. */
-static void sshd_ports_allow(const char *exec, const char *path, bool ask, struct firewall_allow *allow)
+ * them, else from "sshd -T"; added to ALLOW. */
+static void sshd_ports_allow(const char *exec, const char *path, struct firewall_allow *allow)
 {
 	struct sshd_listen l[SSHD_QUERY_MAX];
 	char *why = NULL;
 	int n = sshd_listen_from_config(path, l, SSHD_QUERY_MAX);
 
-	if (n <= 0 && ask)
+	if (n <= 0 && sshd_may_ask(exec, path))
 		n = sshd_query(exec, path, l, SSHD_QUERY_MAX, &why);
 	if (n < 0)
 		log_warn("asking sshd for the ports of %s (sshd -T): %s", path, why ? why : strerror(-n));
@@ -807,14 +811,9 @@ static void firewall_allow_want(const struct oobd *o, struct firewall_allow *all
 {
 	/* No dynamic addressing yet, so no DHCP replies to let in. */
 	*allow = (struct firewall_allow){ .ssh_ports = { 22 }, .n_ssh_ports = 1, .dhcp4 = false, .dhcp6 = false };
-	char why[PATH_MAX + 64];
-	/* sshd -T runs neither a program nor a config others can change. */
-	bool ask = filecheck_path(o->cfg->sshd.exec, why, sizeof(why)) != -EPERM;
-
-	sshd_ports_allow(o->cfg->sshd.exec, o->cfg->sshd.config,
-			 ask && sshd_config_untrusted(o->cfg->sshd.config, false, NULL, 0) <= 0, allow);
+	sshd_ports_allow(o->cfg->sshd.exec, o->cfg->sshd.config, allow);
 	if (access(SSHD_LAST_GOOD_PATH, R_OK) == 0)
-		sshd_ports_allow(o->cfg->sshd.exec, SSHD_LAST_GOOD_PATH, ask, allow);
+		sshd_ports_allow(o->cfg->sshd.exec, SSHD_LAST_GOOD_PATH, allow);
 }
 
 /*

@@ -732,7 +732,7 @@ int sshd_privsep_dir(void)
 int sshd_prepare(const char *config_path)
 {
 	char **keys = NULL;
-	int n, r = 0;
+	int n, r = 0, trusted = -1;
 
 	/* At boot the distribution's ssh.service creates this only later
 	 * (and removes it whenever it stops: oobd watches for that). */
@@ -741,8 +741,6 @@ int sshd_prepare(const char *config_path)
 		r = n;
 		log_err("creating %s: %s", SSHD_PRIVSEP_DIR, strerror(-n));
 	}
-	if (!config_path)
-		return r;
 	n = sshd_hostkeys(config_path, &keys);
 	if (n < 0) {
 		log_err("reading sshd config %s: %s", config_path, strerror(-n));
@@ -751,6 +749,14 @@ int sshd_prepare(const char *config_path)
 	for (int i = 0; i < n; i++) {
 		if (access(keys[i], F_OK) == 0)
 			continue;
+		/* Not where, nor for, a config others can change: the path
+		 * would be theirs (asked once, and only when a key is due). */
+		if (trusted < 0)
+			trusted = sshd_config_untrusted(config_path, false, NULL, 0) <= 0;
+		if (!trusted) {
+			r = -EPERM;
+			break;
+		}
 		int e = sshd_keygen(keys[i], "oobd host key");
 		if (e < 0) {
 			log_err("generating host key %s failed", keys[i]);

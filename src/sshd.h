@@ -37,9 +37,10 @@ int sshd_privsep_dir(void);
 int sshd_keygen(const char *path, const char *comment);
 
 /* Create /run/sshd if missing and generate the host keys the sshd config
- * names (or sshd's defaults) that do not exist yet; no keys for a NULL
- * CONFIG_PATH (one that cannot be trusted). 0 or -errno; what failed is
- * logged. */
+ * names (or sshd's defaults) that do not exist yet, unless others than
+ * root can change a file of it (sshd_config_untrusted: -EPERM, and no key
+ * is made). 0 or -errno; what failed is logged (but not the -EPERM: the
+ * supervisor says why it does not run that config). */
 int sshd_prepare(const char *config_path);
 
 /* "oobd -t"'s check of the sshd config: "EXEC -t", its complaints into ERRS

@@ -630,7 +630,7 @@ void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd, struct nl *
 	if (service_refuse_unsafe(&s->svc, s->exec))
 		return;
 	configured_trust(s);
-	sshd_prepare(s->untrusted ? NULL : s->config);
+	sshd_prepare(s->config);
 	s->n_listen = 0;
 	s->source = choose_source(s);
 	if (dad_wait(s, nsfd, nl))
