@@ -69,16 +69,16 @@ unsigned long long sshd_config_hash(const char *config_path, bool *ok)
 
 /* The keywords whose files, named by absolute path, decide who logs in
  * or who the server is: their first line (sshd takes the first) or, for
- * HostKey, every line. */
+ * HostKey, every line; a host key oobd generates when it is missing. */
 static const struct {
 	const char *keyword, *what;
-	bool all_lines, per_user_tokens;
+	bool all_lines, per_user_tokens, generated;
 } trusted_keywords[] = {
-	{ "AuthorizedKeysFile", "authorized keys", false, true },
-	{ "AuthorizedPrincipalsFile", "authorized principals", false, true },
-	{ "TrustedUserCAKeys", "trusted CA keys", false, false },
-	{ "RevokedKeys", "revoked keys", false, false },
-	{ "HostKey", "host key", true, false },
+	{ "AuthorizedKeysFile", "authorized keys", false, true, false },
+	{ "AuthorizedPrincipalsFile", "authorized principals", false, true, false },
+	{ "TrustedUserCAKeys", "trusted CA keys", false, false, false },
+	{ "RevokedKeys", "revoked keys", false, false, false },
+	{ "HostKey", "host key", true, false, true },
 };
 
 static int untrusted_report(sshd_untrusted_fn fn, void *arg, struct sshd_untrusted *u, int r, const char *rule)
@@ -124,7 +124,7 @@ int sshd_conf_untrusted(const struct sshd_conf_file *conf, sshd_untrusted_fn fn,
 			if (vals[k][0] != '/' || (trusted_keywords[i].per_user_tokens && strchr(vals[k], '%')))
 				continue;
 			r = filecheck_path(vals[k], why, sizeof(why));
-			if (r == -ENOENT && strcmp(trusted_keywords[i].keyword, "HostKey") == 0) {
+			if (r == -ENOENT && trusted_keywords[i].generated) {
 				/* Not there yet: oobd generates it, where
 				 * only root may put a file. */
 				char *dir = xstrdup(vals[k]);

@@ -625,6 +625,9 @@ void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd, struct nl *
 	s->probe_blocked = false;
 	s->probe_connected = false;
 	s->restart_pending = false;
+	/* No probe until a start ran sshd: one refused, waiting for an
+	 * address, or failed at the exec (the program gone mid-upgrade: in
+	 * BACKOFF, its child reaped) has nothing to judge the config by. */
 	s->probe_deadline = 0;
 	/* Not even sshd -T runs a program that others can change. */
 	if (service_refuse_unsafe(&s->svc, s->exec))
@@ -646,9 +649,6 @@ void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd, struct nl *
 		s->n_listen = 1;
 	}
 	service_set_argv(&s->svc, sshd_argv(s->exec, path));
-	/* A start that failed (the program gone mid-upgrade) is in BACKOFF,
-	 * its child reaped: no probe, nothing to judge the config by. */
-	s->probe_deadline = 0;
 	/* sshd writes a log line per connection before its banner: through a
 	 * stream that never blocks, so a stuck log reader stops no login. */
 	s->svc.out_fd = log_child_fd("oobd-sshd");

@@ -278,10 +278,19 @@ static const char *svc_state(const struct service *s, bool ready)
 	}
 }
 
+/* " (why its last start did not run the program)", or "". */
+static const char *start_error(const struct service *s, char *buf, size_t len)
+{
+	if (!s->start_error[0])
+		return "";
+	snprintf(buf, len, " (%s)", s->start_error);
+	return buf;
+}
+
 static void gather(struct status *st)
 {
 	struct oobd *o = st->o;
-	char path[PATH_MAX];
+	char path[PATH_MAX], why[sizeof(o->sshd.svc.start_error) + 3];
 
 	if (o->config_error)
 		problem(st, "%s is not usable (%s): oobd runs the last config that worked, %s; fix it, then oobctl "
@@ -356,8 +365,7 @@ static void gather(struct status *st)
 			problem(st, "sshd waits until %s is no longer tentative (IPv6 duplicate address detection)",
 				ipaddr_str(&o->sshd.dad_addr, ab));
 		else if (!o->sshd.ready)
-			problem(st, "sshd is %s%s%s%s", svc_state(&o->sshd.svc, false), o->sshd.svc.start_error[0] ? " (" : "",
-				o->sshd.svc.start_error, o->sshd.svc.start_error[0] ? ")" : "");
+			problem(st, "sshd is %s%s", svc_state(&o->sshd.svc, false), start_error(&o->sshd.svc, why, sizeof(why)));
 		else if (o->sshd.source != SSHD_CONFIGURED)
 			problem(st, "sshd runs with the %s config, not the configured one%s%s", sshd_source_name(o->sshd.source),
 				fallback_reason(o) ? ": " : "", fallback_reason(o) ? fallback_reason(o) : "");
@@ -367,8 +375,7 @@ static void gather(struct status *st)
 		for (size_t k = 0; k < o->n_svcs; k++) {
 			const struct service *s = &o->svcs[k];
 			if (s->state != SVC_UP)
-				problem(st, "service %s is %s%s%s%s", s->name, svc_state(s, true), s->start_error[0] ? " (" : "",
-					s->start_error, s->start_error[0] ? ")" : "");
+				problem(st, "service %s is %s%s", s->name, svc_state(s, true), start_error(s, why, sizeof(why)));
 			/* Until a start of it stays in the foreground (up for
 			 * backoff_reset, or an exit that leaves nothing). */
 			if (s->daemonized && !(s->state == SVC_UP && now_ms() - s->started_ms >= (long long)s->reset_ms))
