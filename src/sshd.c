@@ -67,18 +67,26 @@ unsigned long long sshd_config_hash(const char *config_path, bool *ok)
 	return h;
 }
 
-/* The keywords whose files, named by absolute path, decide who logs in
- * or who the server is: their first line (sshd takes the first) or, for
- * HostKey, every line; a host key oobd generates when it is missing. */
-static const struct {
+/* The keywords whose files, named by absolute path, decide who logs in,
+ * who the server is, or what runs as the user who logs in (root, on the
+ * oob path): which word names the file (WORD, or every word: -1); the
+ * first line that applies to every connection (sshd takes the first) or
+ * every one (ALL_LINES), and every line under a Match; a host key oobd
+ * generates when it is missing. */
+#define EVERY_WORD (-1)
+static const struct trusted_keyword {
 	const char *keyword, *what;
+	int word;
 	bool all_lines, per_user_tokens, generated;
 } trusted_keywords[] = {
-	{ "AuthorizedKeysFile", "authorized keys", false, true, false },
-	{ "AuthorizedPrincipalsFile", "authorized principals", false, true, false },
-	{ "TrustedUserCAKeys", "trusted CA keys", false, false, false },
-	{ "RevokedKeys", "revoked keys", false, false, false },
-	{ "HostKey", "host key", true, false, true },
+	{ "AuthorizedKeysFile", "authorized keys", EVERY_WORD, false, true, false },
+	{ "AuthorizedPrincipalsFile", "authorized principals", EVERY_WORD, false, true, false },
+	{ "TrustedUserCAKeys", "trusted CA keys", EVERY_WORD, false, false, false },
+	{ "RevokedKeys", "revoked keys", EVERY_WORD, false, false, false },
+	{ "HostKey", "host key", EVERY_WORD, true, false, true },
+	{ "ModuliFile", "moduli file", 0, false, false, false },
+	{ "Subsystem", "subsystem program", 1, true, false, false },
+	{ "ForceCommand", "forced command", 0, false, false, false },
 };
 
 static int untrusted_report(sshd_untrusted_fn fn, void *arg, struct sshd_untrusted *u, int r, const char *rule)
@@ -88,6 +96,36 @@ static int untrusted_report(sshd_untrusted_fn fn, void *arg, struct sshd_untrust
 	u->rule = rule;
 	fn(arg, u);
 	return 1;
+}
+
+/* The file PATH that keyword K names (a word of one of its lines). */
+static int untrusted_named(const struct trusted_keyword *k, const char *path, sshd_untrusted_fn fn, void *arg)
+{
+	char why[PATH_MAX + 128];
+	struct sshd_untrusted u = { SSHD_TRUST_NAMED, k->what, k->keyword, path, why, NULL };
+	int r;
+
+	/* A path with %-tokens, or relative to the home directory, is per
+	 * user: StrictModes checks it at login. A program without a '/' is
+	 * looked for in sshd's PATH. */
+	if (path[0] != '/' || (k->per_user_tokens && strchr(path, '%')))
+		return 0;
+	r = filecheck_path(path, why, sizeof(why));
+	if (r == -ENOENT && k->generated) {
+		/* Not there yet: oobd generates it, where only root may
+		 * put a file. */
+		char *dir = xstrdup(path);
+		char *slash = strrchr(dir, '/');
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		u.what = "host key directory";
+		r = untrusted_report(fn, arg, &u, filecheck_dir(dir, why, sizeof(why)), FILECHECK_DIR_RULE);
+		free(dir);
+		return r;
+	}
+	return untrusted_report(fn, arg, &u, r, FILECHECK_RULE);
 }
 
 int sshd_conf_untrusted(const struct sshd_conf_file *conf, sshd_untrusted_fn fn, void *arg)
@@ -112,36 +150,14 @@ int sshd_conf_untrusted(const struct sshd_conf_file *conf, sshd_untrusted_fn fn,
 	}
 	strv_free(vals);
 	for (size_t i = 0; i < ARRAY_SIZE(trusted_keywords); i++) {
-		sshd_conf_values(conf, trusted_keywords[i].keyword, !trusted_keywords[i].all_lines, &vals);
-		for (int k = 0; vals[k]; k++) {
-			struct sshd_untrusted u = { SSHD_TRUST_NAMED, trusted_keywords[i].what, trusted_keywords[i].keyword,
-						    vals[k], why, NULL };
-			int r;
-
-			/* A path with %-tokens, or relative to the home
-			 * directory, is per user: StrictModes checks it at
-			 * login. */
-			if (vals[k][0] != '/' || (trusted_keywords[i].per_user_tokens && strchr(vals[k], '%')))
-				continue;
-			r = filecheck_path(vals[k], why, sizeof(why));
-			if (r == -ENOENT && trusted_keywords[i].generated) {
-				/* Not there yet: oobd generates it, where
-				 * only root may put a file. */
-				char *dir = xstrdup(vals[k]);
-				char *slash = strrchr(dir, '/');
-				if (slash == dir)
-					slash[1] = '\0';
-				else
-					*slash = '\0';
-				u.what = "host key directory";
-				n += untrusted_report(fn, arg, &u, filecheck_dir(dir, why, sizeof(why)),
-						      FILECHECK_DIR_RULE);
-				free(dir);
-				continue;
-			}
-			n += untrusted_report(fn, arg, &u, r, FILECHECK_RULE);
+		const struct sshd_conf_line **lines;
+		int nlines = sshd_conf_lines(conf, trusted_keywords[i].keyword, !trusted_keywords[i].all_lines, &lines);
+		for (int l = 0; l < nlines; l++) {
+			int word = trusted_keywords[i].word;
+			for (int k = word < 0 ? 0 : word; k < lines[l]->nargs && (word < 0 || k == word); k++)
+				n += untrusted_named(&trusted_keywords[i], lines[l]->args[k], fn, arg);
 		}
-		strv_free(vals);
+		free(lines);
 	}
 	return n;
 }

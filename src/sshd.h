@@ -66,11 +66,12 @@ unsigned long long sshd_config_hash(const char *config_path, bool *ok);
 /*
  * What of an sshd config only root must be able to change (filecheck.h):
  * the config and the files it includes, the directories its Include
- * patterns look in, and the files that decide who logs in or who the
- * server is, named by absolute path (AuthorizedKeysFile and
- * AuthorizedPrincipalsFile unless per user, TrustedUserCAKeys,
- * RevokedKeys, HostKey; a host key not made yet: its directory). Whoever
- * can change one of them owns the oob path.
+ * patterns look in, and the files that decide who logs in, who the server
+ * is or what a login runs as root, named by absolute path, under a Match
+ * too (AuthorizedKeysFile and AuthorizedPrincipalsFile unless per user,
+ * TrustedUserCAKeys, RevokedKeys, HostKey, ModuliFile, the programs of
+ * Subsystem and ForceCommand; a host key not made yet: its directory).
+ * Whoever can change one of them owns the oob path.
  */
 struct sshd_conf_file;
 enum sshd_trust_kind {

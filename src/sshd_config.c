@@ -232,9 +232,12 @@ void sshd_conf_free(struct sshd_conf_file *f)
 }
 
 /* A Match holds to the end of its file; an included file starts as the
- * line that includes it stands, and leaves it so (sshd restores it). */
-static bool values_walk(const struct sshd_conf_file *f, bool active, const char *keyword, bool first_only,
-			char ***out, int *n)
+ * line that includes it stands, and leaves it so (sshd restores it). The
+ * lines with KEYWORD that apply to every connection (ACTIVE): the first
+ * only when FIRST_ONLY (*SEEN: one was); those under a Match all, when
+ * MATCHED. */
+static void lines_walk(const struct sshd_conf_file *f, bool active, const char *keyword, bool first_only,
+		       bool matched, bool *seen, const struct sshd_conf_line ***out, int *n)
 {
 	for (int i = 0; i < f->nlines; i++) {
 		const struct sshd_conf_line *l = &f->lines[i];
@@ -242,25 +245,44 @@ static bool values_walk(const struct sshd_conf_file *f, bool active, const char 
 			active = false;
 		} else if (sshd_conf_is_include(l)) {
 			for (int k = 0; k < l->ninc; k++)
-				if (values_walk(l->inc[k], active, keyword, first_only, out, n))
-					return true;
-		} else if (active && strcasecmp(l->keyword, keyword) == 0) {
-			for (int a = 0; a < l->nargs; a++)
-				strv_push(out, n, l->args[a]);
-			if (first_only)
-				return true;
+				lines_walk(l->inc[k], active, keyword, first_only, matched, seen, out, n);
+		} else if (strcasecmp(l->keyword, keyword) == 0 && (active ? !(first_only && *seen) : matched)) {
+			*seen |= active;
+			*out = xrealloc(*out, (size_t)*n + 2, sizeof(const struct sshd_conf_line *));
+			(*out)[(*n)++] = l;
+			(*out)[*n] = NULL;
 		}
 	}
-	return false;
+}
+
+static int lines_of(const struct sshd_conf_file *f, const char *keyword, bool first_only, bool matched,
+		    const struct sshd_conf_line ***out)
+{
+	bool seen = false;
+	int n = 0;
+
+	*out = xcalloc(1, sizeof(const struct sshd_conf_line *));
+	lines_walk(f, true, keyword, first_only, matched, &seen, out, &n);
+	return n;
 }
 
 int sshd_conf_values(const struct sshd_conf_file *f, const char *keyword, bool first_only, char ***out)
 {
-	int n = 0;
+	const struct sshd_conf_line **lines;
+	int n = 0, nlines = lines_of(f, keyword, first_only, false, &lines);
 
 	*out = xcalloc(1, sizeof(char *));
-	values_walk(f, true, keyword, first_only, out, &n);
+	for (int i = 0; i < nlines; i++)
+		for (int a = 0; a < lines[i]->nargs; a++)
+			strv_push(out, &n, lines[i]->args[a]);
+	free(lines);
 	return n;
+}
+
+int sshd_conf_lines(const struct sshd_conf_file *f, const char *keyword, bool first_only,
+		    const struct sshd_conf_line ***out)
+{
+	return lines_of(f, keyword, first_only, true, out);
 }
 
 static const struct sshd_conf_line *first_walk(const struct sshd_conf_file *f, bool active, const char *keyword,

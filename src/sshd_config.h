@@ -58,6 +58,13 @@ bool sshd_conf_is_include(const struct sshd_conf_line *l);
  * count. */
 int sshd_conf_values(const struct sshd_conf_file *f, const char *keyword, bool first_only, char ***out);
 
+/* Every line with KEYWORD that some connection could take: of those that
+ * apply to every connection, the first only (FIRST_ONLY, for a keyword
+ * sshd sets once) or all, and all those under a Match. A malloc'ed
+ * NULL-terminated vector of borrowed lines; the count. */
+int sshd_conf_lines(const struct sshd_conf_file *f, const char *keyword, bool first_only,
+		    const struct sshd_conf_line ***out);
+
 /* The first line with KEYWORD that applies to every connection (the one
  * sshd takes for a keyword it sets once), and the file it is in (IN, may be
  * NULL); NULL when there is none. */

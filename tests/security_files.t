@@ -119,6 +119,49 @@ like "$OUT" "unsafe revoked keys \(RevokedKeys in $T/sshd_config\): $T/revoked i
 chmod 0644 "$T/revoked"
 sed -i -e '/^TrustedUserCAKeys /d' -e '/^RevokedKeys /d' "$T/sshd_config"
 
+# What runs as the user who logs in (root), and the moduli sshd's key
+# exchange takes its groups from: a program named by absolute path.
+printf '#!/bin/sh\n' > "$T/oob-tool"
+chmod 0755 "$T/oob-tool"
+cp /etc/ssh/moduli "$T/moduli" 2>/dev/null || : > "$T/moduli"
+chmod 0644 "$T/moduli"
+sed -i -e "1i ModuliFile $T/moduli\nSubsystem oobtool $T/oob-tool -v" "$T/sshd_config"
+oobd_t "$CONF"
+is "$ST" 0 "a root-owned subsystem program and moduli file are accepted"
+chmod 0757 "$T/oob-tool"
+oobd_t "$CONF"
+is "$ST" 1 "a world-writable subsystem program is refused"
+like "$OUT" "^$CONF:$sshd_line: key 'config': unsafe subsystem program \(Subsystem in $T/sshd_config\): $T/oob-tool is world-writable" \
+	"... naming the keyword and the program (its second word)"
+chmod 0755 "$T/oob-tool"
+chmod 0664 "$T/moduli"
+oobd_t "$CONF"
+is "$ST" 1 "a group-writable moduli file is refused"
+like "$OUT" "unsafe moduli file \(ModuliFile in $T/sshd_config\): $T/moduli is group-writable" "... likewise"
+chmod 0644 "$T/moduli"
+sed -i -e '/^ModuliFile /d' -e '/^Subsystem oobtool /d' "$T/sshd_config"
+
+# Under a Match: a connection it matches takes what the block names.
+cp "$T/authorized_keys" "$T/root_keys"
+chmod 0600 "$T/root_keys"
+printf 'Match User root\n\tAuthorizedKeysFile %s\n\tForceCommand %s --menu\n' "$T/root_keys" "$T/oob-tool" \
+	>> "$T/sshd_config"
+oobd_t "$CONF"
+is "$ST" 0 "root-owned files named under a Match are accepted"
+chmod 0606 "$T/root_keys"
+oobd_t "$CONF"
+is "$ST" 1 "world-writable authorized keys named under a Match are refused"
+like "$OUT" "unsafe authorized keys \(AuthorizedKeysFile in $T/sshd_config\): $T/root_keys is world-writable" \
+	"... naming them"
+chmod 0600 "$T/root_keys"
+chmod 0775 "$T/oob-tool"
+oobd_t "$CONF"
+is "$ST" 1 "a group-writable forced command under a Match is refused"
+like "$OUT" "unsafe forced command \(ForceCommand in $T/sshd_config\): $T/oob-tool is group-writable" \
+	"... naming the program (its first word)"
+chmod 0755 "$T/oob-tool"
+sed -i '/^Match User root/,$d' "$T/sshd_config"
+
 cp /usr/sbin/sshd "$T/sshd"
 chmod 0775 "$T/sshd"
 sed "s|^\[sshd\]|[sshd]\nexec = $T/sshd|" "$CONF" > "$T/exec.conf"

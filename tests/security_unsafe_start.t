@@ -5,8 +5,9 @@
 # without that file. Each stops only what depends on it:
 # - an sshd config: sshd runs the built-in config, which takes nothing from
 #   it but its ports (not its host key, not its authorized keys);
-# - a file it names (authorized keys) made unsafe while oobd runs: sshd's
-#   next start, the last-good copy that names it too is passed over;
+# - a file it names (authorized keys, a forced command under a Match) made
+#   unsafe while oobd runs: sshd's next start, the last-good copy that
+#   names it too is passed over;
 # - a firewall file: the built-in ruleset;
 # - a program (a [service]'s, sshd's): not run, not even as sshd -T, until
 #   only root can change it; then it starts on its backoff schedule. A
@@ -24,6 +25,17 @@ refused() { [ "$(svc_js "$1" .start_error)" != null ]; }
 host_key_of() { ssh-keygen -lf "$1" | awk '{ print $2 }'; }
 host_key_shown() {
 	ip netns exec admin ssh-keyscan -t ed25519 "$OOB4" 2>/dev/null | ssh-keygen -lf - | awk '{ print $2 }'
+}
+# sshd_next_start HOW CONFIG: sshd stopped by HOW ("kill": SIGKILL,
+# "restart": oobctl restart sshd) starts again with CONFIG ("built-in",
+# "configured"); the log from there is after $mark.
+sshd_next_start() {
+	mark=$(log_mark)
+	case $1 in
+	kill) kill -KILL "$(sshd_pid)" ;;
+	restart) "$OOBCTL" restart sshd >/dev/null ;;
+	esac
+	wait_until 15 log_after "$mark" "^<6>sshd ready \(pid [0-9]+, $2 config"
 }
 
 make_nic
@@ -80,18 +92,14 @@ ok $? "the configured config is kept as the last-good one"
 
 # --- a file it names, made unsafe while oobd runs ---
 chmod 0606 "$T/authorized_keys"
-mark=$(log_mark)
-kill -KILL "$(sshd_pid)"
-wait_until 15 log_after "$mark" '^<6>sshd ready \(pid [0-9]+, built-in config'
+sshd_next_start kill built-in
 ok $? "authorized keys made world-writable, sshd killed: its next start runs the built-in config"
 log_after "$mark" "not starting sshd with the configured sshd config $T/sshd_config: unsafe authorized keys \(AuthorizedKeysFile\): $T/authorized_keys is world-writable"
 ok $? "... the configured config is passed over, saying why"
 log_after "$mark" "not starting sshd with the last-good sshd config /run/oobd/sshd_config.last-good: unsafe authorized keys"
 ok $? "... and the last-good copy, which names the same file"
 chmod 0600 "$T/authorized_keys"
-mark=$(log_mark)
-"$OOBCTL" restart sshd >/dev/null
-wait_until 15 log_after "$mark" '^<6>sshd ready \(pid [0-9]+, configured config'
+sshd_next_start restart configured
 ok $? "made safe again: the configured config at the next start"
 
 # A reload with an unsafe file refuses the reload, as before.
@@ -204,5 +212,28 @@ ok $? "a start with that sshd config brings the path up" || bail "oobd did not c
 is "$(svc_js sshd .config)" last-good "... with the last-good sshd config (kept above), not the configured one"
 [ ! -e /run/open/ssh_host_rsa_key ]
 ok $? "... and no host key was made in the world-writable directory"
+stop_oobd
+
+# --- a program a login runs as root: ForceCommand under a Match ---
+printf '#!/bin/sh\necho forced >> %s\necho forced\n' "$T/forced.ran" > "$T/forced"
+chmod 0755 "$T/forced"
+write_sshd_config "Match User root" "ForceCommand $T/forced"
+start_oobd "$T/oobd.conf"
+wait_until 20 ssh_banner "$OOB4"
+ok $? "a start with a forced command only root can change brings the path up" || bail "oobd did not come up"
+is "$(oob_ssh "$OOB4" true)" forced "... and a root login runs it"
+chmod 0777 "$T/forced"
+sshd_next_start kill built-in
+ok $? "the forced command made world-writable, sshd killed: its next start runs the built-in config"
+log_after "$mark" "not starting sshd with the configured sshd config $T/sshd_config: unsafe forced command \(ForceCommand\): $T/forced is world-writable"
+ok $? "... passing over the configured config, saying why"
+rm -f "$T/forced.ran"
+oob_ssh "$OOB4" true >/dev/null 2>&1
+[ ! -e "$T/forced.ran" ]
+ok $? "... and a login attempt does not run the program"
+chmod 0755 "$T/forced"
+sshd_next_start restart configured
+ok $? "made safe again: the configured config at the next start"
+is "$(oob_ssh "$OOB4" true)" forced "... and a root login runs the forced command again"
 stop_oobd
 done_testing

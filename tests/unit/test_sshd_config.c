@@ -148,6 +148,40 @@ static void test_match(void **state)
 	sshd_conf_free(f);
 }
 
+/* The lines some connection could take: the first that applies to every
+ * one (or all of them), and every one under a Match, in any file. */
+static void test_lines(void **state)
+{
+	const struct sshd_conf_line **l = NULL;
+	struct sshd_conf_file *f;
+	int n;
+
+	(void)state;
+	put("l-inc", "ForceCommand /inc/second\nMatch user bob\nForceCommand /inc/bob\n", NULL);
+	put("l-main", "ForceCommand /main/first\nInclude l-inc\nForceCommand /main/third\nMatch user alice\n"
+		      "ForceCommand /m/alice one\nForceCommand /m/alice-two\n", NULL);
+	f = load("l-main");
+	n = sshd_conf_lines(f, "forcecommand", true, &l);
+	assert_int_equal(n, 4);
+	assert_string_equal(l[0]->args[0], "/main/first");
+	assert_string_equal(l[1]->args[0], "/inc/bob");
+	assert_string_equal(l[2]->args[0], "/m/alice");
+	assert_string_equal(l[2]->args[1], "one");
+	assert_string_equal(l[3]->args[0], "/m/alice-two");
+	assert_null(l[4]);
+	free(l);
+	n = sshd_conf_lines(f, "ForceCommand", false, &l);
+	assert_int_equal(n, 6);
+	assert_string_equal(l[1]->args[0], "/inc/second");
+	assert_string_equal(l[3]->args[0], "/main/third");
+	free(l);
+	n = sshd_conf_lines(f, "ModuliFile", true, &l);
+	assert_int_equal(n, 0);
+	assert_null(l[0]);
+	free(l);
+	sshd_conf_free(f);
+}
+
 /* The first line of a keyword that counts, and the file it is in. */
 static void test_first(void **state)
 {
@@ -380,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_include_order),
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_first),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_include_dirs),
