@@ -212,6 +212,10 @@ static int builtin_write(struct sshd_sup *s)
 				     "X11Forwarding no\nAllowAgentForwarding no\nAllowTcpForwarding no\n"
 				     "AllowStreamLocalForwarding no\nDisableForwarding yes\n"
 				     "PermitTunnel no\nPermitUserEnvironment no\n"
+				     /* not root's ~/.ssh/rc (the main sshd's world); and
+				      * sftp without a shell, for the day root's startup
+				      * files are what is broken */
+				     "PermitUserRC no\nSubsystem sftp internal-sftp\n"
 				     /* what unauthenticated connections may hold: as the
 				      * shipped config, against a host of the management
 				      * LAN that opens many and says nothing */
