@@ -20,6 +20,7 @@
 #include "log.h"
 #include "notify.h"
 #include "proc.h"
+#include "service.h"
 #include "sshd_config.h"
 #include "util.h"
 
@@ -350,7 +351,15 @@ static int sshd_T_parse(struct proc_result *res, struct sshd_listen *out, int ma
 	if (!proc_ok(res)) {
 		while (res->out_len && res->out[res->out_len - 1] == '\n')
 			res->out[--res->out_len] = '\0';
-		*why = steal_pointer(&res->out);
+		if (res->out_len) {
+			*why = steal_pointer(&res->out);
+		} else {
+			/* Nothing said: how it ended (a crash) is all there is. */
+			char how[96], msg[160];
+			snprintf(msg, sizeof(msg), "sshd %s and said nothing",
+				 service_status_str(res->status, how, sizeof(how)));
+			*why = xstrdup(msg);
+		}
 		proc_result_free(res);
 		return -EINVAL;
 	}

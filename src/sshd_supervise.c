@@ -2,7 +2,9 @@
 #include "sshd_supervise.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
@@ -56,6 +58,7 @@ void sshd_sup_init(struct sshd_sup *s, const struct config *c, int epfd)
 	s->probe_fd = -1;
 	s->exec = xstrdup(c->sshd.exec);
 	s->config = xstrdup(c->sshd.config);
+	s->prog = s->exec;
 	nodad_take(s, c);
 	service_init(&s->svc, "sshd", NULL, c->sshd.backoff.max_ms, c->sshd.backoff.reset_ms);
 }
@@ -101,9 +104,11 @@ void sshd_sup_update(struct sshd_sup *s, const struct config *c)
 	free(s->config);
 	s->exec = xstrdup(c->sshd.exec);
 	s->config = xstrdup(c->sshd.config);
+	s->prog = s->prog_why[0] ? SSHD_PROGRAM_COPY : s->exec;
 	service_set_backoff(&s->svc, c->sshd.backoff.max_ms, c->sshd.backoff.reset_ms);
 	nodad_take(s, c);
 	memset(s->failed, 0, sizeof(s->failed));
+	memset(&s->prog_failed, 0, sizeof(s->prog_failed));
 }
 
 const char *sshd_sup_config_path(const struct sshd_sup *s)
@@ -275,7 +280,7 @@ static int builtin_write(struct sshd_sup *s)
 	sb_printf(&sb, "HostKey %s\n", SSHD_BUILTIN_HOSTKEY);
 	/* Only where this sshd takes it (OpenSSH 8.5 on): the built-in config
 	 * must not fail for an option. */
-	if (sshd_takes_option(s->exec, SSHD_BUILTIN_HOSTKEY, "PerSourceMaxStartups=3"))
+	if (sshd_takes_option(s->prog, SSHD_BUILTIN_HOSTKEY, "PerSourceMaxStartups=3"))
 		sb_puts(&sb, "PerSourceMaxStartups 3\n");
 	sb_puts(&sb, "AuthorizedKeysFile");
 	for (int i = 0; akf && akf[i]; i++) {
@@ -333,6 +338,108 @@ static void log_rejected(struct sshd_sup *s, enum sshd_source src, const char *p
 	log_err("sshd -T rejects the %s sshd config %s: %s", source_names[src], path, why ? why : strerror(-r));
 }
 
+/* The same file, unchanged: a program put in place anew is another. */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino && a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* Whether the configured program cannot be run at this start, and why
+ * (WHY, LEN bytes). */
+static bool program_unusable(const struct sshd_sup *s, char *why, size_t len)
+{
+	char w[PATH_MAX + 128];
+	struct stat st;
+
+	if (stat(s->exec, &st) < 0)
+		snprintf(why, len, "%s: %s", s->exec, strerror(errno));
+	else if (!S_ISREG(st.st_mode) || access(s->exec, X_OK) < 0)
+		snprintf(why, len, "%s is not an executable file", s->exec);
+	else if (filecheck_path(s->exec, w, sizeof(w)) == -EPERM)
+		snprintf(why, len, "unsafe sshd program: %s", w);
+	else if (same_file(&st, &s->prog_failed))
+		snprintf(why, len, "%s", s->prog_failed_why);
+	else
+		return false;
+	return true;
+}
+
+/* Is there a copy of a program that answered, that only root can change? */
+static bool copy_usable(void)
+{
+	char why[PATH_MAX + 128];
+	struct stat st;
+
+	return stat(SSHD_PROGRAM_COPY, &st) == 0 && S_ISREG(st.st_mode) &&
+	       filecheck_path(SSHD_PROGRAM_COPY, why, sizeof(why)) == 0;
+}
+
+/* The program of this start: the configured one, unless it cannot run and
+ * a copy of the last one that answered can (sshd_supervise.h). */
+static void choose_program(struct sshd_sup *s)
+{
+	char why[PATH_MAX + 256];
+	bool was_copy = s->prog_why[0];
+
+	if (!program_unusable(s, why, sizeof(why)) || !copy_usable()) {
+		if (was_copy)
+			log_notice("starting sshd from its program %s again", s->exec);
+		s->prog_why[0] = '\0';
+		s->prog = s->exec;
+		return;
+	}
+	if (!was_copy || strncmp(why, s->prog_why, sizeof(s->prog_why) - 1) != 0)
+		log_err("starting sshd from the last-good copy %s of its program: %s", SSHD_PROGRAM_COPY, why);
+	str_copy(s->prog_why, why, sizeof(s->prog_why));
+	s->prog = SSHD_PROGRAM_COPY;
+}
+
+/* The configured program failed (WHY: an exec that failed, every config
+ * refused): the copy runs from the next choice on, until another file is
+ * put in place under its name or a reload. */
+static void program_failed(struct sshd_sup *s, const char *why)
+{
+	struct stat st;
+
+	if (s->prog_why[0] || stat(s->exec, &st) < 0)
+		return;
+	s->prog_failed = st;
+	str_copy(s->prog_failed_why, why, sizeof(s->prog_failed_why));
+}
+
+/* sshd answered: keep a copy of what runs (sshd_supervise.h). */
+static void program_keep(struct sshd_sup *s)
+{
+	char exe[64];
+	struct stat st;
+	int fd, r;
+
+	if (s->prog_why[0])
+		return;
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)s->svc.pid);
+	fd = open(exe, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		log_warn("keeping a copy of the sshd program: %s: %s", exe, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	if (same_file(&st, &s->copied) && access(SSHD_PROGRAM_COPY, F_OK) == 0) {
+		close(fd);
+		return;
+	}
+	r = copy_file_atomic(fd, SSHD_PROGRAM_COPY, 0700);
+	close(fd);
+	if (r < 0) {
+		log_warn("keeping a copy of the sshd program as %s: %s", SSHD_PROGRAM_COPY, strerror(-r));
+		return;
+	}
+	s->copied = st;
+	log_info("kept a copy of the sshd program %s as %s, for a start that cannot run it", s->exec,
+		 SSHD_PROGRAM_COPY);
+}
+
 /*
  * The configured config when the sockets it listens on can be read from
  * it: sshd is started at once and checks it itself (a config it refuses
@@ -360,6 +467,7 @@ static bool last_good_untrusted(void)
 static enum sshd_source choose_source(struct sshd_sup *s)
 {
 	long long give_up = now_ms() + SSHD_CHOOSE_BUDGET_MS;
+	const char *asked = s->prog; /* the program of the last sshd -T */
 	unsigned long long h;
 	bool readable, changed;
 
@@ -407,7 +515,7 @@ static enum sshd_source choose_source(struct sshd_sup *s)
 				continue;
 			if (now_ms() >= give_up) {
 				log_err("sshd -T has taken over %d s for this start (does %s hang?); starting with the "
-					"built-in config without asking it more", SSHD_CHOOSE_BUDGET_MS / 1000, s->exec);
+					"built-in config without asking it more", SSHD_CHOOSE_BUDGET_MS / 1000, asked);
 				builtin_write(s);
 				return SSHD_BUILTIN_CONF;
 			}
@@ -416,7 +524,8 @@ static enum sshd_source choose_source(struct sshd_sup *s)
 			if (src == SSHD_BUILTIN_CONF && builtin_write(s) < 0)
 				continue;
 			path = src == SSHD_CONFIGURED ? s->config : src == SSHD_LAST_GOOD ? SSHD_LAST_GOOD_PATH : SSHD_BUILTIN_PATH;
-			r = sshd_query(s->exec, path, s->listen, SSHD_MAX_LISTEN, &why);
+			asked = s->prog;
+			r = sshd_query(s->prog, path, s->listen, SSHD_MAX_LISTEN, &why);
 			if (r >= 0) {
 				s->n_listen = r;
 				return (enum sshd_source)src;
@@ -427,10 +536,18 @@ static enum sshd_source choose_source(struct sshd_sup *s)
 		}
 		/* Everything failed: forget and start over; something may have
 		 * been transient (or sshd itself is missing: then we retry with
-		 * backoff, never giving up). */
+		 * backoff, never giving up). Even the built-in config: as
+		 * likely the program's doing (one that cannot start fails
+		 * every sshd -T), so the copy of one that answered, if any,
+		 * gets the next round. */
 		memset(s->failed, 0, sizeof(s->failed));
-		if (round == 0)
-			log_err("no sshd config passes sshd -T; trying them all again");
+		if (round == 0) {
+			log_err("no sshd config passes sshd -T with %s; trying them all again", s->prog);
+			char why[SSHD_REFUSED_MAX];
+			snprintf(why, sizeof(why), "no sshd config passes sshd -T with %s", s->exec);
+			program_failed(s, why);
+			choose_program(s);
+		}
 	}
 	return SSHD_BUILTIN_CONF;
 }
@@ -633,8 +750,9 @@ void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd, struct nl *
 	 * address, or failed at the exec (the program gone mid-upgrade: in
 	 * BACKOFF, its child reaped) has nothing to judge the config by. */
 	s->probe_deadline = 0;
+	choose_program(s);
 	/* Not even sshd -T runs a program that others can change. */
-	if (service_refuse_unsafe(&s->svc, s->exec))
+	if (service_refuse_unsafe(&s->svc, s->prog))
 		return;
 	configured_trust(s);
 	sshd_prepare(s->config);
@@ -652,7 +770,7 @@ void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd, struct nl *
 		s->listen[0] = (struct sshd_listen){ .addr = { .family = AF_INET }, .port = 22 };
 		s->n_listen = 1;
 	}
-	service_set_argv(&s->svc, sshd_argv(s->exec, path));
+	service_set_argv(&s->svc, sshd_argv(s->prog, path));
 	/* sshd writes a log line per connection before its banner: through a
 	 * stream that never blocks, so a stuck log reader stops no login. */
 	s->svc.out_fd = log_child_fd("oobd-sshd");
@@ -663,6 +781,10 @@ void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd, struct nl *
 	if (started == 0) {
 		s->probe_deadline = now_ms() + SSHD_READY_TIMEOUT_MS;
 		probe_connect(s, nsfd);
+	} else if (!strncmp(s->svc.start_error, s->prog, strlen(s->prog)) && s->svc.start_error[strlen(s->prog)] == ':') {
+		/* Its exec failed (not an executable any more: cut short, a
+		 * foreign file): the copy at the next start, in backoff. */
+		program_failed(s, s->svc.start_error);
 	}
 }
 
@@ -756,6 +878,7 @@ static void mark_ready(struct sshd_sup *s)
 		s->refused[0] = '\0';
 	log_info("sshd ready (pid %d, %s config, %lld ms after start)", (int)s->svc.pid, source_names[s->source],
 		 s->ready_ms - s->svc.started_ms);
+	program_keep(s);
 	if (s->source != SSHD_CONFIGURED)
 		return;
 	/* It worked: keep a copy, with what it includes, for the day the
@@ -892,9 +1015,26 @@ long long sshd_sup_deadline(const struct sshd_sup *s)
 	return d;
 }
 
+/* A file put in place under the program's name (its watch): another one
+ * than the listener runs, or, while the copy runs, one that can run. */
+static bool program_changed(struct sshd_sup *s, long long now)
+{
+	char why[PATH_MAX + 256];
+
+	if (!s->prog_why[0])
+		return service_program_replaced(&s->svc, now);
+	if (!s->svc.prog_check_at || now < s->svc.prog_check_at)
+		return false;
+	s->svc.prog_check_at = 0;
+	if (s->svc.state != SVC_UP || program_unusable(s, why, sizeof(why)))
+		return false;
+	log_notice("sshd: its program %s can run again; restarting sshd with it", s->exec);
+	return true;
+}
+
 bool sshd_sup_tick(struct sshd_sup *s, long long now, int nsfd)
 {
-	if (service_program_replaced(&s->svc, now)) {
+	if (program_changed(s, now)) {
 		/* The old program's refusals: the new one is asked afresh. The
 		 * old listener would run the new program for each connection
 		 * anyway (sshd executes itself again), so it is not kept when
@@ -913,6 +1053,25 @@ bool sshd_sup_tick(struct sshd_sup *s, long long now, int nsfd)
 	return service_deadline(&s->svc, now);
 }
 
+/* Killed by a signal of its own making: a fault, an abort. */
+static bool crashed(int status)
+{
+	if (!WIFSIGNALED(status))
+		return false;
+	switch (WTERMSIG(status)) {
+	case SIGSEGV:
+	case SIGBUS:
+	case SIGILL:
+	case SIGFPE:
+	case SIGABRT:
+	case SIGSYS:
+	case SIGTRAP:
+		return true;
+	default:
+		return false;
+	}
+}
+
 bool sshd_sup_reaped(struct sshd_sup *s, pid_t pid, int status, bool *start_now)
 {
 	bool was_ready = s->ready;
@@ -925,10 +1084,12 @@ bool sshd_sup_reaped(struct sshd_sup *s, pid_t pid, int status, bool *start_now)
 	s->ready = false;
 	s->probe_blocked = false;
 	/* An error exit before the banner is the config's fault (a port in
-	 * use, a bad key...); a signal is somebody else's doing. */
-	if (!was_ready && WIFEXITED(status) && WEXITSTATUS(status) != 0 && !s->restart_pending) {
-		log_err("sshd with the %s config %s exited before it was ready; marking it failed",
-			source_names[s->source], sshd_sup_config_path(s));
+	 * use, a bad key...), a crash the program's or the config's; another
+	 * signal is somebody else's doing. */
+	if (!was_ready && !s->restart_pending &&
+	    ((WIFEXITED(status) && WEXITSTATUS(status) != 0) || crashed(status))) {
+		log_err("sshd with the %s config %s %s before it was ready; marking it failed",
+			source_names[s->source], sshd_sup_config_path(s), WIFEXITED(status) ? "exited" : "crashed");
 		s->failed[s->source] = true;
 		if (s->source == SSHD_CONFIGURED) {
 			char how[96];
@@ -938,7 +1099,7 @@ bool sshd_sup_reaped(struct sshd_sup *s, pid_t pid, int status, bool *start_now)
 		if (s->unchecked) {
 			/* Started without sshd -T: ask it now what sshd disliked. */
 			char *why = NULL;
-			int r = sshd_query(s->exec, s->config, NULL, 0, &why);
+			int r = sshd_query(s->prog, s->config, NULL, 0, &why);
 			if (r < 0)
 				log_rejected(s, s->source, s->config, why, r);
 			free(why);

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "addr.h"
 #include "config.h"
@@ -67,6 +68,21 @@
  * any refusal does); established sessions stay. A start waiting in
  * backoff (the program was missing) is made then too.
  *
+ * The program itself can be what is broken: a package removed by mistake,
+ * an upgrade cut short, a binary truncated by a full disk, a mode changed
+ * so that others can write it. Each time sshd answers its banner, the file
+ * it runs (/proc/PID/exe: what answered, even if the name was replaced
+ * since) is copied to SSHD_PROGRAM_COPY, once per program (its identity
+ * kept in copied). A start whose configured program cannot run (missing,
+ * not an executable file, others can change it), or that failed with every
+ * config (sshd -T refused them all, as it does when the program cannot
+ * start), runs the copy instead, with the usual choice of config; the
+ * reason is kept in prog_why, for status. The program put back (a file
+ * under its name, its watch) restarts sshd with it; a reload forgets that
+ * it failed. The copy is on /run: a boot starts without one. From OpenSSH
+ * 9.8 on, sshd runs a second program for each connection (sshd-session) by
+ * its own path: the copy does not stand in for that one.
+ *
  * What this cannot catch: a config sshd accepts and that answers, but lets
  * nobody in (a wrong AllowUsers, an authorized_keys file that holds the
  * wrong key). The banner proves the listener, not the login.
@@ -77,6 +93,7 @@
 #define SSHD_LAST_GOOD_PATH OOBD_RUN_DIR "/sshd_config.last-good"
 #define SSHD_BUILTIN_PATH OOBD_RUN_DIR "/sshd_config.builtin"
 #define SSHD_BUILTIN_HOSTKEY OOBD_RUN_DIR "/ssh_host_ed25519_key"
+#define SSHD_PROGRAM_COPY OOBD_RUN_DIR "/sshd.last-good"
 #define SSHD_MAX_LISTEN 16
 #define SSHD_DAD_WAIT_MS 10000
 #define SSHD_REFUSED_MAX 256
@@ -99,6 +116,11 @@ struct sshd_sup {
 	bool restart_pending;        /* stopped to be started again at once */
 	bool unchecked;              /* started without sshd -T: sshd checks its config itself */
 	bool untrusted;              /* others can change a file of the configured one: not run */
+	const char *prog;            /* the program of this start: exec, or SSHD_PROGRAM_COPY */
+	char prog_why[SSHD_REFUSED_MAX]; /* why the copy runs; "" while the configured one does */
+	struct stat prog_failed;     /* the configured program that failed (st_ino 0: none) ... */
+	char prog_failed_why[SSHD_REFUSED_MAX]; /* ... and how */
+	struct stat copied;          /* the program the copy was taken from (st_ino 0: none yet) */
 	long long ready_ms;
 	struct sshd_listen listen[SSHD_MAX_LISTEN];
 	int n_listen;

@@ -369,6 +369,9 @@ static void gather(struct status *st)
 		else if (o->sshd.source != SSHD_CONFIGURED)
 			problem(st, "sshd runs with the %s config, not the configured one%s%s", sshd_source_name(o->sshd.source),
 				fallback_reason(o) ? ": " : "", fallback_reason(o) ? fallback_reason(o) : "");
+		if (o->sshd.prog_why[0])
+			problem(st, "sshd runs the last-good copy %s of its program, not %s: %s", SSHD_PROGRAM_COPY,
+				o->sshd.exec, o->sshd.prog_why);
 		if (o->sshd.ready && o->sshd.probe_blocked)
 			problem(st, "sshd listens, but oobd's probe through loopback gets no connection: the namespace's "
 				"firewall must accept -i lo");
@@ -585,6 +588,8 @@ static void render_json(struct status *st, struct strbuf *out)
 			json_kstr(&j, "config_path", sshd_sup_config_path(&o->sshd));
 			json_kbool(&j, "probe_blocked", o->sshd.ready && o->sshd.probe_blocked);
 			json_kstr(&j, "fallback_reason", fallback_reason(o));
+			json_kstr(&j, "program", o->sshd.prog);
+			json_kstr(&j, "program_fallback_reason", o->sshd.prog_why[0] ? o->sshd.prog_why : NULL);
 		}
 		json_obj_end(&j);
 	}
@@ -705,6 +710,9 @@ static void render_text(struct status *st, struct strbuf *out)
 			sb_printf(out, "             the last start did not run it: %s\n", s->start_error);
 		if (k == 0 && fallback_reason(o))
 			sb_printf(out, "             the configured config was refused: %s\n", fallback_reason(o));
+		if (k == 0 && o->sshd.prog_why[0])
+			sb_printf(out, "             runs the last-good copy %s of its program: %s\n", SSHD_PROGRAM_COPY,
+				  o->sshd.prog_why);
 	}
 	sb_puts(out, "\njump broker  not available in this version\n");
 	sb_printf(out, "repairs      %u (addresses, routes, the MTU or the link-local put back)\n", o->ns.repairs);
@@ -767,6 +775,9 @@ void status_metrics(struct oobd *o, struct strbuf *out)
 	metric(out, "oobd_sshd_config_fallback", "gauge",
 	       "1 when sshd runs with the last-good or built-in config instead of the configured one.");
 	sb_printf(out, "oobd_sshd_config_fallback %d\n", o->sshd.source != SSHD_CONFIGURED ? 1 : 0);
+	metric(out, "oobd_sshd_program_fallback", "gauge",
+	       "1 when sshd runs the last-good copy of its program instead of the configured one.");
+	sb_printf(out, "oobd_sshd_program_fallback %d\n", o->sshd.prog_why[0] ? 1 : 0);
 	metric(out, "oobd_firewall_fallback", "gauge", "1 while the built-in ruleset is active for the family.");
 	for (int f = 0; f < FW__NFAMILIES; f++)
 		sb_printf(out, "oobd_firewall_fallback{family=\"%s\"} %d\n", f == FW_IPV4 ? "ipv4" : "ipv6",

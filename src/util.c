@@ -101,18 +101,20 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-int write_file_atomic(const char *path, const char *data, size_t len, unsigned mode)
+/* PATH written whole or not at all: FILL puts the content into FD, a new
+ * file under a unique temporary name (two writers never share a
+ * half-written file), renamed over PATH. */
+static int replace_file(const char *path, unsigned mode, int (*fill)(int fd, const void *arg), const void *arg)
 {
 	char tmp[PATH_MAX];
 	int fd, r;
 
-	/* A unique temporary name: two writers never share a half-written file. */
 	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	r = write_all(fd, data, len);
+	r = fill(fd, arg);
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
 	if (r == 0 && fsync(fd) < 0)
@@ -124,6 +126,41 @@ int write_file_atomic(const char *path, const char *data, size_t len, unsigned m
 	if (r < 0)
 		unlink(tmp);
 	return r;
+}
+
+struct buffer {
+	const char *data;
+	size_t len;
+};
+
+static int fill_buffer(int fd, const void *arg)
+{
+	const struct buffer *b = arg;
+
+	return write_all(fd, b->data, b->len);
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len, unsigned mode)
+{
+	struct buffer b = { data, len };
+
+	return replace_file(path, mode, fill_buffer, &b);
+}
+
+/* The rest of the file at *FROM (its offset at 0), by the kernel. */
+static int fill_copy(int fd, const void *arg)
+{
+	int in = *(const int *)arg;
+	ssize_t n;
+
+	while ((n = sendfile(fd, in, NULL, 1 << 20)) > 0)
+		;
+	return n < 0 ? -errno : 0;
+}
+
+int copy_file_atomic(int from, const char *path, unsigned mode)
+{
+	return replace_file(path, mode, fill_copy, &from);
 }
 
 int write_file_in_place(const char *path, const char *data, size_t len, unsigned mode)

@@ -80,6 +80,8 @@ int mkdir_p(const char *path, unsigned mode);
  * existing inode so bind mounts of it see the change. 0 or -errno. */
 int write_file_atomic(const char *path, const char *data, size_t len, unsigned mode);
 int write_file_in_place(const char *path, const char *data, size_t len, unsigned mode);
+/* The same, with the content of the open file FROM (from its offset on). */
+int copy_file_atomic(int from, const char *path, unsigned mode);
 
 /* Read a small file whole (NUL-terminated). 0 or -errno. */
 int read_file(const char *path, char **out, size_t *len, size_t max);

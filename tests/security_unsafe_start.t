@@ -159,6 +159,9 @@ stop_oobd
 printf '#!/bin/sh\necho "$*" >> %s/wrapper-ran\nexec /usr/sbin/sshd "$@"\n' "$T" > "$T/sshd-wrapper"
 chmod 0775 "$T/sshd-wrapper"
 sed "s|^\[sshd\]$|&\nexec = $T/sshd-wrapper|" "$T/oobd.conf" > "$T/exec.conf"
+# A boot: no copy of a program that answered yet (that one would run
+# instead: supervise_program_lastgood.t).
+rm -f /run/oobd/sshd.last-good
 mark=$(log_mark)
 start_oobd "$T/exec.conf"
 wait_until 20 refused sshd
@@ -177,6 +180,7 @@ is "$(svc_js sshd .start_error)" null "... and status forgets the refusal"
 stop_oobd
 
 sed "s|^\[sshd\]$|&\nexec = $T/sshd-later|" "$T/oobd.conf" > "$T/later.conf"
+rm -f /run/oobd/sshd.last-good
 mark=$(log_mark)
 start_oobd "$T/later.conf"
 wait_until 20 refused sshd

@@ -3,8 +3,9 @@
 # mount): every "sshd -T" oobd asks while choosing a config runs into its
 # 10 s limit. One choice stops asking after 12 s and goes to the built-in
 # config, so the event loop (oobctl, the watchdog) is never held for a
-# minute; oobd answers between choices, and sshd runs again once the
-# program is back.
+# minute; oobd answers between choices. sshd runs from the copy of the
+# program that answered before (supervise_program_lastgood.t), and with
+# the program once it is back.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 
 OOBCTL=$BUILD/oobctl
@@ -28,6 +29,10 @@ mark=$(log_mark)
 kill -KILL "$(sshd_pid)"
 wait_until 90 log_after "$mark" '^<3>sshd -T has taken over 12 s for this start \(does /run/w/sshd hang\?\); starting with the built-in config'
 ok $? "a choice of config stops asking a hanging sshd -T after 12 s"
+wait_until 20 ssh_banner "$OOB4"
+ok $? "... and sshd answers, from the copy of the program that answered before"
+log_has "starting sshd from the last-good copy /run/oobd/sshd.last-good of its program: no sshd config passes sshd -T with /run/w/sshd"
+ok $? "... saying why"
 timeout 20 "$OOBCTL" status >/dev/null 2>&1
 ok $(( $? <= 1 ? 0 : 1 )) "oobd answers oobctl status"
 

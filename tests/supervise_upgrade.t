@@ -127,10 +127,12 @@ like "$(oob_ssh "$OOB4" echo in 2>&1)" "^in$" "a login works"
 check "the first session lived through it all" -- kill -0 "$SESSION"
 is "$(sshd_listeners | wc -l)" 1 "one listener"
 
-# The program missing (part-way through an upgrade) and sshd dead: its
-# starts fail, and wait longer each time. The program back: sshd starts
-# then, not when the wait runs out.
+# The program missing (part-way through an upgrade) and sshd dead, with
+# no copy of a program that answered (a boot; with one, that one runs:
+# supervise_program_lastgood.t): its starts fail, and wait longer each
+# time. The program back: sshd starts then, not when the wait runs out.
 remaining() { "$OOBCTL" status --json | jq -r '.services[0].backoff_remaining_ms'; }
+rm -f /run/oobd/sshd.last-good
 mv "$SBIN/sshd" "$T/sshd.saved"
 kill -KILL "$(sshd_pid)"
 wait_until 30 eval '[ "$(remaining)" -gt 3000 ]'

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* util.c: file_copy (a private, mapped copy of a file that a helper reads
- * as its stdin), the word-wise FNV-1a, stack_map (a stack with a guard
+ * as its stdin), copy_file_atomic, the word-wise FNV-1a, stack_map (a stack with a guard
  * page) and clone_vfork (a child on this process's memory, on such a
  * stack). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -143,6 +145,64 @@ static void copy_from_a_pipe(void **state)
 /* FNV-1a over words: the byte-wise FNV-1a of each 8-byte word's value
  * would differ; this pins the definition (word XOR, then multiply) and
  * that the tail goes byte by byte. */
+/* copy_file_atomic: the file's bytes (past the kernel's 1 MiB per
+ * sendfile), the mode asked for, no temporary file left; a copy over an
+ * existing file replaces it whole (another inode). */
+static void copy_atomic(void **state)
+{
+	char src[256], dst[256];
+	size_t len = (3u << 20) + 17;
+	char *want = make_file("atomic-src", len, src);
+	struct stat st, before;
+	DIR *d;
+	struct dirent *e;
+	char *back;
+	int fd;
+
+	(void)state;
+	snprintf(dst, sizeof(dst), "%s/atomic-dst", dir);
+	assert_int_equal(write_file_atomic(dst, "old", 3, 0600), 0);
+	assert_int_equal(stat(dst, &before), 0);
+	fd = open(src, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(copy_file_atomic(fd, dst, 0700), 0);
+	close(fd);
+	assert_int_equal(stat(dst, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal((size_t)st.st_size, len);
+	assert_true(st.st_ino != before.st_ino);
+	back = malloc(len);
+	assert_non_null(back);
+	fd = open(dst, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	for (size_t got = 0; got < len;) {
+		ssize_t n = read(fd, back + got, len - got);
+		assert_true(n > 0);
+		got += (size_t)n;
+	}
+	close(fd);
+	assert_memory_equal(back, want, len);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		assert_null(strstr(e->d_name, "atomic-dst."));
+	closedir(d);
+	/* A source that cannot be read: nothing replaced, nothing left. */
+	fd = open(src, O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_true(copy_file_atomic(fd, dst, 0700) < 0);
+	close(fd);
+	assert_int_equal(stat(dst, &before), 0);
+	assert_int_equal(before.st_ino, st.st_ino);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		assert_null(strstr(e->d_name, "atomic-dst."));
+	closedir(d);
+	free(back);
+	free(want);
+}
+
 static void fnv_words(void **state)
 {
 	const unsigned char data[11] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 };
@@ -259,6 +319,7 @@ int main(void)
 		cmocka_unit_test(copy_is_private),
 		cmocka_unit_test(copy_limits),
 		cmocka_unit_test(copy_from_a_pipe),
+		cmocka_unit_test(copy_atomic),
 		cmocka_unit_test(fnv_words),
 		cmocka_unit_test(vfork_shares_memory),
 		cmocka_unit_test(vfork_overrun),
