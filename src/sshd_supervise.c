@@ -397,12 +397,14 @@ static void choose_program(struct sshd_sup *s)
 
 /* The configured program failed (WHY: an exec that failed, every config
  * refused): the copy runs from the next choice on, until another file is
- * put in place under its name or a reload. */
+ * put in place under its name, a reload, or a start of it that answers.
+ * Not when the copy was taken from this very file: it would fail the same
+ * way, and what failed was something else (a passing shortage). */
 static void program_failed(struct sshd_sup *s, const char *why)
 {
 	struct stat st;
 
-	if (s->prog_why[0] || stat(s->exec, &st) < 0)
+	if (s->prog_why[0] || stat(s->exec, &st) < 0 || same_file(&st, &s->copied))
 		return;
 	s->prog_failed = st;
 	str_copy(s->prog_failed_why, why, sizeof(s->prog_failed_why));
@@ -417,6 +419,7 @@ static void program_keep(struct sshd_sup *s)
 
 	if (s->prog_why[0])
 		return;
+	memset(&s->prog_failed, 0, sizeof(s->prog_failed)); /* it answered */
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)s->svc.pid);
 	fd = open(exe, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
