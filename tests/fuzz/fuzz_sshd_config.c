@@ -45,6 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool ready;
 	struct sshd_conf_file *f = NULL, *copy = NULL;
+	const struct sshd_conf_line **lines_all = NULL;
 	char path[128], dest[128], why[512], **v = NULL;
 	const char **files = NULL;
 	char *text;
@@ -84,6 +85,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strcmp(first->args[i], v[i]) != 0)
 			abort();
 	strv_free(v);
+	/* The lines some connection could take hold the first that counts
+	 * for every one, and no more than all the lines. */
+	const struct sshd_conf_line **lines;
+	int nl = sshd_conf_lines(f, "AuthorizedKeysFile", true, &lines), k = 0;
+	while (first && k < nl && lines[k] != first)
+		k++;
+	if (lines[nl] || (first && k == nl) || nl > sshd_conf_lines(f, "AuthorizedKeysFile", false, &lines_all))
+		abort();
+	free(lines);
+	free(lines_all);
 	if (sshd_conf_files(f, &files) < 1 || strcmp(files[0], path) != 0)
 		abort();
 	free(files);
