@@ -68,6 +68,77 @@ unsigned long long sshd_config_hash(const char *config_path, bool *ok)
 	return h;
 }
 
+/* Does the file at PATH hold a key: a line neither blank nor a comment?
+ * 1, 0, or -errno when it cannot be read. */
+static int holds_key(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	int r = 0;
+
+	if (!f)
+		return -errno;
+	while (!r && getline(&line, &cap, f) >= 0) {
+		const char *p = line + strspn(line, " \t\r\n");
+		r = *p && *p != '#';
+	}
+	free(line);
+	fclose(f);
+	return r;
+}
+
+bool sshd_keys_can_login(const char *config_path, char *why, size_t len)
+{
+	static const char *const keywords[] = { "AuthorizedKeysFile", "TrustedUserCAKeys" };
+	const struct sshd_conf_line **lines;
+	struct sshd_conf_file *conf;
+	bool can = false;
+	size_t used = 0;
+
+	if (len)
+		why[0] = '\0';
+	if (sshd_conf_load(config_path, NULL, &conf, NULL, 0) < 0)
+		return true;
+	/* Keys from a program: only sshd can tell. */
+	for (int i = 0, n = sshd_conf_lines(conf, "AuthorizedKeysCommand", true, &lines); i < n; i++)
+		can |= lines[i]->nargs > 0 && strcasecmp(lines[i]->args[0], "none") != 0;
+	free(lines);
+	for (size_t k = 0; k < ARRAY_SIZE(keywords) && !can; k++) {
+		int n = sshd_conf_lines(conf, keywords[k], true, &lines);
+
+		/* sshd's default: each user's own ~/.ssh files. */
+		if (n == 0 && k == 0)
+			can = true;
+		for (int i = 0; i < n && !can; i++) {
+			for (int a = 0; a < lines[i]->nargs && !can; a++) {
+				const char *path = lines[i]->args[a];
+				int r;
+
+				if (strcasecmp(path, "none") == 0)
+					continue;
+				if (path[0] != '/' || strchr(path, '%')) {
+					can = true; /* per user */
+					break;
+				}
+				r = holds_key(path);
+				if (r > 0)
+					can = true;
+				else if (used < len)
+					used += (size_t)snprintf(why + used, len - used, "%s%s%s%s", used ? "; " : "", path,
+								 r == 0 ? " holds no key" : ": ", r == 0 ? "" : strerror(-r));
+			}
+		}
+		free(lines);
+	}
+	sshd_conf_free(conf);
+	if (can && len)
+		why[0] = '\0';
+	else if (len && !why[0])
+		snprintf(why, len, "AuthorizedKeysFile none, and no TrustedUserCAKeys");
+	return can;
+}
+
 /* The keywords whose files, named by absolute path, decide who logs in,
  * who the server is, or what runs as the user who logs in (root, on the
  * oob path): which word names the file (WORD, or every word: -1); the

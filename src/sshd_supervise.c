@@ -882,6 +882,9 @@ static void mark_ready(struct sshd_sup *s)
 	log_info("sshd ready (pid %d, %s config, %lld ms after start)", (int)s->svc.pid, source_names[s->source],
 		 s->ready_ms - s->svc.started_ms);
 	program_keep(s);
+	if (!sshd_keys_can_login(sshd_sup_config_path(s), why, sizeof(why)))
+		log_warn("sshd is ready, but no key can log in to it: %s (put the administrators' public keys there)",
+			 why);
 	if (s->source != SSHD_CONFIGURED)
 		return;
 	/* It worked: keep a copy, with what it includes, for the day the

@@ -85,7 +85,9 @@
  *
  * What this cannot catch: a config sshd accepts and that answers, but lets
  * nobody in (a wrong AllowUsers, an authorized_keys file that holds the
- * wrong key). The banner proves the listener, not the login.
+ * wrong key). The banner proves the listener, not the login; what oobd can
+ * tell is whether the files the config names hold a key at all
+ * (sshd_keys_can_login: a warning at ready, a status problem).
  */
 
 #define SSHD_READY_TIMEOUT_MS 5000
