@@ -545,8 +545,9 @@ static enum sshd_source choose_source(struct sshd_sup *s)
 		 * gets the next round. */
 		memset(s->failed, 0, sizeof(s->failed));
 		if (round == 0) {
-			log_err("no sshd config passes sshd -T with %s; trying them all again", s->prog);
 			char why[SSHD_REFUSED_MAX];
+
+			log_err("no sshd config passes sshd -T with %s; trying them all again", s->prog);
 			snprintf(why, sizeof(why), "no sshd config passes sshd -T with %s", s->exec);
 			program_failed(s, why);
 			choose_program(s);
@@ -784,10 +785,13 @@ void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd, struct nl *
 	if (started == 0) {
 		s->probe_deadline = now_ms() + SSHD_READY_TIMEOUT_MS;
 		probe_connect(s, nsfd);
-	} else if (!strncmp(s->svc.start_error, s->prog, strlen(s->prog)) && s->svc.start_error[strlen(s->prog)] == ':') {
-		/* Its exec failed (not an executable any more: cut short, a
-		 * foreign file): the copy at the next start, in backoff. */
-		program_failed(s, s->svc.start_error);
+	} else {
+		/* Its exec failed ("PROGRAM: why": not an executable any more,
+		 * cut short, a foreign file): the copy at the next start, in
+		 * backoff. */
+		size_t n = strlen(s->prog);
+		if (strncmp(s->svc.start_error, s->prog, n) == 0 && s->svc.start_error[n] == ':')
+			program_failed(s, s->svc.start_error);
 	}
 }
 
