@@ -120,6 +120,20 @@ static int load_config(const char *path, struct config **out, struct strbuf *err
 	return n;
 }
 
+/* oobd -t: a valid sshd config that lets nobody in is a warning (the
+ * keys may be installed after the check). */
+static void test_login_check(const char *config, const char *where)
+{
+	char keys[PATH_MAX + 128], root[PATH_MAX + 256];
+
+	sshd_login_check(config, keys, sizeof(keys), root, sizeof(root));
+	if (keys[0])
+		fprintf(stderr, "%s: warning: no key can log in to sshd config %s: %s\n", where, config, keys);
+	if (root[0])
+		fprintf(stderr, "%s: warning: sshd config %s lets root in, but sshd will refuse root: %s\n", where,
+			config, root);
+}
+
 /* PATH's last-good copy's path into LG; false when it does not fit. */
 static bool last_good_path(const char *path, char lg[PATH_MAX])
 {
@@ -1742,6 +1756,8 @@ int main(int argc, char **argv)
 			char where[CONFIG_WHERE_MAX];
 			config_where(o.cfg->path, o.cfg->sshd.config_line, "config", where, sizeof(where));
 			r = sshd_config_test(o.cfg->sshd.exec, o.cfg->sshd.config, where, stderr);
+			if (r == 0)
+				test_login_check(o.cfg->sshd.config, where);
 		}
 		config_free(o.cfg);
 		if (r == 0)

@@ -9,10 +9,13 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
+#include <shadow.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -88,18 +91,17 @@ static int holds_key(const char *path)
 	return r;
 }
 
-bool sshd_keys_can_login(const char *config_path, char *why, size_t len)
+/* The body of sshd_login_check for keys: whether some key can log in under
+ * CONF; WHY names each file and why it gives none. */
+static bool keys_can_login(const struct sshd_conf_file *conf, char *why, size_t len)
 {
 	static const char *const keywords[] = { "AuthorizedKeysFile", "TrustedUserCAKeys" };
 	const struct sshd_conf_line **lines;
-	struct sshd_conf_file *conf;
 	bool can = false;
 	size_t used = 0;
 
 	if (len)
 		why[0] = '\0';
-	if (sshd_conf_load(config_path, NULL, &conf, NULL, 0) < 0)
-		return true;
 	/* Keys from a program: only sshd can tell. */
 	for (int i = 0, n = sshd_conf_lines(conf, "AuthorizedKeysCommand", true, &lines); i < n; i++)
 		can |= lines[i]->nargs > 0 && strcasecmp(lines[i]->args[0], "none") != 0;
@@ -131,12 +133,126 @@ bool sshd_keys_can_login(const char *config_path, char *why, size_t len)
 		}
 		free(lines);
 	}
-	sshd_conf_free(conf);
 	if (can && len)
 		why[0] = '\0';
 	else if (len && !why[0])
 		snprintf(why, len, "AuthorizedKeysFile none, and no TrustedUserCAKeys");
 	return can;
+}
+
+/* Root's login shell, as its line in /etc/passwd says (an empty one is
+ * /bin/sh, as for sshd); false when there is no such line. The file is read
+ * as it is, not through NSS: oobd must not wait on a directory service, and
+ * root is a local account. */
+static bool root_shell(char *shell, size_t len)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	const struct passwd *pw;
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && (pw = fgetpwent(f)))
+		if (strcmp(pw->pw_name, "root") == 0) {
+			snprintf(shell, len, "%s", pw->pw_shell && pw->pw_shell[0] ? pw->pw_shell : "/bin/sh");
+			found = true;
+		}
+	fclose(f);
+	return found;
+}
+
+/* Root's line in /etc/shadow, read as root_shell reads /etc/passwd: whether
+ * its password field is locked ('!' first, as passwd -l and usermod -L
+ * make it) and the day its account expires (-1: never). False when there
+ * is no such line (or the file cannot be read). */
+static bool root_shadow(bool *locked, long *expire)
+{
+	FILE *f = fopen("/etc/shadow", "re");
+	const struct spwd *sp;
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && (sp = fgetspent(f)))
+		if (strcmp(sp->sp_namp, "root") == 0) {
+			*locked = sp->sp_pwdp && sp->sp_pwdp[0] == '!';
+			*expire = sp->sp_expire;
+			found = true;
+		}
+	fclose(f);
+	return found;
+}
+
+/* Whether some line of KEYWORD that a connection could take has a first
+ * word other than NOT (a keyword's default when it has no line: DFLT). */
+static bool some_line_not(const struct sshd_conf_file *conf, const char *keyword, const char *not, bool dflt)
+{
+	const struct sshd_conf_line **lines;
+	int n = sshd_conf_lines(conf, keyword, true, &lines);
+	bool some = n == 0 && dflt;
+
+	for (int i = 0; i < n; i++)
+		some |= lines[i]->nargs > 0 && strcasecmp(lines[i]->args[0], not) != 0;
+	free(lines);
+	return some;
+}
+
+/* The body of sshd_login_check for root: what sshd checks of the account
+ * before it looks at any key (auth.c, allowed_user), when CONF lets root in
+ * at all. Without PAM, sshd refuses an account whose password is locked
+ * (even to a key: passwd -l root, a common hardening, locks the oob path
+ * while the main sshd, with PAM, lets root in) or that has expired; with or
+ * without, one whose shell is missing or not executable (unless it
+ * chroots). */
+static bool root_can_login(const struct sshd_conf_file *conf, char *why, size_t len)
+{
+	const struct sshd_conf_line *pam = sshd_conf_first(conf, "UsePAM", NULL);
+	char shell[PATH_MAX];
+	bool locked = false;
+	long expire = -1;
+	size_t used = 0;
+	struct stat st;
+
+	if (len)
+		why[0] = '\0';
+	/* sshd's default is prohibit-password: root by key. */
+	if (!some_line_not(conf, "PermitRootLogin", "no", true))
+		return true;
+	if (!some_line_not(conf, "ChrootDirectory", "none", false) && root_shell(shell, sizeof(shell))) {
+		if (stat(shell, &st) < 0)
+			used += (size_t)snprintf(why, len, "root's shell %s (/etc/passwd): %s", shell, strerror(errno));
+		else if (!S_ISREG(st.st_mode) || !(st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)))
+			used += (size_t)snprintf(why, len, "root's shell %s (/etc/passwd) is not an executable file", shell);
+	}
+	if ((!pam || pam->nargs < 1 || strcasecmp(pam->args[0], "yes") != 0) && root_shadow(&locked, &expire)) {
+		long today = (long)(time(NULL) / 86400);
+
+		if (locked && used < len)
+			used += (size_t)snprintf(why + used, len - used,
+						 "%sroot's password is locked ('!' in /etc/shadow), and sshd without PAM "
+						 "refuses a locked account, even to a key (usermod -p '*' root keeps "
+						 "passwords out and lets keys in)", used ? "; " : "");
+		if (expire >= 0 && expire < today && used < len)
+			used += (size_t)snprintf(why + used, len - used,
+						 "%sroot's account has expired (/etc/shadow), and sshd without PAM "
+						 "refuses it (chage -E -1 root)", used ? "; " : "");
+	}
+	return used == 0;
+}
+
+void sshd_login_check(const char *config_path, char *keys, size_t klen, char *root, size_t rlen)
+{
+	struct sshd_conf_file *conf;
+
+	if (klen)
+		keys[0] = '\0';
+	if (rlen)
+		root[0] = '\0';
+	if (sshd_conf_load(config_path, NULL, &conf, NULL, 0) < 0)
+		return;
+	keys_can_login(conf, keys, klen);
+	root_can_login(conf, root, rlen);
+	sshd_conf_free(conf);
 }
 
 /* The keywords whose files, named by absolute path, decide who logs in,

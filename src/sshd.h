@@ -58,14 +58,18 @@ char **sshd_argv(const char *exec, const char *config_path);
 int sshd_config_values(const char *config_path, const char *keyword, char ***out);
 /* The HostKey paths, or sshd's defaults when it names none. */
 int sshd_hostkeys(const char *config_path, char ***out);
-/* Whether some key can log in under the sshd config at CONFIG_PATH: a file
- * named by AuthorizedKeysFile or TrustedUserCAKeys (on any line some
- * connection could take) holds one, or oobd cannot tell (a per-user path,
- * sshd's default, an AuthorizedKeysCommand; a config it cannot read).
- * False when none can, WHY (LEN bytes) then naming each file and why it
- * gives none ("FILE holds no key", "FILE: No such file or directory"). The
- * banner proves the listener; this, that it has a way in. */
-bool sshd_keys_can_login(const char *config_path, char *why, size_t len);
+/* What keeps every login out of sshd under the config at CONFIG_PATH, as
+ * far as oobd can tell; the banner proves the listener, this that it has a
+ * way in. KEYS (KLEN bytes): why no key can log in, when no file named by
+ * AuthorizedKeysFile or TrustedUserCAKeys (on any line some connection
+ * could take) holds one, naming each file and why ("FILE holds no key",
+ * "FILE: No such file or directory"). ROOT (RLEN bytes): why sshd refuses
+ * root whatever the key, when the config lets root in at all (its shell
+ * missing or not executable; without PAM, its password locked or its
+ * account expired). Each "" when nothing is in the way, or oobd cannot
+ * tell (a per-user keys path, sshd's default, an AuthorizedKeysCommand; a
+ * config or account file it cannot read). */
+void sshd_login_check(const char *config_path, char *keys, size_t klen, char *root, size_t rlen);
 /* The fingerprint of what sshd reads from an sshd config, included files
  * and all (sshd_conf_hash); 0, and OK (if given) false, when some file
  * cannot be read. */

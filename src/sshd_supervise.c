@@ -866,7 +866,7 @@ static void probe_connect(struct sshd_sup *s, int nsfd)
 static void mark_ready(struct sshd_sup *s)
 {
 	struct sshd_conf_file *conf = NULL;
-	char why[PATH_MAX + 128];
+	char why[PATH_MAX + 128], root[PATH_MAX + 256];
 	int r;
 
 	probe_close(s);
@@ -886,9 +886,12 @@ static void mark_ready(struct sshd_sup *s)
 	log_info("sshd ready (pid %d, %s config, %lld ms after start)", (int)s->svc.pid, source_names[s->source],
 		 s->ready_ms - s->svc.started_ms);
 	program_keep(s);
-	if (!sshd_keys_can_login(sshd_sup_config_path(s), why, sizeof(why)))
+	sshd_login_check(sshd_sup_config_path(s), why, sizeof(why), root, sizeof(root));
+	if (why[0])
 		log_warn("sshd is ready, but no key can log in to it: %s (put the administrators' public keys there)",
 			 why);
+	if (root[0])
+		log_warn("sshd is ready, but it refuses root: %s", root);
 	if (s->source != SSHD_CONFIGURED)
 		return;
 	/* It worked: keep a copy, with what it includes, for the day the

@@ -87,7 +87,9 @@
  * nobody in (a wrong AllowUsers, an authorized_keys file that holds the
  * wrong key). The banner proves the listener, not the login; what oobd can
  * tell is whether the files the config names hold a key at all
- * (sshd_keys_can_login: a warning at ready, a status problem).
+ * (sshd_login_check: a warning at ready, a status problem), and whether
+ * sshd refuses root whatever the key (its password locked, its shell
+ * gone).
  */
 
 #define SSHD_READY_TIMEOUT_MS 5000

@@ -369,9 +369,17 @@ static void gather(struct status *st)
 		else if (o->sshd.source != SSHD_CONFIGURED)
 			problem(st, "sshd runs with the %s config, not the configured one%s%s", sshd_source_name(o->sshd.source),
 				fallback_reason(o) ? ": " : "", fallback_reason(o) ? fallback_reason(o) : "");
-		if (o->sshd.ready && !sshd_keys_can_login(sshd_sup_config_path(&o->sshd), why, sizeof(why)))
-			problem(st, "no key can log in to sshd (its %s config %s): %s", sshd_source_name(o->sshd.source),
-				sshd_sup_config_path(&o->sshd), why);
+		if (o->sshd.ready) {
+			char root[PATH_MAX + 256];
+
+			sshd_login_check(sshd_sup_config_path(&o->sshd), why, sizeof(why), root, sizeof(root));
+			if (why[0])
+				problem(st, "no key can log in to sshd (its %s config %s): %s",
+					sshd_source_name(o->sshd.source), sshd_sup_config_path(&o->sshd), why);
+			if (root[0])
+				problem(st, "sshd refuses root (its %s config %s): %s", sshd_source_name(o->sshd.source),
+					sshd_sup_config_path(&o->sshd), root);
+		}
 		if (o->sshd.prog_why[0])
 			problem(st, "sshd runs the last-good copy %s of its program, not %s: %s", SSHD_PROGRAM_COPY,
 				o->sshd.exec, o->sshd.prog_why);

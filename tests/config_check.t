@@ -4,6 +4,7 @@
 # config exits 0 and says so.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 
+make_keys
 write_sshd_config
 CF=$T/c.conf
 
@@ -78,6 +79,14 @@ out=$("$OOBD" -t -c "$CF" 2>"$T/err"); st=$?
 is "$st" 0 "valid config: exit status 0"
 is "$out" "$CF: configuration is valid" "valid config: says so on stdout"
 is "$(cat "$T/err")" "" "valid config: nothing on stderr"
+# A valid config under which no key can log in: a warning (the keys may be
+# installed after the check).
+mv "$T/authorized_keys" "$T/keys.away"
+out=$("$OOBD" -t -c "$CF" 2>"$T/err"); st=$?
+is "$st" 0 "no authorized keys file: still valid (exit status 0)"
+is "$(cat "$T/err")" "$CF:$(lineof "config = "): key 'config': warning: no key can log in to sshd config $T/sshd_config: $T/authorized_keys: No such file or directory" \
+	"... a warning on the [sshd] config line names the file"
+mv "$T/keys.away" "$T/authorized_keys"
 
 cfg <<EOF
 [interface]
