@@ -34,7 +34,10 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_multiport.h>
+#include <linux/netfilter/xt_state.h>
 #include <linux/netfilter/xt_tcpudp.h>
+#include <net/if.h>
 
 #include "iptrestore.h"
 #include "filecheck.h"
@@ -1641,6 +1644,8 @@ struct counters_job {
 	enum fw_family f;
 	struct fw_rule_counter *v;
 	size_t n, cap;
+	struct fw_syn_check *chk;
+	size_t n_chk;
 };
 
 /* "-i lo -p tcp [tcp dpt:22] [conntrack]" from an entry's fixed part and
@@ -1713,10 +1718,17 @@ static const char *verdict_name(int v)
 	return "";
 }
 
-/* An entry of either family, as far as the counters need it. */
+/* An entry of either family, as far as the counters and the SYN check
+ * need it. */
 struct entry_ref {
 	const char *iniface;
+	const unsigned char *iniface_mask;
 	unsigned proto;
+	bool any_proto;              /* IPv6 without IP6T_F_PROTO: proto is not looked at */
+	bool addressed;              /* a source or destination address is matched */
+	bool fragment;               /* IPv4's -f: later fragments only */
+	bool go_to;                  /* -g: a chain's RETURN returns past this chain */
+	unsigned invflags;           /* IPT_INV_* (IP6T_INV_* has the same values) */
 	const unsigned char *elems;
 	size_t elems_len;            /* the matches, up to the target */
 	const struct xt_entry_target *target;
@@ -1724,18 +1736,36 @@ struct entry_ref {
 	const struct xt_counters *counters;
 };
 
+static bool any_byte(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return true;
+	return false;
+}
+
 static struct entry_ref entry_at(enum fw_family f, const unsigned char *blob, unsigned off)
 {
 	struct entry_ref r;
 
 	if (f == FW_IPV4) {
 		const struct ipt_entry *e = (const void *)(blob + off);
-		r = (struct entry_ref){ e->ip.iniface, e->ip.proto, e->elems, e->target_offset - sizeof(*e),
+		r = (struct entry_ref){ e->ip.iniface, e->ip.iniface_mask, e->ip.proto, false,
+					e->ip.smsk.s_addr || e->ip.dmsk.s_addr, e->ip.flags & IPT_F_FRAG,
+					e->ip.flags & IPT_F_GOTO, e->ip.invflags, e->elems,
+					e->target_offset - sizeof(*e),
 					(const void *)((const unsigned char *)e + e->target_offset), e->next_offset,
 					&e->counters };
 	} else {
 		const struct ip6t_entry *e = (const void *)(blob + off);
-		r = (struct entry_ref){ e->ipv6.iniface, e->ipv6.proto, e->elems, e->target_offset - sizeof(*e),
+		r = (struct entry_ref){ e->ipv6.iniface, e->ipv6.iniface_mask, e->ipv6.proto,
+					!(e->ipv6.flags & IP6T_F_PROTO),
+					any_byte(&e->ipv6.smsk, sizeof(e->ipv6.smsk)) ||
+						any_byte(&e->ipv6.dmsk, sizeof(e->ipv6.dmsk)),
+					false, e->ipv6.flags & IP6T_F_GOTO, e->ipv6.invflags, e->elems,
+					e->target_offset - sizeof(*e),
 					(const void *)((const unsigned char *)e + e->target_offset), e->next_offset,
 					&e->counters };
 	}
@@ -1762,6 +1792,256 @@ static void target_name(const struct xt_table_view *v, const struct xt_entry_tar
 			str_copy(out, v->chains[i].name, len);
 }
 
+/*
+ * Does the firewall shut sshd out? A new TCP connection to a port (its SYN,
+ * which the connection tracker calls NEW) arriving on the NIC from an
+ * address oobd cannot know, followed through INPUT and the chains it jumps
+ * to. What each rule does with it is sure, surely not, or depends on what
+ * is not known (the source address, a match not read here); only a fate
+ * that is sure for every source counts as shut out, so a ruleset that lets
+ * in some admin network is never taken for one that lets in nobody.
+ */
+enum take { TAKE_NO, TAKE_YES, TAKE_MAYBE };
+/* Where a chain leaves the SYN: on in the chain that called it, let in,
+ * dropped or rejected, or it depends. */
+enum syn_fate { FATE_ON, FATE_IN, FATE_OUT, FATE_MAYBE };
+#define SYN_MAX_DEPTH 16
+#define TCP_FLAG_SYN 0x02
+
+struct syn_walk {
+	const struct xt_table_view *v;
+	enum fw_family f;
+	struct fw_syn_check *c;
+};
+
+static enum take take_if(bool yes, bool inverted)
+{
+	return yes != inverted ? TAKE_YES : TAKE_NO;
+}
+
+/* Targets that let the packet go on to the next rule. */
+static bool target_passes(const char *name)
+{
+	static const char *const passing[] = { "LOG",	  "NFLOG",    "TRACE",	 "AUDIT",  "MARK",
+					       "CONNMARK", "CT",       "CLASSIFY", "DSCP",   "TOS",
+					       "TCPMSS",   "SECMARK",  "CONNSECMARK" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(passing); i++)
+		if (strcmp(name, passing[i]) == 0)
+			return true;
+	return false;
+}
+
+static enum take match_takes(const struct fw_syn_check *c, const char *name, unsigned revision, const void *data,
+			     size_t len)
+{
+	static const char *const other_protocols[] = { "udp", "udplite", "icmp", "icmp6", "sctp", "dccp" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(other_protocols); i++)
+		if (strcmp(name, other_protocols[i]) == 0)
+			return TAKE_NO;
+	if (strcmp(name, "comment") == 0)
+		return TAKE_YES;
+	if (strcmp(name, "tcp") == 0 && len >= sizeof(struct xt_tcp)) {
+		const struct xt_tcp *t = data;
+		if (take_if(c->port >= t->dpts[0] && c->port <= t->dpts[1], t->invflags & XT_TCP_INV_DSTPT) == TAKE_NO ||
+		    take_if((TCP_FLAG_SYN & t->flg_mask) == t->flg_cmp, t->invflags & XT_TCP_INV_FLAGS) == TAKE_NO)
+			return TAKE_NO;
+		return t->spts[0] != 0 || t->spts[1] != 0xffff || (t->invflags & XT_TCP_INV_SRCPT) || t->option
+			       ? TAKE_MAYBE : TAKE_YES;
+	}
+	/* A SYN is NEW, unless the raw table's NOTRACK made it UNTRACKED, or
+	 * NAT adds SNAT or DNAT: a mask that takes those depends. */
+	if (strcmp(name, "state") == 0 && len >= sizeof(struct xt_state_info)) {
+		unsigned mask = ((const struct xt_state_info *)data)->statemask;
+		if (!(mask & XT_STATE_BIT(IP_CT_NEW)) && (mask & XT_STATE_UNTRACKED))
+			return TAKE_MAYBE;
+		return take_if(mask & XT_STATE_BIT(IP_CT_NEW), false);
+	}
+	if (strcmp(name, "conntrack") == 0) {
+		const struct xt_conntrack_mtinfo1 *ct = data;
+		unsigned mask;
+		if (revision == 1 && len >= sizeof(struct xt_conntrack_mtinfo1))
+			mask = ct->state_mask;
+		else if (revision >= 2 && len >= sizeof(struct xt_conntrack_mtinfo2))
+			mask = ((const struct xt_conntrack_mtinfo2 *)data)->state_mask;
+		else
+			return TAKE_MAYBE;
+		if (ct->match_flags & ~(XT_CONNTRACK_STATE | XT_CONNTRACK_STATE_ALIAS))
+			return TAKE_MAYBE;
+		if (!(mask & XT_CONNTRACK_STATE_BIT(IP_CT_NEW)) &&
+		    (mask & (XT_CONNTRACK_STATE_SNAT | XT_CONNTRACK_STATE_DNAT | XT_CONNTRACK_STATE_UNTRACKED)))
+			return TAKE_MAYBE;
+		return take_if(mask & XT_CONNTRACK_STATE_BIT(IP_CT_NEW), ct->invert_flags & XT_CONNTRACK_STATE);
+	}
+	if (strcmp(name, "multiport") == 0 && len >= sizeof(struct xt_multiport)) {
+		const struct xt_multiport_v1 *mp = data;
+		bool ranges = revision >= 1 && len >= sizeof(struct xt_multiport_v1), in = false;
+		for (unsigned i = 0; i < mp->count && i < XT_MULTI_PORTS && !in; i++) {
+			if (ranges && mp->pflags[i] && i + 1 < XT_MULTI_PORTS) {
+				in = c->port >= mp->ports[i] && c->port <= mp->ports[i + 1];
+				i++;
+			} else {
+				in = c->port == mp->ports[i];
+			}
+		}
+		if (mp->flags == XT_MULTIPORT_DESTINATION)
+			return take_if(in, ranges && mp->invert);
+		return in && !(ranges && mp->invert) && mp->flags == XT_MULTIPORT_EITHER ? TAKE_YES : TAKE_MAYBE;
+	}
+	return TAKE_MAYBE;
+}
+
+static enum take rule_takes(const struct fw_syn_check *c, const struct entry_ref *e)
+{
+	char name[IFNAMSIZ] = "";
+	bool same = true;
+	enum take t = e->addressed ? TAKE_MAYBE : TAKE_YES;
+
+	if (e->fragment && !(e->invflags & IPT_INV_FRAG))
+		return TAKE_NO; /* later fragments only: a SYN is a first one */
+	str_copy(name, c->iface, sizeof(name));
+	for (int i = 0; i < IFNAMSIZ; i++)
+		same = same && ((name[i] ^ e->iniface[i]) & e->iniface_mask[i]) == 0;
+	if (take_if(same, e->invflags & IPT_INV_VIA_IN) == TAKE_NO)
+		return TAKE_NO;
+	if (!e->any_proto && e->proto && take_if(e->proto == IPPROTO_TCP, e->invflags & IPT_INV_PROTO) == TAKE_NO)
+		return TAKE_NO;
+	for (size_t off = 0; off + sizeof(struct xt_entry_match) <= e->elems_len;) {
+		const struct xt_entry_match *m = (const struct xt_entry_match *)(e->elems + off);
+		enum take mt;
+		if (m->u.match_size < sizeof(*m) || off + m->u.match_size > e->elems_len)
+			return TAKE_MAYBE;
+		mt = match_takes(c, m->u.user.name, m->u.user.revision, m->data, m->u.match_size - sizeof(*m));
+		if (mt == TAKE_NO)
+			return TAKE_NO;
+		if (mt == TAKE_MAYBE)
+			t = TAKE_MAYBE;
+		off += m->u.match_size;
+	}
+	return t;
+}
+
+/* "INPUT rule 3 (-p tcp -j DROP)" into the check's BY. */
+static void syn_by(struct syn_walk *w, const char *chain, unsigned num, const struct entry_ref *e)
+{
+	struct fw_rule_counter rc;
+	char target[32];
+
+	describe_rule(&rc, e->iniface, e->proto, e->elems, e->elems_len);
+	target_name(w->v, e->target, target, sizeof(target));
+	snprintf(w->c->by, sizeof(w->c->by), "%s rule %u (%s%s-j %s)", chain, num,
+		 strcmp(rc.desc, "(all)") == 0 ? "" : rc.desc, strcmp(rc.desc, "(all)") == 0 ? "" : " ", target);
+}
+
+static enum syn_fate chain_fate(struct syn_walk *w, const struct xt_chain_view *ch, unsigned off, unsigned end,
+				int depth);
+
+/* What entry E's target does with the SYN; RETURNS: it goes back to the
+ * chain that called this one (a RETURN, or a goto to a chain that ends). */
+static enum syn_fate target_fate(struct syn_walk *w, const struct entry_ref *e, int depth, bool *returns)
+{
+	const struct xt_standard_target *st = (const void *)e->target;
+
+	*returns = false;
+	if (e->target->u.user.name[0] || e->target->u.target_size < sizeof(*st)) {
+		if (strcmp(e->target->u.user.name, "REJECT") == 0)
+			return FATE_OUT;
+		return target_passes(e->target->u.user.name) ? FATE_ON : FATE_MAYBE;
+	}
+	if (st->verdict == -NF_ACCEPT - 1)
+		return FATE_IN;
+	if (st->verdict == -NF_DROP - 1)
+		return FATE_OUT;
+	if (st->verdict == XT_RETURN) {
+		*returns = true;
+		return FATE_ON;
+	}
+	if (st->verdict < 0 || depth >= SYN_MAX_DEPTH)
+		return FATE_MAYBE;
+	for (size_t i = 0; i < w->v->n_chains; i++) {
+		const struct xt_chain_view *ch = &w->v->chains[i];
+		if (!ch->builtin && ch->first == (unsigned)st->verdict) {
+			enum syn_fate f = chain_fate(w, ch, ch->first, 0, depth + 1);
+			/* A goto: the chain's RETURN returns from this one. */
+			*returns = e->go_to && f == FATE_ON;
+			return f;
+		}
+	}
+	return FATE_MAYBE;
+}
+
+/* A built-in chain's policy, for what reaches its end (or RETURNs). */
+static enum syn_fate policy_fate(struct syn_walk *w, const struct xt_chain_view *ch)
+{
+	if (strcmp(ch->policy, "DROP") != 0)
+		return FATE_IN;
+	snprintf(w->c->by, sizeof(w->c->by), "the %s policy DROP", ch->name);
+	return FATE_OUT;
+}
+
+/* The fate of the SYN in chain CH from OFF: a user chain's CH->rules
+ * entries, or a built-in one's up to END (its policy entry). */
+static enum syn_fate chain_fate(struct syn_walk *w, const struct xt_chain_view *ch, unsigned off, unsigned end,
+				int depth)
+{
+	/* Some, not all, took a RETURN: they go on in the caller. */
+	bool leaked = false;
+
+	for (unsigned num = 1; ch->builtin ? off < end : num <= ch->rules; num++) {
+		struct entry_ref e = entry_at(w->f, w->v->blob, off);
+		const struct xt_standard_target *st = (const void *)e.target;
+		bool jump = !e.target->u.user.name[0] && e.target->u.target_size >= sizeof(*st) && st->verdict >= 0;
+		enum take t = rule_takes(w->c, &e);
+		bool returns;
+		enum syn_fate f;
+
+		off += e.next;
+		if (t == TAKE_NO)
+			continue;
+		f = target_fate(w, &e, depth, &returns);
+		if (returns && ch->builtin) {
+			/* A RETURN from a built-in chain: its policy. */
+			f = policy_fate(w, ch);
+			returns = false;
+			if (t == TAKE_MAYBE && f == FATE_OUT)
+				continue;
+		} else if (f == FATE_OUT && t == TAKE_YES && !jump) {
+			syn_by(w, ch->name, num, &e);
+		}
+		if (t == TAKE_MAYBE) {
+			if (f == FATE_IN || f == FATE_MAYBE)
+				return FATE_MAYBE;
+			leaked = leaked || returns;
+			continue;
+		}
+		if (returns)
+			return FATE_ON;
+		if (f == FATE_IN || f == FATE_MAYBE)
+			return leaked ? FATE_MAYBE : f;
+		if (f == FATE_OUT)
+			return leaked ? FATE_ON : FATE_OUT;
+	}
+	if (!ch->builtin)
+		return FATE_ON;
+	return policy_fate(w, ch);
+}
+
+/* Follow C's SYN through V's INPUT chain. */
+static void syn_check(const struct xt_table_view *v, enum fw_family f, struct fw_syn_check *c)
+{
+	const struct xt_chain_view *input = xt_table_chain(v, "INPUT");
+	struct syn_walk w = { v, f, c };
+
+	c->shut = false;
+	c->by[0] = '\0';
+	if (!input || !(v->valid_hooks & (1U << NF_INET_LOCAL_IN)))
+		return;
+	c->shut = chain_fate(&w, input, v->hook_entry[NF_INET_LOCAL_IN], v->underflow[NF_INET_LOCAL_IN], 0) == FATE_OUT;
+	if (!c->shut)
+		c->by[0] = '\0';
+}
+
 /* The rules of the filter table's INPUT chain, read straight from the
  * kernel (xtables.c): from the hook's entry up to its policy entry. */
 static int job_counters(void *arg)
@@ -1783,13 +2063,16 @@ static int job_counters(void *arg)
 			off += e.next;
 		}
 	}
+	for (size_t k = 0; k < j->n_chk; k++)
+		syn_check(&v, j->f, &j->chk[k]);
 	xt_table_view_free(&v);
 	return 0;
 }
 
-int firewall_input_counters(int nsfd, enum fw_family f, struct fw_rule_counter **out, size_t *n)
+int firewall_input_counters(int nsfd, enum fw_family f, struct fw_syn_check *chk, size_t n_chk,
+			    struct fw_rule_counter **out, size_t *n)
 {
-	struct counters_job j = { .f = f };
+	struct counters_job j = { .f = f, .chk = chk, .n_chk = n_chk };
 	int r = netns_call_in(nsfd, job_counters, &j);
 
 	if (r < 0) {

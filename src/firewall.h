@@ -161,8 +161,23 @@ struct fw_rule_counter {
 	unsigned long long packets, bytes;
 };
 
+/* A new TCP connection to PORT arriving on IFACE from an address oobd
+ * cannot know (its SYN, which the connection tracker calls NEW), followed
+ * through the filter table's INPUT chain and the chains it jumps to. SHUT
+ * only when every such connection is surely dropped or rejected: a rule
+ * that depends on the source address, or a match or target oobd does not
+ * read, that could let it in, is taken as letting it in. */
+struct fw_syn_check {
+	const char *iface;           /* the NIC's name inside the namespace */
+	unsigned port;
+	bool shut;                   /* out */
+	char by[256];                /* out, when shut: "INPUT rule 3 (-p tcp -j DROP)", "the INPUT policy DROP" */
+};
+
 /* The INPUT rules of family F's filter table inside NSFD, with their
- * counters, read through libiptc. *OUT is malloc'ed; 0 or -errno. */
-int firewall_input_counters(int nsfd, enum fw_family f, struct fw_rule_counter **out, size_t *n);
+ * counters, read straight from the kernel; and each of the N_CHK checks of
+ * CHK (may be 0) on the same table. *OUT is malloc'ed; 0 or -errno. */
+int firewall_input_counters(int nsfd, enum fw_family f, struct fw_syn_check *chk, size_t n_chk,
+			    struct fw_rule_counter **out, size_t *n);
 
 #endif

@@ -73,6 +73,37 @@ struct status {
 	bool v6_off;                 /* IPv6 is off on the NIC while the config gives it IPv6 addresses or routes */
 };
 
+/* The ports of the running sshd (or of its last start) that a connection
+ * of family F arriving on the NIC could reach (a wildcard address, or one
+ * not on loopback), each once, as checks of the firewall: none when the
+ * NIC is away or the config gives it no address of the family (sshd is not
+ * to be reached that way). */
+static size_t sshd_port_checks(const struct status *st, enum fw_family f, struct fw_syn_check *chk, size_t max)
+{
+	const struct oobd *o = st->o;
+	int af = f == FW_IPV4 ? AF_INET : AF_INET6;
+	bool has = false;
+	size_t n = 0;
+
+	for (size_t k = 0; k < o->cfg->iface.n_addrs; k++)
+		has = has || o->cfg->iface.addrs[k].pfx.addr.family == af;
+	if (!has || !st->nic_present)
+		return 0;
+	for (int i = 0; i < o->sshd.n_listen && n < max; i++) {
+		const struct sshd_listen *l = &o->sshd.listen[i];
+		bool dup = false;
+
+		if (l->addr.family != af ||
+		    (af == AF_INET ? (ntohl(l->addr.v4.s_addr) >> 24) == 127 : IN6_IS_ADDR_LOOPBACK(&l->addr.v6)))
+			continue;
+		for (size_t j = 0; j < n; j++)
+			dup = dup || chk[j].port == l->port;
+		if (!dup)
+			chk[n++] = (struct fw_syn_check){ .iface = st->nic.name, .port = l->port };
+	}
+	return n;
+}
+
 static void problem(struct status *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void problem(struct status *st, const char *fmt, ...)
 {
@@ -335,9 +366,26 @@ static void gather(struct status *st)
 		else if (fs->source == FW_SOURCE_FILE && fs->last_error[0])
 			problem(st, "%s firewall: the last change was refused, the previous rules stay (%s)",
 				firewall_family_name(f), fs->last_error);
-		if (fs->source != FW_SOURCE_NONE && o->ns.nsfd >= 0 &&
-		    firewall_input_counters(o->ns.nsfd, (enum fw_family)f, &st->fw[f].rules, &st->fw[f].n_rules) < 0)
-			st->fw[f].n_rules = 0;
+		if (fs->source != FW_SOURCE_NONE && o->ns.nsfd >= 0) {
+			struct fw_syn_check chk[SSHD_MAX_LISTEN];
+			size_t n_chk = sshd_port_checks(st, (enum fw_family)f, chk, ARRAY_SIZE(chk)), n_shut = 0;
+
+			if (firewall_input_counters(o->ns.nsfd, (enum fw_family)f, chk, n_chk, &st->fw[f].rules,
+						    &st->fw[f].n_rules) < 0) {
+				st->fw[f].n_rules = 0;
+				n_chk = 0;
+			}
+			char ports[SSHD_MAX_LISTEN * 7] = "";
+			size_t len = 0;
+
+			for (size_t k = 0; k < n_chk; k++) {
+				n_shut += chk[k].shut;
+				len += (size_t)snprintf(ports + len, sizeof(ports) - len, "%s%u", k ? ", " : "", chk[k].port);
+			}
+			if (n_chk && n_shut == n_chk)
+				problem(st, "%s firewall: no new connection to sshd (port%s %s) gets in on %s: %s drops it",
+					firewall_family_name(f), n_chk > 1 ? "s" : "", ports, st->nic.name, chk[0].by);
+		}
 	}
 	snprintf(path, sizeof(path), "%s/%s/resolv.conf", NETNS_ETC_DIR, o->cfg->netns);
 	if (o->cfg->dns.present && !o->down && read_file(path, &st->resolv, NULL, 65536) < 0 && !o->ns.dns_err)

@@ -1,0 +1,167 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# A firewall file that shuts sshd out: the file parses and applies, sshd
+# answers (the readiness probe goes through loopback), and nobody gets in
+# from the management network: the ssh rule names another port than sshd's
+# Port, a DROP comes before it, it names another interface, it takes only
+# established connections. oobd follows a new connection to sshd's port
+# arriving on the NIC through INPUT and the chains it jumps to, and when
+# every such connection is surely dropped, whatever its source, status
+# shows a problem naming the rule (or policy) that drops it.
+# Each verdict is checked against a real connection from the admin side:
+# every ruleset reported as shutting sshd out does (no banner), and none
+# that lets a connection in is reported. A rule that depends on what oobd
+# cannot know (the source address, a rate limit) is taken as letting in:
+# never a false alarm, at the price of a shut-out it cannot tell.
+. "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
+command -v iptables-legacy-restore >/dev/null || skip_all "needs iptables (legacy tools)"
+OOBCTL=$BUILD/oobctl
+problem() { "$OOBCTL" status --json | jq -r '.problems[]' | grep "^IPv$1 firewall: no new connection to sshd"; }
+
+# rules V POLICY [RULE...]: the IPv$V file: loopback and established
+# connections in, then the RULEs (lines of *filter; -N lines first), INPUT's
+# POLICY; OUTPUT open.
+rules() {
+	local v=$1 policy=$2; shift 2
+	{
+		printf '*filter\n:INPUT %s [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n' "$policy"
+		printf '%s\n' "$@" | grep '^-N' | sed 's/^-N \(.*\)/:\1 - [0:0]/'
+		printf '%s\n' '-A INPUT -i lo -j ACCEPT' '-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT'
+		printf '%s\n' "$@" | grep -v '^-N'
+		printf 'COMMIT\n'
+	} > "$T/fw$v.rules"
+}
+n_reloads=0
+apply() {
+	n_reloads=$((n_reloads + 1))
+	kill -HUP "$OOBD_PID"
+	wait_until 20 reloads_done "$n_reloads" || bail "reload $n_reloads did not finish"
+}
+reloads_done() { [ "$(grep -c 'reload done' "$T/oobd.log")" -ge "$1" ]; }
+
+# shut DESC BY RULE...: with these IPv4 rules, status names BY as what
+# drops sshd's connections, and the admin indeed gets no banner.
+shut() {
+	local desc=$1 by=$2; shift 2
+	rules 4 DROP "$@"
+	apply
+	like "$(problem 4)" "^IPv4 firewall: no new connection to sshd \(port 22\) gets in on oob0: $by drops it$" \
+		"$desc: status says sshd is shut out, by $by"
+	! ssh_banner "$OOB4"
+	ok $? "$desc: ... and the admin gets no banner"
+}
+# open DESC POLICY RULE...: no problem, and the admin gets the banner.
+open() {
+	local desc=$1 policy=$2; shift 2
+	rules 4 "$policy" "$@"
+	apply
+	is "$(problem 4)" "" "$desc: no problem"
+	ssh_banner "$OOB4"
+	ok $? "$desc: ... and the admin gets the banner"
+}
+# unknown DESC RULE...: the admin gets no banner, but oobd cannot know it
+# (the rule depends on the source): no problem.
+unknown() {
+	local desc=$1; shift
+	rules 4 DROP "$@"
+	apply
+	is "$(problem 4)" "" "$desc: no problem (it depends on the source)"
+	! ssh_banner "$OOB4"
+	ok $? "$desc: ... though this admin gets no banner"
+}
+
+make_nic
+make_keys
+write_sshd_config
+rules 4 DROP '-A INPUT -p tcp --dport 22 -j ACCEPT'
+cp "$SRC_DIR/conf/firewall-v6.rules" "$T/fw6.rules"
+write_nic_config "$T/oobd.conf" "address = $OOB6/64 nodad" "[firewall]" "ipv4 = $T/fw4.rules" "ipv6 = $T/fw6.rules"
+start_oobd "$T/oobd.conf"
+wait_until 20 ssh_banner "$OOB4"
+ok $? "sshd answers with port 22 let in" || bail "oobd did not come up"
+is "$(problem 4)$(problem 6)" "" "no problem"
+
+cp "$SRC_DIR/conf/firewall-v4.rules" "$T/fw4.rules"
+apply
+is "$(problem 4)" "" "the shipped file: no problem"
+check "the shipped file: the admin gets the banner" -- ssh_banner "$OOB4"
+
+shut "the ssh rule on another port" "the INPUT policy DROP" '-A INPUT -p tcp --dport 2222 -j ACCEPT'
+shut "a DROP before the ssh rule" "INPUT rule 3 \(-m conntrack -j DROP\)" \
+	'-A INPUT -m conntrack --ctstate NEW -j DROP' '-A INPUT -p tcp --dport 22 -j ACCEPT'
+shut "a REJECT of the port" "INPUT rule 3 \(-p tcp -m tcp --dport 22 -j REJECT\)" \
+	'-A INPUT -p tcp --dport 22 -j REJECT --reject-with tcp-reset' '-A INPUT -j ACCEPT'
+shut "the ssh rule for another interface" "the INPUT policy DROP" '-A INPUT -i eth9 -p tcp --dport 22 -j ACCEPT'
+shut "the ssh rule for established connections only" "the INPUT policy DROP" \
+	'-A INPUT -p tcp --dport 22 -m state --state ESTABLISHED -j ACCEPT'
+shut "the ssh rule for packets other than a SYN" "the INPUT policy DROP" '-A INPUT -p tcp --dport 22 ! --syn -j ACCEPT'
+shut "the ssh rule for UDP" "the INPUT policy DROP" '-A INPUT -p udp --dport 22 -j ACCEPT'
+shut "multiport without sshd's port" "the INPUT policy DROP" '-A INPUT -p tcp -m multiport --dports 80,443,8000:8080 -j ACCEPT'
+shut "a LOG, then a DROP" "INPUT rule 4 \(-j DROP\)" '-A INPUT -j LOG' '-A INPUT -j DROP' '-A INPUT -p tcp --dport 22 -j ACCEPT'
+shut "a chain that drops the port" "SSH rule 1 \(-p tcp -m tcp --dport 22 -j DROP\)" \
+	'-N SSH' '-A SSH -p tcp --dport 22 -j DROP' '-A INPUT -p tcp -j SSH' '-A INPUT -j ACCEPT'
+shut "a chain that returns, then a DROP" "INPUT rule 4 \(-j DROP\)" \
+	'-N SSH' '-A SSH -p tcp --dport 2222 -j ACCEPT' '-A INPUT -j SSH' '-A INPUT -j DROP'
+shut "a goto to a chain that returns: the INPUT policy" "the INPUT policy DROP" \
+	'-N SSH' '-A SSH -p tcp --dport 2222 -j ACCEPT' '-A INPUT -p tcp -g SSH' '-A INPUT -j ACCEPT'
+
+open "an accept of every new connection" DROP '-A INPUT -m conntrack --ctstate NEW -j ACCEPT'
+open "policy ACCEPT, no rule" ACCEPT
+open "the ssh rule on the NIC" DROP '-A INPUT -i oob0 -p tcp --dport 22 -j ACCEPT'
+open "the ssh rule on an interface pattern" DROP '-A INPUT -i oob+ -p tcp --dport 22 -j ACCEPT'
+open "the ssh rule for any interface but another" DROP '-A INPUT ! -i eth9 -p tcp --dport 22 -j ACCEPT'
+open "multiport with a range holding sshd's port" DROP '-A INPUT -p tcp -m multiport --dports 80,20:30 -j ACCEPT'
+open "a chain that accepts the port" DROP '-N SSH' '-A SSH -p tcp --dport 22 -j ACCEPT' '-A INPUT -j SSH'
+open "a DROP of another port first" DROP '-A INPUT -p tcp --dport 23 -j DROP' '-A INPUT -p tcp --dport 22 -j ACCEPT'
+open "a rate limit on the ssh rule" DROP '-A INPUT -p tcp --dport 22 -m limit --limit 10/second -j ACCEPT'
+open "a DROP of some sources, then the ssh rule" DROP '-A INPUT -s 198.51.100.0/24 -j DROP' \
+	'-A INPUT -p tcp --dport 22 -j ACCEPT'
+unknown "the ssh rule for another network" '-A INPUT -s 198.51.100.0/24 -p tcp --dport 22 -j ACCEPT'
+
+# Connections the raw table leaves untracked are not NEW: a rule that
+# takes UNTRACKED ones may let a SYN in.
+rules 4 DROP '-A INPUT -m conntrack --ctstate UNTRACKED -j ACCEPT'
+printf '%s\n' '*raw' ':PREROUTING ACCEPT [0:0]' ':OUTPUT ACCEPT [0:0]' '-A PREROUTING -p tcp --dport 22 -j NOTRACK' \
+	'-A OUTPUT -p tcp --sport 22 -j NOTRACK' COMMIT >> "$T/fw4.rules"
+apply
+is "$(problem 4)" "" "a NOTRACK in raw, UNTRACKED let in: no problem"
+check "... and the admin gets the banner" -- ssh_banner "$OOB4"
+
+# IPv6: the family has an address, so its file is looked at too.
+sed -i 's/--dport 22 /--dport 2222 /' "$T/fw6.rules"
+apply
+like "$(problem 6)" "^IPv6 firewall: no new connection to sshd \(port 22\) gets in on oob0: the INPUT policy DROP drops it$" \
+	"IPv6: the shipped file with the ssh rule on another port: a problem"
+! banner_from admin "$OOB6"
+ok $? "IPv6: ... and the admin gets no banner over IPv6"
+cp "$SRC_DIR/conf/firewall-v6.rules" "$T/fw6.rules"
+apply
+is "$(problem 6)" "" "IPv6: the shipped file: no problem"
+check "IPv6: ... the admin gets the banner" -- banner_from admin "$OOB6"
+
+# The built-in ruleset, which stands in for a broken file, lets sshd in.
+shut "the last file before a broken one" "the INPUT policy DROP" '-A INPUT -p tcp --dport 2222 -j ACCEPT'
+echo 'not a rules file' > "$T/fw4.rules"
+stop_oobd
+start_oobd "$T/oobd.conf"
+wait_until 20 ssh_banner "$OOB4"
+ok $? "a broken file at start: the built-in ruleset, sshd answers" || bail "oobd did not come up"
+is "$(problem 4)" "" "... no shut-out problem"
+stop_oobd
+
+# sshd on two ports: one let in is a way in; neither, and the problem
+# names both.
+write_sshd_config "Port 2222"
+rules 4 DROP '-A INPUT -p tcp --dport 2222 -j ACCEPT'
+start_oobd "$T/oobd.conf"
+wait_until 20 ssh_banner "$OOB4" 2222
+ok $? "sshd on ports 22 and 2222, 2222 let in: the admin gets the banner on 2222" || bail "oobd did not come up"
+is "$(problem 4)" "" "... no problem"
+rules 4 DROP '-A INPUT -p tcp --dport 80 -j ACCEPT'
+apply
+like "$(problem 4)" "^IPv4 firewall: no new connection to sshd \(ports 22, 2222\) gets in on oob0: the INPUT policy DROP drops it$" \
+	"neither port let in: the problem names both"
+! ssh_banner "$OOB4" && ! ssh_banner "$OOB4" 2222
+ok $? "... and the admin gets no banner on either"
+stop_oobd
+done_testing
