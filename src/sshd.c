@@ -2,6 +2,7 @@
 #include "sshd.h"
 
 #include <ctype.h>
+#include <grp.h>
 #include <dirent.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -141,10 +142,10 @@ static bool keys_can_login(const struct sshd_conf_file *conf, char *why, size_t 
 }
 
 /* Root's login shell, as its line in /etc/passwd says (an empty one is
- * /bin/sh, as for sshd); false when there is no such line. The file is read
- * as it is, not through NSS: oobd must not wait on a directory service, and
- * root is a local account. */
-static bool root_shell(char *shell, size_t len)
+ * /bin/sh, as for sshd), and its group; false when there is no such line.
+ * The files here are read as they are, not through NSS: oobd must not wait
+ * on a directory service, and root is a local account. */
+static bool root_passwd(char *shell, size_t len, gid_t *gid)
 {
 	FILE *f = fopen("/etc/passwd", "re");
 	const struct passwd *pw;
@@ -155,16 +156,17 @@ static bool root_shell(char *shell, size_t len)
 	while (!found && (pw = fgetpwent(f)))
 		if (strcmp(pw->pw_name, "root") == 0) {
 			snprintf(shell, len, "%s", pw->pw_shell && pw->pw_shell[0] ? pw->pw_shell : "/bin/sh");
+			*gid = pw->pw_gid;
 			found = true;
 		}
 	fclose(f);
 	return found;
 }
 
-/* Root's line in /etc/shadow, read as root_shell reads /etc/passwd: whether
- * its password field is locked ('!' first, as passwd -l and usermod -L
- * make it) and the day its account expires (-1: never). False when there
- * is no such line (or the file cannot be read). */
+/* Root's line in /etc/shadow: whether its password field is locked ('!'
+ * first, as passwd -l and usermod -L make it) and the day its account
+ * expires (-1: never). False when there is no such line (or the file cannot
+ * be read). */
 static bool root_shadow(bool *locked, long *expire)
 {
 	FILE *f = fopen("/etc/shadow", "re");
@@ -183,6 +185,93 @@ static bool root_shadow(bool *locked, long *expire)
 	return found;
 }
 
+/* The names of root's groups in /etc/group: GID's (its primary one) and
+ * those that list root as a member. */
+static int root_groups(gid_t gid, char ***out)
+{
+	FILE *f = fopen("/etc/group", "re");
+	const struct group *gr;
+	int n = 0;
+
+	*out = xcalloc(1, sizeof(char *));
+	if (!f)
+		return 0;
+	while ((gr = fgetgrent(f))) {
+		bool member = gr->gr_gid == gid;
+		for (char **m = gr->gr_mem; m && *m && !member; m++)
+			member = strcmp(*m, "root") == 0;
+		if (member)
+			strv_push(out, &n, gr->gr_name);
+	}
+	fclose(f);
+	return n;
+}
+
+/* sshd's match_pattern: '*' and '?' wildcards, case counts. Back to the
+ * last star only, so a pattern of many stars costs no more than a few
+ * passes over S. */
+static bool wild_match(const char *s, const char *p)
+{
+	const char *star = NULL, *from = s;
+
+	while (*s) {
+		if (*p == '*') {
+			star = p++;
+			from = s;
+		} else if (*p && (*p == '?' || *p == *s)) {
+			p++;
+			s++;
+		} else if (star) {
+			p = star + 1;
+			s = ++from;
+		} else {
+			return false;
+		}
+	}
+	while (*p == '*')
+		p++;
+	return !*p;
+}
+
+/* Does NAME match one of the patterns of KEYWORD (on every line, as sshd
+ * adds them up)? 1, 0, or -1 when it depends on the connection (a
+ * user@host pattern, a pattern list with negations, a line under a Match):
+ * the pattern that matched into HIT. */
+static int names(const struct sshd_conf_file *conf, const char *keyword, char *const *names_, int n_names,
+		 char *hit, size_t len)
+{
+	char **pat;
+	int n = sshd_conf_values(conf, keyword, false, &pat), r = 0;
+	bool depends = false;
+
+	for (int i = 0; i < n && r == 0; i++) {
+		if (strpbrk(pat[i], "@,!")) {
+			depends = true;
+			continue;
+		}
+		for (int k = 0; k < n_names && r == 0; k++)
+			if (wild_match(names_[k], pat[i])) {
+				snprintf(hit, len, "%s", pat[i]);
+				r = 1;
+			}
+	}
+	strv_free(pat);
+	/* A Match may set other patterns for some connections. */
+	if (sshd_conf_in_match(conf, keyword))
+		return -1;
+	return r == 1 ? 1 : depends ? -1 : 0;
+}
+
+/* Whether a pattern of KEYWORD is given at all. */
+static bool given(const struct sshd_conf_file *conf, const char *keyword)
+{
+	const struct sshd_conf_line **lines;
+	int n = sshd_conf_lines(conf, keyword, false, &lines);
+
+	free(lines);
+	return n > 0;
+}
+
 /* Whether some line of KEYWORD that a connection could take has a first
  * word other than NOT (a keyword's default when it has no line: DFLT). */
 static bool some_line_not(const struct sshd_conf_file *conf, const char *keyword, const char *not, bool dflt)
@@ -197,20 +286,31 @@ static bool some_line_not(const struct sshd_conf_file *conf, const char *keyword
 	return some;
 }
 
+#define WHY_ADD(...)                                                                                   \
+	do {                                                                                           \
+		if (used < len)                                                                        \
+			used += (size_t)snprintf(why + used, len - used, "%s", used ? "; " : "");      \
+		if (used < len)                                                                        \
+			used += (size_t)snprintf(why + used, len - used, __VA_ARGS__);                 \
+	} while (0)
+
 /* The body of sshd_login_check for root: what sshd checks of the account
  * before it looks at any key (auth.c, allowed_user), when CONF lets root in
  * at all. Without PAM, sshd refuses an account whose password is locked
  * (even to a key: passwd -l root, a common hardening, locks the oob path
  * while the main sshd, with PAM, lets root in) or that has expired; with or
  * without, one whose shell is missing or not executable (unless it
- * chroots). */
+ * chroots), and one that DenyUsers or DenyGroups names, or AllowUsers or
+ * AllowGroups (given) do not (a hardened main config copied over). */
 static bool root_can_login(const struct sshd_conf_file *conf, char *why, size_t len)
 {
 	const struct sshd_conf_line *pam = sshd_conf_first(conf, "UsePAM", NULL);
-	char shell[PATH_MAX];
-	bool locked = false;
+	char shell[PATH_MAX], hit[128] = "", *root[] = { "root" }, **groups = NULL;
+	bool locked = false, account;
 	long expire = -1;
 	size_t used = 0;
+	int n_groups;
+	gid_t gid = 0;
 	struct stat st;
 
 	if (len)
@@ -218,27 +318,36 @@ static bool root_can_login(const struct sshd_conf_file *conf, char *why, size_t 
 	/* sshd's default is prohibit-password: root by key. */
 	if (!some_line_not(conf, "PermitRootLogin", "no", true))
 		return true;
-	if (!some_line_not(conf, "ChrootDirectory", "none", false) && root_shell(shell, sizeof(shell))) {
+	account = root_passwd(shell, sizeof(shell), &gid);
+	if (account && !some_line_not(conf, "ChrootDirectory", "none", false)) {
 		if (stat(shell, &st) < 0)
-			used += (size_t)snprintf(why, len, "root's shell %s (/etc/passwd): %s", shell, strerror(errno));
+			WHY_ADD("root's shell %s (/etc/passwd): %s", shell, strerror(errno));
 		else if (!S_ISREG(st.st_mode) || !(st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)))
-			used += (size_t)snprintf(why, len, "root's shell %s (/etc/passwd) is not an executable file", shell);
+			WHY_ADD("root's shell %s (/etc/passwd) is not an executable file", shell);
 	}
 	if ((!pam || pam->nargs < 1 || strcasecmp(pam->args[0], "yes") != 0) && root_shadow(&locked, &expire)) {
-		long today = (long)(time(NULL) / 86400);
-
-		if (locked && used < len)
-			used += (size_t)snprintf(why + used, len - used,
-						 "%sroot's password is locked ('!' in /etc/shadow), and sshd without PAM "
-						 "refuses a locked account, even to a key (usermod -p '*' root keeps "
-						 "passwords out and lets keys in)", used ? "; " : "");
-		if (expire >= 0 && expire < today && used < len)
-			used += (size_t)snprintf(why + used, len - used,
-						 "%sroot's account has expired (/etc/shadow), and sshd without PAM "
-						 "refuses it (chage -E -1 root)", used ? "; " : "");
+		if (locked)
+			WHY_ADD("root's password is locked ('!' in /etc/shadow), and sshd without PAM refuses a "
+				"locked account, even to a key (usermod -p '*' root keeps passwords out and lets keys in)");
+		if (expire >= 0 && expire < (long)(time(NULL) / 86400))
+			WHY_ADD("root's account has expired (/etc/shadow), and sshd without PAM refuses it "
+				"(chage -E -1 root)");
+	}
+	if (names(conf, "DenyUsers", root, 1, hit, sizeof(hit)) == 1)
+		WHY_ADD("DenyUsers pattern '%s' names root", hit);
+	else if (given(conf, "AllowUsers") && names(conf, "AllowUsers", root, 1, hit, sizeof(hit)) == 0)
+		WHY_ADD("AllowUsers does not name root");
+	if (account && (given(conf, "DenyGroups") || given(conf, "AllowGroups"))) {
+		n_groups = root_groups(gid, &groups);
+		if (names(conf, "DenyGroups", groups, n_groups, hit, sizeof(hit)) == 1)
+			WHY_ADD("DenyGroups pattern '%s' names a group of root's", hit);
+		else if (given(conf, "AllowGroups") && names(conf, "AllowGroups", groups, n_groups, hit, sizeof(hit)) == 0)
+			WHY_ADD("AllowGroups names none of root's groups (/etc/group)");
+		strv_free(groups);
 	}
 	return used == 0;
 }
+#undef WHY_ADD
 
 void sshd_login_check(const char *config_path, char *keys, size_t klen, char *root, size_t rlen)
 {

@@ -66,7 +66,8 @@ int sshd_hostkeys(const char *config_path, char ***out);
  * "FILE: No such file or directory"). ROOT (RLEN bytes): why sshd refuses
  * root whatever the key, when the config lets root in at all (its shell
  * missing or not executable; without PAM, its password locked or its
- * account expired). Each "" when nothing is in the way, or oobd cannot
+ * account expired; DenyUsers or DenyGroups naming it, AllowUsers or
+ * AllowGroups not). Each "" when nothing is in the way, or oobd cannot
  * tell (a per-user keys path, sshd's default, an AuthorizedKeysCommand; a
  * config or account file it cannot read). */
 void sshd_login_check(const char *config_path, char *keys, size_t klen, char *root, size_t rlen);

@@ -285,6 +285,16 @@ int sshd_conf_lines(const struct sshd_conf_file *f, const char *keyword, bool fi
 	return lines_of(f, keyword, first_only, true, out);
 }
 
+bool sshd_conf_in_match(const struct sshd_conf_file *f, const char *keyword)
+{
+	const struct sshd_conf_line **all, **every;
+	int n = lines_of(f, keyword, false, true, &all), n_every = lines_of(f, keyword, false, false, &every);
+
+	free(all);
+	free(every);
+	return n > n_every;
+}
+
 static const struct sshd_conf_line *first_walk(const struct sshd_conf_file *f, bool active, const char *keyword,
 					       const struct sshd_conf_file **in)
 {

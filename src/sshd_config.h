@@ -65,6 +65,9 @@ int sshd_conf_values(const struct sshd_conf_file *f, const char *keyword, bool f
 int sshd_conf_lines(const struct sshd_conf_file *f, const char *keyword, bool first_only,
 		    const struct sshd_conf_line ***out);
 
+/* Whether some line with KEYWORD is under a Match. */
+bool sshd_conf_in_match(const struct sshd_conf_file *f, const char *keyword);
+
 /* The first line with KEYWORD that applies to every connection (the one
  * sshd takes for a keyword it sets once), and the file it is in (IN, may be
  * NULL); NULL when there is none. */

@@ -7,10 +7,12 @@
 # `passwd -l root` leaves it: a common hardening, under which the main
 # sshd, with PAM, still lets root in by key) or that has expired. With or
 # without PAM it refuses one whose shell is gone or not executable (a
-# package removed after `chsh`). Each is found on the worst day, from the
+# package removed after `chsh`), and one the config's AllowUsers,
+# DenyUsers, AllowGroups or DenyGroups keep out (a hardened main config
+# copied over). Each is found on the worst day, from the
 # oob path, unless oobd says so before: the log when sshd is ready, and a
 # status problem (oobd_healthy 0) for as long as it lasts.
-# The account files here are copies of the test's, bound over /etc/shadow
+# The account files here are copies of the machine's, bound over /etc/shadow
 # and /etc/passwd in the sandbox's own mount namespace: the host's are not
 # touched. Each finding is checked against the real sshd's refusal.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
@@ -28,6 +30,10 @@ for f in passwd shadow; do
 	cp -p "/etc/$f" "$T/$f"
 	mount --bind "$T/$f" "/etc/$f" || bail "cannot bind $T/$f over /etc/$f"
 done
+# Root's password as the test starts: not locked, whatever this machine's is.
+awk -F: -v OFS=: '$1 == "root" { sub(/^!+/, "", $2); if ($2 == "") $2 = "*" } { print }' "$T/shadow.orig" > "$T/shadow.new"
+cat "$T/shadow.new" > "$T/shadow.orig"
+cat "$T/shadow.orig" > "$T/shadow"
 # root_field FILE N VALUE: root's field N in the bound FILE set to VALUE.
 root_field() {
 	awk -F: -v OFS=: -v n="$2" -v v="$3" '$1 == "root" { $n = v } { print }' "$T/$1.orig" > "$T/$1.new"
@@ -35,7 +41,6 @@ root_field() {
 }
 restore() { cat "$T/$1.orig" > "$T/$1"; }
 hash=$(awk -F: '$1 == "root" { print $2 }' "$T/shadow.orig")
-case $hash in '!'*) bail "root's password is locked on this machine: the test needs it not to be";; esac
 
 # refused WHAT PATTERN: sshd refuses root (a key login fails), and oobd
 # says so: a status problem matching PATTERN, oobctl status exits 1,
@@ -105,6 +110,42 @@ like "$(root_problem)" "root's shell $T/no-such-shell .*; root's password is loc
 restore passwd
 stop_oobd
 
+# Who may log in, as the config says: a hardened main config copied over
+# (AllowUsers of the admins' own names, AllowGroups of a login group) keeps
+# root out. Each config run by sshd (restarted), and checked against it.
+# with_config LINE...: the shipped config plus LINEs, sshd restarted on it.
+with_config() {
+	local mark
+	write_sshd_config "$@"
+	mark=$(log_mark)
+	"$OOBCTL" restart sshd >/dev/null
+	wait_until 15 log_after "$mark" "sshd ready .*configured config"
+	ok $? "sshd runs a config with: $*" || bail "sshd not ready"
+}
+restore shadow
+start_oobd "$T/oobd.conf"
+wait_until 15 ssh_banner "$OOB4"
+ok $? "oobd started again, root's account as it was" || bail "oobd did not come up"
+with_config "DenyUsers bob r*"
+refused "DenyUsers r*" "DenyUsers pattern 'r\*' names root"
+with_config "AllowUsers alice" "AllowUsers bob"
+refused "AllowUsers alice, bob" "AllowUsers does not name root"
+with_config "AllowUsers alice" "AllowUsers ro?t"
+let_in "AllowUsers naming root by a pattern, on a second line"
+with_config "AllowUsers root@203.0.113.0/24"
+let_in "AllowUsers root@ the admin network (depends on the address)"
+with_config "AllowGroups sshusers"
+refused "AllowGroups of another group" "AllowGroups names none of root's groups \(/etc/group\)"
+with_config "AllowGroups sshusers root"
+let_in "AllowGroups naming root's group"
+with_config "DenyGroups ro*"
+refused "DenyGroups naming root's group" "DenyGroups pattern 'ro\*' names a group of root's"
+with_config "AllowUsers alice" "Match Address 203.0.113.0/24" "	AllowUsers root"
+let_in "AllowUsers without root, but with it under a Match (depends on the connection)"
+with_config "AllowUsers alice" "DenyUsers root" "PermitRootLogin yes"
+like "$(root_problem)" "DenyUsers pattern 'root' names root$" "Deny and Allow: the problem names the DenyUsers pattern only"
+stop_oobd
+
 # A config that keeps root out (PermitRootLogin no): root's account is not
 # oobd's business, whatever it holds.
 write_sshd_config
@@ -119,6 +160,7 @@ ok $? "... and no warning"
 stop_oobd
 
 # Under a Match, root may come in from some addresses: the account matters.
+root_field shadow 2 "!$hash"
 write_sshd_config
 sed -i 's/^PermitRootLogin .*/PermitRootLogin no/' "$T/sshd_config"
 printf 'Match Address 203.0.113.0/24\n\tPermitRootLogin prohibit-password\n' >> "$T/sshd_config"
