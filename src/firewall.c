@@ -1566,8 +1566,54 @@ static int scratch_netns(void)
 	return fd >= 0 ? fd : -e;
 }
 
+/* A file that passed test_file, committed in the scratch namespace as oobd
+ * would commit it and read back: does it let a new connection reach sshd? */
+static void test_reach(const char *conf_path, int line, const struct family *fa, const char *path,
+		       const struct file_copy *copy, int *scratch, const struct fw_sshd_reach *reach, FILE *errs)
+{
+	enum fw_family f = fa == &families[FW_IPV4] ? FW_IPV4 : FW_IPV6;
+	struct fw_syn_check chk[FIREWALL_MAX_PORTS];
+	struct fw_rule_counter *rules = NULL;
+	struct iptr_prog ip;
+	char prog[PATH_MAX], why[256], ports[FIREWALL_MAX_PORTS * 7] = "";
+	size_t n = 0, len = 0;
+	int at, r = -1, n_shut = 0;
+
+	if (!reach || !reach->family[f] || reach->n_ports <= 0)
+		return;
+	if (*scratch < 0)
+		*scratch = scratch_netns();
+	if (*scratch < 0)
+		return; /* not root: not checked */
+	if (iptr_parse(fa->af, copy->data, copy->len, &ip, &at, why, sizeof(why)) == 0) {
+		struct inproc_job j = { .fa = fa, .prog = &ip };
+		r = netns_call_in(*scratch, job_inproc, &j);
+		iptr_prog_free(&ip);
+	} else if (program_find(fa->restore, prog, sizeof(prog)) == 0) {
+		struct proc_result res;
+		r = restore_run_fd(prog, *scratch, copy->fd, false, &res);
+		if (r == 0) {
+			r = proc_ok(&res) ? 0 : -EINVAL;
+			proc_result_free(&res);
+		}
+	}
+	for (int k = 0; k < reach->n_ports && k < FIREWALL_MAX_PORTS; k++) {
+		chk[k] = (struct fw_syn_check){ .iface = reach->iface, .port = reach->ports[k] };
+		len += (size_t)snprintf(ports + len, sizeof(ports) - len, "%s%u", k ? ", " : "", reach->ports[k]);
+	}
+	if (r < 0 || firewall_input_counters(*scratch, f, chk, (size_t)reach->n_ports, &rules, &n) < 0)
+		return;
+	free(rules);
+	for (int k = 0; k < reach->n_ports; k++)
+		n_shut += chk[k].shut;
+	if (n_shut == reach->n_ports)
+		fprintf(errs, "%s:%d: warning: key '%s': under %s, no new connection to sshd (port%s %s) gets in on %s: "
+			      "%s drops it\n", conf_path, line, fa->key, path, reach->n_ports > 1 ? "s" : "", ports,
+			reach->iface ? reach->iface : "the NIC", chk[0].by);
+}
+
 static int test_file(const char *conf_path, const struct family *fa, const char *path, int line, int *scratch,
-		     FILE *errs)
+		     const struct fw_sshd_reach *reach, FILE *errs)
 {
 	_cleanup_file_copy_ struct file_copy copy = { 0 };
 	_cleanup_free_ struct fw_decl *decls = NULL;
@@ -1596,6 +1642,7 @@ static int test_file(const char *conf_path, const struct family *fa, const char 
 			/* oobd applies it itself; only the kernel's own checks
 			 * (a target in the wrong chain, a loop) remain. */
 			iptr_prog_free(&ip);
+			test_reach(conf_path, line, fa, path, &copy, scratch, reach, errs);
 			return 0;
 		}
 		fprintf(errs, "%s:%d: warning: not checked: %s; oobd hands such a file to %s, which is not in PATH "
@@ -1621,17 +1668,20 @@ static int test_file(const char *conf_path, const struct family *fa, const char 
 		fprintf(errs, "%s\n", msg);
 	}
 	proc_result_free(&res);
+	if (r == 0)
+		test_reach(conf_path, line, fa, path, &copy, scratch, reach, errs);
 	return r;
 }
 
-int firewall_test_files(const char *conf_path, const struct firewall_cfg *cfg, FILE *errs)
+int firewall_test_files(const char *conf_path, const struct firewall_cfg *cfg, const struct fw_sshd_reach *reach,
+			FILE *errs)
 {
 	int scratch = -1, nerr = 0;
 
 	if (cfg->ipv4)
-		nerr += test_file(conf_path, &families[FW_IPV4], cfg->ipv4, cfg->ipv4_line, &scratch, errs);
+		nerr += test_file(conf_path, &families[FW_IPV4], cfg->ipv4, cfg->ipv4_line, &scratch, reach, errs);
 	if (cfg->ipv6)
-		nerr += test_file(conf_path, &families[FW_IPV6], cfg->ipv6, cfg->ipv6_line, &scratch, errs);
+		nerr += test_file(conf_path, &families[FW_IPV6], cfg->ipv6, cfg->ipv6_line, &scratch, reach, errs);
 	if (scratch >= 0)
 		close(scratch);
 	return nerr;
@@ -1900,11 +1950,19 @@ static enum take rule_takes(const struct fw_syn_check *c, const struct entry_ref
 
 	if (e->fragment && !(e->invflags & IPT_INV_FRAG))
 		return TAKE_NO; /* later fragments only: a SYN is a first one */
-	str_copy(name, c->iface, sizeof(name));
-	for (int i = 0; i < IFNAMSIZ; i++)
-		same = same && ((name[i] ^ e->iniface[i]) & e->iniface_mask[i]) == 0;
-	if (take_if(same, e->invflags & IPT_INV_VIA_IN) == TAKE_NO)
-		return TAKE_NO;
+	if (!c->iface && any_byte(e->iniface_mask, IFNAMSIZ)) {
+		/* The NIC's name is not known: only "-i lo" is surely not it. */
+		if (strncmp(e->iniface, "lo", IFNAMSIZ) != 0 || (e->invflags & IPT_INV_VIA_IN) || e->iniface_mask[2] == 0)
+			t = TAKE_MAYBE;
+		else
+			return TAKE_NO;
+	} else if (c->iface) {
+		str_copy(name, c->iface, sizeof(name));
+		for (int i = 0; i < IFNAMSIZ; i++)
+			same = same && ((name[i] ^ e->iniface[i]) & e->iniface_mask[i]) == 0;
+		if (take_if(same, e->invflags & IPT_INV_VIA_IN) == TAKE_NO)
+			return TAKE_NO;
+	}
 	if (!e->any_proto && e->proto && take_if(e->proto == IPPROTO_TCP, e->invflags & IPT_INV_PROTO) == TAKE_NO)
 		return TAKE_NO;
 	for (size_t off = 0; off + sizeof(struct xt_entry_match) <= e->elems_len;) {

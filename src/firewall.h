@@ -94,14 +94,29 @@ struct firewall_run *firewall_begin(const struct firewall_cfg *cfg, int nsfd, un
 				    struct firewall_state *st);
 int firewall_finish(struct firewall_run *run, const struct firewall_allow *allow, struct firewall_state *st);
 
+/* What "oobd -t" follows a new connection through (fw_syn_check): to each
+ * of PORTS (sshd's), arriving on IFACE (NULL when the NIC's name inside the
+ * namespace is not known before it is moved), for the families the config
+ * gives the NIC an address of. */
+struct fw_sshd_reach {
+	const char *iface;
+	unsigned ports[FIREWALL_MAX_PORTS];
+	int n_ports;
+	bool family[2];              /* by enum fw_family */
+};
+
 /*
  * For "oobd -t": check each configured file with "iptables-legacy-restore
  * --test" in a throw-away network namespace. Problems go to ERRS as
  * "FILE:LINE: reason" (a missing file as "CONF:LINE: key ..."); a file that
  * cannot be checked here (no tools, not root) is a warning, not a problem.
+ * As root, a file that passes is also committed in that namespace and read
+ * back: when it would drop every new connection to sshd (REACH, may be
+ * NULL), that is a warning on the line that names the file.
  * Returns the number of problems.
  */
-int firewall_test_files(const char *conf_path, const struct firewall_cfg *cfg, FILE *errs);
+int firewall_test_files(const char *conf_path, const struct firewall_cfg *cfg, const struct fw_sshd_reach *reach,
+			FILE *errs);
 
 /* Does the built-in ruleset built for IN let in everything OUT asks for? */
 bool firewall_allow_covers(const struct firewall_allow *in, const struct firewall_allow *out);

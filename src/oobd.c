@@ -120,6 +120,36 @@ static int load_config(const char *path, struct config **out, struct strbuf *err
 	return n;
 }
 
+/* The ports of the N sockets L added to PORTS (FIREWALL_MAX_PORTS at most,
+ * N_PORTS there already), each once; the new count. */
+static int ports_add(unsigned *ports, int n_ports, const struct sshd_listen *l, int n)
+{
+	for (int k = 0; k < n; k++) {
+		bool dup = false;
+		for (int j = 0; j < n_ports; j++)
+			dup = dup || ports[j] == l[k].port;
+		if (!dup && n_ports < FIREWALL_MAX_PORTS)
+			ports[n_ports++] = l[k].port;
+	}
+	return n_ports;
+}
+
+/* oobd -t: what the firewall files are to let in: the ports sshd's config
+ * names (none when it names them by service, or cannot be read), arriving
+ * on the NIC under the name it will have inside (unknown for one matched
+ * by MAC and not renamed), for the families it has addresses of. */
+static void test_reach_of(const struct config *c, struct fw_sshd_reach *reach)
+{
+	struct sshd_listen l[SSHD_QUERY_MAX];
+	int n = sshd_listen_from_config(c->sshd.config, l, SSHD_QUERY_MAX);
+
+	*reach = (struct fw_sshd_reach){ .iface = c->iface.rename[0] ? c->iface.rename
+					 : c->iface.match == MATCH_NAME ? c->iface.match_name : NULL };
+	reach->n_ports = ports_add(reach->ports, reach->n_ports, l, n);
+	for (size_t k = 0; k < c->iface.n_addrs; k++)
+		reach->family[c->iface.addrs[k].pfx.addr.family == AF_INET ? FW_IPV4 : FW_IPV6] = true;
+}
+
 /* oobd -t: a valid sshd config that lets nobody in is a warning (the
  * keys may be installed after the check). */
 static void test_login_check(const char *config, const char *where)
@@ -809,13 +839,7 @@ static void sshd_ports_allow(const char *exec, const char *path, struct firewall
 	if (n < 0)
 		log_warn("asking sshd for the ports of %s (sshd -T): %s", path, why ? why : strerror(-n));
 	free(why);
-	for (int k = 0; k < n; k++) {
-		bool dup = false;
-		for (int j = 0; j < allow->n_ssh_ports; j++)
-			dup = dup || allow->ssh_ports[j] == l[k].port;
-		if (!dup && allow->n_ssh_ports < FIREWALL_MAX_PORTS)
-			allow->ssh_ports[allow->n_ssh_ports++] = l[k].port;
-	}
+	allow->n_ssh_ports = ports_add(allow->ssh_ports, allow->n_ssh_ports, l, n);
 }
 
 /* What the built-in ruleset is to let in: the ports of every sshd config
@@ -1748,9 +1772,12 @@ int main(int argc, char **argv)
 	if (test) {
 		/* Plain FILE:LINE: lines, for humans and editors. */
 		r = config_load(path, stderr, &o.cfg);
-		if (r == 0)
+		if (r == 0) {
+			struct fw_sshd_reach reach;
+			test_reach_of(o.cfg, &reach);
 			r = config_check_files(o.cfg, stderr, true) +
-			    firewall_test_files(o.cfg->path, &o.cfg->firewall, stderr);
+			    firewall_test_files(o.cfg->path, &o.cfg->firewall, &reach, stderr);
+		}
 		/* What sshd itself says of its config, once the files are sound. */
 		if (r == 0) {
 			char where[CONFIG_WHERE_MAX];

@@ -76,6 +76,41 @@ write_sshd_config
 rules 4 DROP '-A INPUT -p tcp --dport 22 -j ACCEPT'
 cp "$SRC_DIR/conf/firewall-v6.rules" "$T/fw6.rules"
 write_nic_config "$T/oobd.conf" "address = $OOB6/64 nodad" "[firewall]" "ipv4 = $T/fw4.rules" "ipv6 = $T/fw6.rules"
+
+# oobd -t: each file is committed in a throw-away namespace and read back;
+# one that would shut sshd out is a warning on the line that names it.
+fwline=$(grep -n '^ipv4 = ' "$T/oobd.conf" | cut -d: -f1)
+t_check() { # t_check DESC WARNING-REGEX|"": oobd -t on the config
+	local out st
+	out=$("$OOBD" -t -c "$T/oobd.conf" 2>&1); st=$?
+	is "$st" 0 "oobd -t, $1: valid (exit status 0)"
+	if [ -n "$2" ]; then
+		like "$out" "^$T/oobd.conf:$fwline: warning: key 'ipv4': under $T/fw4.rules, $2" "oobd -t, $1: a warning"
+	else
+		unlike "$out" "warning" "oobd -t, $1: no warning"
+	fi
+}
+t_check "port 22 let in" ""
+rules 4 DROP '-A INPUT -p tcp --dport 2222 -j ACCEPT'
+t_check "the ssh rule on another port (applied in-process)" \
+	"no new connection to sshd \(port 22\) gets in on oob0: the INPUT policy DROP drops it$"
+rules 4 DROP '-A INPUT -p tcp --dport 22 -m state --state ESTABLISHED -j ACCEPT'
+t_check "established connections only (applied by restore)" \
+	"no new connection to sshd \(port 22\) gets in on oob0: the INPUT policy DROP drops it$"
+rules 4 DROP '-A INPUT -i oob0 -p tcp --dport 22 -j ACCEPT'
+t_check "the ssh rule on the NIC's name to be" ""
+# Matched by MAC and not renamed, the NIC's name inside is not known
+# before it is moved: a rule for some interface may be for it, one for
+# loopback is not.
+sed '/^rename = /d' "$T/oobd.conf" > "$T/noname.conf"
+fwline=$(grep -n '^ipv4 = ' "$T/noname.conf" | cut -d: -f1)
+out=$("$OOBD" -t -c "$T/noname.conf" 2>&1)
+unlike "$out" "warning" "oobd -t, NIC not renamed, the ssh rule on an interface: no warning"
+rules 4 DROP '-A INPUT -i lo -p tcp --dport 22 -j ACCEPT'
+out=$("$OOBD" -t -c "$T/noname.conf" 2>&1)
+like "$out" "^$T/noname.conf:$fwline: warning: key 'ipv4': under $T/fw4.rules, no new connection to sshd \(port 22\) gets in on the NIC: the INPUT policy DROP drops it$" \
+	"oobd -t, NIC not renamed, the ssh rule on loopback only: a warning"
+rules 4 DROP '-A INPUT -p tcp --dport 22 -j ACCEPT'
 start_oobd "$T/oobd.conf"
 wait_until 20 ssh_banner "$OOB4"
 ok $? "sshd answers with port 22 let in" || bail "oobd did not come up"
