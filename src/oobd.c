@@ -1089,6 +1089,19 @@ static int reload(struct oobd *o, struct strbuf *errs)
 	}
 	services_start_all(o);
 	n = reload_firewall_report(o, errs);
+	/* A file that applies and still shuts sshd out: said to whoever asked
+	 * for the reload, while the connection they ask from still works. The
+	 * ports of the configured sshd config, which a changed one restarts
+	 * with; else those of the running sshd. */
+	{
+		struct sshd_listen l[SSHD_MAX_LISTEN];
+		int nl = sshd_changed ? sshd_listen_from_config(o->cfg->sshd.config, l, SSHD_MAX_LISTEN) : 0;
+
+		if (nl > 0)
+			status_firewall_warn(o, l, nl, errs);
+		else
+			status_firewall_warn(o, o->sshd.listen, o->sshd.n_listen, errs);
+	}
 	log_notice(n ? "reload done, but a firewall file was refused (see above)" : "reload done");
 	return n ? 1 : 0;
 }

@@ -73,35 +73,76 @@ struct status {
 	bool v6_off;                 /* IPv6 is off on the NIC while the config gives it IPv6 addresses or routes */
 };
 
-/* The ports of the running sshd (or of its last start) that a connection
- * of family F arriving on the NIC could reach (a wildcard address, or one
- * not on loopback), each once, as checks of the firewall: none when the
- * NIC is away or the config gives it no address of the family (sshd is not
- * to be reached that way). */
-static size_t sshd_port_checks(const struct status *st, enum fw_family f, struct fw_syn_check *chk, size_t max)
+/* Of the N_L sockets L that sshd listens on, the ports that a connection
+ * of family F arriving on the NIC (named NIC; NULL while it is away) could
+ * reach (a wildcard address, or one not on loopback), each once, as checks
+ * of the firewall: none when the config gives the NIC no address of the
+ * family (sshd is not to be reached that way). */
+static size_t sshd_port_checks(const struct oobd *o, const char *nic, const struct sshd_listen *l, int n_l,
+			       enum fw_family f, struct fw_syn_check *chk, size_t max)
 {
-	const struct oobd *o = st->o;
 	int af = f == FW_IPV4 ? AF_INET : AF_INET6;
 	bool has = false;
 	size_t n = 0;
 
 	for (size_t k = 0; k < o->cfg->iface.n_addrs; k++)
 		has = has || o->cfg->iface.addrs[k].pfx.addr.family == af;
-	if (!has || !st->nic_present)
+	if (!has || !nic)
 		return 0;
-	for (int i = 0; i < o->sshd.n_listen && n < max; i++) {
-		const struct sshd_listen *l = &o->sshd.listen[i];
+	for (int i = 0; i < n_l && n < max; i++) {
 		bool dup = false;
 
-		if (l->addr.family != af ||
-		    (af == AF_INET ? (ntohl(l->addr.v4.s_addr) >> 24) == 127 : IN6_IS_ADDR_LOOPBACK(&l->addr.v6)))
+		if (l[i].addr.family != af ||
+		    (af == AF_INET ? (ntohl(l[i].addr.v4.s_addr) >> 24) == 127 : IN6_IS_ADDR_LOOPBACK(&l[i].addr.v6)))
 			continue;
 		for (size_t j = 0; j < n; j++)
-			dup = dup || chk[j].port == l->port;
+			dup = dup || chk[j].port == l[i].port;
 		if (!dup)
-			chk[n++] = (struct fw_syn_check){ .iface = st->nic.name, .port = l->port };
+			chk[n++] = (struct fw_syn_check){ .iface = nic, .port = l[i].port };
 	}
 	return n;
+}
+
+/* Family F's firewall drops every new connection of the N checks CHK
+ * (made by firewall_input_counters): the line that says so into LINE.
+ * False when some may get in (or there was no check). */
+static bool shut_line(enum fw_family f, const char *nic, const struct fw_syn_check *chk, size_t n, char *line,
+		      size_t len)
+{
+	char ports[SSHD_MAX_LISTEN * 7] = "";
+	size_t used = 0, n_shut = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		n_shut += chk[k].shut;
+		used += (size_t)snprintf(ports + used, sizeof(ports) - used, "%s%u", k ? ", " : "", chk[k].port);
+	}
+	if (!n || n_shut < n)
+		return false;
+	snprintf(line, len, "%s firewall: no new connection to sshd (port%s %s) gets in on %s: %s drops it",
+		 firewall_family_name(f), n > 1 ? "s" : "", ports, nic, chk[0].by);
+	return true;
+}
+
+void status_firewall_warn(struct oobd *o, const struct sshd_listen *l, int n_l, struct strbuf *out)
+{
+	char line[SSHD_REFUSED_MAX + 96];
+
+	for (int f = 0; f < FW__NFAMILIES && !o->down && o->ns.nsfd >= 0; f++) {
+		struct fw_syn_check chk[SSHD_MAX_LISTEN];
+		struct fw_rule_counter *rules = NULL;
+		size_t n_rules = 0, n_chk = sshd_port_checks(o, o->ns.nic_ifindex ? o->ns.nic_name : NULL, l, n_l,
+							   (enum fw_family)f, chk, ARRAY_SIZE(chk));
+
+		if (o->fw.fam[f].source == FW_SOURCE_NONE || !n_chk ||
+		    firewall_input_counters(o->ns.nsfd, (enum fw_family)f, chk, n_chk, &rules, &n_rules) < 0)
+			continue;
+		free(rules);
+		if (shut_line((enum fw_family)f, o->ns.nic_name, chk, n_chk, line, sizeof(line))) {
+			log_warn("%s", line);
+			if (out)
+				sb_printf(out, "warning: %s\n", line);
+		}
+	}
 }
 
 static void problem(struct status *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -368,23 +409,17 @@ static void gather(struct status *st)
 				firewall_family_name(f), fs->last_error);
 		if (fs->source != FW_SOURCE_NONE && o->ns.nsfd >= 0) {
 			struct fw_syn_check chk[SSHD_MAX_LISTEN];
-			size_t n_chk = sshd_port_checks(st, (enum fw_family)f, chk, ARRAY_SIZE(chk)), n_shut = 0;
+			char line[sizeof(st->problems[0])];
+			size_t n_chk = sshd_port_checks(o, st->nic_present ? st->nic.name : NULL, o->sshd.listen,
+							o->sshd.n_listen, (enum fw_family)f, chk, ARRAY_SIZE(chk));
 
 			if (firewall_input_counters(o->ns.nsfd, (enum fw_family)f, chk, n_chk, &st->fw[f].rules,
 						    &st->fw[f].n_rules) < 0) {
 				st->fw[f].n_rules = 0;
 				n_chk = 0;
 			}
-			char ports[SSHD_MAX_LISTEN * 7] = "";
-			size_t len = 0;
-
-			for (size_t k = 0; k < n_chk; k++) {
-				n_shut += chk[k].shut;
-				len += (size_t)snprintf(ports + len, sizeof(ports) - len, "%s%u", k ? ", " : "", chk[k].port);
-			}
-			if (n_chk && n_shut == n_chk)
-				problem(st, "%s firewall: no new connection to sshd (port%s %s) gets in on %s: %s drops it",
-					firewall_family_name(f), n_chk > 1 ? "s" : "", ports, st->nic.name, chk[0].by);
+			if (shut_line((enum fw_family)f, st->nic.name, chk, n_chk, line, sizeof(line)))
+				problem(st, "%s", line);
 		}
 	}
 	snprintf(path, sizeof(path), "%s/%s/resolv.conf", NETNS_ETC_DIR, o->cfg->netns);

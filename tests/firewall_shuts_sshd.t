@@ -31,10 +31,11 @@ rules() {
 		printf 'COMMIT\n'
 	} > "$T/fw$v.rules"
 }
+# apply: oobctl reload; its answer in $reloaded.
 n_reloads=0
 apply() {
 	n_reloads=$((n_reloads + 1))
-	kill -HUP "$OOBD_PID"
+	reloaded=$("$OOBCTL" reload 2>&1)
 	wait_until 20 reloads_done "$n_reloads" || bail "reload $n_reloads did not finish"
 }
 reloads_done() { [ "$(grep -c 'reload done' "$T/oobd.log")" -ge "$1" ]; }
@@ -45,8 +46,10 @@ shut() {
 	local desc=$1 by=$2; shift 2
 	rules 4 DROP "$@"
 	apply
+	like "$reloaded" "^warning: IPv4 firewall: no new connection to sshd \(port 22\) gets in on oob0: $by drops it"$'\n'"reloaded$" \
+		"$desc: oobctl reload warns that sshd is shut out, by $by"
 	like "$(problem 4)" "^IPv4 firewall: no new connection to sshd \(port 22\) gets in on oob0: $by drops it$" \
-		"$desc: status says sshd is shut out, by $by"
+		"$desc: status says so"
 	! ssh_banner "$OOB4"
 	ok $? "$desc: ... and the admin gets no banner"
 }
@@ -55,6 +58,7 @@ open() {
 	local desc=$1 policy=$2; shift 2
 	rules 4 "$policy" "$@"
 	apply
+	is "$reloaded" "reloaded" "$desc: oobctl reload: no warning"
 	is "$(problem 4)" "" "$desc: no problem"
 	ssh_banner "$OOB4"
 	ok $? "$desc: ... and the admin gets the banner"
@@ -122,6 +126,7 @@ is "$(problem 4)" "" "the shipped file: no problem"
 check "the shipped file: the admin gets the banner" -- ssh_banner "$OOB4"
 
 shut "the ssh rule on another port" "the INPUT policy DROP" '-A INPUT -p tcp --dport 2222 -j ACCEPT'
+check "... and the log has the warning" -- log_has "^<4>IPv4 firewall: no new connection to sshd \(port 22\) gets in on oob0"
 shut "a DROP before the ssh rule" "INPUT rule 3 \(-m conntrack -j DROP\)" \
 	'-A INPUT -m conntrack --ctstate NEW -j DROP' '-A INPUT -p tcp --dport 22 -j ACCEPT'
 shut "a REJECT of the port" "INPUT rule 3 \(-p tcp -m tcp --dport 22 -j REJECT\)" \
