@@ -72,23 +72,158 @@ unsigned long long sshd_config_hash(const char *config_path, bool *ok)
 	return h;
 }
 
-/* Does the file at PATH hold a key: a line neither blank nor a comment?
- * 1, 0, or -errno when it cannot be read. */
-static int holds_key(const char *path)
+/* The public key types of an authorized keys line, and the fields of their
+ * wire form (the type's name first): a blob with other fields is cut short
+ * or not that key. Certificates are not in these files, only keys. */
+static const struct key_type {
+	const char *name;
+	int fields;
+} key_types[] = {
+	{ "ssh-ed25519", 2 },
+	{ "ssh-rsa", 3 },
+	{ "ecdsa-sha2-nistp256", 3 },
+	{ "ecdsa-sha2-nistp384", 3 },
+	{ "ecdsa-sha2-nistp521", 3 },
+	{ "sk-ssh-ed25519@openssh.com", 3 },
+	{ "sk-ecdsa-sha2-nistp256@openssh.com", 4 },
+	{ "ssh-dss", 5 },
+};
+
+/* Base64 (RFC 4648, padded) of LEN bytes at IN into OUT (LEN * 3 / 4 bytes
+ * at most); the length, or -1 when it is not base64. */
+static long b64_decode(const char *in, size_t len, unsigned char *out)
+{
+	unsigned v = 0;
+	long n = 0;
+	int bits = 0;
+	size_t pad = 0;
+
+	if (len % 4)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		const char c = in[i];
+		int d = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
+		      : c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' ? 62 : c == '/' ? 63 : -1;
+		if (c == '=' && i + 2 >= len) {
+			pad++;
+			continue;
+		}
+		if (d < 0 || pad)
+			return -1;
+		v = (v << 6) | (unsigned)d;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(v >> bits);
+		}
+	}
+	return n;
+}
+
+/* What a line of an authorized keys file is, as sshd would read it. */
+enum key_line { KEY_NONE, KEY_OK, KEY_DSS, KEY_CUT, KEY_FOREIGN };
+
+/* The key at P ("TYPE BASE64 [comment]"), or KEY_NONE when P does not
+ * start with a key type and a blob. */
+static enum key_line key_at(const char *p)
+{
+	size_t tlen = strcspn(p, " \t\r\n"), blen;
+	const char *blob = p + tlen + strspn(p + tlen, " \t");
+	const struct key_type *kt = NULL;
+	unsigned char *raw;
+	long n;
+	int fields = 0;
+	size_t off = 0;
+	bool named = false;
+
+	for (size_t i = 0; i < ARRAY_SIZE(key_types); i++)
+		if (strlen(key_types[i].name) == tlen && strncmp(p, key_types[i].name, tlen) == 0)
+			kt = &key_types[i];
+	blen = strcspn(blob, " \t\r\n");
+	if (!kt || !blen)
+		return KEY_NONE;
+	raw = xcalloc(blen / 4 * 3 + 3, 1);
+	n = b64_decode(blob, blen, raw);
+	/* Fields: a 32-bit big-endian length, then that many bytes. */
+	while (n > 0 && off + 4 <= (size_t)n) {
+		size_t flen = (size_t)raw[off] << 24 | (size_t)raw[off + 1] << 16 | (size_t)raw[off + 2] << 8 | raw[off + 3];
+		if (flen > (size_t)n - off - 4)
+			break;
+		if (fields == 0)
+			named = flen == tlen && memcmp(raw + off + 4, p, tlen) == 0;
+		off += 4 + flen;
+		fields++;
+	}
+	free(raw);
+	if (n < 0 || !named)
+		return KEY_CUT;
+	if (off != (size_t)n || fields != kt->fields)
+		return KEY_CUT;
+	return strcmp(kt->name, "ssh-dss") == 0 ? KEY_DSS : KEY_OK;
+}
+
+/* A line of an authorized keys file: a key, maybe after options (which may
+ * quote blanks), as sshd reads it (auth_check_authkey_line); KEY_FOREIGN
+ * for a line that is neither blank, a comment nor a key (a private key, a
+ * key in another format, what is left of a key broken over lines). */
+static enum key_line key_line(const char *line)
+{
+	const char *p = line + strspn(line, " \t\r\n");
+	enum key_line k;
+	bool quoted = false;
+
+	if (!*p || *p == '#')
+		return KEY_NONE;
+	k = key_at(p);
+	if (k != KEY_NONE)
+		return k;
+	for (; *p && (quoted || (*p != ' ' && *p != '\t')); p++) {
+		if (*p == '\\' && p[1] == '"')
+			p++;
+		else if (*p == '"')
+			quoted = !quoted;
+	}
+	p += strspn(p, " \t");
+	k = key_at(p);
+	return k == KEY_NONE ? KEY_FOREIGN : k;
+}
+
+/* What the authorized keys file at PATH gives sshd: 1 when it holds a key
+ * sshd takes (an ssh-dss one only when DSS is), else 0 with WHAT saying
+ * what it holds instead; -errno when it cannot be read. */
+static int holds_key(const char *path, bool dss, char *what, size_t len)
 {
 	FILE *f = fopen(path, "re");
 	char *line = NULL;
 	size_t cap = 0;
-	int r = 0;
+	int r = 0, lineno = 0, cut = 0, foreign = 0, n_dss = 0;
 
+	snprintf(what, len, "holds no key");
 	if (!f)
 		return -errno;
 	while (!r && getline(&line, &cap, f) >= 0) {
-		const char *p = line + strspn(line, " \t\r\n");
-		r = *p && *p != '#';
+		enum key_line k = key_line(line);
+
+		lineno++;
+		r = k == KEY_OK || (k == KEY_DSS && dss);
+		n_dss += k == KEY_DSS;
+		if (k == KEY_CUT && !cut)
+			cut = lineno;
+		if (k == KEY_FOREIGN && !foreign)
+			foreign = lineno;
 	}
 	free(line);
 	fclose(f);
+	if (r)
+		what[0] = '\0';
+	else if (cut)
+		snprintf(what, len, "holds no key sshd can read (line %d: a key cut short, or broken over lines)", cut);
+	else if (n_dss)
+		snprintf(what, len, "holds only ssh-dss keys, which sshd refuses unless PubkeyAcceptedAlgorithms names "
+				    "ssh-dss");
+	else if (foreign)
+		snprintf(what, len, "holds no key sshd can read (line %d is not a public key in OpenSSH's format: a "
+				    "private key, or another format?)", foreign);
 	return r;
 }
 
@@ -98,11 +233,20 @@ static bool keys_can_login(const struct sshd_conf_file *conf, char *why, size_t 
 {
 	static const char *const keywords[] = { "AuthorizedKeysFile", "TrustedUserCAKeys" };
 	const struct sshd_conf_line **lines;
-	bool can = false;
+	char what[160];
+	bool can = false, dss = false;
 	size_t used = 0;
 
 	if (len)
 		why[0] = '\0';
+	/* ssh-dss keys, off since OpenSSH 7.0, unless the config names them. */
+	for (size_t k = 0; k < 2; k++) {
+		char **algs;
+		int n = sshd_conf_values(conf, k ? "PubkeyAcceptedKeyTypes" : "PubkeyAcceptedAlgorithms", true, &algs);
+		for (int i = 0; i < n; i++)
+			dss = dss || strstr(algs[i], "ssh-dss");
+		strv_free(algs);
+	}
 	/* Keys from a program: only sshd can tell. */
 	for (int i = 0, n = sshd_conf_lines(conf, "AuthorizedKeysCommand", true, &lines); i < n; i++)
 		can |= lines[i]->nargs > 0 && strcasecmp(lines[i]->args[0], "none") != 0;
@@ -124,12 +268,12 @@ static bool keys_can_login(const struct sshd_conf_file *conf, char *why, size_t 
 					can = true; /* per user */
 					break;
 				}
-				r = holds_key(path);
+				r = holds_key(path, dss, what, sizeof(what));
 				if (r > 0)
 					can = true;
 				else if (used < len)
 					used += (size_t)snprintf(why + used, len - used, "%s%s%s%s", used ? "; " : "", path,
-								 r == 0 ? " holds no key" : ": ", r == 0 ? "" : strerror(-r));
+								 r == 0 ? " " : ": ", r == 0 ? what : strerror(-r));
 			}
 		}
 		free(lines);

@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The authorized keys file is not empty, but holds no key sshd can read:
+# a key broken over lines by a terminal or an editor (or cut short), a key
+# in another format (RFC 4716, as PuTTY and ssh-keygen -e write it), the
+# private key pasted by mistake, or only ssh-dss keys, which sshd refuses
+# since OpenSSH 7.0. sshd skips such lines without a word, so the file
+# looked fine until the day it was needed. oobd reads each line as sshd
+# does (options, the key type, its base64 blob and the fields of the
+# blob): status shows a problem naming the file and the first such line,
+# and each is checked against the real sshd refusing the login.
+. "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
+
+OOBCTL=$BUILD/oobctl
+[ -x "$OOBCTL" ] || bail "$OOBCTL not built (run make)"
+no_key_problem() { "$OOBCTL" status --json | jq -r '.problems[]' | grep "^no key can log in to sshd"; }
+
+path_up
+cp "$T/authorized_keys" "$T/keys.good"
+is "$(no_key_problem)" "" "the key as ssh-keygen wrote it: no problem"
+
+# refused WHAT WHY: sshd refuses the client's key, and status says WHY
+# of the file.
+refused() {
+	unlike "$(oob_ssh "$OOB4" echo reached 2>&1)" reached "$1: the real sshd refuses the key"
+	like "$(no_key_problem)" "^no key can log in to sshd \(its configured config $T/sshd_config\): $T/authorized_keys $2$" \
+		"$1: status says why"
+}
+key=$(cat "$T/keys.good")
+
+# Broken over lines, as a narrow terminal wraps a pasted key.
+printf '%s\n%s\n' "${key:0:40}" "${key:40}" > "$T/authorized_keys"
+refused "the key broken over two lines" "holds no key sshd can read \(line 1: a key cut short, or broken over lines\)"
+
+# RFC 4716, what PuTTYgen shows and ssh-keygen -e writes.
+ssh-keygen -e -f "$T/id_client.pub" > "$T/authorized_keys"
+refused "the key in RFC 4716 format" \
+	"holds no key sshd can read \(line 1 is not a public key in OpenSSH's format: a private key, or another format\?\)"
+
+# The private key, pasted by mistake.
+cp "$T/id_client" "$T/authorized_keys"
+refused "the private key" \
+	"holds no key sshd can read \(line 1 is not a public key in OpenSSH's format: a private key, or another format\?\)"
+
+# The good key back, after options that quote blanks: no restart.
+printf 'from="203.0.113.0/24",command="echo from a b" %s\n' "$key" > "$T/authorized_keys"
+is "$(no_key_problem)" "" "the key after options: no problem"
+is "$(oob_ssh "$OOB4" true 2>&1)" "from a b" "... and the real sshd takes it (its forced command runs)"
+
+# Only an ssh-dss key (the client made to offer it: the refusal is the
+# server's).
+ssh-keygen -q -t dsa -N '' -C oob-dsa -f "$T/id_dsa" || bail "ssh-keygen cannot make a DSA key here"
+cp "$T/id_dsa.pub" "$T/authorized_keys"
+dss_ssh() {
+	ip netns exec admin ssh -F /dev/null -i "$T/id_dsa" -o PubkeyAcceptedAlgorithms=+ssh-dss \
+		-o UserKnownHostsFile="$T/known_hosts" -o StrictHostKeyChecking=accept-new \
+		-o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR "root@$OOB4" "$@"
+}
+unlike "$(dss_ssh echo reached 2>&1)" reached "only an ssh-dss key: the real sshd refuses it"
+like "$(no_key_problem)" "$T/authorized_keys holds only ssh-dss keys, which sshd refuses unless PubkeyAcceptedAlgorithms names ssh-dss$" \
+	"... and status says so"
+stop_oobd
+write_sshd_config "PubkeyAcceptedAlgorithms +ssh-dss"
+mark=$(log_mark)
+start_oobd "$T/oobd.conf"
+wait_until 15 log_after "$mark" "sshd ready"
+ok $? "sshd ready with PubkeyAcceptedAlgorithms +ssh-dss" || bail "sshd not ready"
+is "$(no_key_problem)" "" "ssh-dss let in by the config: no problem"
+is "$(dss_ssh echo reached 2>&1)" reached "... and the real sshd takes the key"
+stop_oobd
+done_testing

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sshd.c: what an authorized keys file gives sshd (sshd_login_check): a
+ * key of each type sshd reads, after options or not; and files that look
+ * as if they held one and do not: a key cut short or broken over lines, a
+ * key in another format, a private key, only ssh-dss keys. What the real
+ * sshd does with each is in tests/supervise_no_keys.t. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sshd.h"
+#include "tmpdir.h"
+#include "util.h"
+
+/* Public keys, made with ssh-keygen for this test. */
+#define ED25519 "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGMNQK0hiMcANjLSVHDIauReeBtAbrqqQOXAA7pnQSJU"
+#define RSA "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCM/ONgo0UzTkzQ92uT1SWCGMeI8Fic8pLYUktq8I9SwiSqd0dVplQLSFoYL9gPe0o6F0aKiC1LRmJOz/V4ZHeUvqZDFne0UMDmvicFlXhRBnC3wbrJyQiSDqM+VfcpRZJ64S49NmcspKbSIkmKFrikE5EHeS3RteWlsufLjSYYcfMNwEHZlfj/RbfRbnwyZJ4VogF4wwNuAgxjQBBA4iXSEWakA7SKjrR2EKTXTuIXib/rEALJg0Hg1WSH5FvC52Tpnb9mIIvh0a7CPt8Fb7FrSNujHItDOXVQC+RcPJ1z1HWwjNycUWhE3ii3XIoKveEXR9E/5KU6DiiDAHjwnw8P"
+#define ECDSA "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBM9Nohjzqxjo8JjQJIwco6mUjh7Ck6UwLu0Kl3TrrzxDsMj/5f+29VJouTStKg2b8C69i30WzIwJMbpy0CY/EkA="
+#define DSS "ssh-dss AAAAB3NzaC1kc3MAAACBANXp3Sr5O79iPh9nBOr7ljcoLYV5IHcfY/Y9Qi6khUun8N7TunBMAOW38Yb6Z8ikqpKdnpS/HcydKZ3JZabb4cfKzavb6T0WwmY9qj8EPjplcMs4aK4AtCMfUW44+KPgg+prkzV91A0UaPISAjofQ+RpFu1LsWpDpKf5V6qYq6pvAAAAFQDt9iD382wN87/NF9lc4WUdmyj9NQAAAIBWb8UqW6xzIFakRD7aJXa+wcYdim91gf/h8GMpO22Zgzwbrncy4K9E3kX9GSqWYuM0E6Y7MYg/Q+5xbDkeUvc63audP5U8Sd1VjZUtCwmjjJVOqb5wVZOxfEykY0ge/EdpypSPV4km7s8giEoZRekDJVuQeibS8pk4pUn6mOuGjAAAAIAzJmB3KfRCdqP7TrxgoxiSehNCdo4neHO8BuVoU9sTIOGmsqUy/9X7nZ/q3qy+bQa8Lj5Zz/QSIsnkV/QucR4fo0OksJEHDcE0kCAW5LPOH6qo/KRiW/R7ciplF47V6Fh+k8aDd6iLFmVnTSHKXpJbklnFaSZ1MECX2PqnnnTouA=="
+
+/* What sshd_login_check says of a keys file holding CONTENT, the sshd
+ * config adding EXTRA: "" when a key can log in. */
+static const char *keys_say(const char *content, const char *extra)
+{
+	static char keys[1024];
+	char root[256], conf[256], path[256];
+
+	snprintf(path, sizeof(path), "%s/keys", tmpdir);
+	snprintf(conf, sizeof(conf), "%s/sshd_config", tmpdir);
+	assert_int_equal(write_file_atomic(path, content, strlen(content), 0600), 0);
+	{
+		char text[1024];
+		int n = snprintf(text, sizeof(text), "PermitRootLogin no\nAuthorizedKeysFile %s\n%s", path, extra);
+		assert_int_equal(write_file_atomic(conf, text, (size_t)n, 0600), 0);
+	}
+	sshd_login_check(conf, keys, sizeof(keys), root, sizeof(root));
+	assert_string_equal(root, "");
+	/* The path, then what it says: compare only what it says. */
+	return keys[0] ? keys + strlen(path) + 1 : keys;
+}
+
+static void test_keys_read(void **state)
+{
+	(void)state;
+	assert_string_equal(keys_say(ED25519 " admin@desk\n", ""), "");
+	assert_string_equal(keys_say(RSA "\n", ""), "");
+	assert_string_equal(keys_say(ECDSA " ec\n", ""), "");
+	/* After options, one of which quotes blanks. */
+	assert_string_equal(keys_say("from=\"203.0.113.0/24\",command=\"echo a b\",no-pty " ED25519 " x\n", ""), "");
+	assert_string_equal(keys_say("# the oob keys\n\n   \n" RSA " r\n", ""), "");
+	/* One good key among broken lines is enough. */
+	assert_string_equal(keys_say("garbage\n" ED25519 "\n", ""), "");
+}
+
+static void test_keys_none(void **state)
+{
+	char cut[sizeof(RSA)];
+
+	(void)state;
+	assert_string_equal(keys_say("", ""), "holds no key");
+	assert_string_equal(keys_say("# only a comment\n\n", ""), "holds no key");
+	/* Broken over lines, as a terminal or an editor wraps it. */
+	snprintf(cut, sizeof(cut), "%s", RSA);
+	memmove(cut + 201, cut + 200, strlen(cut + 200) + 1);
+	cut[200] = '\n';
+	assert_string_equal(keys_say(cut, ""), "holds no key sshd can read (line 1: a key cut short, or broken over lines)");
+	/* The blob of one type under the name of another. */
+	snprintf(cut, sizeof(cut), "ssh-rsa %s\n", ED25519 + strlen("ssh-ed25519 "));
+	assert_string_equal(keys_say(cut, ""),
+			    "holds no key sshd can read (line 1: a key cut short, or broken over lines)");
+	/* Not base64. */
+	assert_string_equal(keys_say("ssh-ed25519 AAAA$$$$\n", ""),
+			    "holds no key sshd can read (line 1: a key cut short, or broken over lines)");
+	/* RFC 4716 (PuTTY's and ssh-keygen -e's), and a private key. */
+	assert_string_equal(keys_say("---- BEGIN SSH2 PUBLIC KEY ----\nComment: \"x\"\n" "AAAAC3NzaC1lZDI1NTE5AAAAIGMNQK0hiMcANjLSVHDIauReeBtAbrqqQOXAA7pnQSJU" "\n"
+				     "---- END SSH2 PUBLIC KEY ----\n", ""),
+			    "holds no key sshd can read (line 1 is not a public key in OpenSSH's format: a private key, or "
+			    "another format?)");
+	assert_string_equal(keys_say("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"
+				     "-----END OPENSSH PRIVATE KEY-----\n", ""),
+			    "holds no key sshd can read (line 1 is not a public key in OpenSSH's format: a private key, or "
+			    "another format?)");
+}
+
+static void test_keys_dss(void **state)
+{
+	(void)state;
+	assert_string_equal(keys_say(DSS " old\n", ""),
+			    "holds only ssh-dss keys, which sshd refuses unless PubkeyAcceptedAlgorithms names ssh-dss");
+	assert_string_equal(keys_say(DSS " old\n", "PubkeyAcceptedAlgorithms +ssh-dss\n"), "");
+	assert_string_equal(keys_say(DSS " old\n" ED25519 "\n", ""), "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_keys_read),
+		cmocka_unit_test(test_keys_none),
+		cmocka_unit_test(test_keys_dss),
+	};
+	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
+}
