@@ -121,7 +121,7 @@ static long b64_decode(const char *in, size_t len, unsigned char *out)
 }
 
 /* What a line of an authorized keys file is, as sshd would read it. */
-enum key_line { KEY_NONE, KEY_OK, KEY_DSS, KEY_CUT, KEY_FOREIGN };
+enum key_line { KEY_NONE, KEY_OK, KEY_DSS, KEY_CUT, KEY_FOREIGN, KEY_EXPIRED };
 
 /* The key at P ("TYPE BASE64 [comment]"), or KEY_NONE when P does not
  * start with a key type and a blob. */
@@ -162,13 +162,53 @@ static enum key_line key_at(const char *p)
 	return strcmp(kt->name, "ssh-dss") == 0 ? KEY_DSS : KEY_OK;
 }
 
+/* Whether the options from P to END hold an expiry-time that is past:
+ * YYYYMMDD[HHMM[SS]], local time, or UTC with a Z after it (sshd's
+ * parse_absolute_time); sshd then refuses the key ("key expired"). */
+static bool options_expired(const char *p, const char *end)
+{
+	while (p < end) {
+		bool quoted = false;
+
+		if (end - p > 13 && strncasecmp(p, "expiry-time=\"", 13) == 0) {
+			const char *v = p + 13;
+			size_t n = strspn(v, "0123456789");
+			bool utc = v[n] == 'Z' || v[n] == 'z';
+			struct tm tm = { .tm_isdst = -1 };
+			time_t t;
+
+			if ((n == 8 || n == 12 || n == 14) && v[n + utc] == '"' &&
+			    sscanf(v, "%4d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) == 3) {
+				if (n >= 12)
+					(void)sscanf(v + 8, "%2d%2d", &tm.tm_hour, &tm.tm_min);
+				if (n == 14)
+					(void)sscanf(v + 12, "%2d", &tm.tm_sec);
+				tm.tm_year -= 1900;
+				tm.tm_mon -= 1;
+				t = utc ? timegm(&tm) : mktime(&tm);
+				if (t != (time_t)-1 && time(NULL) > t)
+					return true;
+			}
+		}
+		/* The next option: after a comma outside quotes. */
+		for (; p < end && (quoted || *p != ','); p++) {
+			if (*p == '\\' && p[1] == '"')
+				p++;
+			else if (*p == '"')
+				quoted = !quoted;
+		}
+		p++;
+	}
+	return false;
+}
+
 /* A line of an authorized keys file: a key, maybe after options (which may
  * quote blanks), as sshd reads it (auth_check_authkey_line); KEY_FOREIGN
  * for a line that is neither blank, a comment nor a key (a private key, a
  * key in another format, what is left of a key broken over lines). */
 static enum key_line key_line(const char *line)
 {
-	const char *p = line + strspn(line, " \t\r\n");
+	const char *p = line + strspn(line, " \t\r\n"), *opts = p;
 	enum key_line k;
 	bool quoted = false;
 
@@ -183,9 +223,10 @@ static enum key_line key_line(const char *line)
 		else if (*p == '"')
 			quoted = !quoted;
 	}
-	p += strspn(p, " \t");
-	k = key_at(p);
-	return k == KEY_NONE ? KEY_FOREIGN : k;
+	k = key_at(p + strspn(p, " \t"));
+	if (k == KEY_NONE)
+		return KEY_FOREIGN;
+	return (k == KEY_OK || k == KEY_DSS) && options_expired(opts, p) ? KEY_EXPIRED : k;
 }
 
 /* What the authorized keys file at PATH gives sshd: 1 when it holds a key
@@ -196,7 +237,7 @@ static int holds_key(const char *path, bool dss, char *what, size_t len)
 	FILE *f = fopen(path, "re");
 	char *line = NULL;
 	size_t cap = 0;
-	int r = 0, lineno = 0, cut = 0, foreign = 0, n_dss = 0;
+	int r = 0, lineno = 0, cut = 0, foreign = 0, n_dss = 0, expired = 0;
 
 	snprintf(what, len, "holds no key");
 	if (!f)
@@ -211,11 +252,15 @@ static int holds_key(const char *path, bool dss, char *what, size_t len)
 			cut = lineno;
 		if (k == KEY_FOREIGN && !foreign)
 			foreign = lineno;
+		if (k == KEY_EXPIRED && !expired)
+			expired = lineno;
 	}
 	free(line);
 	fclose(f);
 	if (r)
 		what[0] = '\0';
+	else if (expired)
+		snprintf(what, len, "holds no key sshd takes (line %d: the key's expiry-time is past)", expired);
 	else if (cut)
 		snprintf(what, len, "holds no key sshd can read (line %d: a key cut short, or broken over lines)", cut);
 	else if (n_dss)

@@ -3,8 +3,8 @@
 # The authorized keys file is not empty, but holds no key sshd can read:
 # a key broken over lines by a terminal or an editor (or cut short), a key
 # in another format (RFC 4716, as PuTTY and ssh-keygen -e write it), the
-# private key pasted by mistake, or only ssh-dss keys, which sshd refuses
-# since OpenSSH 7.0. sshd skips such lines without a word, so the file
+# private key pasted by mistake, only ssh-dss keys, which sshd refuses
+# since OpenSSH 7.0, or keys past their expiry-time. sshd skips such lines without a word, so the file
 # looked fine until the day it was needed. oobd reads each line as sshd
 # does (options, the key type, its base64 blob and the fields of the
 # blob): status shows a problem naming the file and the first such line,
@@ -41,6 +41,11 @@ refused "the key in RFC 4716 format" \
 cp "$T/id_client" "$T/authorized_keys"
 refused "the private key" \
 	"holds no key sshd can read \(line 1 is not a public key in OpenSSH's format: a private key, or another format\?\)"
+
+# A key past its expiry-time (a break-glass key given a year, and not
+# renewed).
+printf 'expiry-time="20200101" %s\n' "$key" > "$T/authorized_keys"
+refused "the key past its expiry-time" "holds no key sshd takes \(line 1: the key's expiry-time is past\)"
 
 # The good key back, after options that quote blanks: no restart.
 printf 'from="203.0.113.0/24",command="echo from a b" %s\n' "$key" > "$T/authorized_keys"

@@ -88,6 +88,20 @@ static void test_keys_none(void **state)
 			    "another format?)");
 }
 
+/* expiry-time: sshd refuses a key once it is past. */
+static void test_keys_expiry(void **state)
+{
+	(void)state;
+	assert_string_equal(keys_say("expiry-time=\"20200101\" " ED25519 "\n", ""),
+			    "holds no key sshd takes (line 1: the key's expiry-time is past)");
+	assert_string_equal(keys_say("no-pty,expiry-time=\"202001011200Z\",from=\"a,b\" " ED25519 "\n", ""),
+			    "holds no key sshd takes (line 1: the key's expiry-time is past)");
+	assert_string_equal(keys_say("expiry-time=\"20991231235959\" " ED25519 "\n", ""), "");
+	assert_string_equal(keys_say("expiry-time=\"20200101\" " ED25519 "\n" RSA "\n", ""), "");
+	/* Not a time sshd reads: not judged here (sshd refuses the line). */
+	assert_string_equal(keys_say("expiry-time=\"2020\" " ED25519 "\n", ""), "");
+}
+
 static void test_keys_dss(void **state)
 {
 	(void)state;
@@ -102,6 +116,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keys_read),
 		cmocka_unit_test(test_keys_none),
+		cmocka_unit_test(test_keys_expiry),
 		cmocka_unit_test(test_keys_dss),
 	};
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
