@@ -162,6 +162,16 @@ static enum key_line key_at(const char *p)
 	return strcmp(kt->name, "ssh-dss") == 0 ? KEY_DSS : KEY_OK;
 }
 
+/* The N decimal digits at S (checked by the caller). */
+static int decimal(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
 /* Whether the options from P to END hold an expiry-time that is past:
  * YYYYMMDD[HHMM[SS]], local time, or UTC with a Z after it (sshd's
  * parse_absolute_time); sshd then refuses the key ("key expired"). */
@@ -177,14 +187,13 @@ static bool options_expired(const char *p, const char *end)
 			struct tm tm = { .tm_isdst = -1 };
 			time_t t;
 
-			if ((n == 8 || n == 12 || n == 14) && v[n + utc] == '"' &&
-			    sscanf(v, "%4d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) == 3) {
-				if (n >= 12)
-					(void)sscanf(v + 8, "%2d%2d", &tm.tm_hour, &tm.tm_min);
-				if (n == 14)
-					(void)sscanf(v + 12, "%2d", &tm.tm_sec);
-				tm.tm_year -= 1900;
-				tm.tm_mon -= 1;
+			if ((n == 8 || n == 12 || n == 14) && v[n + utc] == '"') {
+				tm.tm_year = decimal(v, 4) - 1900;
+				tm.tm_mon = decimal(v + 4, 2) - 1;
+				tm.tm_mday = decimal(v + 6, 2);
+				tm.tm_hour = n >= 12 ? decimal(v + 8, 2) : 0;
+				tm.tm_min = n >= 12 ? decimal(v + 10, 2) : 0;
+				tm.tm_sec = n == 14 ? decimal(v + 12, 2) : 0;
 				t = utc ? timegm(&tm) : mktime(&tm);
 				if (t != (time_t)-1 && time(NULL) > t)
 					return true;
