@@ -13,6 +13,7 @@ FUZZ_HARNESSES += config
 FUZZ_HARNESSES += firewall
 FUZZ_HARNESSES += control
 FUZZ_HARNESSES += sshd_config
+FUZZ_HARNESSES += keys
 #
 # The library sources are compiled separately for the fuzzer, with clang,
 # coverage and ASan+UBSan, into $(FUZZ_BUILD). Any crash, sanitizer report,
