@@ -84,12 +84,12 @@
  * its own path: the copy does not stand in for that one.
  *
  * What this cannot catch: a config sshd accepts and that answers, but lets
- * nobody in (a wrong AllowUsers, an authorized_keys file that holds the
- * wrong key). The banner proves the listener, not the login; what oobd can
- * tell is whether the files the config names hold a key at all
- * (sshd_login_check: a warning at ready, a status problem), and whether
- * sshd refuses root whatever the key (its password locked, its shell
- * gone).
+ * nobody in for a reason oobd cannot read (an authorized_keys file that
+ * holds the wrong key, an AllowUsers pattern for a host). The banner proves
+ * the listener, not the login; what oobd can tell is whether the files the
+ * config names hold a key sshd can read (sshd_login_check: a warning at
+ * ready, a status problem), and whether sshd refuses root whatever the key
+ * (its password locked, its shell gone, AllowUsers without it).
  */
 
 #define SSHD_READY_TIMEOUT_MS 5000
