@@ -1566,18 +1566,39 @@ static int scratch_netns(void)
 	return fd >= 0 ? fd : -e;
 }
 
+bool firewall_shut_line(enum fw_family f, const char *nic, const struct fw_syn_check *chk, size_t n, bool reply,
+			char *line, size_t len)
+{
+	char ports[FIREWALL_MAX_PORTS * 7] = "";
+	size_t used = 0, n_shut = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		n_shut += reply ? chk[k].reply_shut : chk[k].shut;
+		used += (size_t)snprintf(ports + used, sizeof(ports) - used, "%s%u", k ? ", " : "", chk[k].port);
+	}
+	if (!n || n_shut < n)
+		return false;
+	if (reply)
+		snprintf(line, len, "%s firewall: sshd's answers (from port%s %s) do not get out on %s: %s drops them",
+			 firewall_family_name(f), n > 1 ? "s" : "", ports, nic ? nic : "the NIC", chk[0].reply_by);
+	else
+		snprintf(line, len, "%s firewall: no new connection to sshd (port%s %s) gets in on %s: %s drops it",
+			 firewall_family_name(f), n > 1 ? "s" : "", ports, nic ? nic : "the NIC", chk[0].by);
+	return true;
+}
+
 /* A file that passed test_file, committed in the scratch namespace as oobd
  * would commit it and read back: does it let a new connection reach sshd? */
-static void test_reach(const char *conf_path, int line, const struct family *fa, const char *path,
+static void test_reach(const char *conf_path, int cline, const struct family *fa, const char *path,
 		       const struct file_copy *copy, int *scratch, const struct fw_sshd_reach *reach, FILE *errs)
 {
 	enum fw_family f = fa == &families[FW_IPV4] ? FW_IPV4 : FW_IPV6;
 	struct fw_syn_check chk[FIREWALL_MAX_PORTS];
 	struct fw_rule_counter *rules = NULL;
 	struct iptr_prog ip;
-	char prog[PATH_MAX], why[256], ports[FIREWALL_MAX_PORTS * 7] = "";
-	size_t n = 0, len = 0;
-	int at, r = -1, n_shut = 0;
+	char prog[PATH_MAX], why[256], line[640];
+	size_t n = 0;
+	int at, r = -1;
 
 	if (!reach || !reach->family[f] || reach->n_ports <= 0)
 		return;
@@ -1597,19 +1618,15 @@ static void test_reach(const char *conf_path, int line, const struct family *fa,
 			proc_result_free(&res);
 		}
 	}
-	for (int k = 0; k < reach->n_ports && k < FIREWALL_MAX_PORTS; k++) {
+	for (int k = 0; k < reach->n_ports && k < FIREWALL_MAX_PORTS; k++)
 		chk[k] = (struct fw_syn_check){ .iface = reach->iface, .port = reach->ports[k] };
-		len += (size_t)snprintf(ports + len, sizeof(ports) - len, "%s%u", k ? ", " : "", reach->ports[k]);
-	}
 	if (r < 0 || firewall_input_counters(*scratch, f, chk, (size_t)reach->n_ports, &rules, &n) < 0)
 		return;
 	free(rules);
-	for (int k = 0; k < reach->n_ports; k++)
-		n_shut += chk[k].shut;
-	if (n_shut == reach->n_ports)
-		fprintf(errs, "%s:%d: warning: key '%s': under %s, no new connection to sshd (port%s %s) gets in on %s: "
-			      "%s drops it\n", conf_path, line, fa->key, path, reach->n_ports > 1 ? "s" : "", ports,
-			reach->iface ? reach->iface : "the NIC", chk[0].by);
+	for (int reply = 0; reply < 2; reply++)
+		if (firewall_shut_line(f, reach->iface, chk, (size_t)reach->n_ports, reply, line, sizeof(line)))
+			fprintf(errs, "%s:%d: warning: key '%s': under %s, %s\n", conf_path, cline, fa->key, path,
+				line + strlen(firewall_family_name(f)) + strlen(" firewall: "));
 }
 
 static int test_file(const char *conf_path, const struct family *fa, const char *path, int line, int *scratch,
@@ -1700,14 +1717,16 @@ struct counters_job {
 
 /* "-i lo -p tcp [tcp dpt:22] [conntrack]" from an entry's fixed part and
  * its match names: enough for a person to tell the rules apart. */
-static void describe_rule(struct fw_rule_counter *rc, const char *iniface, unsigned proto, const unsigned char *elems,
-			  size_t target_offset)
+static void describe_rule(struct fw_rule_counter *rc, const char *iniface, const char *outiface, unsigned proto,
+			  const unsigned char *elems, size_t target_offset)
 {
 	size_t off = 0, len = 0;
 
 	rc->desc[0] = '\0';
 	if (iniface[0])
-		len += (size_t)snprintf(rc->desc + len, sizeof(rc->desc) - len, "-i %s ", iniface);
+		len += (size_t)snprintf(rc->desc + len, sizeof(rc->desc) - len, "-i %.16s ", iniface);
+	if (outiface[0])
+		len += (size_t)snprintf(rc->desc + len, sizeof(rc->desc) - len, "-o %.16s ", outiface);
 	if (proto && len < sizeof(rc->desc)) {
 		const char *pn = proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : proto == IPPROTO_ICMP ? "icmp"
 			       : proto == IPPROTO_ICMPV6 ? "ipv6-icmp" : NULL;
@@ -1725,6 +1744,13 @@ static void describe_rule(struct fw_rule_counter *rc, const char *iniface, unsig
 		if ((strcmp(m->u.user.name, "tcp") == 0 || strcmp(m->u.user.name, "udp") == 0) &&
 		    m->u.match_size >= sizeof(*m) + sizeof(struct xt_tcp) && len < sizeof(rc->desc)) {
 			const struct xt_tcp *t = (const struct xt_tcp *)m->data;
+			if (t->spts[0] == t->spts[1])
+				len += (size_t)snprintf(rc->desc + len, sizeof(rc->desc) - len, "--sport %u ", t->spts[0]);
+			else if (t->spts[0] != 0 || t->spts[1] != 0xffff)
+				len += (size_t)snprintf(rc->desc + len, sizeof(rc->desc) - len, "--sport %u:%u ",
+							t->spts[0], t->spts[1]);
+			if (len >= sizeof(rc->desc))
+				break;
 			if (t->dpts[0] == t->dpts[1])
 				len += (size_t)snprintf(rc->desc + len, sizeof(rc->desc) - len, "--dport %u ", t->dpts[0]);
 			else if (t->dpts[0] != 0 || t->dpts[1] != 0xffff)
@@ -1771,8 +1797,8 @@ static const char *verdict_name(int v)
 /* An entry of either family, as far as the counters and the SYN check
  * need it. */
 struct entry_ref {
-	const char *iniface;
-	const unsigned char *iniface_mask;
+	const char *iniface, *outiface;
+	const unsigned char *iniface_mask, *outiface_mask;
 	unsigned proto;
 	bool any_proto;              /* IPv6 without IP6T_F_PROTO: proto is not looked at */
 	bool addressed;              /* a source or destination address is matched */
@@ -1802,7 +1828,8 @@ static struct entry_ref entry_at(enum fw_family f, const unsigned char *blob, un
 
 	if (f == FW_IPV4) {
 		const struct ipt_entry *e = (const void *)(blob + off);
-		r = (struct entry_ref){ e->ip.iniface, e->ip.iniface_mask, e->ip.proto, false,
+		r = (struct entry_ref){ e->ip.iniface, e->ip.outiface, e->ip.iniface_mask, e->ip.outiface_mask,
+					e->ip.proto, false,
 					e->ip.smsk.s_addr || e->ip.dmsk.s_addr, e->ip.flags & IPT_F_FRAG,
 					e->ip.flags & IPT_F_GOTO, e->ip.invflags, e->elems,
 					e->target_offset - sizeof(*e),
@@ -1810,7 +1837,8 @@ static struct entry_ref entry_at(enum fw_family f, const unsigned char *blob, un
 					&e->counters };
 	} else {
 		const struct ip6t_entry *e = (const void *)(blob + off);
-		r = (struct entry_ref){ e->ipv6.iniface, e->ipv6.iniface_mask, e->ipv6.proto,
+		r = (struct entry_ref){ e->ipv6.iniface, e->ipv6.outiface, e->ipv6.iniface_mask, e->ipv6.outiface_mask,
+					e->ipv6.proto,
 					!(e->ipv6.flags & IP6T_F_PROTO),
 					any_byte(&e->ipv6.smsk, sizeof(e->ipv6.smsk)) ||
 						any_byte(&e->ipv6.dmsk, sizeof(e->ipv6.dmsk)),
@@ -1857,11 +1885,16 @@ enum take { TAKE_NO, TAKE_YES, TAKE_MAYBE };
 enum syn_fate { FATE_ON, FATE_IN, FATE_OUT, FATE_MAYBE };
 #define SYN_MAX_DEPTH 16
 #define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_ACK 0x10
 
 struct syn_walk {
 	const struct xt_table_view *v;
 	enum fw_family f;
-	struct fw_syn_check *c;
+	const char *iface;           /* the NIC; NULL: its name is not known */
+	unsigned port;               /* sshd's */
+	bool reply;                  /* sshd's SYN-ACK out through OUTPUT, not the SYN in through INPUT */
+	char *by;                    /* where it is dropped */
+	size_t by_len;
 };
 
 static enum take take_if(bool yes, bool inverted)
@@ -1882,10 +1915,12 @@ static bool target_passes(const char *name)
 	return false;
 }
 
-static enum take match_takes(const struct fw_syn_check *c, const char *name, unsigned revision, const void *data,
+static enum take match_takes(const struct syn_walk *w, const char *name, unsigned revision, const void *data,
 			     size_t len)
 {
 	static const char *const other_protocols[] = { "udp", "udplite", "icmp", "icmp6", "sctp", "dccp" };
+	/* The SYN is NEW; the SYN-ACK, in the reply direction, ESTABLISHED. */
+	const unsigned ct = w->reply ? IP_CT_ESTABLISHED : IP_CT_NEW;
 
 	for (size_t i = 0; i < ARRAY_SIZE(other_protocols); i++)
 		if (strcmp(name, other_protocols[i]) == 0)
@@ -1894,73 +1929,83 @@ static enum take match_takes(const struct fw_syn_check *c, const char *name, uns
 		return TAKE_YES;
 	if (strcmp(name, "tcp") == 0 && len >= sizeof(struct xt_tcp)) {
 		const struct xt_tcp *t = data;
-		if (take_if(c->port >= t->dpts[0] && c->port <= t->dpts[1], t->invflags & XT_TCP_INV_DSTPT) == TAKE_NO ||
-		    take_if((TCP_FLAG_SYN & t->flg_mask) == t->flg_cmp, t->invflags & XT_TCP_INV_FLAGS) == TAKE_NO)
+		/* sshd's port is the SYN's destination, the SYN-ACK's source;
+		 * the client's, on the other side, is not known. */
+		const uint16_t *ours = w->reply ? t->spts : t->dpts, *theirs = w->reply ? t->dpts : t->spts;
+		uint8_t inv_ours = w->reply ? XT_TCP_INV_SRCPT : XT_TCP_INV_DSTPT;
+		uint8_t inv_theirs = w->reply ? XT_TCP_INV_DSTPT : XT_TCP_INV_SRCPT;
+		uint8_t flags = w->reply ? TCP_FLAG_SYN | TCP_FLAG_ACK : TCP_FLAG_SYN;
+		if (take_if(w->port >= ours[0] && w->port <= ours[1], t->invflags & inv_ours) == TAKE_NO ||
+		    take_if((flags & t->flg_mask) == t->flg_cmp, t->invflags & XT_TCP_INV_FLAGS) == TAKE_NO)
 			return TAKE_NO;
-		return t->spts[0] != 0 || t->spts[1] != 0xffff || (t->invflags & XT_TCP_INV_SRCPT) || t->option
-			       ? TAKE_MAYBE : TAKE_YES;
+		return theirs[0] != 0 || theirs[1] != 0xffff || (t->invflags & inv_theirs) || t->option ? TAKE_MAYBE
+													   : TAKE_YES;
 	}
-	/* A SYN is NEW, unless the raw table's NOTRACK made it UNTRACKED, or
-	 * NAT adds SNAT or DNAT: a mask that takes those depends. */
+	/* Unless the raw table's NOTRACK made it UNTRACKED, or NAT adds SNAT
+	 * or DNAT: a mask that takes those depends. */
 	if (strcmp(name, "state") == 0 && len >= sizeof(struct xt_state_info)) {
 		unsigned mask = ((const struct xt_state_info *)data)->statemask;
-		if (!(mask & XT_STATE_BIT(IP_CT_NEW)) && (mask & XT_STATE_UNTRACKED))
+		if (!(mask & XT_STATE_BIT(ct)) && (mask & XT_STATE_UNTRACKED))
 			return TAKE_MAYBE;
-		return take_if(mask & XT_STATE_BIT(IP_CT_NEW), false);
+		return take_if(mask & XT_STATE_BIT(ct), false);
 	}
 	if (strcmp(name, "conntrack") == 0) {
-		const struct xt_conntrack_mtinfo1 *ct = data;
+		const struct xt_conntrack_mtinfo1 *c1 = data;
 		unsigned mask;
 		if (revision == 1 && len >= sizeof(struct xt_conntrack_mtinfo1))
-			mask = ct->state_mask;
+			mask = c1->state_mask;
 		else if (revision >= 2 && len >= sizeof(struct xt_conntrack_mtinfo2))
 			mask = ((const struct xt_conntrack_mtinfo2 *)data)->state_mask;
 		else
 			return TAKE_MAYBE;
-		if (ct->match_flags & ~(XT_CONNTRACK_STATE | XT_CONNTRACK_STATE_ALIAS))
+		if (c1->match_flags & ~(XT_CONNTRACK_STATE | XT_CONNTRACK_STATE_ALIAS))
 			return TAKE_MAYBE;
-		if (!(mask & XT_CONNTRACK_STATE_BIT(IP_CT_NEW)) &&
+		if (!(mask & XT_CONNTRACK_STATE_BIT(ct)) &&
 		    (mask & (XT_CONNTRACK_STATE_SNAT | XT_CONNTRACK_STATE_DNAT | XT_CONNTRACK_STATE_UNTRACKED)))
 			return TAKE_MAYBE;
-		return take_if(mask & XT_CONNTRACK_STATE_BIT(IP_CT_NEW), ct->invert_flags & XT_CONNTRACK_STATE);
+		return take_if(mask & XT_CONNTRACK_STATE_BIT(ct), c1->invert_flags & XT_CONNTRACK_STATE);
 	}
 	if (strcmp(name, "multiport") == 0 && len >= sizeof(struct xt_multiport)) {
 		const struct xt_multiport_v1 *mp = data;
 		bool ranges = revision >= 1 && len >= sizeof(struct xt_multiport_v1), in = false;
 		for (unsigned i = 0; i < mp->count && i < XT_MULTI_PORTS && !in; i++) {
 			if (ranges && mp->pflags[i] && i + 1 < XT_MULTI_PORTS) {
-				in = c->port >= mp->ports[i] && c->port <= mp->ports[i + 1];
+				in = w->port >= mp->ports[i] && w->port <= mp->ports[i + 1];
 				i++;
 			} else {
-				in = c->port == mp->ports[i];
+				in = w->port == mp->ports[i];
 			}
 		}
-		if (mp->flags == XT_MULTIPORT_DESTINATION)
+		if (mp->flags == (w->reply ? XT_MULTIPORT_SOURCE : XT_MULTIPORT_DESTINATION))
 			return take_if(in, ranges && mp->invert);
 		return in && !(ranges && mp->invert) && mp->flags == XT_MULTIPORT_EITHER ? TAKE_YES : TAKE_MAYBE;
 	}
 	return TAKE_MAYBE;
 }
 
-static enum take rule_takes(const struct fw_syn_check *c, const struct entry_ref *e)
+static enum take rule_takes(const struct syn_walk *w, const struct entry_ref *e)
 {
+	/* -i for the SYN, -o for the SYN-ACK. */
+	const char *iface = w->reply ? e->outiface : e->iniface;
+	const unsigned char *mask = w->reply ? e->outiface_mask : e->iniface_mask;
+	bool inv_iface = e->invflags & (w->reply ? IPT_INV_VIA_OUT : IPT_INV_VIA_IN);
 	char name[IFNAMSIZ] = "";
 	bool same = true;
 	enum take t = e->addressed ? TAKE_MAYBE : TAKE_YES;
 
 	if (e->fragment && !(e->invflags & IPT_INV_FRAG))
 		return TAKE_NO; /* later fragments only: a SYN is a first one */
-	if (!c->iface && any_byte(e->iniface_mask, IFNAMSIZ)) {
-		/* The NIC's name is not known: only "-i lo" is surely not it. */
-		if (strncmp(e->iniface, "lo", IFNAMSIZ) != 0 || (e->invflags & IPT_INV_VIA_IN) || e->iniface_mask[2] == 0)
+	if (!w->iface && any_byte(mask, IFNAMSIZ)) {
+		/* The NIC's name is not known: only "lo" is surely not it. */
+		if (strncmp(iface, "lo", IFNAMSIZ) != 0 || inv_iface || mask[2] == 0)
 			t = TAKE_MAYBE;
 		else
 			return TAKE_NO;
-	} else if (c->iface) {
-		str_copy(name, c->iface, sizeof(name));
+	} else if (w->iface) {
+		str_copy(name, w->iface, sizeof(name));
 		for (int i = 0; i < IFNAMSIZ; i++)
-			same = same && ((name[i] ^ e->iniface[i]) & e->iniface_mask[i]) == 0;
-		if (take_if(same, e->invflags & IPT_INV_VIA_IN) == TAKE_NO)
+			same = same && ((name[i] ^ iface[i]) & mask[i]) == 0;
+		if (take_if(same, inv_iface) == TAKE_NO)
 			return TAKE_NO;
 	}
 	if (!e->any_proto && e->proto && take_if(e->proto == IPPROTO_TCP, e->invflags & IPT_INV_PROTO) == TAKE_NO)
@@ -1970,7 +2015,7 @@ static enum take rule_takes(const struct fw_syn_check *c, const struct entry_ref
 		enum take mt;
 		if (m->u.match_size < sizeof(*m) || off + m->u.match_size > e->elems_len)
 			return TAKE_MAYBE;
-		mt = match_takes(c, m->u.user.name, m->u.user.revision, m->data, m->u.match_size - sizeof(*m));
+		mt = match_takes(w, m->u.user.name, m->u.user.revision, m->data, m->u.match_size - sizeof(*m));
 		if (mt == TAKE_NO)
 			return TAKE_NO;
 		if (mt == TAKE_MAYBE)
@@ -1986,9 +2031,9 @@ static void syn_by(struct syn_walk *w, const char *chain, unsigned num, const st
 	struct fw_rule_counter rc;
 	char target[32];
 
-	describe_rule(&rc, e->iniface, e->proto, e->elems, e->elems_len);
+	describe_rule(&rc, e->iniface, e->outiface, e->proto, e->elems, e->elems_len);
 	target_name(w->v, e->target, target, sizeof(target));
-	snprintf(w->c->by, sizeof(w->c->by), "%s rule %u (%s%s-j %s)", chain, num,
+	snprintf(w->by, w->by_len, "%s rule %u (%s%s-j %s)", chain, num,
 		 strcmp(rc.desc, "(all)") == 0 ? "" : rc.desc, strcmp(rc.desc, "(all)") == 0 ? "" : " ", target);
 }
 
@@ -2034,7 +2079,7 @@ static enum syn_fate policy_fate(struct syn_walk *w, const struct xt_chain_view 
 {
 	if (strcmp(ch->policy, "DROP") != 0)
 		return FATE_IN;
-	snprintf(w->c->by, sizeof(w->c->by), "the %s policy DROP", ch->name);
+	snprintf(w->by, w->by_len, "the %s policy DROP", ch->name);
 	return FATE_OUT;
 }
 
@@ -2050,7 +2095,7 @@ static enum syn_fate chain_fate(struct syn_walk *w, const struct xt_chain_view *
 		struct entry_ref e = entry_at(w->f, w->v->blob, off);
 		const struct xt_standard_target *st = (const void *)e.target;
 		bool jump = !e.target->u.user.name[0] && e.target->u.target_size >= sizeof(*st) && st->verdict >= 0;
-		enum take t = rule_takes(w->c, &e);
+		enum take t = rule_takes(w, &e);
 		bool returns;
 		enum syn_fate f;
 
@@ -2085,19 +2130,26 @@ static enum syn_fate chain_fate(struct syn_walk *w, const struct xt_chain_view *
 	return policy_fate(w, ch);
 }
 
-/* Follow C's SYN through V's INPUT chain. */
+/* Follow C's SYN through V's INPUT chain, and sshd's SYN-ACK through its
+ * OUTPUT chain. */
 static void syn_check(const struct xt_table_view *v, enum fw_family f, struct fw_syn_check *c)
 {
-	const struct xt_chain_view *input = xt_table_chain(v, "INPUT");
-	struct syn_walk w = { v, f, c };
+	static const struct {
+		const char *chain;
+		unsigned hook;
+	} ways[] = { { "INPUT", NF_INET_LOCAL_IN }, { "OUTPUT", NF_INET_LOCAL_OUT } };
 
-	c->shut = false;
-	c->by[0] = '\0';
-	if (!input || !(v->valid_hooks & (1U << NF_INET_LOCAL_IN)))
-		return;
-	c->shut = chain_fate(&w, input, v->hook_entry[NF_INET_LOCAL_IN], v->underflow[NF_INET_LOCAL_IN], 0) == FATE_OUT;
-	if (!c->shut)
-		c->by[0] = '\0';
+	for (size_t k = 0; k < ARRAY_SIZE(ways); k++) {
+		const struct xt_chain_view *ch = xt_table_chain(v, ways[k].chain);
+		bool *shut = k ? &c->reply_shut : &c->shut;
+		char *by = k ? c->reply_by : c->by;
+		struct syn_walk w = { v, f, c->iface, c->port, k == 1, by, sizeof(c->by) };
+
+		*shut = ch && (v->valid_hooks & (1U << ways[k].hook)) &&
+			chain_fate(&w, ch, v->hook_entry[ways[k].hook], v->underflow[ways[k].hook], 0) == FATE_OUT;
+		if (!*shut)
+			by[0] = '\0';
+	}
 }
 
 /* The rules of the filter table's INPUT chain, read straight from the
@@ -2114,7 +2166,7 @@ static int job_counters(void *arg)
 		for (unsigned off = v.hook_entry[NF_INET_LOCAL_IN]; off < v.underflow[NF_INET_LOCAL_IN];) {
 			struct entry_ref e = entry_at(j->f, v.blob, off);
 			struct fw_rule_counter *rc = counter_next(j);
-			describe_rule(rc, e.iniface, e.proto, e.elems, e.elems_len);
+			describe_rule(rc, e.iniface, e.outiface, e.proto, e.elems, e.elems_len);
 			target_name(&v, e.target, rc->target, sizeof(rc->target));
 			rc->packets = e.counters->pcnt;
 			rc->bytes = e.counters->bcnt;

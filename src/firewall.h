@@ -178,16 +178,31 @@ struct fw_rule_counter {
 
 /* A new TCP connection to PORT arriving on IFACE from an address oobd
  * cannot know (its SYN, which the connection tracker calls NEW), followed
- * through the filter table's INPUT chain and the chains it jumps to. SHUT
- * only when every such connection is surely dropped or rejected: a rule
- * that depends on the source address, or a match or target oobd does not
- * read, that could let it in, is taken as letting it in. */
+ * through the filter table's INPUT chain and the chains it jumps to; and
+ * sshd's answer to it (the SYN-ACK, ESTABLISHED in the reply direction)
+ * through OUTPUT. SHUT (REPLY_SHUT) only when every such packet is surely
+ * dropped or rejected: a rule that depends on the source address, or a
+ * match or target oobd does not read, that could let it through, is taken
+ * as letting it through. */
 struct fw_syn_check {
 	const char *iface;           /* the NIC's name inside the namespace */
 	unsigned port;
 	bool shut;                   /* out */
 	char by[256];                /* out, when shut: "INPUT rule 3 (-p tcp -j DROP)", "the INPUT policy DROP" */
+	/* out: sshd's answer to it (the SYN-ACK, ESTABLISHED in the reply
+	 * direction, leaving by IFACE) is surely dropped in OUTPUT, and by what */
+	bool reply_shut;
+	char reply_by[256];
 };
+
+/* The line that says family F's firewall drops every new connection of
+ * the N checks CHK (made by firewall_input_counters) arriving on NIC (NULL:
+ * "the NIC"), or (REPLY) every answer of sshd to one, naming what drops
+ * it, into LINE: "IPv4 firewall: no new connection to sshd (port 22) gets
+ * in on oob0: the INPUT policy DROP drops it". False when some may pass (or
+ * there was no check). */
+bool firewall_shut_line(enum fw_family f, const char *nic, const struct fw_syn_check *chk, size_t n, bool reply,
+			char *line, size_t len);
 
 /* The INPUT rules of family F's filter table inside NSFD, with their
  * counters, read straight from the kernel; and each of the N_CHK checks of

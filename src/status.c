@@ -103,26 +103,6 @@ static size_t sshd_port_checks(const struct oobd *o, const char *nic, const stru
 	return n;
 }
 
-/* Family F's firewall drops every new connection of the N checks CHK
- * (made by firewall_input_counters): the line that says so into LINE.
- * False when some may get in (or there was no check). */
-static bool shut_line(enum fw_family f, const char *nic, const struct fw_syn_check *chk, size_t n, char *line,
-		      size_t len)
-{
-	char ports[SSHD_MAX_LISTEN * 7] = "";
-	size_t used = 0, n_shut = 0;
-
-	for (size_t k = 0; k < n; k++) {
-		n_shut += chk[k].shut;
-		used += (size_t)snprintf(ports + used, sizeof(ports) - used, "%s%u", k ? ", " : "", chk[k].port);
-	}
-	if (!n || n_shut < n)
-		return false;
-	snprintf(line, len, "%s firewall: no new connection to sshd (port%s %s) gets in on %s: %s drops it",
-		 firewall_family_name(f), n > 1 ? "s" : "", ports, nic, chk[0].by);
-	return true;
-}
-
 void status_firewall_warn(struct oobd *o, const struct sshd_listen *l, int n_l, struct strbuf *out)
 {
 	char line[SSHD_REFUSED_MAX + 96];
@@ -137,7 +117,9 @@ void status_firewall_warn(struct oobd *o, const struct sshd_listen *l, int n_l, 
 		    firewall_input_counters(o->ns.nsfd, (enum fw_family)f, chk, n_chk, &rules, &n_rules) < 0)
 			continue;
 		free(rules);
-		if (shut_line((enum fw_family)f, o->ns.nic_name, chk, n_chk, line, sizeof(line))) {
+		for (int reply = 0; reply < 2; reply++) {
+			if (!firewall_shut_line((enum fw_family)f, o->ns.nic_name, chk, n_chk, reply, line, sizeof(line)))
+				continue;
 			log_warn("%s", line);
 			if (out)
 				sb_printf(out, "warning: %s\n", line);
@@ -418,8 +400,9 @@ static void gather(struct status *st)
 				st->fw[f].n_rules = 0;
 				n_chk = 0;
 			}
-			if (shut_line((enum fw_family)f, st->nic.name, chk, n_chk, line, sizeof(line)))
-				problem(st, "%s", line);
+			for (int reply = 0; reply < 2; reply++)
+				if (firewall_shut_line((enum fw_family)f, st->nic.name, chk, n_chk, reply, line, sizeof(line)))
+					problem(st, "%s", line);
 		}
 	}
 	snprintf(path, sizeof(path), "%s/%s/resolv.conf", NETNS_ETC_DIR, o->cfg->netns);

@@ -4,10 +4,12 @@
 # answers (the readiness probe goes through loopback), and nobody gets in
 # from the management network: the ssh rule names another port than sshd's
 # Port, a DROP comes before it, it names another interface, it takes only
-# established connections. oobd follows a new connection to sshd's port
-# arriving on the NIC through INPUT and the chains it jumps to, and when
-# every such connection is surely dropped, whatever its source, status
-# shows a problem naming the rule (or policy) that drops it.
+# established connections; or OUTPUT lets sshd's answers out on loopback
+# only. oobd follows a new connection to sshd's port arriving on the NIC
+# through INPUT and the chains it jumps to, and sshd's answer to it (its
+# SYN-ACK) through OUTPUT. When every one is surely dropped, whatever its
+# source, status shows a problem naming the rule (or policy) that drops
+# it, and oobctl reload and oobd -t warn of it.
 # Each verdict is checked against a real connection from the admin side:
 # every ruleset reported as shutting sshd out does (no banner), and none
 # that lets a connection in is reported. A rule that depends on what oobd
@@ -103,6 +105,11 @@ t_check "established connections only (applied by restore)" \
 	"no new connection to sshd \(port 22\) gets in on oob0: the INPUT policy DROP drops it$"
 rules 4 DROP '-A INPUT -i oob0 -p tcp --dport 22 -j ACCEPT'
 t_check "the ssh rule on the NIC's name to be" ""
+printf '%s\n' '*filter' ':INPUT ACCEPT [0:0]' ':FORWARD DROP [0:0]' ':OUTPUT DROP [0:0]' '-A OUTPUT -o lo -j ACCEPT' COMMIT \
+	> "$T/fw4.rules"
+t_check "OUTPUT DROP, loopback only" \
+	"sshd's answers \(from port 22\) do not get out on oob0: the OUTPUT policy DROP drops them$"
+rules 4 DROP '-A INPUT -i oob0 -p tcp --dport 22 -j ACCEPT'
 # Matched by MAC and not renamed, the NIC's name inside is not known
 # before it is moved: a rule for some interface may be for it, one for
 # loopback is not.
@@ -166,6 +173,54 @@ printf '%s\n' '*raw' ':PREROUTING ACCEPT [0:0]' ':OUTPUT ACCEPT [0:0]' '-A PRERO
 apply
 is "$(problem 4)" "" "a NOTRACK in raw, UNTRACKED let in: no problem"
 check "... and the admin gets the banner" -- ssh_banner "$OOB4"
+
+# OUTPUT restricted: sshd's answer (its SYN-ACK, ESTABLISHED in the reply
+# direction) must get out. The readiness probe's goes out on loopback.
+# out_rules RULE...: ssh let in; OUTPUT's policy DROP, loopback out, then
+# the RULEs.
+out_rules() {
+	{
+		printf '*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\n'
+		printf '%s\n' '-A INPUT -i lo -j ACCEPT' '-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT' \
+			'-A INPUT -p tcp --dport 22 -j ACCEPT' '-A OUTPUT -o lo -j ACCEPT'
+		printf '%s\n' "$@"
+		printf 'COMMIT\n'
+	} > "$T/fw4.rules"
+	apply
+}
+# mute DESC BY RULE...: status and the reload say sshd's answers are
+# dropped, by BY; the admin gets no banner.
+mute() {
+	local desc=$1 by=$2; shift 2
+	out_rules "$@"
+	like "$reloaded" "^warning: IPv4 firewall: sshd's answers \(from port 22\) do not get out on oob0: $by drops them" \
+		"$desc: oobctl reload warns that sshd's answers are dropped, by $by"
+	like "$(out_problem)" "^IPv4 firewall: sshd's answers \(from port 22\) do not get out on oob0: $by drops them$" \
+		"$desc: status says so"
+	is "$(problem 4)" "" "$desc: ... and not that connections do not get in"
+	! ssh_banner "$OOB4"
+	ok $? "$desc: ... and the admin gets no banner"
+}
+out_problem() { "$OOBCTL" status --json | jq -r '.problems[]' | grep "^IPv4 firewall: sshd's answers"; }
+# speaks DESC RULE...: no problem; the admin gets the banner.
+speaks() {
+	local desc=$1; shift
+	out_rules "$@"
+	is "$reloaded" "reloaded" "$desc: oobctl reload: no warning"
+	is "$(out_problem)" "" "$desc: no problem"
+	check "$desc: ... and the admin gets the banner" -- ssh_banner "$OOB4"
+}
+mute "OUTPUT DROP, loopback only" "the OUTPUT policy DROP"
+mute "OUTPUT lets out new connections only" "the OUTPUT policy DROP" '-A OUTPUT -m state --state NEW -j ACCEPT'
+mute "OUTPUT lets out port 22's SYNs only" "the OUTPUT policy DROP" '-A OUTPUT -p tcp --sport 22 --syn -j ACCEPT'
+mute "OUTPUT lets out established connections on another interface" "the OUTPUT policy DROP" \
+	'-A OUTPUT -o eth9 -m conntrack --ctstate ESTABLISHED -j ACCEPT'
+mute "a DROP of port 22's answers" "OUTPUT rule 2 \(-p tcp -m tcp --sport 22 -j DROP\)" \
+	'-A OUTPUT -p tcp --sport 22 -j DROP' '-A OUTPUT -j ACCEPT'
+speaks "OUTPUT lets out established connections" '-A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT'
+speaks "OUTPUT lets out what comes from port 22" '-A OUTPUT -p tcp --sport 22 -j ACCEPT'
+speaks "OUTPUT lets out established connections on the NIC" '-A OUTPUT -o oob0 -m state --state ESTABLISHED -j ACCEPT'
+speaks "multiport source ports" '-A OUTPUT -p tcp -m multiport --sports 22,2222 -j ACCEPT'
 
 # IPv6: the family has an address, so its file is looked at too.
 sed -i 's/--dport 22 /--dport 2222 /' "$T/fw6.rules"
