@@ -60,7 +60,7 @@ static void test_keys_read(void **state)
 
 static void test_keys_none(void **state)
 {
-	char cut[sizeof(RSA)];
+	char cut[sizeof(RSA) + 1]; /* the key and the newline put in it */
 
 	(void)state;
 	assert_string_equal(keys_say("", ""), "holds no key");
@@ -71,7 +71,7 @@ static void test_keys_none(void **state)
 	cut[200] = '\n';
 	assert_string_equal(keys_say(cut, ""), "holds no key sshd can read (line 1: a key cut short, or broken over lines)");
 	/* The blob of one type under the name of another. */
-	snprintf(cut, sizeof(cut), "ssh-rsa %s\n", ED25519 + strlen("ssh-ed25519 "));
+	snprintf(cut, sizeof(cut), "ssh-rsa %s\n", &ED25519[strlen("ssh-ed25519 ")]);
 	assert_string_equal(keys_say(cut, ""),
 			    "holds no key sshd can read (line 1: a key cut short, or broken over lines)");
 	/* Not base64. */
