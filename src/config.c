@@ -1403,7 +1403,7 @@ static void check_sysctls(const struct config *c, FILE *errs)
 	}
 }
 
-int config_check_files(const struct config *c, FILE *errs, bool strict)
+int config_check_files(const struct config *c, FILE *errs, bool strict, int *sshd_nerr)
 {
 	int nerr = 0;
 
@@ -1415,6 +1415,8 @@ int config_check_files(const struct config *c, FILE *errs, bool strict)
 	nerr += check_program(c->path, c->sshd.exec_line, "sshd program", c->sshd.exec,
 			      strict ? NULL : "sshd is started once it can be", errs);
 	nerr += check_sshd_config(c, errs, strict);
+	if (sshd_nerr)
+		*sshd_nerr = nerr;
 	for (size_t k = 0; k < c->n_services; k++) {
 		const struct service_cfg *sc = &c->services[k];
 		char what[SERVICE_NAME_MAX + 32];

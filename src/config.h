@@ -146,8 +146,10 @@ void config_free(struct config *c);
  * fails for what only one part needs: that part falls back or waits (sshd
  * to the last-good or built-in config, or until its program can run; a
  * [service] until its program can run; the firewall to its built-in
- * ruleset), and each one checks its file again when it uses it. */
-int config_check_files(const struct config *c, FILE *errs, bool strict);
+ * ruleset), and each one checks its file again when it uses it. With
+ * SSHD_NERR, how many of the problems are sshd's (its program, its config
+ * and the files it names) is stored there. */
+int config_check_files(const struct config *c, FILE *errs, bool strict, int *sshd_nerr);
 
 /*
  * Where a message about the config at PATH points, for "%s: message":

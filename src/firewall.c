@@ -483,6 +483,15 @@ static size_t decls_count_tables(const struct fw_decl *v, size_t n)
 	return k;
 }
 
+/* What an editor may have put in a rules file that iptables-restore
+ * cannot read. */
+#define FW_CR_WHY                                                                                      \
+	"a carriage return ends the line (DOS line endings?), which iptables-restore reads as part of its " \
+	"last word: dos2unix, or sed -i 's/\\r$//', removes them"
+#define FW_BOM_WHY                                                                                       \
+	"the file starts with a byte-order mark, which iptables-restore reads as part of the first line: save " \
+	"the file as UTF-8 without BOM"
+
 /* "iptables-restore v1.8.9 (legacy): iptables-restore: X" -> "X" */
 static const char *strip_prog(const char *s)
 {
@@ -509,6 +518,30 @@ static void data_line(const char *data, int line, char *buf, size_t len)
 		return;
 	p += strspn(p, " \t");
 	snprintf(buf, len, "%.*s", (int)strcspn(p, " \t\r\n"), p);
+}
+
+/* The first line of DATA, from line FROM (1 for any; LAST, the last one
+ * to look at, 0 for no end), that a carriage return ends and that is no
+ * comment; 0 for none. iptables-restore reads the carriage return as
+ * part of the line's last word ("ACCEPT\r", "22\r"; a line of it alone is
+ * no blank line): a file with DOS line endings fails at its first such
+ * line. */
+static int cr_line(const char *data, int from, int last)
+{
+	int line = 0;
+
+	for (const char *l = data, *next; l && *l && (!last || line < last); l = next) {
+		const char *end;
+		next = strchr(l, '\n');
+		end = next ? next : l + strlen(l);
+		if (next)
+			next++;
+		line++;
+		l += strspn(l, " \t");
+		if (line >= from && end > l && *l != '#' && end[-1] == '\r')
+			return line;
+	}
+	return 0;
 }
 
 int firewall_restore_error(const char *path, const char *data, const char *output, char *buf, size_t len)
@@ -551,6 +584,13 @@ int firewall_restore_error(const char *path, const char *data, const char *outpu
 	}
 	if (!*msg)
 		snprintf(msg, sizeof(msg), "iptables-restore failed without saying why");
+	/* restore's own words hide the carriage return ("invalid port/service
+	 * `22' specified"): the failed line's, or, with no line said, the
+	 * first one's. */
+	if ((k = cr_line(data ? data : "", line > 0 ? line : 1, line)) > 0) {
+		line = k;
+		snprintf(msg, sizeof(msg), "%s", FW_CR_WHY);
+	}
 	if (line > 0)
 		snprintf(buf, len, "%s:%d: %s", path, line, msg);
 	else
@@ -1292,6 +1332,11 @@ static void file_begin(const struct family *fa, int nsfd, struct fw_family_run *
 		fr->r = r;
 		return;
 	}
+	if (strncmp(fr->copy.data, UTF8_BOM, 3) == 0) {
+		snprintf(fr->why, sizeof(fr->why), "%s:1: %s", fr->path, FW_BOM_WHY);
+		fr->r = -EINVAL;
+		return;
+	}
 	firewall_decls_parse(fr->copy.data, &fr->decls, &fr->n_decls);
 	if (!decls_have_table(fr->decls, fr->n_decls, "filter")) {
 		snprintf(fr->why, sizeof(fr->why), "%s: no *filter table: it would leave the namespace unfiltered",
@@ -1642,6 +1687,10 @@ static int test_file(const char *conf_path, const struct family *fa, const char 
 	if (r < 0) {
 		fprintf(errs, "%s:%d: key '%s': rules file %s: %s\n", conf_path, line, fa->key, path,
 			r == -EFBIG ? "file too large" : strerror(-r));
+		return 1;
+	}
+	if (strncmp(copy.data, UTF8_BOM, 3) == 0) {
+		fprintf(errs, "%s:1: %s\n", path, FW_BOM_WHY);
 		return 1;
 	}
 	firewall_decls_parse(copy.data, &decls, &n);

@@ -105,7 +105,7 @@ static int load_config(const char *path, struct config **out, struct strbuf *err
 		return -errno;
 	n = config_load_keep(path, errs, out, data, data_len);
 	if (n == 0 && check != LOAD_CONFIG_ONLY) {
-		n = config_check_files(*out, errs, check == LOAD_RELOAD);
+		n = config_check_files(*out, errs, check == LOAD_RELOAD, NULL);
 		if (n) {
 			config_free(*out);
 			*out = NULL;
@@ -262,14 +262,14 @@ static void test_say_last_good(const char *path)
 
 	if (!devnull)
 		return;
-	if (config_load(path, devnull, &c) == 0 && config_check_files(c, devnull, false) == 0)
+	if (config_load(path, devnull, &c) == 0 && config_check_files(c, devnull, false, NULL) == 0)
 		fprintf(stderr, "%s: a start would still run it, with a fallback for each part refused above (sshd's "
 			"last-good or built-in config, the built-in firewall ruleset), or that part stopped until it "
 			"can run\n", path);
 	else if (last_good_path(path, lg) && access(lg, F_OK) == 0) {
 		config_free(c);
 		c = NULL;
-		if (config_load(lg, devnull, &c) == 0 && config_check_files(c, devnull, false) == 0)
+		if (config_load(lg, devnull, &c) == 0 && config_check_files(c, devnull, false, NULL) == 0)
 			fprintf(stderr, "%s: not usable; a start would run the last config that worked, %s, instead\n",
 				path, lg);
 		else
@@ -1784,20 +1784,23 @@ int main(int argc, char **argv)
 	}
 	if (test) {
 		/* Plain FILE:LINE: lines, for humans and editors. */
+		int sshd_r = 1;
 		r = config_load(path, stderr, &o.cfg);
 		if (r == 0) {
 			struct fw_sshd_reach reach;
 			test_reach_of(o.cfg, &reach);
-			r = config_check_files(o.cfg, stderr, true) +
+			r = config_check_files(o.cfg, stderr, true, &sshd_r) +
 			    firewall_test_files(o.cfg->path, &o.cfg->firewall, &reach, stderr);
 		}
-		/* What sshd itself says of its config, once the files are sound. */
-		if (r == 0) {
+		/* What sshd itself says of its config, once its files are sound
+		 * (whatever the firewall's or a service's). */
+		if (sshd_r == 0) {
 			char where[CONFIG_WHERE_MAX];
 			config_where(o.cfg->path, o.cfg->sshd.config_line, "config", where, sizeof(where));
-			r = sshd_config_test(o.cfg->sshd.exec, o.cfg->sshd.config, where, stderr);
-			if (r == 0)
+			sshd_r = sshd_config_test(o.cfg->sshd.exec, o.cfg->sshd.config, where, stderr);
+			if (sshd_r == 0)
 				test_login_check(o.cfg->sshd.config, where);
+			r += sshd_r != 0;
 		}
 		config_free(o.cfg);
 		if (r == 0)

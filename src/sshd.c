@@ -28,6 +28,10 @@
 #include "sshd_config.h"
 #include "util.h"
 
+#define BOM_WHY                                                                                                 \
+	"the file starts with a byte-order mark, which sshd reads as part of the first line: save the file as UTF-8 " \
+	"without BOM"
+
 static const char *const default_hostkeys[] = {
 	"/etc/ssh/ssh_host_rsa_key",
 	"/etc/ssh/ssh_host_ecdsa_key",
@@ -247,6 +251,7 @@ static int holds_key(const char *path, bool dss, char *what, size_t len)
 	char *line = NULL;
 	size_t cap = 0;
 	int r = 0, lineno = 0, cut = 0, foreign = 0, n_dss = 0, expired = 0;
+	bool bom = false;
 
 	snprintf(what, len, "holds no key");
 	if (!f)
@@ -255,6 +260,12 @@ static int holds_key(const char *path, bool dss, char *what, size_t len)
 		enum key_line k = key_line(line);
 
 		lineno++;
+		/* An editor's byte-order mark: sshd reads it as part of the
+		 * line, so the key after it is no key. */
+		if (lineno == 1 && k == KEY_FOREIGN && strncmp(line, UTF8_BOM, 3) == 0) {
+			enum key_line after = key_line(line + 3);
+			bom = after != KEY_FOREIGN && after != KEY_NONE;
+		}
 		r = k == KEY_OK || (k == KEY_DSS && dss);
 		n_dss += k == KEY_DSS;
 		if (k == KEY_CUT && !cut)
@@ -275,6 +286,8 @@ static int holds_key(const char *path, bool dss, char *what, size_t len)
 	else if (n_dss)
 		snprintf(what, len, "holds only ssh-dss keys, which sshd refuses unless PubkeyAcceptedAlgorithms names "
 				    "ssh-dss");
+	else if (foreign == 1 && bom)
+		snprintf(what, len, "holds no key sshd can read (line 1: %s)", BOM_WHY);
 	else if (foreign)
 		snprintf(what, len, "holds no key sshd can read (line %d is not a public key in OpenSSH's format: a "
 				    "private key, or another format?)", foreign);
@@ -1102,6 +1115,14 @@ int sshd_query(const char *exec, const char *config_path, struct sshd_listen *ou
 	return n;
 }
 
+/* sshd's complaint of a config line that starts with a byte-order mark,
+ * octal-escaped: "Bad configuration option: \357\273\277Port"; the
+ * reason to add to it, or "". */
+static const char *complaint_hint(const char *what, size_t len)
+{
+	return memmem(what, len, "\\357\\273\\277", 12) ? " (" BOM_WHY ")" : "";
+}
+
 /* One line of sshd's, LEN bytes at LINE, that names a line of a config:
  * "FILE: line N: what" or "FILE line N: what". Its FILE's length, N and
  * what into *FILE_LEN, *N and *WHAT. */
@@ -1129,7 +1150,7 @@ static void test_line_print(const char *line, const char *where, FILE *errs)
 	int fl;
 
 	if (line_ref(line, strlen(line), &fl, &n, &what))
-		fprintf(errs, "%.*s:%lu: %s\n", fl, line, n, what);
+		fprintf(errs, "%.*s:%lu: %s%s\n", fl, line, n, what, complaint_hint(what, strlen(what)));
 	else
 		fprintf(errs, "%s: sshd -t: %s\n", where, line);
 }
@@ -1147,7 +1168,8 @@ void sshd_why_line(const char *why, char *buf, size_t size)
 	for (const char *l = why; l && *l;) {
 		size_t len = strcspn(l, "\r\n"); /* sshd ends its stderr lines with CR LF */
 		if (line_ref(l, len, &fl, &n, &what)) {
-			snprintf(buf, size, "%.*s:%lu: %.*s", fl, l, n, (int)(len - (size_t)(what - l)), what);
+			size_t wl = len - (size_t)(what - l);
+			snprintf(buf, size, "%.*s:%lu: %.*s%s", fl, l, n, (int)wl, what, complaint_hint(what, wl));
 			return;
 		}
 		if (len) {

@@ -34,6 +34,10 @@ static inline int steal_fd(int *fd)
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The byte-order mark some editors put first in a UTF-8 file ("UTF-8 with
+ * BOM"). sshd and iptables-restore read it as part of the first line. */
+#define UTF8_BOM "\xef\xbb\xbf"
+
 /* A stack of SIZE bytes (rounded up to pages) for a child or a thread,
  * with a PROT_NONE guard page below it: an overrun faults instead of
  * writing over whatever lies below. The mapping's start (its length in

@@ -343,6 +343,55 @@ static void test_restore_errors(void **state)
 	assert_int_equal(firewall_restore_error("f", data, "iptables-restore: line 5 failed\n", buf, sizeof(buf)), 5);
 	assert_string_equal(buf, "f:5: not a line iptables-restore can apply");
 
+	/* A carriage return at a line's end, which restore's words hide. */
+	{
+		static const char crlf[] = "# rules\r\n*filter\r\n:INPUT DROP [0:0]\r\n-A INPUT -p tcp --dport 22 "
+					   "-j ACCEPT\r\nCOMMIT\r\n";
+		static const char one[] = "*filter\n:INPUT DROP [0:0]\r\n:OUTPUT BAD\n-A INPUT -j ACCEPT\r\nCOMMIT\n";
+		static const char cr_why[] = "a carriage return ends the line (DOS line endings?), which "
+					     "iptables-restore reads as part of its last word: dos2unix, or sed -i "
+					     "'s/\\r$//', removes them";
+		char want[512];
+
+		assert_int_equal(firewall_restore_error("f", crlf,
+							"iptables-restore v1.8.9 (legacy): iptables-restore: unable "
+							"to initialize table 'filter\r'\nError occurred at line: 2\n",
+							buf, sizeof(buf)),
+				 2);
+		snprintf(want, sizeof(want), "f:2: %s", cr_why);
+		assert_string_equal(buf, want);
+		/* No line said: the first one a carriage return ends (not
+		 * the comment's, which restore skips). */
+		assert_int_equal(firewall_restore_error("f", crlf,
+							"iptables-restore v1.8.9 (legacy): Can't set policy `DROP\r' "
+							"on `INPUT' line 3: Bad policy name\n",
+							buf, sizeof(buf)),
+				 2);
+		assert_string_equal(buf, want);
+		/* restore took the line it ends (a policy's counters); the
+		 * one it failed at has none: its own words stand. */
+		assert_int_equal(firewall_restore_error("f", one,
+							"iptables-restore v1.8.9 (legacy): Bad built-in chain name\n"
+							"Error occurred at line: 3\n",
+							buf, sizeof(buf)),
+				 3);
+		assert_string_equal(buf, "f:3: Bad built-in chain name");
+		assert_int_equal(firewall_restore_error("f", one,
+							"iptables-restore v1.8.9 (legacy): Couldn't load target "
+							"`ACCEPT\r'\nError occurred at line: 4\n",
+							buf, sizeof(buf)),
+				 4);
+		snprintf(want, sizeof(want), "f:4: %s", cr_why);
+		assert_string_equal(buf, want);
+		/* A line of a carriage return alone is no blank line to
+		 * restore ("line N failed"). */
+		assert_int_equal(firewall_restore_error("f", "*filter\n\r\nCOMMIT\n", "iptables-restore: line 2 failed\n",
+							buf, sizeof(buf)),
+				 2);
+		snprintf(want, sizeof(want), "f:2: %s", cr_why);
+		assert_string_equal(buf, want);
+	}
+
 	assert_int_equal(firewall_restore_error("f", NULL, "something odd\n", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "f: something odd");
 	assert_int_equal(firewall_restore_error("f", NULL, "", buf, sizeof(buf)), 0);

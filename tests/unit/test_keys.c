@@ -111,6 +111,26 @@ static void test_keys_dss(void **state)
 	assert_string_equal(keys_say(DSS " old\n" ED25519 "\n", ""), "");
 }
 
+/* What an editor on another system leaves in the file: CR LF line ends,
+ * which sshd takes (tests/supervise_keys_format.t), and a byte-order mark
+ * first, which it does not. */
+static void test_keys_editors(void **state)
+{
+	(void)state;
+	assert_string_equal(keys_say(ED25519 " admin@desk\r\n", ""), "");
+	assert_string_equal(keys_say("# oob\r\n" RSA "\r\n", ""), "");
+	assert_string_equal(keys_say(UTF8_BOM ED25519 " admin@desk\n", ""),
+			    "holds no key sshd can read (line 1: the file starts with a byte-order mark, which sshd reads "
+			    "as part of the first line: save the file as UTF-8 without BOM)");
+	/* The key on the next line is read. */
+	assert_string_equal(keys_say(UTF8_BOM "# oob keys\n" ED25519 "\n", ""), "");
+	assert_string_equal(keys_say(UTF8_BOM ED25519 "\n" RSA "\n", ""), "");
+	/* A mark before no key hides none. */
+	assert_string_equal(keys_say(UTF8_BOM "# oob keys\n", ""),
+			    "holds no key sshd can read (line 1 is not a public key in OpenSSH's format: a private key, or "
+			    "another format?)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -118,6 +138,7 @@ int main(void)
 		cmocka_unit_test(test_keys_none),
 		cmocka_unit_test(test_keys_expiry),
 		cmocka_unit_test(test_keys_dss),
+		cmocka_unit_test(test_keys_editors),
 	};
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

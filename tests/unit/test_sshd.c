@@ -286,6 +286,25 @@ static void test_pid_listens(void **state)
 	close(fdb);
 }
 
+/* sshd_why_line(): sshd's complaint as one line, FILE:N: first. */
+static void test_why_line(void **state)
+{
+	char buf[512];
+
+	(void)state;
+	sshd_why_line("/e/s: line 3: Bad configuration option: Foo\r\n/e/s: terminating, 1 bad configuration "
+		      "options\r\n",
+		      buf, sizeof(buf));
+	assert_string_equal(buf, "/e/s:3: Bad configuration option: Foo");
+	sshd_why_line("Unable to load host key: /k\r\nsshd: no hostkeys available -- exiting.\r\n", buf, sizeof(buf));
+	assert_string_equal(buf, "sshd: no hostkeys available -- exiting.");
+	/* A byte-order mark before the first line's word, as sshd escapes it. */
+	sshd_why_line("/e/s: line 1: Bad configuration option: \\357\\273\\277#\r\n", buf, sizeof(buf));
+	assert_string_equal(buf, "/e/s:1: Bad configuration option: \\357\\273\\277# (the file starts with a "
+				 "byte-order mark, which sshd reads as part of the first line: save the file as UTF-8 "
+				 "without BOM)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_scope),
 		cmocka_unit_test(test_unsure),
 		cmocka_unit_test(test_pid_listens),
+		cmocka_unit_test(test_why_line),
 	};
 	return cmocka_run_group_tests(tests, setup, tmpdir_teardown);
 }
