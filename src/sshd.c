@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "authkeys.h"
 #include "filecheck.h"
 #include "log.h"
 #include "notify.h"
@@ -28,9 +29,6 @@
 #include "sshd_config.h"
 #include "util.h"
 
-#define BOM_WHY                                                                                                 \
-	"the file starts with a byte-order mark, which sshd reads as part of the first line: save the file as UTF-8 " \
-	"without BOM"
 
 static const char *const default_hostkeys[] = {
 	"/etc/ssh/ssh_host_rsa_key",
@@ -76,224 +74,6 @@ unsigned long long sshd_config_hash(const char *config_path, bool *ok)
 	return h;
 }
 
-/* The public key types of an authorized keys line, and the fields of their
- * wire form (the type's name first): a blob with other fields is cut short
- * or not that key. Certificates are not in these files, only keys. */
-static const struct key_type {
-	const char *name;
-	int fields;
-} key_types[] = {
-	{ "ssh-ed25519", 2 },
-	{ "ssh-rsa", 3 },
-	{ "ecdsa-sha2-nistp256", 3 },
-	{ "ecdsa-sha2-nistp384", 3 },
-	{ "ecdsa-sha2-nistp521", 3 },
-	{ "sk-ssh-ed25519@openssh.com", 3 },
-	{ "sk-ecdsa-sha2-nistp256@openssh.com", 4 },
-	{ "ssh-dss", 5 },
-};
-
-/* Base64 (RFC 4648, padded) of LEN bytes at IN into OUT (LEN * 3 / 4 bytes
- * at most); the length, or -1 when it is not base64. */
-static long b64_decode(const char *in, size_t len, unsigned char *out)
-{
-	unsigned v = 0;
-	long n = 0;
-	int bits = 0;
-	size_t pad = 0;
-
-	if (len % 4)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		const char c = in[i];
-		int d = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
-		      : c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' ? 62 : c == '/' ? 63 : -1;
-		if (c == '=' && i + 2 >= len) {
-			pad++;
-			continue;
-		}
-		if (d < 0 || pad)
-			return -1;
-		v = (v << 6) | (unsigned)d;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[n++] = (unsigned char)(v >> bits);
-		}
-	}
-	return n;
-}
-
-/* What a line of an authorized keys file is, as sshd would read it. */
-enum key_line { KEY_NONE, KEY_OK, KEY_DSS, KEY_CUT, KEY_FOREIGN, KEY_EXPIRED };
-
-/* The key at P ("TYPE BASE64 [comment]"), or KEY_NONE when P does not
- * start with a key type and a blob. */
-static enum key_line key_at(const char *p)
-{
-	size_t tlen = strcspn(p, " \t\r\n"), blen;
-	const char *blob = p + tlen + strspn(p + tlen, " \t");
-	const struct key_type *kt = NULL;
-	unsigned char *raw;
-	long n;
-	int fields = 0;
-	size_t off = 0;
-	bool named = false;
-
-	for (size_t i = 0; i < ARRAY_SIZE(key_types); i++)
-		if (strlen(key_types[i].name) == tlen && strncmp(p, key_types[i].name, tlen) == 0)
-			kt = &key_types[i];
-	blen = strcspn(blob, " \t\r\n");
-	if (!kt || !blen)
-		return KEY_NONE;
-	raw = xcalloc(blen / 4 * 3 + 3, 1);
-	n = b64_decode(blob, blen, raw);
-	/* Fields: a 32-bit big-endian length, then that many bytes. */
-	while (n > 0 && off + 4 <= (size_t)n) {
-		size_t flen = (size_t)raw[off] << 24 | (size_t)raw[off + 1] << 16 | (size_t)raw[off + 2] << 8 | raw[off + 3];
-		if (flen > (size_t)n - off - 4)
-			break;
-		if (fields == 0)
-			named = flen == tlen && memcmp(raw + off + 4, p, tlen) == 0;
-		off += 4 + flen;
-		fields++;
-	}
-	free(raw);
-	if (n < 0 || !named)
-		return KEY_CUT;
-	if (off != (size_t)n || fields != kt->fields)
-		return KEY_CUT;
-	return strcmp(kt->name, "ssh-dss") == 0 ? KEY_DSS : KEY_OK;
-}
-
-/* The N decimal digits at S (checked by the caller). */
-static int decimal(const char *s, int n)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++)
-		v = v * 10 + (s[i] - '0');
-	return v;
-}
-
-/* Whether the options from P to END hold an expiry-time that is past:
- * YYYYMMDD[HHMM[SS]], local time, or UTC with a Z after it (sshd's
- * parse_absolute_time); sshd then refuses the key ("key expired"). */
-static bool options_expired(const char *p, const char *end)
-{
-	while (p < end) {
-		bool quoted = false;
-
-		if (end - p > 13 && strncasecmp(p, "expiry-time=\"", 13) == 0) {
-			const char *v = p + 13;
-			size_t n = strspn(v, "0123456789");
-			bool utc = v[n] == 'Z' || v[n] == 'z';
-			struct tm tm = { .tm_isdst = -1 };
-			time_t t;
-
-			if ((n == 8 || n == 12 || n == 14) && v[n + utc] == '"') {
-				tm.tm_year = decimal(v, 4) - 1900;
-				tm.tm_mon = decimal(v + 4, 2) - 1;
-				tm.tm_mday = decimal(v + 6, 2);
-				tm.tm_hour = n >= 12 ? decimal(v + 8, 2) : 0;
-				tm.tm_min = n >= 12 ? decimal(v + 10, 2) : 0;
-				tm.tm_sec = n == 14 ? decimal(v + 12, 2) : 0;
-				t = utc ? timegm(&tm) : mktime(&tm);
-				if (t != (time_t)-1 && time(NULL) > t)
-					return true;
-			}
-		}
-		/* The next option: after a comma outside quotes. */
-		for (; p < end && (quoted || *p != ','); p++) {
-			if (*p == '\\' && p[1] == '"')
-				p++;
-			else if (*p == '"')
-				quoted = !quoted;
-		}
-		p++;
-	}
-	return false;
-}
-
-/* A line of an authorized keys file: a key, maybe after options (which may
- * quote blanks), as sshd reads it (auth_check_authkey_line); KEY_FOREIGN
- * for a line that is neither blank, a comment nor a key (a private key, a
- * key in another format, what is left of a key broken over lines). */
-static enum key_line key_line(const char *line)
-{
-	const char *p = line + strspn(line, " \t\r\n"), *opts = p;
-	enum key_line k;
-	bool quoted = false;
-
-	if (!*p || *p == '#')
-		return KEY_NONE;
-	k = key_at(p);
-	if (k != KEY_NONE)
-		return k;
-	for (; *p && (quoted || (*p != ' ' && *p != '\t')); p++) {
-		if (*p == '\\' && p[1] == '"')
-			p++;
-		else if (*p == '"')
-			quoted = !quoted;
-	}
-	k = key_at(p + strspn(p, " \t"));
-	if (k == KEY_NONE)
-		return KEY_FOREIGN;
-	return (k == KEY_OK || k == KEY_DSS) && options_expired(opts, p) ? KEY_EXPIRED : k;
-}
-
-/* What the authorized keys file at PATH gives sshd: 1 when it holds a key
- * sshd takes (an ssh-dss one only when DSS is), else 0 with WHAT saying
- * what it holds instead; -errno when it cannot be read. */
-static int holds_key(const char *path, bool dss, char *what, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	char *line = NULL;
-	size_t cap = 0;
-	int r = 0, lineno = 0, cut = 0, foreign = 0, n_dss = 0, expired = 0;
-	bool bom = false;
-
-	snprintf(what, len, "holds no key");
-	if (!f)
-		return -errno;
-	while (!r && getline(&line, &cap, f) >= 0) {
-		enum key_line k = key_line(line);
-
-		lineno++;
-		/* An editor's byte-order mark: sshd reads it as part of the
-		 * line, so the key after it is no key. */
-		if (lineno == 1 && k == KEY_FOREIGN && strncmp(line, UTF8_BOM, 3) == 0) {
-			enum key_line after = key_line(line + 3);
-			bom = after != KEY_FOREIGN && after != KEY_NONE;
-		}
-		r = k == KEY_OK || (k == KEY_DSS && dss);
-		n_dss += k == KEY_DSS;
-		if (k == KEY_CUT && !cut)
-			cut = lineno;
-		if (k == KEY_FOREIGN && !foreign)
-			foreign = lineno;
-		if (k == KEY_EXPIRED && !expired)
-			expired = lineno;
-	}
-	free(line);
-	fclose(f);
-	if (r)
-		what[0] = '\0';
-	else if (expired)
-		snprintf(what, len, "holds no key sshd takes (line %d: the key's expiry-time is past)", expired);
-	else if (cut)
-		snprintf(what, len, "holds no key sshd can read (line %d: a key cut short, or broken over lines)", cut);
-	else if (n_dss)
-		snprintf(what, len, "holds only ssh-dss keys, which sshd refuses unless PubkeyAcceptedAlgorithms names "
-				    "ssh-dss");
-	else if (foreign == 1 && bom)
-		snprintf(what, len, "holds no key sshd can read (line 1: %s)", BOM_WHY);
-	else if (foreign)
-		snprintf(what, len, "holds no key sshd can read (line %d is not a public key in OpenSSH's format: a "
-				    "private key, or another format?)", foreign);
-	return r;
-}
-
 /* The body of sshd_login_check for keys: whether some key can log in under
  * CONF; WHY names each file and why it gives none. */
 static bool keys_can_login(const struct sshd_conf_file *conf, char *why, size_t len)
@@ -335,7 +115,7 @@ static bool keys_can_login(const struct sshd_conf_file *conf, char *why, size_t 
 					can = true; /* per user */
 					break;
 				}
-				r = holds_key(path, dss, what, sizeof(what));
+				r = authkeys_file(path, dss, what, sizeof(what));
 				if (r > 0)
 					can = true;
 				else if (used < len)
@@ -1120,7 +900,7 @@ int sshd_query(const char *exec, const char *config_path, struct sshd_listen *ou
  * reason to add to it, or "". */
 static const char *complaint_hint(const char *what, size_t len)
 {
-	return memmem(what, len, "\\357\\273\\277", 12) ? " (" BOM_WHY ")" : "";
+	return memmem(what, len, "\\357\\273\\277", 12) ? " (" SSHD_BOM_WHY ")" : "";
 }
 
 /* One line of sshd's, LEN bytes at LINE, that names a line of a config:

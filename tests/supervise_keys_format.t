@@ -4,11 +4,13 @@
 # a key broken over lines by a terminal or an editor (or cut short), a key
 # in another format (RFC 4716, as PuTTY and ssh-keygen -e write it), the
 # private key pasted by mistake, only ssh-dss keys, which sshd refuses
-# since OpenSSH 7.0, or keys past their expiry-time. sshd skips such lines without a word, so the file
-# looked fine until the day it was needed. oobd reads each line as sshd
-# does (options, the key type, its base64 blob and the fields of the
-# blob): status shows a problem naming the file and the first such line,
-# and each is checked against the real sshd refusing the login.
+# since OpenSSH 7.0, keys past their expiry-time, options sshd refuses, or
+# a byte-order mark an editor put first. sshd skips such lines without a
+# word, so the file looked fine until the day it was needed. oobd reads
+# each line as sshd does (options, the key type, its base64 blob and the
+# fields of the blob): status shows a problem naming the file and the
+# first such line, and each is checked against the real sshd refusing the
+# login.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 
 OOBCTL=$BUILD/oobctl
@@ -46,6 +48,26 @@ refused "the private key" \
 # renewed).
 printf 'expiry-time="20200101" %s\n' "$key" > "$T/authorized_keys"
 refused "the key past its expiry-time" "holds no key sshd takes \(line 1: the key's expiry-time is past\)"
+
+# Options sshd refuses, which make it skip the line without a word at its
+# log level: a typo in an option's name, a time it cannot read, a
+# principals= copied from a CA's line.
+printf 'no-port-fowarding,no-pty %s\n' "$key" > "$T/authorized_keys"
+refused "a misspelt option" "holds no key sshd takes \(line 1: option 'no-port-fowarding' is not one sshd knows\)"
+printf 'expiry-time="2099-12-31" %s\n' "$key" > "$T/authorized_keys"
+refused "an expiry-time sshd cannot read" \
+	"holds no key sshd takes \(line 1: expiry-time=\"2099-12-31\" is not YYYYMMDD\[HHMM\[SS\]\]\[Z\]\)"
+printf 'principals="root" %s\n' "$key" > "$T/authorized_keys"
+refused "principals= on a key that is no CA" "holds no key sshd takes \(line 1: principals= without cert-authority\)"
+
+# Saved by an editor on another system: a byte-order mark first, which
+# sshd reads as part of the line; CR LF line ends, which it takes.
+{ printf '\357\273\277'; cat "$T/keys.good"; } > "$T/authorized_keys"
+refused "a byte-order mark before the key" \
+	"holds no key sshd can read \(line 1: the file starts with a byte-order mark, which sshd reads as part of the first line: save the file as UTF-8 without BOM\)"
+sed 's/$/\r/' "$T/keys.good" > "$T/authorized_keys"
+is "$(no_key_problem)" "" "the key with a CR LF line end: no problem"
+is "$(oob_ssh "$OOB4" echo reached 2>&1)" "reached" "... and the real sshd takes it"
 
 # The good key back, after options that quote blanks: no restart.
 printf 'from="203.0.113.0/24",command="echo from a b" %s\n' "$key" > "$T/authorized_keys"

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer harness: an authorized keys file read as sshd reads it
- * (sshd_login_check in sshd.c: options, quoted or not, the key type, its
- * base64 blob and the blob's fields, expiry-time). The input is the file,
+ * (sshd_login_check in sshd.c, authkeys.c: each option and its value,
+ * quoted or not, the key type, its base64 blob and the blob's fields). The input is the file,
  * named by an sshd config in a scratch directory as both
  * AuthorizedKeysFile and TrustedUserCAKeys. What it says must name the
  * file, or be empty; nothing may leak.

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sshd.c: what an authorized keys file gives sshd (sshd_login_check): a
- * key of each type sshd reads, after options or not; and files that look
+/* authkeys.c: what an authorized keys file gives sshd (sshd_login_check):
+ * a key of each type sshd reads, after options or not; and files that look
  * as if they held one and do not: a key cut short or broken over lines, a
- * key in another format, a private key, only ssh-dss keys. What the real
- * sshd does with each is in tests/supervise_no_keys.t. */
+ * key in another format, a private key, only ssh-dss keys, options sshd
+ * refuses, a byte-order mark first. What the real sshd does with each is
+ * in tests/supervise_keys_format.t and tests/supervise_no_keys.t. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,8 +99,20 @@ static void test_keys_expiry(void **state)
 			    "holds no key sshd takes (line 1: the key's expiry-time is past)");
 	assert_string_equal(keys_say("expiry-time=\"20991231235959\" " ED25519 "\n", ""), "");
 	assert_string_equal(keys_say("expiry-time=\"20200101\" " ED25519 "\n" RSA "\n", ""), "");
-	/* Not a time sshd reads: not judged here (sshd refuses the line). */
-	assert_string_equal(keys_say("expiry-time=\"2020\" " ED25519 "\n", ""), "");
+	/* The earliest of two counts. */
+	assert_string_equal(keys_say("expiry-time=\"20991231\",expiry-time=\"20200101\" " ED25519 "\n", ""),
+			    "holds no key sshd takes (line 1: the key's expiry-time is past)");
+	/* UTC, as Z or UTC, in either case; seconds up to 60, as strptime. */
+	assert_string_equal(keys_say("expiry-time=\"20991231z\" " ED25519 "\n", ""), "");
+	assert_string_equal(keys_say("expiry-time=\"20991231UTC\" " ED25519 "\n", ""), "");
+	assert_string_equal(keys_say("expiry-time=\"20991231235960\" " ED25519 "\n", ""), "");
+	/* Not a time sshd reads: sshd refuses the line. */
+	assert_string_equal(keys_say("expiry-time=\"2020\" " ED25519 "\n", ""),
+			    "holds no key sshd takes (line 1: expiry-time=\"2020\" is not YYYYMMDD[HHMM[SS]][Z])");
+	assert_string_equal(keys_say("expiry-time=\"20991331\" " ED25519 "\n", ""),
+			    "holds no key sshd takes (line 1: expiry-time=\"20991331\" is not YYYYMMDD[HHMM[SS]][Z])");
+	assert_string_equal(keys_say("expiry-time=\"20991231236000\" " ED25519 "\n", ""),
+			    "holds no key sshd takes (line 1: expiry-time=\"20991231236000\" is not YYYYMMDD[HHMM[SS]][Z])");
 }
 
 static void test_keys_dss(void **state)
@@ -111,6 +124,85 @@ static void test_keys_dss(void **state)
 	assert_string_equal(keys_say(DSS " old\n" ED25519 "\n", ""), "");
 }
 
+/* Options as sshd 9.2 reads them (sshauthopt_parse): each case below was
+ * tried against the real sshd, logging in or refused. */
+static void test_keys_options(void **state)
+{
+	static const char *const taken[] = {
+		"restrict", "port-forwarding", "no-port-forwarding", "agent-forwarding", "no-agent-forwarding",
+		"x11-forwarding", "no-X11-Forwarding", "NO-PTY", "pty", "user-rc", "no-user-rc", "touch-required",
+		"no-touch-required", "verify-required", "no-verify-required", "Restrict", "command=\"echo a\"",
+		"COMMAND=\"x\"", "command=\"\"", "command=\"a\\\"b\"", "from=\"203.0.113.1\"", "from=\"*\"",
+		"environment=\"A=b\"", "environment=\"1=2\"", "environment=\"A=b=c\"", "permitopen=\"host:22\"",
+		"permitopen=\"host:*\"", "permitopen=\"[::1]:22\"", "permitopen=\":22\"", "permitopen=\"h/22\"",
+		"permitopen=\"h:ssh\"", "permitopen=\"h:65535\"", "permitlisten=\"22\"", "permitlisten=\"*:22\"",
+		"permitlisten=\"localhost:22\"", "permitlisten=\"ssh\"", "tunnel=\"1\"", "tunnel=\"any\"",
+		"tunnel=\"ANY\"", "tunnel=\"+5\"", "tunnel=\"2147483645\"", ",no-pty", "no-pty,", "no-pty,,pty",
+		"no-pty,no-pty", "no-pty,restrict",
+		/* A certificate signed by it logs in (not judged here). */
+		"cert-authority", "cert-authority,principals=\"root\"",
+	};
+	static const struct {
+		const char *opts, *why;
+	} refused[] = {
+		{ "no-restrict", "option 'no-restrict' is not one sshd knows" },
+		{ "no-cert-authority", "option 'no-cert-authority' is not one sshd knows" },
+		{ "no-ptyx", "option 'no-ptyx' is not one sshd knows" },
+		{ "restrictx", "option 'restrictx' is not one sshd knows" },
+		{ "bogus,no-pty", "option 'bogus' is not one sshd knows" },
+		{ "no-pty,bogus", "option 'bogus' is not one sshd knows" },
+		{ "no-pty=x", "option 'no-pty=x' is not one sshd knows" },
+		{ "command=echo", "option command's value is not in double quotes" },
+		{ "command=\"a\"x", "option 'command=\"a\"x' is not one sshd knows" },
+		{ "command=\"a\",command=\"b\"", "option command is given twice" },
+		{ "from=\"203.0.113.1\",from=\"*\"", "option from is given twice" },
+		{ "principals=\"x\"", "principals= without cert-authority" },
+		{ "principals=\"root\",principals=\"x\",cert-authority", "option principals is given twice" },
+		{ "from=\"\"", "from=\"\" lets in no address" },
+		{ "environment=\"nobad\"", "environment=\"nobad\" is not NAME=value, NAME of letters, digits and _" },
+		{ "environment=\"A-b=c\"", "environment=\"A-b=c\" is not NAME=value, NAME of letters, digits and _" },
+		{ "environment=\"=x\"", "environment=\"=x\" is not NAME=value, NAME of letters, digits and _" },
+		{ "environment=\"\"", "environment=\"\" is not NAME=value, NAME of letters, digits and _" },
+		{ "permitopen=\"host\"", "permitopen=\"host\" is not HOST:PORT" },
+		{ "permitopen=\"host:x y\"", "" },
+		{ "permitopen=\"h:\"", "permitopen=\"h:\" is not HOST:PORT" },
+		{ "permitopen=\"h:0\"", "permitopen=\"h:0\" is not HOST:PORT" },
+		{ "permitopen=\"x:70000\"", "permitopen=\"x:70000\" is not HOST:PORT" },
+		{ "permitopen=\"[::1\"", "permitopen=\"[::1\" is not HOST:PORT" },
+		{ "permitopen=\"[::1]22\"", "permitopen=\"[::1]22\" is not HOST:PORT" },
+		{ "permitlisten=\"0\"", "permitlisten=\"0\" is not [HOST:]PORT" },
+		{ "permitlisten=\"65536\"", "permitlisten=\"65536\" is not [HOST:]PORT" },
+		{ "tunnel=\"x\"", "tunnel=\"x\" is not a tun device's number or any" },
+		{ "tunnel=\"-1\"", "tunnel=\"-1\" is not a tun device's number or any" },
+		{ "tunnel=\"2147483646\"", "tunnel=\"2147483646\" is not a tun device's number or any" },
+		{ "tunnel=\"\"", "tunnel=\"\" is not a tun device's number or any" },
+	};
+	char line[512], want[512];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(taken); i++) {
+		snprintf(line, sizeof(line), "%s " ED25519 "\n", taken[i]);
+		if (strcmp(keys_say(line, ""), "") != 0)
+			fail_msg("%s: %s", taken[i], keys_say(line, ""));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		snprintf(line, sizeof(line), "%s " ED25519 "\n", refused[i].opts);
+		if (!*refused[i].why) {
+			/* A service name sshd may find: not judged. */
+			assert_string_equal(keys_say(line, ""), "");
+			continue;
+		}
+		snprintf(want, sizeof(want), "holds no key sshd takes (line 1: %s)", refused[i].why);
+		assert_string_equal(keys_say(line, ""), want);
+	}
+	/* A refused line among good ones: the good one logs in. */
+	assert_string_equal(keys_say("bogus " ED25519 "\n" RSA "\n", ""), "");
+	/* Unterminated quote: the options run to the line's end; no key. */
+	assert_string_equal(keys_say("command=\"echo " ED25519 "\n", ""),
+			    "holds no key sshd can read (line 1 is not a public key in OpenSSH's format: a private key, or "
+			    "another format?)");
+}
+
 /* What an editor on another system leaves in the file: CR LF line ends,
  * which sshd takes (tests/supervise_keys_format.t), and a byte-order mark
  * first, which it does not. */
@@ -120,6 +212,11 @@ static void test_keys_editors(void **state)
 	assert_string_equal(keys_say(ED25519 " admin@desk\r\n", ""), "");
 	assert_string_equal(keys_say("# oob\r\n" RSA "\r\n", ""), "");
 	assert_string_equal(keys_say(UTF8_BOM ED25519 " admin@desk\n", ""),
+			    "holds no key sshd can read (line 1: the file starts with a byte-order mark, which sshd reads "
+			    "as part of the first line: save the file as UTF-8 without BOM)");
+	/* Before options, the mark makes an option sshd does not know,
+	 * which is not what the admin would look for. */
+	assert_string_equal(keys_say(UTF8_BOM "no-pty " ED25519 "\r\n", ""),
 			    "holds no key sshd can read (line 1: the file starts with a byte-order mark, which sshd reads "
 			    "as part of the first line: save the file as UTF-8 without BOM)");
 	/* The key on the next line is read. */
@@ -138,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_keys_none),
 		cmocka_unit_test(test_keys_expiry),
 		cmocka_unit_test(test_keys_dss),
+		cmocka_unit_test(test_keys_options),
 		cmocka_unit_test(test_keys_editors),
 	};
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
