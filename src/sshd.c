@@ -74,6 +74,22 @@ unsigned long long sshd_config_hash(const char *config_path, bool *ok)
 	return h;
 }
 
+/* Whether some line of KEYWORD that a connection could take has a first
+ * word other than NOT; the keyword's default counts as such a line when
+ * DFLT and no line applies to every connection (a connection that no
+ * Match takes gets the default). */
+static bool some_line_not(const struct sshd_conf_file *conf, const char *keyword, const char *not, bool dflt)
+{
+	const struct sshd_conf_line **lines;
+	int n = sshd_conf_lines(conf, keyword, true, &lines);
+	bool some = dflt && !sshd_conf_first(conf, keyword, NULL);
+
+	for (int i = 0; i < n; i++)
+		some |= lines[i]->nargs > 0 && strcasecmp(lines[i]->args[0], not) != 0;
+	free(lines);
+	return some;
+}
+
 /* The body of sshd_login_check for keys: whether some key can log in under
  * CONF; WHY names each file and why it gives none. */
 static bool keys_can_login(const struct sshd_conf_file *conf, char *why, size_t len)
@@ -86,6 +102,11 @@ static bool keys_can_login(const struct sshd_conf_file *conf, char *why, size_t 
 
 	if (len)
 		why[0] = '\0';
+	/* A config copied from a machine that logs in by password. */
+	if (!some_line_not(conf, "PubkeyAuthentication", "no", true)) {
+		snprintf(why, len, "the config says PubkeyAuthentication no: sshd takes no key");
+		return false;
+	}
 	/* ssh-dss keys, off since OpenSSH 7.0, unless the config names them. */
 	for (size_t k = 0; k < 2; k++) {
 		char **algs;
@@ -261,20 +282,6 @@ static bool given(const struct sshd_conf_file *conf, const char *keyword)
 
 	free(lines);
 	return n > 0;
-}
-
-/* Whether some line of KEYWORD that a connection could take has a first
- * word other than NOT (a keyword's default when it has no line: DFLT). */
-static bool some_line_not(const struct sshd_conf_file *conf, const char *keyword, const char *not, bool dflt)
-{
-	const struct sshd_conf_line **lines;
-	int n = sshd_conf_lines(conf, keyword, true, &lines);
-	bool some = n == 0 && dflt;
-
-	for (int i = 0; i < n; i++)
-		some |= lines[i]->nargs > 0 && strcasecmp(lines[i]->args[0], not) != 0;
-	free(lines);
-	return some;
 }
 
 #define WHY_ADD(...)                                                                                   \

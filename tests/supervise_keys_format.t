@@ -4,8 +4,9 @@
 # a key broken over lines by a terminal or an editor (or cut short), a key
 # in another format (RFC 4716, as PuTTY and ssh-keygen -e write it), the
 # private key pasted by mistake, only ssh-dss keys, which sshd refuses
-# since OpenSSH 7.0, keys past their expiry-time, options sshd refuses, or
-# a byte-order mark an editor put first. sshd skips such lines without a
+# since OpenSSH 7.0, keys past their expiry-time, options sshd refuses, a
+# byte-order mark an editor put first; or a config that takes no key at
+# all (PubkeyAuthentication no). sshd skips such lines without a
 # word, so the file looked fine until the day it was needed. oobd reads
 # each line as sshd does (options, the key type, its base64 blob and the
 # fields of the blob): status shows a problem naming the file and the
@@ -94,5 +95,21 @@ wait_until 15 log_after "$mark" "sshd ready"
 ok $? "sshd ready with PubkeyAcceptedAlgorithms +ssh-dss" || bail "sshd not ready"
 is "$(no_key_problem)" "" "ssh-dss let in by the config: no problem"
 is "$(dss_ssh echo reached 2>&1)" reached "... and the real sshd takes the key"
+stop_oobd
+
+# A config copied from a machine whose admins log in by password: sshd
+# takes no key at all, whatever the file holds.
+cp "$T/keys.good" "$T/authorized_keys"
+write_sshd_config
+sed -i -e 's/^PubkeyAuthentication yes/PubkeyAuthentication no/' \
+	-e 's/^PasswordAuthentication no/PasswordAuthentication yes/' \
+	-e 's/^AuthenticationMethods publickey/AuthenticationMethods any/' "$T/sshd_config"
+mark=$(log_mark)
+start_oobd "$T/oobd.conf"
+wait_until 15 log_after "$mark" "sshd ready"
+ok $? "sshd ready with PubkeyAuthentication no" || bail "sshd not ready"
+unlike "$(oob_ssh "$OOB4" echo reached 2>&1)" reached "PubkeyAuthentication no: the real sshd refuses the key"
+like "$(no_key_problem)" "^no key can log in to sshd \(its configured config $T/sshd_config\): the config says PubkeyAuthentication no: sshd takes no key$" \
+	"... and status says why"
 stop_oobd
 done_testing

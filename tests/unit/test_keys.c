@@ -115,6 +115,34 @@ static void test_keys_expiry(void **state)
 			    "holds no key sshd takes (line 1: expiry-time=\"20991231236000\" is not YYYYMMDD[HHMM[SS]][Z])");
 }
 
+/* PubkeyAuthentication: sshd takes its first value; no key at all when it
+ * is no on every line a connection could take. */
+static void test_keys_pubkey_off(void **state)
+{
+	char keys[512], root[256], conf[256], path[256], text[1024];
+	static const struct {
+		const char *conf;
+		bool off;
+	} cases[] = {
+		{ "PubkeyAuthentication no\n", true },
+		{ "pubkeyauthentication No\nPubkeyAuthentication yes\n", true },
+		{ "PubkeyAuthentication yes\nPubkeyAuthentication no\n", false },
+		{ "PubkeyAuthentication no\nMatch Address 203.0.113.0/24\n PubkeyAuthentication yes\n", false },
+		{ "Match Address 203.0.113.0/24\n PubkeyAuthentication no\n", false },
+	};
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/keys", tmpdir);
+	snprintf(conf, sizeof(conf), "%s/sshd_config", tmpdir);
+	assert_int_equal(write_file_atomic(path, ED25519 "\n", strlen(ED25519) + 1, 0600), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int n = snprintf(text, sizeof(text), "PermitRootLogin no\nAuthorizedKeysFile %s\n%s", path, cases[i].conf);
+		assert_int_equal(write_file_atomic(conf, text, (size_t)n, 0600), 0);
+		sshd_login_check(conf, keys, sizeof(keys), root, sizeof(root));
+		assert_string_equal(keys, cases[i].off ? "the config says PubkeyAuthentication no: sshd takes no key" : "");
+	}
+}
+
 static void test_keys_dss(void **state)
 {
 	(void)state;
@@ -235,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_keys_none),
 		cmocka_unit_test(test_keys_expiry),
 		cmocka_unit_test(test_keys_dss),
+		cmocka_unit_test(test_keys_pubkey_off),
 		cmocka_unit_test(test_keys_options),
 		cmocka_unit_test(test_keys_editors),
 	};
