@@ -449,8 +449,8 @@ bool service_refuse_unsafe(struct service *s, const char *prog)
 	now = now_ms();
 	snprintf(s->start_error, sizeof(s->start_error), "refusing to run %.200s: %.280s", prog, why);
 	s->want_up = true;
+	/* Not a restart: nothing ran (restarts counts exits). */
 	service_schedule_restart(s, now);
-	s->restarts++;
 	log_err("starting %s: %s (%s); trying again in %.1f s", s->name, s->start_error, FILECHECK_RULE,
 		(double)(s->deadline_ms - now) / 1000.0);
 	return true;

@@ -148,6 +148,7 @@ chmod 0755 "$T/prog"
 wait_until 15 svc_is helper .state up
 ok $? "the program made safe: the service starts on its backoff schedule"
 is "$(svc_js helper .start_error)" null "... and status forgets the refusal"
+is "$(svc_js helper .restarts)" 0 "... and counted no restart: nothing ran before"
 chmod 0644 "$T/fw4.rules"
 mark=$(log_mark)
 kill -HUP "$OOBD_PID"
@@ -177,6 +178,7 @@ chmod 0755 "$T/sshd-wrapper"
 wait_until 15 ssh_banner "$OOB4"
 ok $? "made safe: sshd starts on its backoff schedule and answers"
 is "$(svc_js sshd .start_error)" null "... and status forgets the refusal"
+is "$(svc_js sshd .restarts)" 0 "... and counted no restart: nothing ran before"
 stop_oobd
 
 sed "s|^\[sshd\]$|&\nexec = $T/sshd-later|" "$T/oobd.conf" > "$T/later.conf"
