@@ -1297,15 +1297,57 @@ static bool gateway_on_link(const struct iface_cfg *i, const struct ipaddr *gw)
 	return false;
 }
 
+/* The IPv4 address of the NIC whose subnet has A as its broadcast address
+ * (a prefix of 30 bits or fewer: a /31 and a /32 have none), or NULL. The
+ * kernel keeps a broadcast route for each, and takes no gateway there. */
+static const struct addr_cfg *broadcast_of(const struct iface_cfg *i, const struct ipaddr *a)
+{
+	for (size_t k = 0; a->family == AF_INET && k < i->n_addrs; k++) {
+		const struct prefix *p = &i->addrs[k].pfx;
+		uint32_t host = p->len >= 32 ? 0 : 0xffffffffu >> p->len;
+		if (p->addr.family == AF_INET && p->len <= 30 &&
+		    (ntohl(p->addr.v4.s_addr) | host) == ntohl(a->v4.s_addr))
+			return &i->addrs[k];
+	}
+	return NULL;
+}
+
+/* A gateway or a name server at a subnet's broadcast address (a typo of
+ * .255 for .254): the kernel refuses the route ("Nexthop has invalid
+ * gateway"), and the resolver cannot send there. A warning: the rest of
+ * the path works. */
+static void check_broadcast(const struct config *c, const struct ipaddr *a, int line, const char *key,
+			    const char *what, FILE *errs)
+{
+	const struct addr_cfg *on = broadcast_of(&c->iface, a);
+	char where[CONFIG_WHERE_MAX], b[IPADDR_STRLEN], p[PREFIX_STRLEN];
+
+	if (on)
+		fprintf(errs, "%s: warning: %s is the broadcast address of %s (line %d): %s\n",
+			config_where(c->path, line, key, where, sizeof(where)), ipaddr_str(a, b),
+			prefix_str(&on->pfx, p), on->line, what);
+}
+
 /* A gateway the kernel will refuse ("Nexthop has invalid gateway") unless
- * a route oobd does not own makes it on-link: a warning, in oobd -t too. */
+ * a route oobd does not own makes it on-link, or at all (a broadcast
+ * address); a name server at a broadcast address: warnings, in oobd -t
+ * too. */
 static void check_gateways(const struct config *c, FILE *errs)
 {
+	static const char no_gw[] = "the kernel takes no gateway there",
+			  no_ns[] = "the resolver sends no query there";
 	const struct iface_cfg *i = &c->iface;
 	const struct ipaddr *last = NULL;
 	bool last_on = true;
 	char where[CONFIG_WHERE_MAX], b[IPADDR_STRLEN];
 
+	if (i->has_gw4)
+		check_broadcast(c, &i->gw4, i->gw4_line, "gateway", no_gw, errs);
+	for (size_t k = 0; k < i->n_routes; k++)
+		if (i->routes[k].has_via)
+			check_broadcast(c, &i->routes[k].via, i->routes[k].line, "route", no_gw, errs);
+	for (size_t k = 0; k < c->dns.n_ns; k++)
+		check_broadcast(c, &c->dns.ns[k], c->dns.ns_line[k], "nameserver", no_ns, errs);
 	for (int f = 0; f < 2; f++) {
 		const struct ipaddr *gw = f == 0 ? &i->gw4 : &i->gw6;
 		if (!(f == 0 ? i->has_gw4 : i->has_gw6) || gateway_on_link(i, gw))

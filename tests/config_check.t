@@ -128,6 +128,44 @@ like "$err" "^$CF:$(lineof '198.19.0.0/24 via'): key 'route': warning: gateway 1
 	"the next route via the same gateway: a warning on its own line"
 is "$(printf '%s\n' "$err" | grep -c .)" 4 "no warning for a link-local gateway, nor one on a subnet or an on-link route"
 
+# A gateway or a name server at the broadcast address of a subnet of the
+# NIC (.255 typed for .254): the kernel refuses such a gateway, and the
+# resolver cannot send to it; both are warnings on their lines. Checked
+# against the kernel first, on a veth of the sandbox's own.
+ip link add bc0 type veth peer name bc1 && ip addr add 198.51.100.10/24 dev bc0 && ip link set bc0 up ||
+	bail "cannot make a veth in the sandbox"
+! ip route add default via 198.51.100.255 dev bc0 2>/dev/null
+ok $? "the kernel refuses a gateway at a subnet's broadcast address"
+! bash -c 'exec 3<>/dev/udp/198.51.100.255/53' 2>/dev/null
+ok $? "... and a socket that is not allowed to broadcast cannot be connected there, as the resolver's"
+check "... while the subnet's first address, its network, is a gateway like another" -- \
+	ip route add default via 198.51.100.0 dev bc0
+ip link del bc0
+cfg <<EOF
+[interface]
+match = eno2
+address = 203.0.113.10/24
+address = 198.18.0.1/30
+address = 198.51.100.10/31
+gateway = 203.0.113.255
+route = 198.19.0.0/24 via 198.18.0.3
+route = 198.20.0.0/24 via 198.51.100.11
+route = 198.21.0.0/24 via 203.0.113.0
+[dns]
+nameserver = 203.0.113.255
+nameserver = 203.0.113.53
+EOF
+out=$("$OOBD" -t -c "$CF" 2>"$T/err"); st=$?
+is "$st" 0 "broadcast addresses as gateway and name server: still valid (exit status 0)"
+err=$(cat "$T/err")
+like "$err" "^$CF:$(lineof 'gateway = 203.0.113.255'): key 'gateway': warning: 203\.0\.113\.255 is the broadcast address of 203\.0\.113\.10/24 \(line $(lineof 'address = 203.0.113.10/24')\): the kernel takes no gateway there$" \
+	"the gateway at the /24's broadcast address: a warning on its line, naming the address"
+like "$err" "^$CF:$(lineof '198.19.0.0/24 via'): key 'route': warning: 198\.18\.0\.3 is the broadcast address of 198\.18\.0\.1/30 \(line $(lineof 'address = 198.18.0.1/30')\): the kernel takes no gateway there$" \
+	"a route via a /30's broadcast address: the same"
+like "$err" "^$CF:$(lineof 'nameserver = 203.0.113.255'): key 'nameserver': warning: 203\.0\.113\.255 is the broadcast address of 203\.0\.113\.10/24 \(line $(lineof 'address = 203.0.113.10/24')\): the resolver sends no query there$" \
+	"a name server at the broadcast address: a warning on its line"
+is "$(printf '%s\n' "$err" | grep -c .)" 3 "none for a /31's other address, a network address or another name server"
+
 # A sysctl key this kernel does not have (a typo): setting it will fail at
 # run time, so a warning on its line; the NIC's own keys (not in this
 # namespace) are looked up as those of "default".
