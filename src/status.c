@@ -316,6 +316,35 @@ static void gather_sysctls(struct status *st)
 		if (!s->ok)
 			problem(st, "sysctl %s is %s, configured %s", s->key, s->have, s->want);
 	}
+	/* oobd's own defaults (against router advertisements and redirects)
+	 * that the kernel refused at the last reconcile and that still do not
+	 * hold: those the config sets are above. */
+	if (o->ns.nsfd < 0 || o->down)
+		return;
+	const struct sysctl_refusal *first = NULL;
+	size_t more = 0;
+	for (size_t k = 0; k < o->ns.n_sysctl_said; k++) {
+		const struct sysctl_refusal *r = &o->ns.sysctl_said[k];
+		char have[64];
+		bool configured = false;
+		for (size_t i = 0; i < o->cfg->n_sysctls && !configured; i++)
+			configured = strcmp(o->cfg->sysctls[i].key, r->key) == 0;
+		if (configured ||
+		    (sysctl_read_in(o->ns.nsfd, r->key, have, sizeof(have)) == 0 && strcmp(have, r->value) == 0))
+			continue;
+		if (first)
+			more++;
+		else
+			first = r;
+	}
+	if (first) {
+		char tail[48] = "";
+		if (more)
+			snprintf(tail, sizeof(tail), "; and %zu more of those", more);
+		problem(st, "sysctl %s = %s (oobd's default against router advertisements and ICMP redirects) refused: "
+			    "%s%s",
+			first->key, first->value, strerror(-first->err), tail);
+	}
 }
 
 static const char *svc_state(const struct service *s, bool ready)
