@@ -270,12 +270,13 @@ static enum key_line options_check(const char *p, char *why, size_t len)
 			}
 		}
 		if (k >= 0) {
-			char val[256];
+			_cleanup_free_ char *val = NULL; /* whole: a host name may take 1024 bytes */
 			if (!dequote(&p, &v, &vlen)) {
 				snprintf(why, len, "option %s's value is not in double quotes", valued[k]);
 				return KEY_REFUSED;
 			}
-			snprintf(val, sizeof(val), "%.*s", (int)vlen, v);
+			val = xcalloc(vlen + 1, 1);
+			memcpy(val, v, vlen);
 			if (k < OPT_ONCE && seen[k]) {
 				snprintf(why, len, "option %s is given twice", valued[k]);
 				return KEY_REFUSED;

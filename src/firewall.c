@@ -549,6 +549,9 @@ int firewall_restore_error(const char *path, const char *data, const char *outpu
 	_cleanup_free_ char *copy = xstrdup(output ? output : "");
 	char msg[400] = "", first[32];
 	int line = 0, k;
+	/* restore quotes the word it failed at: a carriage return in what it
+	 * says is one of the file's. */
+	bool cr_said = strchr(copy, '\r') != NULL;
 
 	/* Line numbers are read with sscanf (cert-err34-c, NOLINTed below): a
 	 * number out of range only misplaces the line in the message. */
@@ -578,6 +581,11 @@ int firewall_restore_error(const char *path, const char *data, const char *outpu
 		} else if ((at = strstr(m, " at line ")) && sscanf(at, " at line %d", &k) == 1) { /* NOLINT(cert-err34-c) */
 			line = k;
 			snprintf(msg, sizeof(msg), "%.*s", (int)(at - m), m);
+		} else if ((at = strstr(m, " line ")) && sscanf(at, " line %d:", &k) == 1 && /* NOLINT(cert-err34-c) */
+			   (at = strchr(at + 6, ':'))) {
+			/* "Can't set policy `X' on `INPUT' line 3: Bad policy name" */
+			line = k;
+			snprintf(msg, sizeof(msg), "%.*s%s", (int)(strstr(m, " line ") - m), m, at);
 		} else if (!*msg) {
 			snprintf(msg, sizeof(msg), "%s", m);
 		}
@@ -585,11 +593,20 @@ int firewall_restore_error(const char *path, const char *data, const char *outpu
 	if (!*msg)
 		snprintf(msg, sizeof(msg), "iptables-restore failed without saying why");
 	/* restore's own words hide the carriage return ("invalid port/service
-	 * `22' specified"): the failed line's, or, with no line said, the
-	 * first one's. */
-	if ((k = cr_line(data ? data : "", line > 0 ? line : 1, line)) > 0) {
+	 * `22' specified"): said instead when restore quoted one, at the line
+	 * it failed at (or, with none said, the first one a carriage return
+	 * ends), and when the line it failed at is a carriage return alone,
+	 * which it says nothing of ("line 18 failed"). A line it failed at for
+	 * another reason ("Can't set policy `BOGUS'") keeps restore's words. */
+	if (cr_said && (k = cr_line(data ? data : "", line > 0 ? line : 1, line)) > 0) {
 		line = k;
 		snprintf(msg, sizeof(msg), "%s", FW_CR_WHY);
+	} else if (line > 0 && (k = cr_line(data ? data : "", line, line)) > 0) {
+		data_line(data ? data : "", line, first, sizeof(first));
+		if (!*first) {
+			line = k;
+			snprintf(msg, sizeof(msg), "%s", FW_CR_WHY);
+		}
 	}
 	if (line > 0)
 		snprintf(buf, len, "%s:%d: %s", path, line, msg);

@@ -313,8 +313,10 @@ static bool root_can_login(const struct sshd_conf_file *conf, char *why, size_t 
 
 	if (len)
 		why[0] = '\0';
-	/* sshd's default is prohibit-password: root by key. */
-	if (!some_line_not(conf, "PermitRootLogin", "no", true))
+	/* sshd's default is prohibit-password: root by key. With only Match
+	 * lines, a Match may take every root connection (Match User root):
+	 * then only what they say counts. */
+	if (!some_line_not(conf, "PermitRootLogin", "no", !sshd_conf_in_match(conf, "PermitRootLogin")))
 		return true;
 	account = root_passwd(shell, sizeof(shell), &gid);
 	if (account && !some_line_not(conf, "ChrootDirectory", "none", false)) {
@@ -902,12 +904,15 @@ int sshd_query(const char *exec, const char *config_path, struct sshd_listen *ou
 	return n;
 }
 
-/* sshd's complaint of a config line that starts with a byte-order mark,
- * octal-escaped: "Bad configuration option: \357\273\277Port"; the
- * reason to add to it, or "". */
-static const char *complaint_hint(const char *what, size_t len)
+/* sshd's complaint of a config line that starts with U+FEFF, octal-escaped
+ * ("Bad configuration option: \357\273\277Port"): at line 1, an editor's
+ * byte-order mark; further down, one pasted with the text. The reason to
+ * add to it, or "". */
+static const char *complaint_hint(const char *what, size_t len, unsigned long line)
 {
-	return memmem(what, len, "\\357\\273\\277", 12) ? " (" SSHD_BOM_WHY ")" : "";
+	if (!memmem(what, len, "\\357\\273\\277", 12))
+		return "";
+	return line == 1 ? " (" SSHD_BOM_WHY ")" : " (an invisible U+FEFF before the word, pasted with it: delete it)";
 }
 
 /* One line of sshd's, LEN bytes at LINE, that names a line of a config:
@@ -937,7 +942,7 @@ static void test_line_print(const char *line, const char *where, FILE *errs)
 	int fl;
 
 	if (line_ref(line, strlen(line), &fl, &n, &what))
-		fprintf(errs, "%.*s:%lu: %s%s\n", fl, line, n, what, complaint_hint(what, strlen(what)));
+		fprintf(errs, "%.*s:%lu: %s%s\n", fl, line, n, what, complaint_hint(what, strlen(what), n));
 	else
 		fprintf(errs, "%s: sshd -t: %s\n", where, line);
 }
@@ -956,7 +961,7 @@ void sshd_why_line(const char *why, char *buf, size_t size)
 		size_t len = strcspn(l, "\r\n"); /* sshd ends its stderr lines with CR LF */
 		if (line_ref(l, len, &fl, &n, &what)) {
 			size_t wl = len - (size_t)(what - l);
-			snprintf(buf, size, "%.*s:%lu: %.*s%s", fl, l, n, (int)wl, what, complaint_hint(what, wl));
+			snprintf(buf, size, "%.*s:%lu: %.*s%s", fl, l, n, (int)wl, what, complaint_hint(what, wl, n));
 			return;
 		}
 		if (len) {

@@ -158,6 +158,14 @@ is "$(root_problem)" "" "PermitRootLogin no: no problem about root's account"
 ! log_after "$mark" "refuses root"
 ok $? "... and no warning"
 stop_oobd
+# The same said only under a Match that takes every root connection, with
+# no line for the others: still nothing to say about root's account.
+root_field shadow 2 "!$hash"
+write_sshd_config
+sed -i '/^PermitRootLogin /d' "$T/sshd_config"
+printf 'Match User root\n\tPermitRootLogin no\n' >> "$T/sshd_config"
+out=$("$OOBD" -t -c "$T/oobd.conf" 2>&1)
+unlike "$out" "refuse root" "PermitRootLogin no under Match User root alone: oobd -t says nothing of root's account"
 
 # Under a Match, root may come in from some addresses: the account matters.
 root_field shadow 2 "!$hash"

@@ -353,6 +353,7 @@ static void test_restore_errors(void **state)
 					     "'s/\\r$//', removes them";
 		char want[512];
 
+		/* restore quotes the word with its carriage return. */
 		assert_int_equal(firewall_restore_error("f", crlf,
 							"iptables-restore v1.8.9 (legacy): iptables-restore: unable "
 							"to initialize table 'filter\r'\nError occurred at line: 2\n",
@@ -362,20 +363,33 @@ static void test_restore_errors(void **state)
 		assert_string_equal(buf, want);
 		/* No line said: the first one a carriage return ends (not
 		 * the comment's, which restore skips). */
-		assert_int_equal(firewall_restore_error("f", crlf,
-							"iptables-restore v1.8.9 (legacy): Can't set policy `DROP\r' "
-							"on `INPUT' line 3: Bad policy name\n",
+		assert_int_equal(firewall_restore_error("f", crlf, "iptables-restore v1.8.9 (legacy): Bad argument "
+								   "`COMMIT\r'\n",
 							buf, sizeof(buf)),
 				 2);
 		assert_string_equal(buf, want);
-		/* restore took the line it ends (a policy's counters); the
-		 * one it failed at has none: its own words stand. */
+		/* A policy restore refused, its line named in its own way: it
+		 * took the carriage return after a policy's counters, which it
+		 * does not read. Its own words stand. */
 		assert_int_equal(firewall_restore_error("f", one,
-							"iptables-restore v1.8.9 (legacy): Bad built-in chain name\n"
-							"Error occurred at line: 3\n",
+							"iptables-restore v1.8.9 (legacy): Can't set policy `BAD' on "
+							"`OUTPUT' line 3: Bad policy name\n",
 							buf, sizeof(buf)),
 				 3);
-		assert_string_equal(buf, "f:3: Bad built-in chain name");
+		assert_string_equal(buf, "f:3: Can't set policy `BAD' on `OUTPUT': Bad policy name");
+		assert_int_equal(firewall_restore_error("f", "*filter\n:INPUT BAD [0:0]\r\nCOMMIT\n",
+							"iptables-restore v1.8.9 (legacy): Can't set policy `BAD' on "
+							"`INPUT' line 2: Bad policy name\n",
+							buf, sizeof(buf)),
+				 2);
+		assert_string_equal(buf, "f:2: Can't set policy `BAD' on `INPUT': Bad policy name");
+		/* A line restore failed at for another word: its words stand. */
+		assert_int_equal(firewall_restore_error("f", "*filter\n-A INPUT -p tcp --dprot 22\r\nCOMMIT\n",
+							"iptables-restore v1.8.9 (legacy): unknown option \"--dprot\"\n"
+							"Error occurred at line: 2\n",
+							buf, sizeof(buf)),
+				 2);
+		assert_string_equal(buf, "f:2: unknown option \"--dprot\"");
 		assert_int_equal(firewall_restore_error("f", one,
 							"iptables-restore v1.8.9 (legacy): Couldn't load target "
 							"`ACCEPT\r'\nError occurred at line: 4\n",
@@ -384,7 +398,7 @@ static void test_restore_errors(void **state)
 		snprintf(want, sizeof(want), "f:4: %s", cr_why);
 		assert_string_equal(buf, want);
 		/* A line of a carriage return alone is no blank line to
-		 * restore ("line N failed"). */
+		 * restore, and it says nothing but "line N failed". */
 		assert_int_equal(firewall_restore_error("f", "*filter\n\r\nCOMMIT\n", "iptables-restore: line 2 failed\n",
 							buf, sizeof(buf)),
 				 2);

@@ -205,7 +205,7 @@ static void test_keys_options(void **state)
 		{ "tunnel=\"2147483646\"", "tunnel=\"2147483646\" is not a tun device's number or any" },
 		{ "tunnel=\"\"", "tunnel=\"\" is not a tun device's number or any" },
 	};
-	char line[512], want[512];
+	char line[1536], want[512];
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(taken); i++) {
@@ -222,6 +222,27 @@ static void test_keys_options(void **state)
 		}
 		snprintf(want, sizeof(want), "holds no key sshd takes (line 1: %s)", refused[i].why);
 		assert_string_equal(keys_say(line, ""), want);
+	}
+	/* Values longer than what a message shows are read whole (sshd takes
+	 * a host name of up to 1024 bytes); one longer than that is refused. */
+	{
+		char host[1100];
+		memset(host, 'a', sizeof(host) - 1);
+		host[sizeof(host) - 1] = '\0';
+		host[300] = '\0';
+		snprintf(line, sizeof(line), "permitopen=\"%s.example:22\" " ED25519 "\n", host);
+		assert_string_equal(keys_say(line, ""), "");
+		snprintf(line, sizeof(line), "environment=\"%s=1\" " ED25519 "\n", host);
+		assert_string_equal(keys_say(line, ""), "");
+		host[300] = 'a';
+		host[1024] = '\0'; /* 1024 bytes: taken */
+		snprintf(line, sizeof(line), "permitopen=\"%s:22\" " ED25519 "\n", host);
+		assert_string_equal(keys_say(line, ""), "");
+		host[1024] = 'a';
+		host[1025] = '\0'; /* NI_MAXHOST: refused */
+		snprintf(line, sizeof(line), "permitopen=\"%s:22\" " ED25519 "\n", host);
+		assert_string_equal(keys_say(line, ""), "holds no key sshd takes (line 1: permitopen=\""
+							 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" is not HOST:PORT)");
 	}
 	/* A refused line among good ones: the good one logs in. */
 	assert_string_equal(keys_say("bogus " ED25519 "\n" RSA "\n", ""), "");

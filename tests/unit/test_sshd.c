@@ -303,6 +303,11 @@ static void test_why_line(void **state)
 	assert_string_equal(buf, "/e/s:1: Bad configuration option: \\357\\273\\277# (the file starts with a "
 				 "byte-order mark, which sshd reads as part of the first line: save the file as UTF-8 "
 				 "without BOM)");
+	/* ... and further down, one pasted with the text. */
+	sshd_why_line("/e/s: line 12: Bad configuration option: \\357\\273\\277PermitRootLogin\r\n", buf,
+		      sizeof(buf));
+	assert_string_equal(buf, "/e/s:12: Bad configuration option: \\357\\273\\277PermitRootLogin (an invisible "
+				 "U+FEFF before the word, pasted with it: delete it)");
 }
 
 int main(void)
