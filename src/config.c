@@ -82,16 +82,52 @@ const char *config_where(const char *path, int line, const char *key, char *buf,
 	return buf;
 }
 
+/* MSG to F with each invisible character and each control character
+ * written as <U+XXXX>, and, when there was one, what each is. */
+static void put_visible(FILE *f, const char *msg)
+{
+	const char *names[8];
+	size_t n_names = 0;
+	bool any = false;
+
+	for (const char *s = msg; *s;) {
+		unsigned cp;
+		size_t len;
+		const char *name = invisible_char(s, &cp, &len);
+		if (name || (unsigned char)*s < 0x20 || *s == 0x7f) {
+			size_t k = 0;
+			fprintf(f, "<U+%04X>", name ? cp : (unsigned char)*s);
+			s += name ? len : 1;
+			any = true;
+			while (name && k < n_names && names[k] != name)
+				k++;
+			if (name && k == n_names && n_names < ARRAY_SIZE(names))
+				names[n_names++] = name;
+		} else {
+			fputc(*s++, f);
+		}
+	}
+	if (!any)
+		return;
+	fputs(" (invisible:", f);
+	for (size_t k = 0; k < n_names; k++)
+		fprintf(f, "%s %s", k ? "," : "", names[k]);
+	fputs(n_names ? "; pasted from a web page or a document?)" : " a control character)", f);
+}
+
 static void __attribute__((format(printf, 3, 4)))
 perr(struct parser *p, int line, const char *fmt, ...)
 {
-	char where[CONFIG_WHERE_MAX];
+	char where[CONFIG_WHERE_MAX], *msg = NULL;
 	va_list ap;
 	if (p->errs) {
 		fprintf(p->errs, "%s: ", config_where(p->name, line, NULL, where, sizeof(where)));
 		va_start(ap, fmt);
-		vfprintf(p->errs, fmt, ap);
+		if (vasprintf(&msg, fmt, ap) < 0)
+			msg = NULL;
 		va_end(ap);
+		put_visible(p->errs, msg ? msg : "(out of memory)");
+		free(msg);
 		fputc('\n', p->errs);
 	}
 	p->nerr++;

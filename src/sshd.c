@@ -904,15 +904,46 @@ int sshd_query(const char *exec, const char *config_path, struct sshd_listen *ou
 	return n;
 }
 
-/* sshd's complaint of a config line that starts with U+FEFF, octal-escaped
- * ("Bad configuration option: \357\273\277Port"): at line 1, an editor's
- * byte-order mark; further down, one pasted with the text. The reason to
- * add to it, or "". */
-static const char *complaint_hint(const char *what, size_t len, unsigned long line)
+/* Why sshd refuses line N of the file named by the FL bytes at FILE, when
+ * it is what an editor or a paste left there that a terminal does not
+ * show: a byte-order mark first in the file, or an invisible character
+ * (sshd's complaint may not even quote it: "invalid time value."). Into
+ * HINT (LEN bytes) as " (...)", to add to sshd's complaint; "" for none. */
+static void complaint_hint(const char *file, int fl, unsigned long n, char *hint, size_t len)
 {
-	if (!memmem(what, len, "\\357\\273\\277", 12))
-		return "";
-	return line == 1 ? " (" SSHD_BOM_WHY ")" : " (an invisible U+FEFF before the word, pasted with it: delete it)";
+	char path[PATH_MAX], *line = NULL;
+	size_t cap = 0;
+	unsigned long k = 0;
+	FILE *f;
+
+	hint[0] = '\0';
+	if (fl <= 0 || (size_t)fl >= sizeof(path))
+		return;
+	memcpy(path, file, (size_t)fl);
+	path[fl] = '\0';
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (k < n && getline(&line, &cap, f) >= 0)
+		k++;
+	if (!line || k != n) {
+		/* no such line */
+	} else if (n == 1 && strncmp(line, UTF8_BOM, 3) == 0) {
+		snprintf(hint, len, " (%s)", SSHD_BOM_WHY);
+	} else {
+		for (const char *c = line; *c; c++) {
+			unsigned cp;
+			size_t cl;
+			const char *name = invisible_char(c, &cp, &cl);
+			if (name) {
+				snprintf(hint, len, " (it holds <U+%04X>, %s, which a terminal does not show: pasted "
+						    "from a web page or a document?)", cp, name);
+				break;
+			}
+		}
+	}
+	free(line);
+	fclose(f);
 }
 
 /* One line of sshd's, LEN bytes at LINE, that names a line of a config:
@@ -941,10 +972,13 @@ static void test_line_print(const char *line, const char *where, FILE *errs)
 	unsigned long n;
 	int fl;
 
-	if (line_ref(line, strlen(line), &fl, &n, &what))
-		fprintf(errs, "%.*s:%lu: %s%s\n", fl, line, n, what, complaint_hint(what, strlen(what), n));
-	else
+	if (line_ref(line, strlen(line), &fl, &n, &what)) {
+		char hint[200];
+		complaint_hint(line, fl, n, hint, sizeof(hint));
+		fprintf(errs, "%.*s:%lu: %s%s\n", fl, line, n, what, hint);
+	} else {
 		fprintf(errs, "%s: sshd -t: %s\n", where, line);
+	}
 }
 
 void sshd_why_line(const char *why, char *buf, size_t size)
@@ -961,7 +995,9 @@ void sshd_why_line(const char *why, char *buf, size_t size)
 		size_t len = strcspn(l, "\r\n"); /* sshd ends its stderr lines with CR LF */
 		if (line_ref(l, len, &fl, &n, &what)) {
 			size_t wl = len - (size_t)(what - l);
-			snprintf(buf, size, "%.*s:%lu: %.*s%s", fl, l, n, (int)wl, what, complaint_hint(what, wl, n));
+			char hint[200];
+			complaint_hint(l, fl, n, hint, sizeof(hint));
+			snprintf(buf, size, "%.*s:%lu: %.*s%s", fl, l, n, (int)wl, what, hint);
 			return;
 		}
 		if (len) {

@@ -311,6 +311,40 @@ int read_file(const char *path, char **out, size_t *lenp, size_t max)
 	return 0;
 }
 
+/* Characters a terminal shows as nothing, or as a plain space, that a
+ * parser sees: pasted from a web page or a document. */
+static const struct invisible {
+	const char *utf8, *name;
+} invisibles[] = {
+	{ "\xc2\xa0", "a no-break space" },
+	{ "\xc2\xad", "a soft hyphen" },
+	{ "\xe2\x80\x87", "a figure space" },
+	{ "\xe2\x80\x8b", "a zero-width space" },
+	{ "\xe2\x80\x8c", "a zero-width non-joiner" },
+	{ "\xe2\x80\x8d", "a zero-width joiner" },
+	{ "\xe2\x80\xa8", "a line separator" },
+	{ "\xe2\x80\xa9", "a paragraph separator" },
+	{ "\xe2\x80\xaf", "a narrow no-break space" },
+	{ "\xe2\x81\xa0", "a word joiner" },
+	{ "\xe3\x80\x80", "an ideographic space" },
+	{ "\xef\xbb\xbf", "a byte-order mark" },
+};
+
+const char *invisible_char(const char *s, unsigned *cp, size_t *len)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(invisibles); k++) {
+		const unsigned char *u = (const unsigned char *)invisibles[k].utf8;
+		size_t n = strlen(invisibles[k].utf8);
+		if (strncmp(s, invisibles[k].utf8, n) != 0)
+			continue;
+		*cp = n == 2 ? (u[0] & 0x1fu) << 6 | (u[1] & 0x3fu)
+			     : (u[0] & 0x0fu) << 12 | (u[1] & 0x3fu) << 6 | (u[2] & 0x3fu);
+		*len = n;
+		return invisibles[k].name;
+	}
+	return NULL;
+}
+
 void str_copy(char *dst, const char *src, size_t size)
 {
 	size_t n = strnlen(src, size - 1);

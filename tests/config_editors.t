@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Files saved by an editor on another system: CR LF line ends (DOS), or a
-# byte-order mark first ("UTF-8 with BOM", Notepad's old default).
+# byte-order mark first ("UTF-8 with BOM", Notepad's old default); and
+# text pasted from a web page, with characters a terminal shows as a space
+# or as nothing (a no-break space, a zero-width space).
 # iptables-restore refuses a rules file with either, and restore's own words
 # hide the cause ("invalid port/service `22' specified", the carriage
 # return unseen); sshd refuses its config with a mark. oobd -t and the
@@ -58,6 +60,27 @@ out=$("$OOBD" -t -c "$T/oobd.conf" 2>&1)
 is "$?" 1 "oobd -t rejects the config"
 like "$out" "^$T/fw4\.rules:1: the file starts with a byte-order mark, which iptables-restore reads as part of the first line: save the file as UTF-8 without BOM$" "oobd -t: the rules file's mark, at line 1"
 like "$out" "^$T/sshd_config:1: Bad configuration option: \\\\357\\\\273\\\\277# \(the file starts with a byte-order mark, which sshd reads as part of the first line: save the file as UTF-8 without BOM\)$" "... and, in the same run, sshd's complaint of its config, with the cause"
+cp "$T/sshd_config.good" "$T/sshd_config"
+
+# --- characters pasted from a web page, which a terminal shows as a space
+# or as nothing: a no-break space after a value, a zero-width space ---
+cp "$T/sshd_config.good" "$T/sshd_config"
+printf 'LoginGraceTime 30\302\240\n' >> "$T/sshd_config"
+nb=$(wc -l < "$T/sshd_config")
+! /usr/sbin/sshd -t -f "$T/sshd_config" 2>/dev/null
+ok $? "sshd -t refuses a value with a no-break space after it"
+cp "$T/oobd.conf" "$T/oobd.conf.good"
+sed -i -e 's|^address = \(.*\)$|address = \1\xc2\xa0|' -e 's|^rename = |\xe2\x80\x8brename = |' "$T/oobd.conf"
+out=$("$OOBD" -t -c "$T/oobd.conf" 2>&1)
+is "$?" 1 "oobd -t rejects them"
+like "$out" "^$T/oobd\.conf:$(grep -n '^address' "$T/oobd.conf" | cut -d: -f1): key 'address': '$OOB4/24<U\+00A0>' is not ADDRESS/PREFIXLEN \(invisible: a no-break space; pasted from a web page or a document\?\)$" \
+	"oobd.conf: the no-break space is shown, and named"
+like "$out" "^$T/oobd\.conf:[0-9]+: unknown key '<U\+200B>rename' in \[interface\] \(invisible: a zero-width space; pasted from a web page or a document\?\)$" \
+	"oobd.conf: the zero-width space too"
+cp "$T/oobd.conf.good" "$T/oobd.conf"
+out=$("$OOBD" -t -c "$T/oobd.conf" 2>&1)
+like "$out" "^$T/sshd_config:$nb: invalid time value\. \(it holds <U\+00A0>, a no-break space, which a terminal does not show: pasted from a web page or a document\?\)$" \
+	"sshd config: sshd's complaint, and what it does not show"
 cp "$T/sshd_config.good" "$T/sshd_config"
 
 # --- oobd's own config with both: inih reads it, and so does oobd ---

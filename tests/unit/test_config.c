@@ -307,6 +307,22 @@ static void test_unknown(void **state)
 	load_fails("[interface]\nmatch = eno2\n[firewall]\nipv5 = /x\n", 1, "4: unknown key 'ipv5' in [firewall]");
 	/* Keys and section names are case-sensitive. */
 	load_fails("[Interface]\nmatch = eno2\n", 2, "1: unknown section [Interface]", "2: missing [interface] section");
+	/* What a terminal shows as nothing or a space, pasted from a web
+	 * page: written as <U+XXXX>, and said what it is. */
+	load_fails("[interface]\nmatch = eno2\n\xef\xbb\xbfrename = oob0\n", 1,
+		   "3: unknown key '<U+FEFF>rename' in [interface] (invisible: a byte-order mark; pasted from a web "
+		   "page or a document?)");
+	load_fails("[interface]\nmatch = eno2\naddress = 203.0.113.10/24\xc2\xa0\n[dns]\nsearch = a.example\xe2\x80\x8b.net\n",
+		   2,
+		   "3: key 'address': '203.0.113.10/24<U+00A0>' is not ADDRESS/PREFIXLEN (invisible: a no-break space; "
+		   "pasted from a web page or a document?)",
+		   "5: <U+200B>");
+	load_fails("[interface]\nmatch = eno2\nmtu = 1500\x01\n", 1, "3: key 'mtu': '1500<U+0001>'");
+	/* A byte-order mark first in the file is no key's: inih skips it. */
+	config_free(load_ok("\xef\xbb\xbf[interface]\nmatch = eno2\n"));
+	/* Other characters beyond ASCII are shown as they are. */
+	load_fails("[interface]\nmatch = eno2\ngr\xc3\xbcn = 1\n", 1, "3: unknown key 'gr\xc3\xbcn' in [interface]");
+	assert_null(strstr(errs_text, "invisible"));
 }
 
 static void test_duplicates(void **state)

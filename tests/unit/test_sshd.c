@@ -298,16 +298,38 @@ static void test_why_line(void **state)
 	assert_string_equal(buf, "/e/s:3: Bad configuration option: Foo");
 	sshd_why_line("Unable to load host key: /k\r\nsshd: no hostkeys available -- exiting.\r\n", buf, sizeof(buf));
 	assert_string_equal(buf, "sshd: no hostkeys available -- exiting.");
-	/* A byte-order mark before the first line's word, as sshd escapes it. */
-	sshd_why_line("/e/s: line 1: Bad configuration option: \\357\\273\\277#\r\n", buf, sizeof(buf));
-	assert_string_equal(buf, "/e/s:1: Bad configuration option: \\357\\273\\277# (the file starts with a "
-				 "byte-order mark, which sshd reads as part of the first line: save the file as UTF-8 "
-				 "without BOM)");
-	/* ... and further down, one pasted with the text. */
-	sshd_why_line("/e/s: line 12: Bad configuration option: \\357\\273\\277PermitRootLogin\r\n", buf,
-		      sizeof(buf));
-	assert_string_equal(buf, "/e/s:12: Bad configuration option: \\357\\273\\277PermitRootLogin (an invisible "
-				 "U+FEFF before the word, pasted with it: delete it)");
+	/* What sshd cannot read and a terminal does not show: the line it
+	 * names is read for it. A byte-order mark first in the file: */
+	{
+		char path[256], why[600], want[700];
+		snprintf(path, sizeof(path), "%s/bom_config", tmpdir);
+		assert_int_equal(write_file_atomic(path, "\xef\xbb\xbf# c\nPort 22\n", strlen("\xef\xbb\xbf# c\nPort 22\n"),
+						   0600),
+				 0);
+		snprintf(why, sizeof(why), "%s: line 1: Bad configuration option: \\357\\273\\277#\r\n", path);
+		sshd_why_line(why, buf, sizeof(buf));
+		snprintf(want, sizeof(want), "%s:1: Bad configuration option: \\357\\273\\277# (the file starts with a "
+			 "byte-order mark, which sshd reads as part of the first line: save the file as UTF-8 without "
+			 "BOM)", path);
+		assert_string_equal(buf, want);
+		/* ... a no-break space, which sshd's words may not show. */
+		snprintf(path, sizeof(path), "%s/nbsp_config", tmpdir);
+		assert_int_equal(write_file_atomic(path, "Port 22\nLoginGraceTime 30\xc2\xa0\n",
+						   strlen("Port 22\nLoginGraceTime 30\xc2\xa0\n"), 0600),
+				 0);
+		snprintf(why, sizeof(why), "%s line 2: invalid time value.\r\n", path);
+		sshd_why_line(why, buf, sizeof(buf));
+		snprintf(want, sizeof(want), "%s:2: invalid time value. (it holds <U+00A0>, a no-break space, which a "
+			 "terminal does not show: pasted from a web page or a document?)", path);
+		assert_string_equal(buf, want);
+		/* ... and nothing to add to a line without one, or a file gone. */
+		snprintf(why, sizeof(why), "%s line 1: Bad configuration option: Port\r\n", path);
+		sshd_why_line(why, buf, sizeof(buf));
+		snprintf(want, sizeof(want), "%s:1: Bad configuration option: Port", path);
+		assert_string_equal(buf, want);
+		sshd_why_line("/nonexistent/s line 2: invalid time value.\r\n", buf, sizeof(buf));
+		assert_string_equal(buf, "/nonexistent/s:2: invalid time value.");
+	}
 }
 
 int main(void)
