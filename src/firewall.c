@@ -608,10 +608,25 @@ int firewall_restore_error(const char *path, const char *data, const char *outpu
 			snprintf(msg, sizeof(msg), "%s", FW_CR_WHY);
 		}
 	}
-	if (line > 0)
-		snprintf(buf, len, "%s:%d: %s", path, line, msg);
-	else
-		snprintf(buf, len, "%s: %s", path, msg);
+	/* A character pasted with the text that a terminal shows as a space
+	 * or as nothing ("unknown option "--dport 22"" with a no-break space):
+	 * written <U+XXXX> in restore's words, and named. */
+	{
+		char shown[sizeof(msg) + 64], hint[160] = "";
+		const char *at = data && line > 0 ? data : NULL;
+		for (int i = 1; at && i < line; i++) {
+			at = strchr(at, '\n');
+			if (at)
+				at++;
+		}
+		if (at)
+			invisible_hint(at, strcspn(at, "\n"), hint, sizeof(hint));
+		str_visible(msg, sizeof(msg), shown, sizeof(shown), NULL);
+		if (line > 0)
+			snprintf(buf, len, "%s:%d: %s%s", path, line, shown, hint);
+		else
+			snprintf(buf, len, "%s: %s", path, shown);
+	}
 	return line;
 }
 

@@ -931,16 +931,7 @@ static void complaint_hint(const char *file, int fl, unsigned long n, char *hint
 	} else if (n == 1 && strncmp(line, UTF8_BOM, 3) == 0) {
 		snprintf(hint, len, " (%s)", SSHD_BOM_WHY);
 	} else {
-		for (const char *c = line; *c; c++) {
-			unsigned cp;
-			size_t cl;
-			const char *name = invisible_char(c, &cp, &cl);
-			if (name) {
-				snprintf(hint, len, " (it holds <U+%04X>, %s, which a terminal does not show: pasted "
-						    "from a web page or a document?)", cp, name);
-				break;
-			}
-		}
+		invisible_hint(line, strlen(line), hint, len);
 	}
 	free(line);
 	fclose(f);

@@ -345,6 +345,49 @@ const char *invisible_char(const char *s, unsigned *cp, size_t *len)
 	return NULL;
 }
 
+const char *str_visible(const char *in, size_t in_len, char *out, size_t len, unsigned *first_cp)
+{
+	const char *first = NULL;
+	size_t o = 0;
+
+	if (!len)
+		return NULL;
+	for (size_t i = 0; i < in_len && in[i] && o + 1 < len;) {
+		unsigned cp;
+		size_t cl;
+		const char *name = invisible_char(in + i, &cp, &cl);
+		if (name) {
+			int n = snprintf(out + o, len - o, "<U+%04X>", cp);
+			if (n < 0 || (size_t)n >= len - o)
+				break;
+			o += (size_t)n;
+			i += cl;
+			if (!first) {
+				first = name;
+				if (first_cp)
+					*first_cp = cp;
+			}
+		} else {
+			out[o++] = in[i++];
+		}
+	}
+	out[o] = '\0';
+	return first;
+}
+
+void invisible_hint(const char *line, size_t n, char *hint, size_t len)
+{
+	char row[1024];
+	unsigned cp = 0;
+	const char *name = str_visible(line, n, row, sizeof(row), &cp);
+
+	if (len)
+		hint[0] = '\0';
+	if (name)
+		snprintf(hint, len, " (it holds <U+%04X>, %s, which a terminal does not show: pasted from a web page or a "
+				    "document?)", cp, name);
+}
+
 void str_copy(char *dst, const char *src, size_t size)
 {
 	size_t n = strnlen(src, size - 1);

@@ -113,6 +113,16 @@ void file_copy_free(struct file_copy *c);   /* harmless on a zeroed one */
  * *CP and its length in UTF-8 into *LEN; NULL when S starts with none. */
 const char *invisible_char(const char *s, unsigned *cp, size_t *len);
 
+/* The IN_LEN bytes at IN (up to a NUL) into OUT (LEN bytes, cut to fit,
+ * NUL-terminated) with each such character written <U+XXXX>: the name of
+ * the first one (its code point into *FIRST_CP, may be NULL), or NULL. */
+const char *str_visible(const char *in, size_t in_len, char *out, size_t len, unsigned *first_cp);
+
+/* What the N bytes of a file's LINE hold that a terminal does not show,
+ * as " (it holds <U+00A0>, a no-break space, ...)" to add to a complaint
+ * about the line, into HINT (LEN bytes); "" when nothing. */
+void invisible_hint(const char *line, size_t n, char *hint, size_t len);
+
 /* Copy SRC into DST of SIZE bytes, truncating; always NUL-terminated. */
 void str_copy(char *dst, const char *src, size_t size);
 

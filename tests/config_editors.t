@@ -82,6 +82,15 @@ out=$("$OOBD" -t -c "$T/oobd.conf" 2>&1)
 like "$out" "^$T/sshd_config:$nb: invalid time value\. \(it holds <U\+00A0>, a no-break space, which a terminal does not show: pasted from a web page or a document\?\)$" \
 	"sshd config: sshd's complaint, and what it does not show"
 cp "$T/sshd_config.good" "$T/sshd_config"
+# ... and in a rules file, where restore's words show it as a space.
+sed '0,/^-A INPUT -p tcp --dport 22 /s//-A INPUT -p tcp --dport\xc2\xa022 /' "$SRC_DIR/conf/firewall-v4.rules" > "$T/fw4.rules"
+nb=$(grep -n -- '--dport.22 ' "$T/fw4.rules" | grep -v -- '--dport 22' | cut -d: -f1)
+! restore_takes "$T/fw4.rules"
+ok $? "iptables-legacy-restore refuses a rule with a no-break space"
+out=$("$OOBD" -t -c "$T/oobd.conf" 2>&1)
+like "$out" "^$T/fw4\.rules:$nb: unknown option \"--dport<U\+00A0>22\" \(it holds <U\+00A0>, a no-break space, which a terminal does not show: pasted from a web page or a document\?\)$" \
+	"rules file: restore's complaint, the character shown and named"
+cp "$SRC_DIR/conf/firewall-v4.rules" "$T/fw4.rules"
 
 # --- oobd's own config with both: inih reads it, and so does oobd ---
 cp "$SRC_DIR/conf/firewall-v4.rules" "$T/fw4.rules"

@@ -406,6 +406,15 @@ static void test_restore_errors(void **state)
 		assert_string_equal(buf, want);
 	}
 
+	/* A no-break space pasted with the text: shown, and named. */
+	assert_int_equal(firewall_restore_error("f", "*filter\n-A INPUT -p tcp --dport\xc2\xa0" "22 -j ACCEPT\nCOMMIT\n",
+						"iptables-restore v1.8.9 (legacy): unknown option \"--dport\xc2\xa0" "22\"\n"
+						"Error occurred at line: 2\n",
+						buf, sizeof(buf)),
+			 2);
+	assert_string_equal(buf, "f:2: unknown option \"--dport<U+00A0>22\" (it holds <U+00A0>, a no-break space, "
+				 "which a terminal does not show: pasted from a web page or a document?)");
+
 	assert_int_equal(firewall_restore_error("f", NULL, "something odd\n", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "f: something odd");
 	assert_int_equal(firewall_restore_error("f", NULL, "", buf, sizeof(buf)), 0);

@@ -312,6 +312,33 @@ static void stack_guard_page(void **state)
 	assert_int_equal(munmap(map, len), 0);
 }
 
+/* Characters a terminal does not show: found, named, written <U+XXXX>;
+ * other text, ASCII or not, as it is; the output cut to fit. */
+static void visible(void **state)
+{
+	char out[64], hint[200];
+	unsigned cp = 0;
+	const char *name;
+
+	(void)state;
+	name = str_visible("a\xc2\xa0" "b\xe2\x80\x8b" "c\xef\xbb\xbf", 100, out, sizeof(out), &cp);
+	assert_string_equal(out, "a<U+00A0>b<U+200B>c<U+FEFF>");
+	assert_string_equal(name, "a no-break space");
+	assert_int_equal(cp, 0xa0);
+	assert_null(str_visible("gr\xc3\xbcn \t", 100, out, sizeof(out), NULL));
+	assert_string_equal(out, "gr\xc3\xbcn \t");
+	/* IN_LEN bounds what is read; OUT is cut whole. */
+	assert_null(str_visible("abc\xc2\xa0", 3, out, sizeof(out), NULL));
+	assert_string_equal(out, "abc");
+	str_visible("ab\xc2\xa0", 100, out, 6, NULL);
+	assert_string_equal(out, "ab");
+	invisible_hint("x\xe3\x80\x80y", 5, hint, sizeof(hint));
+	assert_string_equal(hint, " (it holds <U+3000>, an ideographic space, which a terminal does not show: pasted "
+				  "from a web page or a document?)");
+	invisible_hint("plain", 5, hint, sizeof(hint));
+	assert_string_equal(hint, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -324,6 +351,7 @@ int main(void)
 		cmocka_unit_test(vfork_shares_memory),
 		cmocka_unit_test(vfork_overrun),
 		cmocka_unit_test(stack_guard_page),
+		cmocka_unit_test(visible),
 	};
 	return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }
