@@ -385,7 +385,9 @@ int authkeys_file(const char *path, bool dss, char *what, size_t len)
 	FILE *f = fopen(path, "re");
 	char *line = NULL, refused_why[160] = "", why[160];
 	size_t cap = 0;
-	int r = 0, lineno = 0, cut = 0, foreign = 0, n_dss = 0, refused = 0;
+	int r = 0, lineno = 0, cut = 0, foreign = 0, n_dss = 0, refused = 0, invisible = 0;
+	const char *invisible_name = NULL;
+	unsigned invisible_cp = 0;
 	bool bom = false;
 
 	snprintf(what, len, "holds no key");
@@ -412,6 +414,17 @@ int authkeys_file(const char *path, bool dss, char *what, size_t len)
 			refused = lineno;
 			snprintf(refused_why, sizeof(refused_why), "%s", why);
 		}
+		/* Pasted from a web page or a chat: a no-break space for a
+		 * blank, a zero-width space inside the blob. */
+		if ((k == KEY_CUT || k == KEY_FOREIGN || k == KEY_REFUSED) && !invisible) {
+			size_t cl;
+			/* (a byte-order mark first is said of itself, above) */
+			const char *c0 = lineno == 1 && strncmp(line, UTF8_BOM, 3) == 0 ? line + 3 : line;
+			for (const char *c = c0; *c && !invisible_name; c++)
+				invisible_name = invisible_char(c, &invisible_cp, &cl);
+			if (invisible_name)
+				invisible = lineno;
+		}
 	}
 	free(line);
 	fclose(f);
@@ -419,6 +432,9 @@ int authkeys_file(const char *path, bool dss, char *what, size_t len)
 		what[0] = '\0';
 	else if (bom)
 		snprintf(what, len, "holds no key sshd can read (line 1: %s)", SSHD_BOM_WHY);
+	else if (invisible)
+		snprintf(what, len, "holds no key sshd can read (line %d holds <U+%04X>, %s, which a terminal does not "
+				    "show: pasted from a web page or a chat?)", invisible, invisible_cp, invisible_name);
 	else if (refused)
 		snprintf(what, len, "holds no key sshd takes (line %d: %s)", refused, refused_why);
 	else if (cut)

@@ -66,6 +66,11 @@ refused "principals= on a key that is no CA" "holds no key sshd takes \(line 1: 
 { printf '\357\273\277'; cat "$T/keys.good"; } > "$T/authorized_keys"
 refused "a byte-order mark before the key" \
 	"holds no key sshd can read \(line 1: the file starts with a byte-order mark, which sshd reads as part of the first line: save the file as UTF-8 without BOM\)"
+# Pasted from a web page: a no-break space where the blank after the key
+# type was.
+sed 's/^ssh-ed25519 /ssh-ed25519\xc2\xa0/' "$T/keys.good" > "$T/authorized_keys"
+refused "a no-break space after the key type" \
+	"holds no key sshd can read \(line 1 holds <U\+00A0>, a no-break space, which a terminal does not show: pasted from a web page or a chat\?\)"
 sed 's/$/\r/' "$T/keys.good" > "$T/authorized_keys"
 is "$(no_key_problem)" "" "the key with a CR LF line end: no problem"
 is "$(oob_ssh "$OOB4" echo reached 2>&1)" "reached" "... and the real sshd takes it"

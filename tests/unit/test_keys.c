@@ -271,6 +271,18 @@ static void test_keys_editors(void **state)
 	/* The key on the next line is read. */
 	assert_string_equal(keys_say(UTF8_BOM "# oob keys\n" ED25519 "\n", ""), "");
 	assert_string_equal(keys_say(UTF8_BOM ED25519 "\n" RSA "\n", ""), "");
+	/* Pasted from a web page or a chat: a no-break space for the blank
+	 * after the type, a zero-width space inside the blob (where a chat
+	 * lets a long word wrap). */
+	assert_string_equal(keys_say("ssh-ed25519\xc2\xa0" "AAAAC3NzaC1lZDI1NTE5AAAAIGMNQK0hiMcANjLSVHDIauReeBtAbrqqQOXAA7pnQSJU\n", ""),
+			    "holds no key sshd can read (line 1 holds <U+00A0>, a no-break space, which a terminal does not "
+			    "show: pasted from a web page or a chat?)");
+	assert_string_equal(keys_say("# oob\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGMNQK0hiMcA\xe2\x80\x8b"
+				     "NjLSVHDIauReeBtAbrqqQOXAA7pnQSJU x\n", ""),
+			    "holds no key sshd can read (line 2 holds <U+200B>, a zero-width space, which a terminal does "
+			    "not show: pasted from a web page or a chat?)");
+	/* In a comment after a good key: nothing to say. */
+	assert_string_equal(keys_say(ED25519 " admin\xc2\xa0" "desk\n", ""), "");
 	/* A mark before no key hides none. */
 	assert_string_equal(keys_say(UTF8_BOM "# oob keys\n", ""),
 			    "holds no key sshd can read (line 1 is not a public key in OpenSSH's format: a private key, or "
