@@ -763,7 +763,7 @@ static void services_reload(struct oobd *o, const struct config *nc)
 			log_notice("service %s changed; restarting it", s->name);
 			service_set_argv(s, argv_dup(sc->argv));
 			service_stop(s);
-			s->want_up = true; /* started again when reaped */
+			s->want_up = !o->down; /* started again when reaped, unless the path is down */
 		}
 	}
 	for (size_t k = 0; k < nc->n_services; k++) {
@@ -1136,7 +1136,7 @@ static void reap_children(struct oobd *o)
 			if (!service_reaped(s, pid, status))
 				continue;
 			/* A stop for a restart (changed on reload) has completed. */
-			if (s->state == SVC_DOWN && s->want_up && !o->stopping)
+			if (s->state == SVC_DOWN && s->want_up && !o->stopping && !o->down)
 				svc_start(o, s);
 			break;
 		}
@@ -1331,7 +1331,7 @@ static void handle_timer(struct oobd *o)
 	for (size_t i = 0; i < o->n_svcs; i++) {
 		if (service_program_replaced(&o->svcs[i], now) && !o->stopping)
 			svc_restart(&o->svcs[i]);
-		if (service_deadline(&o->svcs[i], now) && !o->stopping)
+		if (service_deadline(&o->svcs[i], now) && !o->stopping && !o->down)
 			svc_start(o, &o->svcs[i]);
 	}
 	services_compact(o); /* a removed one whose leftovers went */
@@ -1611,6 +1611,10 @@ static void control_handler(struct ctl_server *srv, struct ctl_client *c, char *
 	if (ctl_request_parse(line, &req, err, sizeof(err)) < 0) {
 		sb_printf(&out, "%s\n", err);
 		ctl_reply(srv, c, 3, "error", sb_steal(&out));
+	} else if (o->stopping && req.cmd != CTL_CMD_STATUS && req.cmd != CTL_CMD_STATUS_JSON &&
+		   req.cmd != CTL_CMD_METRICS) {
+		/* As SIGHUP then: nothing may start what the stop is ending. */
+		ctl_reply(srv, c, 1, "stopping", xstrdup("oobd is stopping\n"));
 	} else if (req.cmd == CTL_CMD_STATUS || req.cmd == CTL_CMD_STATUS_JSON) {
 		enum status_health h = status_render(o, req.cmd == CTL_CMD_STATUS_JSON, &out);
 		ctl_reply(srv, c, h == STATUS_OK ? 0 : 1, h == STATUS_OK ? "ok" : "degraded", sb_steal(&out));

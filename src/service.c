@@ -466,6 +466,10 @@ int service_start(struct service *s, const char *netns, int nsfd)
 	ssize_t n;
 	pid_t pid;
 
+	/* Wanted up whatever happens below: a start that fails before the
+	 * child runs (no fd for the socket pair, clone refused) is tried
+	 * again on the backoff schedule, not left in backoff for good. */
+	s->want_up = true;
 	if (service_refuse_unsafe(s, s->argv[0]))
 		return -EPERM;
 	/* What an earlier instance left running and did not stop on SIGTERM
