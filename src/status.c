@@ -347,6 +347,19 @@ static void gather_sysctls(struct status *st)
 	}
 }
 
+/* Whether service K (0 for sshd, else svcs[K - 1]) is reported: one that
+ * a reload removed is not, while it still stops (services_compact drops
+ * it once it has). */
+static bool svc_listed(const struct oobd *o, size_t k)
+{
+	if (k == 0)
+		return true;
+	for (size_t i = 0; i < o->cfg->n_services; i++)
+		if (strcmp(o->cfg->services[i].name, o->svcs[k - 1].name) == 0)
+			return true;
+	return false;
+}
+
 static const char *svc_state(const struct service *s, bool ready)
 {
 	switch (s->state) {
@@ -483,6 +496,8 @@ static void gather(struct status *st)
 				"firewall must accept -i lo");
 		for (size_t k = 0; k < o->n_svcs; k++) {
 			const struct service *s = &o->svcs[k];
+			if (!svc_listed(o, k + 1))
+				continue;
 			if (s->state != SVC_UP)
 				problem(st, "service %s is %s%s", s->name, svc_state(s, true), start_error(s, why, sizeof(why)));
 			/* Until a start of it stays in the foreground (up for
@@ -677,6 +692,8 @@ static void render_json(struct status *st, struct strbuf *out)
 	json_arr_begin(&j);
 	for (size_t k = 0; k <= o->n_svcs; k++) {
 		const struct service *s = k == 0 ? &o->sshd.svc : &o->svcs[k - 1];
+		if (!svc_listed(o, k))
+			continue;
 		bool ready = k == 0 ? o->sshd.ready : s->state == SVC_UP;
 		char how[96];
 		json_obj_begin(&j);
@@ -799,6 +816,8 @@ static void render_text(struct status *st, struct strbuf *out)
 	sb_puts(out, "\nservices\n");
 	for (size_t k = 0; k <= o->n_svcs; k++) {
 		const struct service *s = k == 0 ? &o->sshd.svc : &o->svcs[k - 1];
+		if (!svc_listed(o, k))
+			continue;
 		bool ready = k == 0 ? o->sshd.ready : s->state == SVC_UP;
 		char how[96];
 		sb_printf(out, "  %-10s %-8s", s->name, svc_state(s, ready));
@@ -870,12 +889,16 @@ void status_metrics(struct oobd *o, struct strbuf *out)
 	metric(out, "oobd_service_up", "gauge", "1 when the service runs (for sshd: answers with its banner).");
 	for (size_t k = 0; k <= o->n_svcs; k++) {
 		const struct service *s = k == 0 ? &o->sshd.svc : &o->svcs[k - 1];
+		if (!svc_listed(o, k))
+			continue;
 		bool up = k == 0 ? o->sshd.ready : s->state == SVC_UP;
 		sb_printf(out, "oobd_service_up{service=\"%s\"} %d\n", s->name, up ? 1 : 0);
 	}
 	metric(out, "oobd_service_restarts_total", "counter", "Restarts of the service since oobd started.");
 	for (size_t k = 0; k <= o->n_svcs; k++) {
 		const struct service *s = k == 0 ? &o->sshd.svc : &o->svcs[k - 1];
+		if (!svc_listed(o, k))
+			continue;
 		sb_printf(out, "oobd_service_restarts_total{service=\"%s\"} %u\n", s->name, s->restarts);
 	}
 	metric(out, "oobd_sshd_config_fallback", "gauge",

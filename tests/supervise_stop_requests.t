@@ -9,7 +9,9 @@
 # - after "oobctl down", a reload that changes the service's program does
 #   not start it when the old one is gone: the path is down by request.
 #   Before, it was started into the namespace that was gone, and failed on
-#   its backoff schedule for as long as the path stayed down.
+#   its backoff schedule for as long as the path stayed down;
+# - a reload that removes the service: status is ok at once, and no longer
+#   lists it, while it still stops.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 OOBCTL=$BUILD/oobctl
 [ -x "$OOBCTL" ] || bail "$OOBCTL not built (run make)"
@@ -63,6 +65,20 @@ ok $? "... nor tried"
 "$OOBCTL" up >/dev/null 2>&1
 ok $? "oobctl up"
 check "up again: the service runs its new program" -- wait_until 15 pgrep -f "^/bin/sh $T/stubborn2"
+
+# --- removed by a reload while it takes its time to stop ---
+sed -i '/^\[service stubborn\]$/,/^exec = /d' "$T/oobd.conf"
+"$OOBCTL" reload >/dev/null 2>&1
+ok $? "a reload removes the service"
+pgrep -f "^/bin/sh $T/stubborn2" >/dev/null
+ok $? "its process still runs (it ignores SIGTERM, and has 5 s)"
+out=$("$OOBCTL" status); st=$?
+is "$st" 0 "status is ok meanwhile: a removed service is no problem"
+unlike "$(printf '%s\n' "$out" | sed '/^recent warnings and errors$/,$d')" "stubborn" \
+	"... and is not listed (but in the recent warnings)"
+is "$("$OOBCTL" status --json | jq -r '[.services[].name] | join(" ")')" "sshd" "nor in status --json"
+unlike "$("$OOBCTL" metrics)" "stubborn" "nor in the metrics"
+check "gone at its deadline" -- wait_until 15 eval '! pgrep -f "^/bin/sh $T/stubborn2" >/dev/null'
 
 stop_oobd
 done_testing
