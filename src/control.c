@@ -157,6 +157,10 @@ static void client_flush(struct ctl_server *srv, struct ctl_client *c)
 	ctl_watch(srv, c->fd, EPOLLIN, EPOLL_CTL_MOD);
 }
 
+/* What the client sends after its answer, read and thrown away until it
+ * closes. A client sends nothing after its line but what was on its way:
+ * one that goes on writing (many writers on one connection can keep this
+ * loop fed for seconds) is dropped once that passes a request's size. */
 static void client_drain(struct ctl_server *srv, struct ctl_client *c)
 {
 	char buf[4096];
@@ -164,7 +168,7 @@ static void client_drain(struct ctl_server *srv, struct ctl_client *c)
 		ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
-		if (n <= 0) {
+		if (n <= 0 || (c->drained += (size_t)n) > CTL_MAX_REQUEST) {
 			client_drop(srv, c);
 			return;
 		}

@@ -37,6 +37,7 @@ struct ctl_client {
 	char *out;
 	size_t out_len, out_off;
 	bool draining;               /* answered; reading what is left until EOF */
+	size_t drained;              /* read while draining: a client sends nothing after its line */
 	long long request_deadline, total_deadline;
 };
 

@@ -14,6 +14,13 @@
 /* How much of a word an error message echoes. */
 #define CTL_ECHO_MAX 64
 
+/* The bytes of the LEN-byte word at S that a message echoes: up to
+ * CTL_ECHO_MAX, not splitting a UTF-8 character. */
+static int echo_len(const char *s, int len)
+{
+	return len <= CTL_ECHO_MAX ? len : (int)utf8_cut(s, CTL_ECHO_MAX);
+}
+
 /*
  * The words of a request, where they stand in the line: no word has a
  * length limit of its own (only the line has: 1024 bytes), so a long word
@@ -85,8 +92,8 @@ int ctl_request_parse(const char *line, struct ctl_request *req, char *err, size
 			/* Longer than any service's name: none has it. */
 			if (w.len[1] > SERVICE_NAME_MAX) {
 				snprintf(err, errlen, "no service named \"%.*s%s\" (a name has at most %d bytes)",
-					 w.len[1] < CTL_ECHO_MAX ? w.len[1] : CTL_ECHO_MAX, w.s[1],
-					 w.len[1] > CTL_ECHO_MAX ? "..." : "", SERVICE_NAME_MAX);
+					 echo_len(w.s[1], w.len[1]), w.s[1], w.len[1] > CTL_ECHO_MAX ? "..." : "",
+					 SERVICE_NAME_MAX);
 				return -EINVAL;
 			}
 			req->cmd = table[i].cmd_arg;
@@ -101,7 +108,7 @@ int ctl_request_parse(const char *line, struct ctl_request *req, char *err, size
 		snprintf(err, errlen, "wrong arguments for \"%s\" (see docs/control.md)", table[i].word);
 		return -EINVAL;
 	}
-	snprintf(err, errlen, "unknown request \"%.*s%s\"", w.len[0] < CTL_ECHO_MAX ? w.len[0] : CTL_ECHO_MAX, w.s[0],
+	snprintf(err, errlen, "unknown request \"%.*s%s\"", echo_len(w.s[0], w.len[0]), w.s[0],
 		 w.len[0] > CTL_ECHO_MAX ? "..." : "");
 	return -EINVAL;
 }

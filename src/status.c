@@ -68,7 +68,7 @@ struct status {
 	struct st_sysctl *sysctls;
 	size_t n_sysctls;
 	char *resolv;                /* overlay content, or NULL */
-	char problems[16][SSHD_REFUSED_MAX + 96];
+	char problems[16][1024];
 	int n_problems;
 	bool v6_off;                 /* IPv6 is off on the NIC while the config gives it IPv6 addresses or routes */
 };
@@ -130,12 +130,19 @@ void status_firewall_warn(struct oobd *o, const struct sshd_listen *l, int n_l, 
 static void problem(struct status *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void problem(struct status *st, const char *fmt, ...)
 {
+	char *p;
 	va_list ap;
+	int n;
+
 	if (st->n_problems >= (int)ARRAY_SIZE(st->problems))
 		return;
+	p = st->problems[st->n_problems++];
 	va_start(ap, fmt);
-	vsnprintf(st->problems[st->n_problems++], sizeof(st->problems[0]), fmt, ap);
+	n = vsnprintf(p, sizeof(st->problems[0]), fmt, ap);
 	va_end(ap);
+	/* Cut: at a character's start, and said ("..."). */
+	if (n >= (int)sizeof(st->problems[0]))
+		strcpy(p + utf8_cut(p, sizeof(st->problems[0]) - 4), "...");
 }
 
 /* Why sshd runs a fallback: why the configured config was refused; NULL

@@ -388,6 +388,13 @@ void invisible_hint(const char *line, size_t n, char *hint, size_t len)
 				    "document?)", cp, name);
 }
 
+size_t utf8_cut(const char *s, size_t n)
+{
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
 void str_copy(char *dst, const char *src, size_t size)
 {
 	size_t n = strnlen(src, size - 1);

@@ -123,6 +123,10 @@ const char *str_visible(const char *in, size_t in_len, char *out, size_t len, un
  * about the line, into HINT (LEN bytes); "" when nothing. */
 void invisible_hint(const char *line, size_t n, char *hint, size_t len);
 
+/* Where to cut the string S at N bytes or fewer without splitting a UTF-8
+ * character: N, or less when S[N] continues one (S holds more than N). */
+size_t utf8_cut(const char *s, size_t n);
+
 /* Copy SRC into DST of SIZE bytes, truncating; always NUL-terminated. */
 void str_copy(char *dst, const char *src, size_t size);
 

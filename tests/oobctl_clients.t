@@ -291,6 +291,32 @@ like "$(oob_ssh "$OOB4" echo renamed 2>&1)" "^renamed$" "ssh works through it"
 # --- an answer that cannot be written is not a success ---
 "$OOBCTL" status >/dev/full 2>/dev/null
 is "$?" 1 "oobctl status > /dev/full: exit status 1"
+# A reader that has gone (its end of the pipe closed before the answer
+# came): exit status 1, not a death by SIGPIPE, and no message.
+"$OOBCTL" status 2>"$T/pipe.err" | { exec 0<&-; sleep 1; }
+is "${PIPESTATUS[0]}" 1 "oobctl status into a pipe nobody reads: exit status 1"
+is "$(cat "$T/pipe.err")" "" "... without a message"
+
+# --- a client that goes on writing after its request ---
+# It could keep oobd reading what it throws away; it is dropped once that
+# passes a request's size, and others are served.
+cat > "$T/stream.py" <<'EOF'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(b"ping\n")
+chunk = b"x" * 4096
+end = time.time() + 5
+try:
+    while time.time() < end:
+        s.sendall(chunk)
+    print("not dropped")
+except (BrokenPipeError, ConnectionResetError):
+    print("dropped")
+EOF
+is "$("$PY" "$T/stream.py" "$SOCK")" "dropped" "a client writing on after its request is dropped"
+"$OOBCTL" status >/dev/null
+ok $(( $? > 1 )) "... and oobctl is served"
 
 # --- a hung oobd: no client waits for it without end ---
 # oobd stopped (as if its event loop were stuck) while clients keep coming:

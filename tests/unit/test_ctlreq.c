@@ -113,6 +113,23 @@ static void test_long_words(void **state)
 	snprintf(want, sizeof(want), "unknown request \"%.64s\"", line);
 	assert_string_equal(err, want);
 
+	/* A word of two-byte characters whose 64th byte starts one: cut
+	 * before it, not inside it. */
+	strcpy(line, "a");
+	for (int i = 0; i < 40; i++)
+		strcat(line, "\xc3\xa9");
+	assert_int_not_equal(parse(line, &r, err), 0);
+	snprintf(want, sizeof(want), "unknown request \"%.63s...\"", line);
+	assert_string_equal(err, want);
+	memcpy(line, "restart ", 8);
+	line[8] = 'b';
+	for (int i = 0; i < 40; i++)
+		memcpy(line + 9 + 2 * i, "\xc3\xa9", 2);
+	line[89] = '\0';
+	assert_int_not_equal(parse(line, &r, err), 0);
+	snprintf(want, sizeof(want), "no service named \"%.63s...\" (a name has at most 32 bytes)", line + 8);
+	assert_string_equal(err, want);
+
 	/* An argument of 900 bytes, near the limit of the line. */
 	memcpy(line, "restart ", 8);
 	memset(line + 8, 'b', 900);

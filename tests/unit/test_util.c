@@ -337,6 +337,11 @@ static void visible(void **state)
 				  "from a web page or a document?)");
 	invisible_hint("plain", 5, hint, sizeof(hint));
 	assert_string_equal(hint, "");
+	/* Cut points: not inside a character. */
+	assert_int_equal(utf8_cut("abcdef", 3), 3);
+	assert_int_equal(utf8_cut("ab\xc3\xa9z", 3), 2);
+	assert_int_equal(utf8_cut("ab\xe2\x80\x8bz", 4), 2);
+	assert_int_equal(utf8_cut("ab\xe2\x80\x8bz", 5), 5);
 }
 
 int main(void)
