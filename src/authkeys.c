@@ -2,11 +2,14 @@
 #include "authkeys.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -382,17 +385,32 @@ static enum key_line key_line(const char *line, char *why, size_t len)
 
 int authkeys_file(const char *path, bool dss, char *what, size_t len)
 {
-	FILE *f = fopen(path, "re");
+	/* As sshd opens it (auth_openkeyfile): without waiting on a FIFO,
+	 * and only a regular file counts. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	char *line = NULL, refused_why[160] = "", why[160];
 	size_t cap = 0;
 	int r = 0, lineno = 0, cut = 0, foreign = 0, n_dss = 0, refused = 0, invisible = 0;
 	const char *invisible_name = NULL;
 	unsigned invisible_cp = 0;
 	bool bom = false;
+	struct stat st;
+	FILE *f;
 
 	snprintf(what, len, "holds no key");
-	if (!f)
+	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(what, len, "is not a regular file, which sshd does not read");
+		close(fd);
+		return 0;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
 	while (!r && getline(&line, &cap, f) >= 0) {
 		enum key_line k = key_line(line, why, sizeof(why));
 

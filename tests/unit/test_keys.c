@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -113,6 +115,25 @@ static void test_keys_expiry(void **state)
 			    "holds no key sshd takes (line 1: expiry-time=\"20991331\" is not YYYYMMDD[HHMM[SS]][Z])");
 	assert_string_equal(keys_say("expiry-time=\"20991231236000\" " ED25519 "\n", ""),
 			    "holds no key sshd takes (line 1: expiry-time=\"20991231236000\" is not YYYYMMDD[HHMM[SS]][Z])");
+}
+
+/* A keys path that is no regular file: sshd does not read it, and oobd
+ * does not wait on it (a FIFO would block the status). */
+static void test_keys_not_regular(void **state)
+{
+	char keys[512], root[256], conf[256], path[256], text[512];
+	int n;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/fifo", tmpdir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	snprintf(conf, sizeof(conf), "%s/sshd_config", tmpdir);
+	n = snprintf(text, sizeof(text), "PermitRootLogin no\nAuthorizedKeysFile %s\n", path);
+	assert_int_equal(write_file_atomic(conf, text, (size_t)n, 0600), 0);
+	sshd_login_check(conf, keys, sizeof(keys), root, sizeof(root));
+	snprintf(text, sizeof(text), "%s is not a regular file, which sshd does not read", path);
+	assert_string_equal(keys, text);
+	unlink(path);
 }
 
 /* PubkeyAuthentication: sshd takes its first value; no key at all when it
@@ -297,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_keys_expiry),
 		cmocka_unit_test(test_keys_dss),
 		cmocka_unit_test(test_keys_pubkey_off),
+		cmocka_unit_test(test_keys_not_regular),
 		cmocka_unit_test(test_keys_options),
 		cmocka_unit_test(test_keys_editors),
 	};
