@@ -685,7 +685,6 @@ static int sshd_T_parse(struct proc_result *res, struct sshd_listen *out, int ma
 	return n;
 }
 
-#define SSHD_T_TIMEOUT_MS 10000
 #define SSHD_T_OUT_MAX (1 << 20)
 
 static char **sshd_T_argv(const char *exec, const char *config_path, char *argv[5])

@@ -130,6 +130,10 @@ struct sshd_listen {
  */
 int sshd_query(const char *exec, const char *config_path, struct sshd_listen *out, int max, char **why);
 
+/* How long one run of "sshd -t" or "sshd -T" may take before it is killed
+ * and counts as failed. */
+#define SSHD_T_TIMEOUT_MS 10000
+
 /* Does sshd EXEC take OPTION ("Keyword=value"), i.e. does "sshd -t" of an
  * empty config with it and HOSTKEY pass? The answer is kept for that
  * program file (the last one asked about). */

@@ -202,7 +202,7 @@ static void builtin_certs(struct strbuf *sb, const struct sshd_conf_file *conf)
  * certificate settings where their files are safe (builtin_certs), no PAM, no
  * forwarding.
  */
-static int builtin_write(struct sshd_sup *s)
+static int builtin_write(struct sshd_sup *s, bool may_ask)
 {
 	char **keys = NULL, **akf = NULL;
 	struct sshd_conf_file *conf = NULL;
@@ -279,8 +279,11 @@ static int builtin_write(struct sshd_sup *s)
 		sshd_keygen(SSHD_BUILTIN_HOSTKEY, "oobd built-in host key"); /* ed25519, from its name */
 	sb_printf(&sb, "HostKey %s\n", SSHD_BUILTIN_HOSTKEY);
 	/* Only where this sshd takes it (OpenSSH 8.5 on): the built-in config
-	 * must not fail for an option. */
-	if (sshd_takes_option(s->prog, SSHD_BUILTIN_HOSTKEY, "PerSourceMaxStartups=3"))
+	 * must not fail for an option. Not asked (left out) when the program
+	 * has used up so much of the time of this start's choice that another
+	 * whole run does not fit: one that hangs would hold the event loop for
+	 * its 10 s once more. */
+	if (may_ask && sshd_takes_option(s->prog, SSHD_BUILTIN_HOSTKEY, "PerSourceMaxStartups=3"))
 		sb_puts(&sb, "PerSourceMaxStartups 3\n");
 	sb_puts(&sb, "AuthorizedKeysFile");
 	for (int i = 0; akf && akf[i]; i++) {
@@ -519,12 +522,14 @@ static enum sshd_source choose_source(struct sshd_sup *s)
 			if (now_ms() >= give_up) {
 				log_err("sshd -T has taken over %d s for this start (does %s hang?); starting with the "
 					"built-in config without asking it more", SSHD_CHOOSE_BUDGET_MS / 1000, asked);
-				builtin_write(s);
+				builtin_write(s, false);
 				return SSHD_BUILTIN_CONF;
 			}
 			if (src == SSHD_LAST_GOOD && (access(SSHD_LAST_GOOD_PATH, R_OK) != 0 || last_good_untrusted()))
 				continue;
-			if (src == SSHD_BUILTIN_CONF && builtin_write(s) < 0)
+			/* Asked whether it takes an option only while a whole run
+			 * still fits in the choice's time. */
+			if (src == SSHD_BUILTIN_CONF && builtin_write(s, give_up - now_ms() >= SSHD_T_TIMEOUT_MS) < 0)
 				continue;
 			path = src == SSHD_CONFIGURED ? s->config : src == SSHD_LAST_GOOD ? SSHD_LAST_GOOD_PATH : SSHD_BUILTIN_PATH;
 			asked = s->prog;

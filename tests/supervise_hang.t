@@ -23,12 +23,14 @@ ok $? "sshd answers" || bail "oobd did not come up"
 
 # The program now hangs, whatever it is asked; the listener dies.
 rm /run/w/sshd
-printf '#!/bin/sh\nexec sleep 1000\n' > /run/w/sshd
+printf '#!/bin/sh\necho "$*" >> /run/w/asked\nexec sleep 1000\n' > /run/w/sshd
 chmod 0700 /run/w/sshd
 mark=$(log_mark)
 kill -KILL "$(sshd_pid)"
 wait_until 90 log_after "$mark" '^<3>sshd -T has taken over 12 s for this start \(does /run/w/sshd hang\?\); starting with the built-in config'
 ok $? "a choice of config stops asking a hanging sshd -T after 12 s"
+! grep -q PerSourceMaxStartups /run/w/asked
+ok $? "... nor asks it, for the built-in config, whether it takes an option (10 s more)"
 wait_until 20 ssh_banner "$OOB4"
 ok $? "... and sshd answers, from the copy of the program that answered before"
 log_has "starting sshd from the last-good copy /run/oobd/sshd.last-good of its program: no sshd config passes sshd -T with /run/w/sshd"
