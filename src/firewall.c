@@ -432,6 +432,12 @@ static void decl_line(char *l, int line, char *table, struct fw_decl **v, size_t
 		b = word_next(&l);
 		if (a && b)
 			decl_set(v, n, table, a, b, line);
+	} else if (strcmp(w, "-E") == 0 || strcmp(w, "--rename-chain") == 0) {
+		struct fw_decl *d;
+		a = word_next(&l);
+		b = word_next(&l);
+		if (a && b && (d = decl_find(*v, *n, table, a)))
+			str_copy(d->chain, b, sizeof(d->chain));
 	}
 }
 
@@ -475,11 +481,15 @@ static bool decls_have_table(const struct fw_decl *v, size_t n, const char *tabl
 	return false;
 }
 
-static size_t decls_count_tables(const struct fw_decl *v, size_t n)
+/* The tables DATA commits, one per "*table" line: a table given twice is
+ * committed twice, and restore may fail at the second after the first is
+ * in place. */
+static size_t table_blocks(const char *data)
 {
 	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		k += v[i].chain[0] == '\0';
+
+	for (const char *l = data; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		k += l[strspn(l, " \t")] == '*';
 	return k;
 }
 
@@ -988,7 +998,8 @@ static int verify_table(struct ns_job *j, const struct fw_decl *t, const struct 
 				 j->path, d->line, d->chain, d->table);
 			return -EPROTO;
 		}
-		if (c->builtin && strcmp(c->policy, d->policy) != 0) {
+		/* "-": restore leaves a built-in chain's policy as it is. */
+		if (c->builtin && strcmp(d->policy, "-") != 0 && strcmp(c->policy, d->policy) != 0) {
 			snprintf(j->err, sizeof(j->err), "%s:%d: the policy of %s in table %s is %s, not %s", j->path,
 				 d->line, d->chain, d->table, c->policy[0] ? c->policy : "unknown", d->policy);
 			return -EPROTO;
@@ -1387,7 +1398,7 @@ static void file_begin(const struct family *fa, int nsfd, struct fw_family_run *
 	}
 	/* restore replaces each table atomically, one after the other: only
 	 * a file of several tables can fail half-way. */
-	if (fs->source == FW_SOURCE_FILE && decls_count_tables(fr->decls, fr->n_decls) > 1)
+	if (fs->source == FW_SOURCE_FILE && table_blocks(fr->copy.data) > 1)
 		fr->snapshot = ruleset_save(fa, nsfd);
 	if (inproc_apply(fa, nsfd, fr) == 0) {
 		fr->inproc = true;
@@ -1457,7 +1468,7 @@ static int file_finish(const struct family *fa, int nsfd, struct fw_family_run *
 		if (!proc_ok(&res)) {
 			firewall_restore_error(fr->path, fr->copy.data, res.out, fr->why, sizeof(fr->why));
 			proc_result_free(&res);
-			if (decls_count_tables(fr->decls, fr->n_decls) > 1)
+			if (table_blocks(fr->copy.data) > 1)
 				*intact = fr->snapshot && rollback(fa, nsfd, fr->snapshot);
 			return -EINVAL;
 		}
@@ -1911,7 +1922,9 @@ static struct entry_ref entry_at(enum fw_family f, const unsigned char *blob, un
 		const struct ipt_entry *e = (const void *)(blob + off);
 		r = (struct entry_ref){ e->ip.iniface, e->ip.outiface, e->ip.iniface_mask, e->ip.outiface_mask,
 					e->ip.proto, false,
-					e->ip.smsk.s_addr || e->ip.dmsk.s_addr, e->ip.flags & IPT_F_FRAG,
+					e->ip.smsk.s_addr || e->ip.dmsk.s_addr ||
+						(e->ip.invflags & (IPT_INV_SRCIP | IPT_INV_DSTIP)),
+					e->ip.flags & IPT_F_FRAG,
 					e->ip.flags & IPT_F_GOTO, e->ip.invflags, e->elems,
 					e->target_offset - sizeof(*e),
 					(const void *)((const unsigned char *)e + e->target_offset), e->next_offset,
@@ -1922,7 +1935,8 @@ static struct entry_ref entry_at(enum fw_family f, const unsigned char *blob, un
 					e->ipv6.proto,
 					!(e->ipv6.flags & IP6T_F_PROTO),
 					any_byte(&e->ipv6.smsk, sizeof(e->ipv6.smsk)) ||
-						any_byte(&e->ipv6.dmsk, sizeof(e->ipv6.dmsk)),
+						any_byte(&e->ipv6.dmsk, sizeof(e->ipv6.dmsk)) ||
+						(e->ipv6.invflags & (IP6T_INV_SRCIP | IP6T_INV_DSTIP)),
 					false, e->ipv6.flags & IP6T_F_GOTO, e->ipv6.invflags, e->elems,
 					e->target_offset - sizeof(*e),
 					(const void *)((const unsigned char *)e + e->target_offset), e->next_offset,
@@ -2076,6 +2090,8 @@ static enum take rule_takes(const struct syn_walk *w, const struct entry_ref *e)
 
 	if (e->fragment && !(e->invflags & IPT_INV_FRAG))
 		return TAKE_NO; /* later fragments only: a SYN is a first one */
+	if (!any_byte(mask, IFNAMSIZ) && inv_iface)
+		return TAKE_NO; /* "! -i +": no interface */
 	if (!w->iface && any_byte(mask, IFNAMSIZ)) {
 		/* The NIC's name is not known: only "lo" is surely not it. */
 		if (strncmp(iface, "lo", IFNAMSIZ) != 0 || inv_iface || mask[2] == 0)

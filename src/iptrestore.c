@@ -208,7 +208,9 @@ static const struct icmp_name icmp6_names[] = {
 	{ "neighbor-advertisement", 136 }, { "redirect", 137 }, { NULL, 0 },
 };
 
-/* "any", a name above, "T" or "T/C": type and code range. */
+/* "any" (IPv4 only: ip6tables knows no such ICMPv6 type, and the kernel's
+ * icmp6 match no wildcard), a name above, "T" or "T/C": type and code
+ * range. */
 static bool icmp_type(const char *s, const struct icmp_name *names, uint8_t *type, uint8_t code[2])
 {
 	char buf[16];
@@ -217,7 +219,7 @@ static bool icmp_type(const char *s, const struct icmp_name *names, uint8_t *typ
 
 	code[0] = 0;
 	code[1] = 0xff;
-	if (strcmp(s, "any") == 0) {
+	if (names == icmp4_names && strcmp(s, "any") == 0) {
 		*type = 0xff;
 		return true;
 	}
@@ -628,6 +630,8 @@ static bool match_complete(const struct match *m)
 	case M_TTL:
 	case M_COMMENT:
 	case M_MULTIPORT:
+	case M_ICMP:  /* "-m icmp" alone: restore wants --icmp-type */
+	case M_ICMP6:
 		return m->seen != 0;
 	default:
 		return true;
@@ -1011,11 +1015,22 @@ int iptr_parse(int af, const char *data, size_t len, struct iptr_prog *out, int 
 		}
 		memcpy(buf, start, n);
 		buf[n] = '\0';
-		/* Trailing blanks are nothing to iptables-restore either. */
+		size_t raw_n = n;
+		/* Trailing blanks are nothing to iptables-restore either, but
+		 * on COMMIT, on a line of blanks alone, and on a COMMIT without
+		 * its newline restore fails. */
 		while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
 			buf[--n] = '\0';
 		if (buf[0] == '#')
 			continue;
+		if (raw_n && !n) {
+			r = nope(&p, "a line of blanks alone");
+			break;
+		}
+		if (strcmp(buf, "COMMIT") == 0 && (raw_n != n || !nl)) {
+			r = nope(&p, "COMMIT with blanks after it, or without its newline");
+			break;
+		}
 		if (strlen(buf) != n)
 			r = nope(&p, "a NUL byte");
 		else if (strpbrk(buf, "\"'\\\r"))

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Reload (SIGHUP) re-applies the rules files atomically: a changed file takes
 # effect; a broken one keeps the rules in place (not the built-in ruleset);
-# a multi-table file that fails half-way is rolled back, so the tables it
-# did commit are as they were; an unchanged file whose rules are intact is
+# a file of several tables (or of one table given twice) that fails
+# half-way is rolled back, so the tables it did commit are as they were; an unchanged file whose rules are intact is
 # left alone (counters kept), one whose rules were changed by hand is
 # applied again.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
@@ -68,9 +68,36 @@ like "$(oob_ruleset 4 raw)" "PREROUTING" "the raw table was committed half-way (
 unlike "$(oob_ruleset 4 raw)" "notrack" "but its rules are undone"
 is "$(oob_ruleset 4 filter)" "$before" "the filter table is the previous one"
 
+# 3b. The filter table given twice, its second block failing: restore
+# has committed the first by then. Rolled back all the same (the file
+# names one table, but commits two).
+{
+	printf '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n'
+	printf '*filter\n:INPUT DROP [0:0]\n-A INPUT -j NOSUCHTARGET\nCOMMIT\n'
+} > "$T/fw4.rules"
+check "reload with the filter table twice, its second block failing" -- reload_and_wait 4
+is "$(grep -c 'firewall IPv4: previous ruleset restored' "$T/oobd.log")" 2 "the log says it rolled back"
+is "$(oob_ruleset 4 filter)" "$before" "the filter table is the previous one, not the first block's (all open)"
+
+# 3c. What restore takes and oobd's check of its result did not: a built-in
+# chain's policy left as it is ("-"), a chain renamed with -E.
+{
+	printf '*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT - [0:0]\n:old - [0:0]\n'
+	printf -- '-E old ssh\n-A INPUT -i lo -j ACCEPT\n-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n'
+	printf -- '-A INPUT -p tcp --dport 22 -j ssh\n-A ssh -j ACCEPT\nCOMMIT\n'
+} > "$T/fw4.rules"
+unshare --net iptables-legacy-restore --test < "$T/fw4.rules"
+ok $? "iptables-legacy-restore takes the file"
+mark=$(log_mark)
+check "reload with it" -- reload_and_wait 5
+log_after "$mark" "firewall IPv4: $T/fw4.rules applied"
+ok $? "the file is applied, not refused"
+like "$(oob_ruleset 4 filter)" ":OUTPUT DROP" "OUTPUT's policy is left as it was (DROP, the file's before)"
+like "$(oob_ruleset 4 filter)" "-A ssh -j ACCEPT" "the renamed chain is in place"
+
 # 4. Back to the shipped file: port 8080 closes again.
 cp "$SRC_DIR/conf/firewall-v4.rules" "$T/fw4.rules"
-check "reload with the shipped file" -- reload_and_wait 4
+check "reload with the shipped file" -- reload_and_wait 6
 ! tcp_greets admin "$OOB4" 8080
 ok $? "port 8080 is closed again"
 # What the shipped file makes of an empty namespace, for comparison.
@@ -87,7 +114,7 @@ pkts=$(icmp_pkts)
 [ "${pkts:-0}" -ge 1 ]
 ok $? "the ICMP rule counted the ping ($pkts packets)"
 mark=$(log_mark)
-check "reload with nothing changed" -- reload_and_wait 5
+check "reload with nothing changed" -- reload_and_wait 7
 log_after "$mark" "firewall IPv4: $T/fw4.rules unchanged, and so are the rules in the kernel"
 ok $? "the log says the IPv4 rules were left as they are"
 log_after "$mark" "firewall IPv6: .* unchanged, and so are the rules in the kernel"
@@ -102,7 +129,7 @@ ok $? "the counters survive the reload ($(icmp_pkts) packets)"
 ip netns exec oob iptables-legacy -I INPUT -p tcp --dport 8080 -j ACCEPT
 check "port 8080 opened by hand" -- wait_until 10 tcp_greets admin "$OOB4" 8080
 mark=$(log_mark)
-check "reload with the same files" -- reload_and_wait 6
+check "reload with the same files" -- reload_and_wait 8
 log_after "$mark" "firewall IPv4: $T/fw4.rules applied"
 ok $? "the IPv4 file is applied again, the kernel's rules having changed"
 log_after "$mark" "firewall IPv6: .* unchanged, and so are the rules in the kernel"
@@ -121,13 +148,13 @@ wait_until 5 sh -c '! flock -n /run/xtables.lock true'
 ok $? "another program holds the xtables lock"
 mark=$(log_mark)
 kill -HUP "$OOBD_PID"
-! wait_until 1 reloads_done 7
+! wait_until 1 reloads_done 9
 ok $? "the reload waits while the lock is held"
 ! tcp_greets admin "$OOB4" 8080
 ok $? "and port 8080 is not open yet"
 echo > "$T/release"
 wait "$holder"
-check "once the lock is let go, the reload completes" -- wait_until 20 reloads_done 7
+check "once the lock is let go, the reload completes" -- wait_until 20 reloads_done 9
 log_after "$mark" "firewall IPv4: $T/fw4.rules: [0-9]+ rules committed in-process through libiptc"
 ok $? "the file was committed in-process"
 check "port 8080 is open" -- wait_until 10 tcp_greets admin "$OOB4" 8080

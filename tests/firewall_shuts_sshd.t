@@ -117,6 +117,9 @@ sed '/^rename = /d' "$T/oobd.conf" > "$T/noname.conf"
 fwline=$(grep -n '^ipv4 = ' "$T/noname.conf" | cut -d: -f1)
 out=$("$OOBD" -t -c "$T/noname.conf" 2>&1)
 unlike "$out" "warning" "oobd -t, NIC not renamed, the ssh rule on an interface: no warning"
+rules 4 DROP '-A INPUT ! -i + -j DROP' '-A INPUT -p tcp --dport 22 -j ACCEPT'
+out=$("$OOBD" -t -c "$T/noname.conf" 2>&1)
+unlike "$out" "warning" "oobd -t, NIC not renamed, a DROP on no interface (! -i +), then the ssh rule: no warning"
 rules 4 DROP '-A INPUT -i lo -p tcp --dport 22 -j ACCEPT'
 out=$("$OOBD" -t -c "$T/noname.conf" 2>&1)
 like "$out" "^$T/noname.conf:$fwline: warning: key 'ipv4': under $T/fw4.rules, no new connection to sshd \(port 22\) gets in on the NIC: the INPUT policy DROP drops it$" \
@@ -164,6 +167,8 @@ open "a rate limit on the ssh rule" DROP '-A INPUT -p tcp --dport 22 -m limit --
 open "a DROP of some sources, then the ssh rule" DROP '-A INPUT -s 198.51.100.0/24 -j DROP' \
 	'-A INPUT -p tcp --dport 22 -j ACCEPT'
 unknown "the ssh rule for another network" '-A INPUT -s 198.51.100.0/24 -p tcp --dport 22 -j ACCEPT'
+open "a DROP of no address at all (! -s 0.0.0.0/0), then the ssh rule" DROP '-A INPUT ! -s 0.0.0.0/0 -j DROP' \
+	'-A INPUT -p tcp --dport 22 -j ACCEPT'
 
 # Connections the raw table leaves untracked are not NEW: a rule that
 # takes UNTRACKED ones may let a SYN in.

@@ -268,6 +268,12 @@ static void test_handed_over(void **state)
 		const char *why;
 	} cases[] = {
 		{ AF_INET, "*filter\n-A INPUT ! -s 10.0.0.0/8 -j DROP\nCOMMIT\n", 2, "negation" },
+		/* What restore refuses, and oobd's reading would have taken. */
+		{ AF_INET, "*filter\n-A INPUT -j ACCEPT\nCOMMIT \n", 3, "COMMIT with blanks" },
+		{ AF_INET, "*filter\n \t\n-A INPUT -j ACCEPT\nCOMMIT\n", 2, "blanks alone" },
+		{ AF_INET, "*filter\n-A INPUT -p icmp -m icmp -j ACCEPT\nCOMMIT\n", 2, "" },
+		{ AF_INET6, "*filter\n-A INPUT -p ipv6-icmp -m icmp6 -j ACCEPT\nCOMMIT\n", 2, "" },
+		{ AF_INET6, "*filter\n-A INPUT -p ipv6-icmp --icmpv6-type any -j ACCEPT\nCOMMIT\n", 2, "" },
 		{ AF_INET, "*filter\n-A INPUT -p tcp --dport ssh -j ACCEPT\nCOMMIT\n", 2, "--dport ssh" },
 		{ AF_INET, "*filter\n-A INPUT -p tcp --dport 022 -j ACCEPT\nCOMMIT\n", 2, "--dport 022" },
 		{ AF_INET, "*filter\n-A INPUT -p tcp --dport 65536 -j ACCEPT\nCOMMIT\n", 2, "--dport" },
@@ -340,7 +346,7 @@ static void test_handed_over(void **state)
  * the end of it. */
 static void test_buffer_edges(void **state)
 {
-	static const char text[] = "*filter\n-A INPUT -j ACCEPT\nCOMMIT";
+	static const char text[] = "*filter\n-A INPUT -j ACCEPT\nCOMMIT\n";
 	static const char nul[] = "*filter\n-A INPUT -j ACCEPT\0 -j DROP\nCOMMIT\n";
 	char *exact = malloc(sizeof(text) - 1);
 	struct iptr_prog p;
@@ -357,6 +363,9 @@ static void test_buffer_edges(void **state)
 	assert_int_equal(iptr_parse(AF_INET, nul, sizeof(nul) - 1, &p, &line, why, sizeof(why)), -ENOTSUP);
 	assert_int_equal(line, 2);
 	assert_int_equal(iptr_parse(AF_UNIX, text, sizeof(text) - 1, &p, &line, why, sizeof(why)), -EAFNOSUPPORT);
+	/* The last COMMIT without its newline: restore refuses it. */
+	assert_int_equal(iptr_parse(AF_INET, text, sizeof(text) - 2, &p, &line, why, sizeof(why)), -ENOTSUP);
+	assert_int_equal(line, 3);
 }
 
 int main(void)
