@@ -86,33 +86,22 @@ const char *config_where(const char *path, int line, const char *key, char *buf,
  * written as <U+XXXX>, and, when there was one, what each is. */
 static void put_visible(FILE *f, const char *msg)
 {
-	const char *names[8];
-	size_t n_names = 0;
-	bool any = false;
+	size_t n = strlen(msg), len = n * 8 + 1;  /* each byte a <U+XXXX> at worst */
+	_cleanup_free_ char *shown = malloc(len);
+	struct visible v;
 
-	for (const char *s = msg; *s;) {
-		unsigned cp;
-		size_t len;
-		const char *name = invisible_char(s, &cp, &len);
-		if (name || (unsigned char)*s < 0x20 || *s == 0x7f) {
-			size_t k = 0;
-			fprintf(f, "<U+%04X>", name ? cp : (unsigned char)*s);
-			s += name ? len : 1;
-			any = true;
-			while (name && k < n_names && names[k] != name)
-				k++;
-			if (name && k == n_names && n_names < ARRAY_SIZE(names))
-				names[n_names++] = name;
-		} else {
-			fputc(*s++, f);
-		}
+	if (!shown) {
+		fputs("(out of memory)", f);
+		return;
 	}
-	if (!any)
+	str_visible_all(msg, n, shown, len, VISIBLE_CONTROL, &v);
+	fputs(shown, f);
+	if (!v.shown)
 		return;
 	fputs(" (invisible:", f);
-	for (size_t k = 0; k < n_names; k++)
-		fprintf(f, "%s %s", k ? "," : "", names[k]);
-	fputs(n_names ? "; pasted from a web page or a document?)" : " a control character)", f);
+	for (size_t k = 0; k < v.n_names; k++)
+		fprintf(f, "%s %s", k ? "," : "", v.names[k]);
+	fputs(v.n_names ? "; pasted from a web page or a document?)" : " a control character)", f);
 }
 
 static void __attribute__((format(printf, 3, 4)))

@@ -345,34 +345,51 @@ const char *invisible_char(const char *s, unsigned *cp, size_t *len)
 	return NULL;
 }
 
-const char *str_visible(const char *in, size_t in_len, char *out, size_t len, unsigned *first_cp)
+void str_visible_all(const char *in, size_t in_len, char *out, size_t len, unsigned flags, struct visible *v)
 {
-	const char *first = NULL;
 	size_t o = 0;
 
+	memset(v, 0, sizeof(*v));
 	if (!len)
-		return NULL;
+		return;
 	for (size_t i = 0; i < in_len && in[i] && o + 1 < len;) {
-		unsigned cp;
-		size_t cl;
+		unsigned char c = (unsigned char)in[i];
+		unsigned cp = c;
+		size_t cl = 1, k = 0;
 		const char *name = invisible_char(in + i, &cp, &cl);
-		if (name) {
-			int n = snprintf(out + o, len - o, "<U+%04X>", cp);
-			if (n < 0 || (size_t)n >= len - o)
-				break;
-			o += (size_t)n;
-			i += cl;
-			if (!first) {
-				first = name;
-				if (first_cp)
-					*first_cp = cp;
-			}
-		} else {
+		int n;
+
+		if (!name && !((flags & VISIBLE_CONTROL) && (c < 0x20 || c == 0x7f))) {
 			out[o++] = in[i++];
+			continue;
+		}
+		n = snprintf(out + o, len - o, "<U+%04X>", cp);
+		if (n < 0 || (size_t)n >= len - o)
+			break;
+		o += (size_t)n;
+		i += cl;
+		v->shown++;
+		while (name && k < v->n_names && v->names[k] != name)
+			k++;
+		if (name && k == v->n_names && k < ARRAY_SIZE(v->names)) {
+			if (!k)
+				v->first_cp = cp;
+			v->names[v->n_names++] = name;
 		}
 	}
 	out[o] = '\0';
-	return first;
+}
+
+const char *str_visible(const char *in, size_t in_len, char *out, size_t len, unsigned *first_cp)
+{
+	struct visible v;
+
+	str_visible_all(in, in_len, out, len, 0, &v);
+	if (!v.n_names)
+		return NULL;
+	if (first_cp)
+		*first_cp = v.first_cp;
+	return v.names[0];
 }
 
 void invisible_hint(const char *line, size_t n, char *hint, size_t len)

@@ -118,6 +118,18 @@ const char *invisible_char(const char *s, unsigned *cp, size_t *len);
  * the first one (its code point into *FIRST_CP, may be NULL), or NULL. */
 const char *str_visible(const char *in, size_t in_len, char *out, size_t len, unsigned *first_cp);
 
+/* What str_visible_all wrote as <U+XXXX>. */
+struct visible {
+	size_t shown;                   /* characters, control ones included */
+	size_t n_names;
+	const char *names[8];           /* each invisible one's name once, in order met */
+	unsigned first_cp;              /* the code point of names[0] */
+};
+#define VISIBLE_CONTROL 1u      /* also control characters (they have no name) */
+
+/* str_visible, with what it wrote into *V; FLAGS: VISIBLE_CONTROL or 0. */
+void str_visible_all(const char *in, size_t in_len, char *out, size_t len, unsigned flags, struct visible *v);
+
 /* What the N bytes of a file's LINE hold that a terminal does not show,
  * as " (it holds <U+00A0>, a no-break space, ...)" to add to a complaint
  * about the line, into HINT (LEN bytes); "" when nothing. */

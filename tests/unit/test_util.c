@@ -337,6 +337,25 @@ static void visible(void **state)
 				  "from a web page or a document?)");
 	invisible_hint("plain", 5, hint, sizeof(hint));
 	assert_string_equal(hint, "");
+	/* With control characters: those too, nameless; each name once. */
+	{
+		struct visible v;
+		str_visible_all("\x01" "a\xe2\x80\x8b" "b\x7f\xc2\xa0\xe2\x80\x8b\n", 100, out, sizeof(out),
+				VISIBLE_CONTROL, &v);
+		assert_string_equal(out, "<U+0001>a<U+200B>b<U+007F><U+00A0><U+200B><U+000A>");
+		assert_int_equal(v.shown, 6);
+		assert_int_equal(v.n_names, 2);
+		assert_string_equal(v.names[0], "a zero-width space");
+		assert_string_equal(v.names[1], "a no-break space");
+		assert_int_equal(v.first_cp, 0x200b);
+		str_visible_all("a\tb", 100, out, sizeof(out), 0, &v);
+		assert_string_equal(out, "a\tb");
+		assert_int_equal(v.shown, 0);
+		str_visible_all("a\tb", 100, out, sizeof(out), VISIBLE_CONTROL, &v);
+		assert_string_equal(out, "a<U+0009>b");
+		assert_int_equal(v.shown, 1);
+		assert_int_equal(v.n_names, 0);
+	}
 	/* Cut points: not inside a character. */
 	assert_int_equal(utf8_cut("abcdef", 3), 3);
 	assert_int_equal(utf8_cut("ab\xc3\xa9z", 3), 2);
