@@ -786,33 +786,56 @@ static bool sysctl_refusal_said(const struct netstate *ns, const struct sysctl_k
 }
 
 /*
- * A fresh namespace accepts router advertisements and ICMP redirects: any
- * host on the management LAN could hand the NIC an address, a default route
- * or a detour. Off unless the config says otherwise; then the config's own
- * sysctls. Written at every reconcile (each repair of drift, each link
- * event that needs one): a refusal is logged once, and at debug level while
- * the kernel refuses the same value for the same reason.
+ * oobd's own sysctl values, written before the config's (which win over
+ * them). A fresh namespace accepts router advertisements and ICMP
+ * redirects: any host on the management LAN could hand the NIC an address,
+ * a default route or a detour. And with promote_secondaries 0 (the
+ * kernel's default) removing an IPv4 address also removes every other
+ * address of its subnet on the NIC, an administrator's among them: a
+ * reload that drops one of oobd's addresses would take those away.
+ */
+static const struct {
+	const char *key, *value;
+} sysctl_defaults[] = {
+	{ "net.ipv6.conf.all.accept_ra", "0" },
+	{ "net.ipv6.conf.default.accept_ra", "0" },
+	{ "net.ipv6.conf.*.accept_ra", "0" },
+	{ "net.ipv4.conf.all.accept_redirects", "0" },
+	{ "net.ipv4.conf.default.accept_redirects", "0" },
+	{ "net.ipv4.conf.*.accept_redirects", "0" },
+	{ "net.ipv6.conf.all.accept_redirects", "0" },
+	{ "net.ipv6.conf.default.accept_redirects", "0" },
+	{ "net.ipv6.conf.*.accept_redirects", "0" },
+	{ "net.ipv4.conf.all.promote_secondaries", "1" },
+	{ "net.ipv4.conf.default.promote_secondaries", "1" },
+	{ "net.ipv4.conf.*.promote_secondaries", "1" },
+};
+
+const char *sysctl_default_why(const char *key)
+{
+	return strstr(key, ".promote_secondaries") ? "that keeps the other addresses of a subnet when one is removed"
+						     : "against router advertisements and ICMP redirects";
+}
+
+/*
+ * oobd's defaults, then the config's own sysctls. Written at every
+ * reconcile (each repair of drift, each link event that needs one): a
+ * refusal is logged once, and at debug level while the kernel refuses the
+ * same value for the same reason.
  */
 static void reconcile_sysctls(const struct config *c, struct netstate *ns)
 {
-	static const char *const hardening[] = {
-		"net.ipv6.conf.all.accept_ra",        "net.ipv6.conf.default.accept_ra",
-		"net.ipv6.conf.*.accept_ra",         "net.ipv4.conf.all.accept_redirects",
-		"net.ipv4.conf.default.accept_redirects", "net.ipv4.conf.*.accept_redirects",
-		"net.ipv6.conf.all.accept_redirects", "net.ipv6.conf.default.accept_redirects",
-		"net.ipv6.conf.*.accept_redirects",
-	};
-	size_t cap = ARRAY_SIZE(hardening) + c->n_sysctls, n = 0;
+	size_t cap = ARRAY_SIZE(sysctl_defaults) + c->n_sysctls, n = 0;
 	struct sysctl_kv *kv = xcalloc(cap, sizeof(*kv));
 	char (*keys)[128] = xcalloc(cap, sizeof(*keys));
 	int r;
 
-	for (size_t k = 0; k < ARRAY_SIZE(hardening); k++) {
-		sysctl_kv_add(kv, &n, keys, hardening[k], ns->nic_name, "0");
+	for (size_t k = 0; k < ARRAY_SIZE(sysctl_defaults); k++) {
+		sysctl_kv_add(kv, &n, keys, sysctl_defaults[k].key, ns->nic_name, sysctl_defaults[k].value);
 		if (user_sets(c, kv[n - 1].key))
 			n--;
 	}
-	size_t n_hardening = n;
+	size_t n_defaults = n;
 	for (size_t k = 0; k < c->n_sysctls; k++)
 		kv[n++] = (struct sysctl_kv){ c->sysctls[k].key, c->sysctls[k].value, 0 };
 	r = sysctl_write_in(ns->nsfd, kv, n);
@@ -823,16 +846,16 @@ static void reconcile_sysctls(const struct config *c, struct netstate *ns)
 	for (size_t k = 0; r > 0 && k < n; k++) {
 		if (!kv[k].err)
 			continue;
-		/* Without IPv6 in the kernel, its hardening keys do not exist. */
-		if (k < n_hardening && kv[k].err == -ENOENT)
+		/* Without IPv6 in the kernel, its keys do not exist. */
+		if (k < n_defaults && kv[k].err == -ENOENT)
 			continue;
 		int level = sysctl_refusal_said(ns, &kv[k]) ? LOG_DEBUG : LOG_ERR;
-		if (k < n_hardening)
+		if (k < n_defaults)
 			log_msg(level, "sysctl %s = %s in namespace \"%s\": %s", kv[k].key, kv[k].value, c->netns,
 				strerror(-kv[k].err));
 		else
 			log_msg(level, "%s:%d: sysctl %s = %s in namespace \"%s\": %s", c->path,
-				c->sysctls[k - n_hardening].line, kv[k].key, kv[k].value, c->netns,
+				c->sysctls[k - n_defaults].line, kv[k].key, kv[k].value, c->netns,
 				strerror(-kv[k].err));
 		said[n_said++] = (struct sysctl_refusal){ xstrdup(kv[k].key), xstrdup(kv[k].value), kv[k].err };
 	}

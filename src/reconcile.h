@@ -34,6 +34,10 @@ struct sysctl_refusal {
 	int err;
 };
 
+/* What oobd's own default value for sysctl KEY (a key oobd writes unless
+ * the config sets it) is for, in words that follow "oobd's default". */
+const char *sysctl_default_why(const char *key);
+
 struct netstate {
 	int nsfd;                    /* the namespace, held open */
 	bool ns_created;             /* created by us, or adopted */

@@ -323,9 +323,9 @@ static void gather_sysctls(struct status *st)
 		if (!s->ok)
 			problem(st, "sysctl %s is %s, configured %s", s->key, s->have, s->want);
 	}
-	/* oobd's own defaults (against router advertisements and redirects)
-	 * that the kernel refused at the last reconcile and that still do not
-	 * hold: those the config sets are above. */
+	/* oobd's own defaults (against router advertisements and redirects;
+	 * promote_secondaries) that the kernel refused at the last reconcile
+	 * and that still do not hold: those the config sets are above. */
 	if (o->ns.nsfd < 0 || o->down)
 		return;
 	const struct sysctl_refusal *first = NULL;
@@ -348,9 +348,8 @@ static void gather_sysctls(struct status *st)
 		char tail[48] = "";
 		if (more)
 			snprintf(tail, sizeof(tail), "; and %zu more of those", more);
-		problem(st, "sysctl %s = %s (oobd's default against router advertisements and ICMP redirects) refused: "
-			    "%s%s",
-			first->key, first->value, strerror(-first->err), tail);
+		problem(st, "sysctl %s = %s (oobd's default %s) refused: %s%s", first->key, first->value,
+			sysctl_default_why(first->key), strerror(-first->err), tail);
 	}
 }
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The kernel refuses oobd's own sysctl defaults (accept_ra and
 # accept_redirects off in the namespace: otherwise any host on the
-# management LAN can hand the NIC an address, a route or a detour), here
+# management LAN can hand the NIC an address, a route or a detour;
+# promote_secondaries on), here
 # with /proc/sys read-only, as in some containers. The path still comes up
 # and an admin logs in, but status is degraded and says so, since the
 # namespace then takes router advertisements and redirects; the problem
@@ -23,7 +24,7 @@ is "$(oob_ssh "$OOB4" echo in-oob 2>>"$T/ssh.log")" "in-oob" "an admin logs in a
 like "$(grep 'accept_ra = 0' "$T/oobd.log")" '^<3>sysctl net\.ipv6\.conf\.all\.accept_ra = 0 in namespace "oob": Read-only file system' \
 	"the refusal is logged"
 is "$(ip netns exec oob cat /proc/sys/net/ipv6/conf/all/accept_ra)" 1 "router advertisements are still taken in the namespace"
-like "$(problems)" "^sysctl net\.ipv6\.conf\.all\.accept_ra = 0 \(oobd's default against router advertisements and ICMP redirects\) refused: Read-only file system; and 8 more of those$" \
+like "$(problems)" "^sysctl net\.ipv6\.conf\.all\.accept_ra = 0 \(oobd's default against router advertisements and ICMP redirects\) refused: Read-only file system; and 11 more of those$" \
 	"status: a problem, naming the first and counting the rest"
 is "$("$OOBCTL" status --json | jq -r .health)" degraded "status --json: degraded"
 "$OOBCTL" status >/dev/null
