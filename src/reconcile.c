@@ -1600,6 +1600,23 @@ int reconcile_down(const struct config *c, struct nl *nl_main, int held_nsfd)
 		return r;
 	}
 	r = nic_find_in_ns(c, &ns, nl_main, false, &li, &lo_ifindex, &lo_up, &squatter, &main, &n_main);
+	/* Not known whether the NIC is in there: removing the namespace could
+	 * take it along (a virtual one) or drop it back under a name nobody
+	 * knows, and nic.name with it. Nothing torn down; said, to try again. */
+	if (r < 0 && r != -ENOENT) {
+		const char *name = config_nic_name_in_ns(c);
+		if (r == -ENOTUNIQ)
+			log_err("several links in namespace \"%s\" have the NIC's MAC address%s%s; nothing torn down: "
+				"remove the others%s%s, and try again",
+				c->netns, name ? " and none is named " : "", name ? name : "",
+				name ? " or name the NIC " : "", name ? name : "");
+		else
+			log_err("looking for the NIC in namespace \"%s\": %s; nothing torn down: try again", c->netns,
+				strerror(-r));
+		free(main);
+		netstate_close(&ns);
+		return r;
+	}
 	/* Under the NIC's name, but not the NIC of this config: what oobd
 	 * made of it is undone as "oobctl down" with the config it was made
 	 * with would (the rest goes with the namespace). */
