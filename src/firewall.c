@@ -513,18 +513,30 @@ static const char *strip_prog(const char *s)
 	}
 }
 
-/* Line LINE of DATA, trimmed, into BUF. */
-static void data_line(const char *data, int line, char *buf, size_t len)
+/* Line N (from 1) of the text DATA, NULL when it has fewer (or N < 1);
+ * its length without the newline into *LEN. */
+static const char *line_at(const char *data, int n, size_t *len)
 {
-	const char *p = data;
+	const char *p = n > 0 ? data : NULL;
 
-	buf[0] = '\0';
-	for (int k = 1; p && k < line; k++) {
+	for (int k = 1; p && k < n; k++) {
 		p = strchr(p, '\n');
 		if (p)
 			p++;
 	}
-	if (!p || line < 1)
+	if (p)
+		*len = strcspn(p, "\n");
+	return p;
+}
+
+/* Line LINE of DATA, trimmed, into BUF. */
+static void data_line(const char *data, int line, char *buf, size_t len)
+{
+	size_t n;
+	const char *p = line_at(data, line, &n);
+
+	buf[0] = '\0';
+	if (!p)
 		return;
 	p += strspn(p, " \t");
 	snprintf(buf, len, "%.*s", (int)strcspn(p, " \t\r\n"), p);
@@ -538,18 +550,14 @@ static void data_line(const char *data, int line, char *buf, size_t len)
  * line. */
 static int cr_line(const char *data, int from, int last)
 {
-	int line = 0;
+	size_t n;
+	const char *l = line_at(data, from, &n);
 
-	for (const char *l = data, *next; l && *l && (!last || line < last); l = next) {
-		const char *end;
-		next = strchr(l, '\n');
-		end = next ? next : l + strlen(l);
-		if (next)
-			next++;
-		line++;
-		l += strspn(l, " \t");
-		if (line >= from && end > l && *l != '#' && end[-1] == '\r')
+	for (int line = from; l && *l && (!last || line <= last); line++) {
+		const char *end = l + n, *w = l + strspn(l, " \t");
+		if (end > w && *w != '#' && end[-1] == '\r')
 			return line;
+		l = *end ? line_at(end + 1, 1, &n) : NULL;
 	}
 	return 0;
 }
@@ -623,14 +631,10 @@ int firewall_restore_error(const char *path, const char *data, const char *outpu
 	 * written <U+XXXX> in restore's words, and named. */
 	{
 		char shown[sizeof(msg) + 64], hint[160] = "";
-		const char *at = data && line > 0 ? data : NULL;
-		for (int i = 1; at && i < line; i++) {
-			at = strchr(at, '\n');
-			if (at)
-				at++;
-		}
+		size_t n;
+		const char *at = data ? line_at(data, line, &n) : NULL;
 		if (at)
-			invisible_hint(at, strcspn(at, "\n"), hint, sizeof(hint));
+			invisible_hint(at, n, hint, sizeof(hint));
 		str_visible(msg, sizeof(msg), shown, sizeof(shown), NULL);
 		if (line > 0)
 			snprintf(buf, len, "%s:%d: %s%s", path, line, shown, hint);
