@@ -1176,6 +1176,20 @@ static bool addr_configured(const struct config *c, const struct prefix *p)
 	return false;
 }
 
+/* Is E a route of the config (DST_ONLY: one to the same destination)?
+ * Not one that a reload removed (oobd's own deletion) or changed. */
+static bool route_configured(const struct config *c, const struct route_entry *e, int oif, bool dst_only)
+{
+	size_t n;
+	struct want_route *want = reconcile_wanted_routes(c, &n);
+	bool found = false;
+
+	for (size_t k = 0; k < n && !found; k++)
+		found = dst_only ? prefix_equal(&e->dst, &want[k].dst) : reconcile_route_matches(e, &want[k], oif);
+	free(want);
+	return found;
+}
+
 /* One of our addresses or routes vanished from the namespace, or the
  * NIC's IPv6 link-local address (the kernel's, which it does not make
  * again while the link stays up): drift. */
@@ -1191,8 +1205,15 @@ static void handle_drift(struct oobd *o, const struct nlmsghdr *nlh)
 		}
 	} else if (nlh->nlmsg_type == RTM_DELROUTE) {
 		struct route_entry e;
-		if (route_parse(nlh, &e) == 0 && e.proto == RTPROT_OOBD && e.table == RT_TABLE_MAIN) {
+		if (route_parse(nlh, &e) < 0 || e.table != RT_TABLE_MAIN)
+			return;
+		if (e.proto == RTPROT_OOBD && route_configured(o->cfg, &e, o->ns.nic_ifindex, false)) {
 			o->ns.drift = true;
+			o->need_reconcile = true;
+		} else if (e.proto != RTPROT_OOBD && route_configured(o->cfg, &e, o->ns.nic_ifindex, true)) {
+			/* Another's route to one of our destinations: it may have
+			 * been in the way of ours (the kernel refused ours for
+			 * its key). */
 			o->need_reconcile = true;
 		}
 	} else if (nlh->nlmsg_type == RTM_NEWROUTE && o->ns.v6_off) {

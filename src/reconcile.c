@@ -905,6 +905,8 @@ static void reconcile_ipv6_off(const struct config *c, struct netstate *ns)
 struct batch_item {
 	const struct prefix *pfx;
 	const struct ipaddr *via;    /* a route's gateway, or NULL */
+	bool repair;                 /* putting back what had disappeared */
+	bool refused;                /* the kernel refused it */
 };
 #define BATCH_ITEM_STRLEN (PREFIX_STRLEN + IPADDR_STRLEN + 8)
 
@@ -923,7 +925,7 @@ static const char *batch_item_str(const struct batch_item *it, char buf[BATCH_IT
 struct batch_report {
 	const char *what;            /* "adding address" */
 	const char *nic;
-	const struct batch_item *items;
+	struct batch_item *items;
 	int failed_eexist;
 };
 
@@ -932,6 +934,7 @@ static void batch_error(long tag, int err, const char *ext, void *data)
 	struct batch_report *rep = data;
 	char desc[BATCH_ITEM_STRLEN];
 
+	rep->items[tag].refused = true;
 	if (err == -EEXIST) {
 		/* Present already (someone else's entry with the same key). */
 		rep->failed_eexist++;
@@ -939,6 +942,15 @@ static void batch_error(long tag, int err, const char *ext, void *data)
 	}
 	log_err("%s %s on %s: %s%s%s", rep->what, batch_item_str(&rep->items[tag], desc), rep->nic, strerror(-err),
 		*ext ? ": " : "", ext);
+}
+
+/* Repairs are counted once the kernel took them: a batch that failed as a
+ * whole (R < 0) may have applied none. */
+static void batch_count_repairs(struct netstate *ns, const struct batch_item *items, size_t n, int r)
+{
+	for (size_t k = 0; r >= 0 && k < n; k++)
+		if (items[k].repair && !items[k].refused)
+			ns->repairs++;
 }
 
 static bool is_linklocal6(const struct prefix *p)
@@ -977,7 +989,7 @@ static bool reconcile_addresses(const struct config *c, struct netstate *ns)
 			wanted = prefix_equal(&cur[k].pfx, &i->addrs[d].pfx);
 		if (wanted)
 			continue;
-		items[n_items] = (struct batch_item){ &cur[k].pfx, NULL };
+		items[n_items] = (struct batch_item){ .pfx = &cur[k].pfx };
 		log_info("removing address %s from %s (no longer configured)", batch_item_str(&items[n_items], desc),
 			 ns->nic_name);
 		ifaddr_batch_del(b, &ns->nl_oob, ns->nic_ifindex, &cur[k].pfx, (long)n_items);
@@ -989,12 +1001,10 @@ static bool reconcile_addresses(const struct config *c, struct netstate *ns)
 			present = prefix_equal(&cur[k].pfx, &i->addrs[d].pfx);
 		if (present)
 			continue;
-		items[n_items] = (struct batch_item){ &i->addrs[d].pfx, NULL };
-		if (ns->drift) {
+		items[n_items] = (struct batch_item){ .pfx = &i->addrs[d].pfx, .repair = ns->drift };
+		if (ns->drift)
 			log_warn("address %s on %s had disappeared; putting it back", batch_item_str(&items[n_items], desc),
 				 ns->nic_name);
-			ns->repairs++;
-		}
 		ifaddr_batch_add(b, &ns->nl_oob, ns->nic_ifindex, &i->addrs[d].pfx, i->addrs[d].nodad ? IFA_F_NODAD : 0,
 				 (long)n_items);
 		n_items++;
@@ -1006,6 +1016,7 @@ static bool reconcile_addresses(const struct config *c, struct netstate *ns)
 			log_err("configuring addresses on %s: %s", ns->nic_name, strerror(-r));
 		else
 			log_info("addresses on %s: %zu changed, %d failed", ns->nic_name, nl_batch_count(b), r);
+		batch_count_repairs(ns, items, n_items, r);
 	}
 	nl_batch_free(b);
 	free(items);
@@ -1274,7 +1285,7 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 	for (size_t k = 0; k < n_cur; k++) {
 		if (cur[k].proto != RTPROT_OOBD || wanted[k])
 			continue;
-		items[n_items] = (struct batch_item){ &cur[k].dst, NULL };
+		items[n_items] = (struct batch_item){ .pfx = &cur[k].dst };
 		log_info("removing route %s (no longer configured)", batch_item_str(&items[n_items], desc));
 		route_batch_del(b, &ns->nl_oob, &cur[k], (long)n_items);
 		n_items++;
@@ -1292,7 +1303,7 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 			       prefix_contains(&cur[k].dst, &a->addr);
 		if (have)
 			continue;
-		items[n_items] = (struct batch_item){ a, NULL };
+		items[n_items] = (struct batch_item){ .pfx = a };
 		log_warn("the on-link route of %s on %s had disappeared; putting it back",
 			 batch_item_str(&items[n_items], desc), ns->nic_name);
 		route_batch_add_connected(b, &ns->nl_oob, ns->nic_ifindex, a, (long)n_items);
@@ -1305,11 +1316,9 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 		if (present[w] || (want[w].via != NULL) != (x >= n_want) ||
 		    (ns->v6_off && want[w].dst.addr.family == AF_INET6))
 			continue;
-		items[n_items] = (struct batch_item){ &want[w].dst, want[w].via };
-		if (ns->drift) {
+		items[n_items] = (struct batch_item){ .pfx = &want[w].dst, .via = want[w].via, .repair = ns->drift };
+		if (ns->drift)
 			log_warn("route %s had disappeared; putting it back", batch_item_str(&items[n_items], desc));
-			ns->repairs++;
-		}
 		route_batch_add(b, &ns->nl_oob, ns->nic_ifindex, &want[w].dst, want[w].via, (long)n_items);
 		n_items++;
 	}
@@ -1324,6 +1333,7 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 		if (r >= 0)
 			log_info("routes in namespace \"%s\": %zu changed, %d failed", c->netns, nl_batch_count(b),
 				 r - rep.failed_eexist);
+		batch_count_repairs(ns, items, n_items, r);
 	}
 	nl_batch_free(b);
 	free(present);
