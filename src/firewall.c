@@ -441,11 +441,15 @@ static void decl_line(char *l, int line, char *table, struct fw_decl **v, size_t
 	}
 }
 
-int firewall_decls_parse(const char *data, struct fw_decl **out, size_t *n)
+/* firewall_decls_parse(), returning the tables DATA commits, one per
+ * "*table" line: a table given twice is committed twice, and restore may
+ * fail at the second after the first is in place. */
+static size_t decls_parse(const char *data, struct fw_decl **out, size_t *n)
 {
 	struct fw_decl *v = NULL;
 	char table[32] = "", buf[512];
 	int line = 0;
+	size_t blocks = 0;
 
 	*n = 0;
 	/* Line by line in place: a ruleset is mostly "-A" lines, which declare
@@ -463,6 +467,7 @@ int firewall_decls_parse(const char *data, struct fw_decl **out, size_t *n)
 		}
 		if (!len || *l == '#' || (l[0] == '-' && len > 1 && l[1] == 'A' && (len == 2 || l[2] == ' ' || l[2] == '\t')))
 			continue;
+		blocks += *l == '*';
 		if (len >= sizeof(buf))
 			len = sizeof(buf) - 1;
 		memcpy(buf, l, len);
@@ -470,6 +475,12 @@ int firewall_decls_parse(const char *data, struct fw_decl **out, size_t *n)
 		decl_line(buf, line, table, &v, n);
 	}
 	*out = v;
+	return blocks;
+}
+
+int firewall_decls_parse(const char *data, struct fw_decl **out, size_t *n)
+{
+	decls_parse(data, out, n);
 	return 0;
 }
 
@@ -479,18 +490,6 @@ static bool decls_have_table(const struct fw_decl *v, size_t n, const char *tabl
 		if (strcmp(v[i].table, table) == 0)
 			return true;
 	return false;
-}
-
-/* The tables DATA commits, one per "*table" line: a table given twice is
- * committed twice, and restore may fail at the second after the first is
- * in place. */
-static size_t table_blocks(const char *data)
-{
-	size_t k = 0;
-
-	for (const char *l = data; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
-		k += l[strspn(l, " \t")] == '*';
-	return k;
 }
 
 /* What an editor may have put in a rules file that iptables-restore
@@ -1303,6 +1302,7 @@ struct fw_family_run {
 	struct file_copy copy;       /* its content, as applied */
 	struct fw_decl *decls;
 	size_t n_decls;
+	size_t n_blocks;             /* tables it commits in turn: its "*table" lines */
 	char *snapshot;              /* what was in place, for a rollback */
 	struct proc_job job;         /* the restore, while it runs */
 	int r;                       /* 0, or why the file cannot be applied */
@@ -1384,7 +1384,7 @@ static void file_begin(const struct family *fa, int nsfd, struct fw_family_run *
 		fr->r = -EINVAL;
 		return;
 	}
-	firewall_decls_parse(fr->copy.data, &fr->decls, &fr->n_decls);
+	fr->n_blocks = decls_parse(fr->copy.data, &fr->decls, &fr->n_decls);
 	if (!decls_have_table(fr->decls, fr->n_decls, "filter")) {
 		snprintf(fr->why, sizeof(fr->why), "%s: no *filter table: it would leave the namespace unfiltered",
 			 fr->path);
@@ -1402,7 +1402,7 @@ static void file_begin(const struct family *fa, int nsfd, struct fw_family_run *
 	}
 	/* restore replaces each table atomically, one after the other: only
 	 * a file of several tables can fail half-way. */
-	if (fs->source == FW_SOURCE_FILE && table_blocks(fr->copy.data) > 1)
+	if (fs->source == FW_SOURCE_FILE && fr->n_blocks > 1)
 		fr->snapshot = ruleset_save(fa, nsfd);
 	if (inproc_apply(fa, nsfd, fr) == 0) {
 		fr->inproc = true;
@@ -1472,7 +1472,7 @@ static int file_finish(const struct family *fa, int nsfd, struct fw_family_run *
 		if (!proc_ok(&res)) {
 			firewall_restore_error(fr->path, fr->copy.data, res.out, fr->why, sizeof(fr->why));
 			proc_result_free(&res);
-			if (table_blocks(fr->copy.data) > 1)
+			if (fr->n_blocks > 1)
 				*intact = fr->snapshot && rollback(fa, nsfd, fr->snapshot);
 			return -EINVAL;
 		}
