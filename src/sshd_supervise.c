@@ -754,6 +754,7 @@ void sshd_sup_start(struct sshd_sup *s, const char *netns, int nsfd, struct nl *
 	s->ready = false;
 	s->probe_blocked = false;
 	s->probe_connected = false;
+	s->probe_next = 0;
 	s->restart_pending = false;
 	/* No probe until a start ran sshd: one refused, waiting for an
 	 * address, or failed at the exec (the program gone mid-upgrade: in
@@ -811,14 +812,20 @@ static int probe_socket_cb(void *arg)
 	return fd < 0 ? -errno : fd;
 }
 
-/* Connect to the first listening socket given as an address, through
- * loopback for a wildcard (or when only host names are given). */
+/* Connect to a listening socket given as an address, through loopback for
+ * a wildcard (or when only host names are given). Each try takes the next
+ * one: sshd goes on without those it cannot bind (a wildcard beside an
+ * address on the same port: "Address already in use"), and one that
+ * answers is enough. */
 static void probe_connect(struct sshd_sup *s, int nsfd)
 {
 	struct sshd_listen lo = { .addr = { .family = AF_INET }, .port = s->listen[0].port };
 	struct sshd_listen *l = &lo;
-	for (int i = 0; i < s->n_listen; i++) {
-		if (s->listen[i].addr.family) {
+	int n_addr = 0;
+	for (int i = 0; i < s->n_listen; i++)
+		n_addr += s->listen[i].addr.family != 0;
+	for (int i = 0, k = n_addr ? s->probe_next++ % n_addr : 0; n_addr && i < s->n_listen; i++) {
+		if (s->listen[i].addr.family && k-- == 0) {
 			l = &s->listen[i];
 			break;
 		}
@@ -865,7 +872,10 @@ static void probe_connect(struct sshd_sup *s, int nsfd)
 		close(fd);
 		s->probe_fd = -1;
 		s->probe_retry_at = now_ms() + SSHD_PROBE_RETRY_MS;
+		return;
 	}
+	/* Until connected: then the banner has until the probe's deadline. */
+	s->probe_retry_at = now_ms() + SSHD_PROBE_TRY_MS;
 }
 
 static void mark_ready(struct sshd_sup *s)
@@ -936,6 +946,7 @@ void sshd_sup_probe_event(struct sshd_sup *s, uint32_t events, int nsfd)
 			return;
 		}
 		s->probe_connected = true;
+		s->probe_retry_at = 0;
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = s->probe_fd };
 		epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->probe_fd, &ev);
 		s->banner_len = 0;
@@ -988,7 +999,14 @@ static void probe_timeout(struct sshd_sup *s)
 
 	probe_close(s);
 	s->probe_deadline = 0;
-	r = s->probe_connected ? 0 : sshd_pid_listens(s->svc.pid, &s->probe_to);
+	/* The tries went through every address: named is the first that sshd
+	 * listens on (the wildcard's, when only host names are given). */
+	r = 0;
+	for (int i = 0; !s->probe_connected && r == 0 && i < s->n_listen; i++)
+		if (s->listen[i].addr.family && (r = sshd_pid_listens(s->svc.pid, &s->listen[i])) > 0)
+			s->probe_to = s->listen[i];
+	if (!s->probe_connected && r == 0)
+		r = sshd_pid_listens(s->svc.pid, &s->probe_to);
 	if (r > 0 && !s->probe_blocked)
 		log_warn("sshd (pid %d) listens on %s port %u, but its readiness probe through loopback never got a "
 			 "connection within %d ms: the namespace's firewall drops or refuses it (a [firewall] file "

@@ -94,6 +94,9 @@
 
 #define SSHD_READY_TIMEOUT_MS 5000
 #define SSHD_PROBE_RETRY_MS 25
+/* A probe's connection not made by then (a firewall that drops it) gives
+ * way to a try of the next address sshd listens on. */
+#define SSHD_PROBE_TRY_MS 250
 #define SSHD_LAST_GOOD_PATH OOBD_RUN_DIR "/sshd_config.last-good"
 #define SSHD_BUILTIN_PATH OOBD_RUN_DIR "/sshd_config.builtin"
 #define SSHD_BUILTIN_HOSTKEY OOBD_RUN_DIR "/ssh_host_ed25519_key"
@@ -133,6 +136,7 @@ struct sshd_sup {
 	int probe_fd;
 	long long probe_deadline, probe_retry_at;
 	struct sshd_listen probe_to; /* the address probed (the wildcard, not the loopback used) */
+	int probe_next;              /* the listen entry the next try probes (each try takes the next) */
 	bool probe_connected;        /* some connection of this start's probe got through */
 	char banner[8];
 	size_t banner_len;

@@ -29,6 +29,7 @@ bring_up() { # bring_up CASE: a fresh namespace, oobd up to its banner
 		"ipv4 = $SRC_DIR/conf/firewall-v4.rules" "ipv6 = $SRC_DIR/conf/firewall-v6.rules"
 	OOBD_DEBUG=1 start_oobd "$T/oobd.conf"
 	check "$1: oobd comes up" -- wait_until 20 ssh_banner "$OOB4"
+	wait_until 10 sshd_ready
 }
 
 firewall_first() { # firewall_first CASE
@@ -63,6 +64,12 @@ ok $? "ListenAddress: sshd starts after the link is up and routed"
 before 'moving oobnic: under way' 'firewall IPv4: .*committed'
 ok $? "ListenAddress: the NIC's move is started before the rules are loaded"
 is "$(grep -c 'sshd started' "$T/oobd.log")" 1 "ListenAddress: once"
+# The shipped config's wildcards stay beside the address: sshd cannot bind
+# 0.0.0.0:22 beside it, and goes on without. oobd's probe tries each
+# listening address in turn; before, it tried the wildcard's loopback
+# alone, marked sshd failed after 5 s and fell back to the last-good config.
+log_has '^<6>sshd ready \(pid [0-9]+, configured config'
+ok $? "ListenAddress: sshd, which cannot bind the wildcard too, is ready with the configured config"
 stop_oobd
 
 # 3. An adopted namespace (oobd restarted): sshd after the link, as before.
