@@ -201,7 +201,13 @@ path_up() {
 	start_oobd "$T/oobd.conf"
 	wait_until 15 ssh_banner "$OOB4"
 	ok $? "sshd answers" || bail "oobd did not come up"
+	wait_until 10 sshd_ready
 }
+
+# sshd_ready: oobd's own probe found sshd answering, and oobd is done with
+# what it does then (the program's copy, the last-good config): status and
+# metrics say "up" from then on. A banner at the admin's end can come first.
+sshd_ready() { "$BUILD/oobctl" status 2>/dev/null | grep -Eq '^  sshd +up '; }
 
 stop_oobd() {
 	[ -n "${OOBD_PID:-}" ] || return 0

@@ -77,8 +77,7 @@ ns_exists
 ok $(( ! $? )) "the namespace oob is gone"
 test -e /run/oobd/down
 ok $? "/run/oobd/down records it"
-kill -0 "$sshd1" 2>/dev/null
-ok $(( ! $? )) "sshd is stopped"
+check "sshd is stopped" -- wait_until 10 eval '! kill -0 "$sshd1" 2>/dev/null'
 ssh_banner "$OOB4"
 ok $(( ! $? )) "nothing answers on $OOB4:22"
 "$OOBCTL" status > "$T/status.txt"; rc=$?

@@ -197,6 +197,7 @@ check "the parser refuses a missing final newline" -- refuses '# HELP a x\n# TYP
 start_oobd "$T/oobd.conf"
 wait_until 15 ssh_banner "$OOB4"
 ok $? "oobd is up: sshd answers" || bail "oobd did not come up"
+wait_until 10 sshd_ready
 svc_up() { "$OOBCTL" status --json | jq -e '.services[] | select(.name == "idle.svc") | .state == "up"'; }
 wait_until 10 svc_up
 ok $? "the service idle.svc runs"

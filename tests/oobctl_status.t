@@ -51,6 +51,7 @@ has_route() { ip -n oob route show "$@" | grep -q .; }
 start_oobd "$T/oobd.conf"
 wait_until 15 ssh_banner "$OOB4"
 ok $? "oobd is up: sshd answers" || bail "oobd did not come up"
+wait_until 10 sshd_ready
 
 # --- the link, addresses and routes as the kernel has them ---
 txt=$("$OOBCTL" status); rc=$?

@@ -56,6 +56,7 @@ like "$OUT" "^$T/oobd.conf: a start would still run it, with a fallback for each
 start_oobd "$T/oobd.conf"
 wait_until 20 ssh_banner "$OOB4"
 ok $? "a start with it brings the path up: sshd answers" || bail "oobd did not come up"
+wait_until 10 sshd_ready
 log=$(cat "$T/oobd.log")
 like "$log" "warning: unsafe sshd config: $T/sshd_config is group-writable \(mode 0660\) .*\(sshd runs with the last-good or built-in config\)" \
 	"the start warns, naming the file and what it does instead"

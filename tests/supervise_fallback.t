@@ -142,6 +142,7 @@ printf '[service crasher]\nexec = /bin/sh -c "exit 3"\nbackoff_max = 20\n' >> "$
 start_oobd "$T/oobd.conf"
 wait_until 15 ssh_banner "$OOB4"
 ok $? "sshd answers" || bail "oobd did not come up"
+wait_until 10 sshd_ready
 backoff() { "$OOBCTL" status --json | jq -e '.services[] | select(.name == "crasher" and .state == "backoff")'; }
 check "the crashing service waits to be restarted" -- wait_until 10 backoff
 cp "$T/base.conf" "$T/oobd.conf"

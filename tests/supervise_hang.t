@@ -20,6 +20,7 @@ sed -i "s|^\[sshd\]$|[sshd]\nexec = /run/w/sshd|" "$T/oobd.conf"
 start_oobd "$T/oobd.conf"
 wait_until 15 ssh_banner "$OOB4"
 ok $? "sshd answers" || bail "oobd did not come up"
+wait_until 10 log_has "kept a copy of the sshd program"
 
 # The program now hangs, whatever it is asked; the listener dies.
 rm /run/w/sshd

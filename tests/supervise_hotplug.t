@@ -49,8 +49,8 @@ wait_until 15 nic_in_oob
 ok $? "the NIC, back as oobnic2 with the same MAC, is moved into oob as oob0"
 idx2=$(ip -n oob -o link show oob0 | cut -d: -f1)
 ok $(( idx1 != idx2 ? 0 : 1 )) "it is a new link (ifindex $idx1 -> $idx2)"
-like "$(ip -n oob -o addr show dev oob0)" "inet $OOB4/24" "its address is configured again"
-like "$(ip -n oob route show default)" "default via $ADM4 dev oob0" "its default route is back"
+check "its address is configured again" -- wait_until 10 eval "ip -n oob -o addr show dev oob0 | grep -q 'inet $OOB4/24'"
+check "its default route is back" -- wait_until 10 eval "ip -n oob route show default | grep -q 'default via $ADM4 dev oob0'"
 wait_until 15 ssh_banner "$OOB4"
 ok $? "sshd answers on the re-adopted NIC"
 wait_until 10 oob_ssh "$OOB4" true

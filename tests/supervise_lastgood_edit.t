@@ -26,7 +26,7 @@ ok $? "sshd started" || bail "no sshd"
 echo "ThisIsNotAnSshdOption yes" >> "$T/sshd_config"
 wait_until 15 log_has '^<6>sshd ready \(pid [0-9]+, configured config'
 ok $? "sshd is taken as ready (after the probe's 5 s)"
-log_has 'changed since sshd was started with it; not kept as the last-good one'
+wait_until 10 log_has 'changed since sshd was started with it; not kept as the last-good one'
 ok $? "the log says the edited file is not kept"
 ! grep -q ThisIsNotAnSshdOption /run/oobd/sshd_config.last-good 2>/dev/null
 ok $? "the last-good copy does not have the edit"

@@ -42,7 +42,7 @@ ok $? "ready with the configured config"
 ! log_has 'showed no SSH banner|marking it failed|instead of'
 ok $? "no config was judged failed, none replaced"
 is "$(starts)" 1 "sshd was started once"
-test -s /run/oobd/sshd_config.last-good
+wait_until 10 test -s /run/oobd/sshd_config.last-good
 ok $? "the config became the last-good one"
 is "$(oob_ssh "$OOB4" echo in-oob 2>&1)" "in-oob" "ssh from the admin side works"
 out=$("$OOBCTL" status 2>&1)
