@@ -127,6 +127,11 @@ int link_list(struct nl *nl, struct link_info **out, size_t *n)
 	int r;
 
 	ifm->ifi_family = AF_UNSPEC;
+	/* With a filter mask the kernel sizes each part of the dump for its
+	 * longest link (altnames make tens of kB); without one, a link longer
+	 * than the reader's last buffer is left out of the dump, silently.
+	 * The statistics, unused, are left out. */
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	r = nl_dump_restartable(nl, nlh, link_list_cb, link_list_restart, &ctx);
 	if (r < 0) {
 		free(ctx.v);

@@ -193,14 +193,33 @@ static void nl_renew(struct nl *nl)
 	log_debug("netlink: socket renewed (answers lost or out of step)");
 }
 
+/* Room in *BUF (*CAP bytes; STACK, the caller's, until it grows) for the
+ * next datagram, however long: a link's message grows with its altnames
+ * and VFs, past any fixed buffer (a cut one is lost). Its length, peeked,
+ * or -1 with errno. */
+static ssize_t nl_room_next(struct mnl_socket *sock, char **buf, size_t *cap, const char *stack)
+{
+	ssize_t want = recv(mnl_socket_get_fd(sock), NULL, 0, MSG_PEEK | MSG_TRUNC);
+
+	if (want > 0 && (size_t)want > *cap) {
+		*buf = xrealloc(*buf == stack ? NULL : *buf, (size_t)want, 1);
+		*cap = (size_t)want;
+	}
+	return want;
+}
+
 bool nl_monitor_drain(struct nl *mon, void (*cb)(const struct nlmsghdr *nlh, void *data), void *data)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char stack[MNL_SOCKET_BUFFER_SIZE], *buf = stack;
+	size_t cap = sizeof(stack);
 	bool lost = false;
 	ssize_t n;
 
-	while ((n = mnl_socket_recvfrom(mon->sock, buf, sizeof(buf))) != 0) {
+	while ((n = nl_room_next(mon->sock, &buf, &cap, stack)) != 0) {
+		if (n > 0)
+			n = mnl_socket_recvfrom(mon->sock, buf, cap);
 		if (n < 0) {
+			/* ENOBUFS: the socket overflowed, events were lost. */
 			if (errno == ENOBUFS)
 				lost = true;
 			if (errno == EINTR || errno == ENOBUFS)
@@ -212,6 +231,8 @@ bool nl_monitor_drain(struct nl *mon, void (*cb)(const struct nlmsghdr *nlh, voi
 		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
 			cb(nlh, data);
 	}
+	if (buf != stack)
+		free(buf);
 	return lost;
 }
 
@@ -600,7 +621,7 @@ static void dump_deliver_held(struct dump *d)
 
 /* One try: send NLH, read to its final message. 0 or -errno; D says
  * whether it was interrupted, and whether the socket failed under it. */
-static int dump_try(struct dump *d, const struct nlmsghdr *nlh, char *buf, size_t buflen)
+static int dump_try(struct dump *d, const struct nlmsghdr *nlh, char **buf, size_t *buflen, const char *stack)
 {
 	bool final = false;
 	int kerr = 0;
@@ -613,9 +634,16 @@ static int dump_try(struct dump *d, const struct nlmsghdr *nlh, char *buf, size_
 	if (mnl_socket_sendto(d->nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	while (!final) {
+		ssize_t n = nl_room_next(d->nl->sock, buf, buflen, stack);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			d->lost = true;
+			return -errno;
+		}
 		/* The first part goes to BUF: most dumps have one only. */
-		char *p = d->held_len ? dump_room(d, buflen) : buf;
-		ssize_t n = mnl_socket_recvfrom(d->nl->sock, p, buflen);
+		char *p = d->held_len ? dump_room(d, *buflen) : *buf;
+		n = mnl_socket_recvfrom(d->nl->sock, p, *buflen);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -632,7 +660,7 @@ static int dump_try(struct dump *d, const struct nlmsghdr *nlh, char *buf, size_
 		} else if (d->restart || final) {
 			dump_deliver(d, p, (size_t)n);
 		} else {
-			memcpy(dump_room(d, buflen), p, (size_t)n);
+			memcpy(dump_room(d, *buflen), p, (size_t)n);
 			dump_hold(d, (size_t)n);
 		}
 	}
@@ -645,13 +673,14 @@ static int dump_try(struct dump *d, const struct nlmsghdr *nlh, char *buf, size_
 
 static int dump_run(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void (*restart)(void *), void *data)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
+	char stack[MNL_SOCKET_BUFFER_SIZE * 4], *buf = stack;
+	size_t buflen = sizeof(stack);
 	struct dump d = { .nl = nl, .cb = cb, .restart = restart, .data = data };
 	int r;
 
 	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_DUMP;
 	for (int tries = 1;; tries++) {
-		r = dump_try(&d, nlh, buf, sizeof(buf));
+		r = dump_try(&d, nlh, &buf, &buflen, stack);
 		/* EBUSY: another dump still runs on this socket (someone's
 		 * left unread); it only ends by being read or closed. */
 		if (d.lost || r == -EBUSY)
@@ -676,6 +705,8 @@ static int dump_run(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void (*res
 		nlh->nlmsg_seq = ++nl->seq;
 	}
 	free(d.held);
+	if (buf != stack)
+		free(buf);
 	return r;
 }
 
