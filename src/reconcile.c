@@ -229,6 +229,28 @@ static bool nic_is_configured(const struct config *c, const struct link_info *l,
  * main namespace, listed to tell (NULL, 0 if they were not needed). After
  * a claim that succeeded (CLAIMED) the name is the claimed link's: the
  * move or the creation under it would have failed otherwise. */
+static bool nic_state_read(char name[IFNAMSIZ]);
+static bool nic_state_read_id(int *ifindex, unsigned char mac[6]);
+
+/* The link of LINKS that NIC_STATE_FILE says is the NIC oobd took under
+ * the config's name to match, or -ENOENT. */
+static int nic_recorded(const struct config *c, const struct link_info *links, size_t n)
+{
+	char kept[IFNAMSIZ];
+	unsigned char mac[6];
+	int ifindex;
+
+	if (!nic_state_read(kept) || strcmp(kept, c->iface.match_name) != 0 || !nic_state_read_id(&ifindex, mac))
+		return -ENOENT;
+	for (size_t k = 0; k < n; k++) {
+		const struct link_info *l = &links[k];
+		if (l->ifindex == ifindex && !link_kind_copies_mac(l->kind) && (l->has_perm || l->has_mac) &&
+		    memcmp(l->has_perm ? l->perm : l->mac, mac, 6) == 0)
+			return (int)k;
+	}
+	return -ENOENT;
+}
+
 static int nic_find_in_ns(const struct config *c, struct netstate *ns, struct nl *nl_main, bool claimed,
 			  struct link_info *out, int *lo_ifindex, bool *lo_up, struct link_info *squatter,
 			  struct link_info **main, size_t *n_main)
@@ -273,6 +295,11 @@ static int nic_find_in_ns(const struct config *c, struct netstate *ns, struct nl
 			idx = (int)k;
 	if (idx == -ENOENT && config_nic_name_in_ns(c) && c->iface.kind == NIC_PHYSICAL && c->iface.match == MATCH_MAC)
 		idx = link_match(&c->iface, NULL, links, n);
+	/* Matched by name, and renamed inside while oobd was stopped: the one
+	 * NIC_STATE_FILE says oobd took under that name (its ifindex and MAC
+	 * there). Else it would be handed back, and moved in again. */
+	if (idx == -ENOENT && c->iface.kind == NIC_PHYSICAL && c->iface.match == MATCH_NAME)
+		idx = nic_recorded(c, links, n);
 	if (idx >= 0)
 		*out = links[idx];
 	free(links);
