@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -439,7 +440,7 @@ int authkeys_file(const char *path, bool dss, char *what, size_t len)
 			/* (a byte-order mark first is said of itself, above) */
 			const char *c0 = lineno == 1 && strncmp(line, UTF8_BOM, 3) == 0 ? line + 3 : line;
 			for (const char *c = c0; *c && !invisible_name; c++)
-				invisible_name = invisible_char(c, &invisible_cp, &cl);
+				invisible_name = invisible_char(c, SIZE_MAX, &invisible_cp, &cl);
 			if (invisible_name)
 				invisible = lineno;
 		}

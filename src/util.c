@@ -330,12 +330,12 @@ static const struct invisible {
 	{ "\xef\xbb\xbf", "a byte-order mark" },
 };
 
-const char *invisible_char(const char *s, unsigned *cp, size_t *len)
+const char *invisible_char(const char *s, size_t avail, unsigned *cp, size_t *len)
 {
 	for (size_t k = 0; k < ARRAY_SIZE(invisibles); k++) {
 		const unsigned char *u = (const unsigned char *)invisibles[k].utf8;
 		size_t n = strlen(invisibles[k].utf8);
-		if (strncmp(s, invisibles[k].utf8, n) != 0)
+		if (n > avail || strncmp(s, invisibles[k].utf8, n) != 0)
 			continue;
 		*cp = n == 2 ? (u[0] & 0x1fu) << 6 | (u[1] & 0x3fu)
 			     : (u[0] & 0x0fu) << 12 | (u[1] & 0x3fu) << 6 | (u[2] & 0x3fu);
@@ -356,7 +356,7 @@ void str_visible_all(const char *in, size_t in_len, char *out, size_t len, unsig
 		unsigned char c = (unsigned char)in[i];
 		unsigned cp = c;
 		size_t cl = 1, k = 0;
-		const char *name = invisible_char(in + i, &cp, &cl);
+		const char *name = invisible_char(in + i, in_len - i, &cp, &cl);
 		int n;
 
 		if (!name && !((flags & VISIBLE_CONTROL) && (c < 0x20 || c == 0x7f))) {

@@ -107,11 +107,12 @@ int file_copy(const char *path, size_t max, struct file_copy *c);
 void file_copy_free(struct file_copy *c);   /* harmless on a zeroed one */
 #define _cleanup_file_copy_ __attribute__((cleanup(file_copy_free)))
 
-/* The character at S that a terminal shows as nothing or as a plain space,
- * though a parser sees it (a no-break space, a zero-width space, a
- * byte-order mark...): its name ("a no-break space"), its code point into
- * *CP and its length in UTF-8 into *LEN; NULL when S starts with none. */
-const char *invisible_char(const char *s, unsigned *cp, size_t *len);
+/* The character at S (AVAIL bytes at most, up to a NUL) that a terminal
+ * shows as nothing or as a plain space, though a parser sees it (a no-break
+ * space, a zero-width space, a byte-order mark...): its name ("a no-break
+ * space"), its code point into *CP and its length in UTF-8 into *LEN; NULL
+ * when S starts with none. */
+const char *invisible_char(const char *s, size_t avail, unsigned *cp, size_t *len);
 
 /* The IN_LEN bytes at IN (up to a NUL) into OUT (LEN bytes, cut to fit,
  * NUL-terminated) with each such character written <U+XXXX>: the name of

@@ -330,6 +330,9 @@ static void visible(void **state)
 	/* IN_LEN bounds what is read; OUT is cut whole. */
 	assert_null(str_visible("abc\xc2\xa0", 3, out, sizeof(out), NULL));
 	assert_string_equal(out, "abc");
+	/* ... also within a character: its first byte alone is no space. */
+	assert_null(str_visible("abc\xc2\xa0", 4, out, sizeof(out), NULL));
+	assert_string_equal(out, "abc\xc2");
 	str_visible("ab\xc2\xa0", 100, out, 6, NULL);
 	assert_string_equal(out, "ab");
 	invisible_hint("x\xe3\x80\x80y", 5, hint, sizeof(hint));
