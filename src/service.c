@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -206,6 +207,31 @@ static int service_child(void *arg)
 	return 127;
 }
 
+/* SIG to process PID if its mount namespace is NS. Through a pidfd taken
+ * before the look: a PID that ends and is reused meanwhile fails the
+ * signal (the pidfd's process is gone) instead of reaching the newcomer,
+ * which the next pass looks at. Plain kill() without pidfds (before 5.3). */
+static bool mntns_signal_one(long pid, const struct stat *ns, int sig)
+{
+	char path[64];
+	struct stat st;
+	int pfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	bool sent;
+
+	if (pfd < 0 && errno != ENOSYS)
+		return false; /* gone already */
+	snprintf(path, sizeof(path), "/proc/%ld/ns/mnt", pid);
+	if (stat(path, &st) < 0 || st.st_ino != ns->st_ino || st.st_dev != ns->st_dev)
+		sent = false;
+	else if (pfd >= 0)
+		sent = syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) == 0;
+	else
+		sent = kill((pid_t)pid, sig) == 0;
+	if (pfd >= 0)
+		close(pfd);
+	return sent;
+}
+
 /*
  * Send SIG to every process in the mount namespace NSFD (oobd's own
  * excepted): what an instance of a service left behind, wherever it went
@@ -215,8 +241,7 @@ static int service_child(void *arg)
  */
 static unsigned mntns_signal(int nsfd, int sig, pid_t *first)
 {
-	struct stat ns, st;
-	char path[64];
+	struct stat ns;
 	unsigned n = 0;
 	pid_t self = getpid();
 	DIR *d;
@@ -231,12 +256,7 @@ static unsigned mntns_signal(int nsfd, int sig, pid_t *first)
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
 
-		if (*end || pid <= 0 || pid == self)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/ns/mnt", pid);
-		if (stat(path, &st) < 0 || st.st_ino != ns.st_ino || st.st_dev != ns.st_dev)
-			continue;
-		if (kill((pid_t)pid, sig) < 0)
+		if (*end || pid <= 0 || pid == self || !mntns_signal_one(pid, &ns, sig))
 			continue;
 		if (n++ == 0 && first)
 			*first = (pid_t)pid;
