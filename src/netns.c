@@ -6,11 +6,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/magic.h>
+#include <linux/nsfs.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -44,8 +46,10 @@ int netns_open(const char *name)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	/* A plain file left behind by a failed "ip netns add" is not a namespace. */
-	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC) {
+	/* A plain file left behind by a failed "ip netns add" is not a
+	 * namespace; nor is another kind of namespace bound there (a uts or
+	 * mount one: entering it as a network namespace fails). */
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC || ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
 		close(fd);
 		return -EINVAL;
 	}

@@ -4,7 +4,8 @@
 # name) before oobd re-binds it: the name is not taken over, status says
 # that "ip netns exec oob" misses the path, and the namespace oobd holds,
 # with the NIC and sshd in it, is still kept in repair; "oobctl down" hands
-# the NIC back from it and leaves the hand-made namespace alone.
+# the NIC back from it and leaves the hand-made namespace alone. Then
+# another kind of namespace under the name: replaced.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 OOBCTL=$BUILD/oobctl
 path_up "gateway = $ADM4"
@@ -26,5 +27,21 @@ ip netns exec oob sh -c 'ip link add keep0 type bridge' # marks the hand-made on
 ok $? "oobctl down"
 check "the NIC is handed back from the namespace oobd held" -- ip link show "$NIC"
 check "the hand-made namespace keeps its name" -- ip -n oob link show keep0
+stop_oobd
+
+# Another kind of namespace bound under the name (a uts one): it is no
+# network namespace, and is replaced as a leftover file would be. Before,
+# oobd took it, failed to open a netlink socket in it and exited.
+ip netns del oob
+rm -f /run/oobd/down
+touch /run/netns/oob && mount --bind /proc/self/ns/uts /run/netns/oob
+ok $? "a uts namespace is bound at /run/netns/oob"
+mark=$(log_mark)
+start_oobd "$T/oobd.conf"
+check "oobd comes up all the same: sshd answers" -- wait_until 15 ssh_banner "$OOB4"
+log_after "$mark" 'namespace "oob": /run/netns/oob is not a namespace; replacing it'
+ok $? "... saying it replaced what was there"
+ip netns exec oob ip link show oob0 >/dev/null 2>&1
+ok $? "... and the name is a network namespace with the NIC"
 stop_oobd
 done_testing

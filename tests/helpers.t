@@ -81,6 +81,10 @@ touch /run/netns/plainfile
 err=$("$NSENTER_OOB" -n plainfile true 2>&1); st=$?
 is "$st" 126 "nsenter-oob: a plain file under /run/netns gives 126"
 like "$err" '"plainfile": not a network namespace' "... and says it is not a namespace"
+touch /run/netns/utsfile && mount --bind /proc/self/ns/uts /run/netns/utsfile
+err=$("$NSENTER_OOB" -n utsfile true 2>&1); st=$?
+is "$st" 126 "nsenter-oob: another kind of namespace under /run/netns gives 126"
+like "$err" '"utsfile": not a network namespace' "... and says it is not a network namespace"
 err=$("$NSENTER_OOB" -n ../etc true 2>&1); st=$?
 is "$st" 2 "nsenter-oob: a name with a slash is refused (2)"
 like "$err" 'invalid namespace name' "... and says so"
