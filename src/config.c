@@ -134,8 +134,10 @@ bool ifname_valid(const char *name)
 	size_t len = strlen(name);
 	if (len == 0 || len >= IFNAMSIZ || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return false;
+	/* The kernel takes a name with '%' as a pattern ("oob%d": the first
+	 * free number), never as a name. */
 	for (const char *s = name; *s; s++)
-		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) || !isprint((unsigned char)*s))
+		if (*s == '/' || *s == ':' || *s == '%' || isspace((unsigned char)*s) || !isprint((unsigned char)*s))
 			return false;
 	return true;
 }
@@ -368,8 +370,13 @@ static bool abs_path_valid(const char *s)
 
 static void set_ifname(struct parser *p, const char *key, const char *value, char out[IFNAMSIZ])
 {
+	if (strchr(value, '%') && strlen(value) < IFNAMSIZ) {
+		perr(p, p->line, "key '%s': invalid interface name '%s' (no '%%': the kernel takes '%%d' in a name as "
+		     "a pattern for a number, not as a name)", key, value);
+		return;
+	}
 	if (!ifname_valid(value)) {
-		perr(p, p->line, "key '%s': invalid interface name '%s' (1-%d characters, no '/', ':' or blanks)",
+		perr(p, p->line, "key '%s': invalid interface name '%s' (1-%d characters, no '/', ':', '%%' or blanks)",
 		     key, value, IFNAMSIZ - 1);
 		return;
 	}

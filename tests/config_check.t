@@ -222,6 +222,27 @@ rename = oob1
 EOF
 tcheck "duplicate key" "@oob1|key 'rename': duplicate (first at line $(lineof oob0))"
 
+# '%d' in a name is a pattern to the kernel: renaming to oob%d gives oob0,
+# oob1..., never oob%d, and the NIC's sysctls under that name do not exist.
+ip link add pcta type veth peer name pctb && ip link set pcta name 'pct%d' &&
+	! ip link show 'pct%d' >/dev/null 2>&1 && ip link show pct0 >/dev/null
+ok $? "the kernel takes '%d' in a new name as a pattern"
+ip link del pct0 2>/dev/null || ip link del pcta 2>/dev/null
+cfg <<EOF
+[interface]
+match = eth%1
+rename = oob%d
+EOF
+tcheck "'%' in interface names" \
+	"@eth%1|key 'match': invalid interface name 'eth%1' (no '%': the kernel takes '%d' in a name as a pattern" \
+	"@oob%d|key 'rename': invalid interface name 'oob%d' (no '%'"
+cfg <<EOF
+[interface]
+kind = macvlan
+parent = en%do1
+EOF
+tcheck "'%' in the parent's name" "@en%do1|key 'parent': invalid interface name 'en%do1' (no '%'"
+
 cfg <<EOF
 [interface]
 match = eno2

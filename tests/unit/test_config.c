@@ -494,6 +494,11 @@ static void test_interface_kinds(void **state)
 	load_fails("[interface]\nmatch = eth0/1\n", 1, "2: key 'match': invalid interface name 'eth0/1'");
 	load_fails("[interface]\nmatch = eno2\nrename = a23456789012345x\n", 1,
 		   "3: key 'rename': invalid interface name 'a23456789012345x'");
+	load_fails("[interface]\nmatch = eno2\nrename = oob%d\n", 1,
+		   "3: key 'rename': invalid interface name 'oob%d' (no '%': the kernel takes '%d' in a name as a pattern");
+	load_fails("[interface]\nmatch = eth%1\n", 1, "2: key 'match': invalid interface name 'eth%1' (no '%'");
+	load_fails("[interface]\nkind = vlan\nparent = e%dno1\nvlan = 3\n", 1,
+		   "3: key 'parent': invalid interface name 'e%dno1' (no '%'");
 	load_fails("[interface]\nmatch = eno2\nmtu = 67\n", 1, "3: key 'mtu': '67' is not an MTU (68-65535)");
 	load_fails("[interface]\nmatch = eno2\nmtu = 65536\n", 1, "3: key 'mtu': '65536' is not an MTU");
 	load_fails("[interface]\nmatch = eno2\naddress = 2001:db8::1/64\nmtu = 1279\n", 1,
@@ -627,6 +632,8 @@ static void test_validators(void **state)
 	assert_false(ifname_valid("a b"));
 	assert_false(ifname_valid("a\tb"));
 	assert_false(ifname_valid("a\x01"));
+	assert_false(ifname_valid("oob%d")); /* a pattern to the kernel */
+	assert_false(ifname_valid("a%"));
 }
 
 static void test_load_file(void **state)
