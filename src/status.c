@@ -46,7 +46,7 @@ struct st_route {
 struct st_sysctl {
 	const char *key;
 	const char *want;
-	char have[128];
+	char have[SYSCTL_VALUE_MAX];
 	bool ok;
 };
 
@@ -295,6 +295,24 @@ static void gather_routes(struct status *st)
 	free(cur);
 }
 
+/* A and B alike, blanks and tabs left out (multi-value sysctls print
+ * tabs). */
+static bool same_words(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == ' ' || *a == '\t')
+			a++;
+		while (*b == ' ' || *b == '\t')
+			b++;
+		if (*a != *b)
+			return false;
+		if (!*a)
+			return true;
+		a++;
+		b++;
+	}
+}
+
 static void gather_sysctls(struct status *st)
 {
 	struct oobd *o = st->o;
@@ -308,17 +326,10 @@ static void gather_sysctls(struct status *st)
 			str_copy(s->have, "?", sizeof(s->have));
 			s->ok = false;
 		} else {
-			/* multi-value sysctls print tabs; compare word by word */
-			char a[256], b[256];
-			size_t x = 0, y = 0;
-			for (const char *p = s->have; *p && x < sizeof(a) - 1; p++)
-				if (*p != ' ' && *p != '\t')
-					a[x++] = *p;
-			for (const char *p = s->want; *p && y < sizeof(b) - 1; p++)
-				if (*p != ' ' && *p != '\t')
-					b[y++] = *p;
-			a[x] = b[y] = '\0';
-			s->ok = strcmp(a, b) == 0;
+			/* As configured; or as the kernel showed it right after
+			 * oobd wrote it ("8080,8081" reads back "8080-8081"). */
+			const char *shown = sysctl_written_shows(s->key, s->want);
+			s->ok = same_words(s->have, s->want) || (shown && same_words(s->have, shown));
 		}
 		if (!s->ok)
 			problem(st, "sysctl %s is %s, configured %s", s->key, s->have, s->want);

@@ -180,6 +180,79 @@ static void test_write_errors(void **state)
 	assert_true(sysctl_read_in(-1, "net.ipv4.ip_forward", v, sizeof(v)) < 0);
 }
 
+/* What the kernel showed right after a write it took whole is kept, for
+ * that key and that value; a refused write, or one of another value, has
+ * none. */
+static void test_written_shows(void **state)
+{
+	struct nss *n = *state;
+	char many[256], v[SYSCTL_VALUE_MAX];
+	size_t len = 0;
+	(void)state;
+
+	if (!n || n->home < 0) {
+		/* cmocka 1.1's TAP output marks a skip "not ok": pass instead */
+		fprintf(stderr, "# %s: skipped, creating a network namespace is not permitted\n", __func__);
+		return;
+	}
+	/* 8080,8081, then ports none next to another: longer than 127 */
+	len += (size_t)snprintf(many, sizeof(many), "8080,8081");
+	for (int port = 10000; port < 10080; port += 2)
+		len += (size_t)snprintf(many + len, sizeof(many) - len, ",%d", port);
+	assert_true(len > 200 && len < sizeof(many) - 1);
+	struct sysctl_kv kv[] = {
+		{ "net.ipv4.ip_local_reserved_ports", many, 99 },
+		{ "net.ipv4.conf.lo.arp_ignore", "01", 99 },
+		{ "net.ipv4.conf.all.arp_ignore", "2", 99 },
+		{ "net.ipv4.ip_forward", "1 2", 99 },
+	};
+	assert_int_equal(sysctl_write_in(n->other, kv, 4), 1);
+	assert_int_equal(kv[3].err, -EINVAL);
+	const char *shown = sysctl_written_shows("net.ipv4.ip_local_reserved_ports", many);
+	assert_non_null(shown);
+	assert_int_equal(strncmp(shown, "8080-8081,10000,10002,", 22), 0);
+	assert_string_equal(shown + 9, many + 9);
+	assert_int_equal(sysctl_read_in(n->other, "net.ipv4.ip_local_reserved_ports", v, sizeof(v)), 0);
+	assert_string_equal(v, shown);
+	assert_string_equal(sysctl_written_shows("net.ipv4.conf.lo.arp_ignore", "01"), "1");
+	assert_string_equal(sysctl_written_shows("net.ipv4.conf.all.arp_ignore", "2"), "2");
+	/* for the value written only */
+	assert_null(sysctl_written_shows("net.ipv4.conf.lo.arp_ignore", "1"));
+	/* the kernel took "1" of it: the whole is not in effect */
+	assert_null(sysctl_written_shows("net.ipv4.ip_forward", "1 2"));
+	assert_null(sysctl_written_shows("net.ipv4.no_such_key", "1"));
+
+	/* A later write: its own record; refused, none. */
+	struct sysctl_kv again[] = {
+		{ "net.ipv4.conf.lo.arp_ignore", "0x2", 99 },
+		{ "net.ipv4.conf.all.arp_ignore", "many", 99 },
+	};
+	assert_int_equal(sysctl_write_in(n->other, again, 2), 1);
+	assert_string_equal(sysctl_written_shows("net.ipv4.conf.lo.arp_ignore", "0x2"), "2");
+	assert_null(sysctl_written_shows("net.ipv4.conf.lo.arp_ignore", "01"));
+	assert_null(sysctl_written_shows("net.ipv4.conf.all.arp_ignore", "2"));
+	assert_null(sysctl_written_shows("net.ipv4.conf.all.arp_ignore", "many"));
+}
+
+/* A value longer than the buffer is cut to it, not past it. */
+static void test_read_cut(void **state)
+{
+	struct nss *n = *state;
+	char v[16];
+	(void)state;
+
+	if (!n || n->home < 0) {
+		/* cmocka 1.1's TAP output marks a skip "not ok": pass instead */
+		fprintf(stderr, "# %s: skipped, creating a network namespace is not permitted\n", __func__);
+		return;
+	}
+	struct sysctl_kv kv = { "net.ipv4.ip_local_reserved_ports", "10000,10002,10004,10006", 99 };
+	assert_int_equal(sysctl_write_in(n->other, &kv, 1), 0);
+	memset(v, 'X', sizeof(v));
+	assert_int_equal(sysctl_read_in(n->other, "net.ipv4.ip_local_reserved_ports", v, sizeof(v)), 0);
+	assert_string_equal(v, "10000,10002,100");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +261,8 @@ int main(void)
 		cmocka_unit_test(test_path_length),
 		cmocka_unit_test(test_write_in_namespace),
 		cmocka_unit_test(test_write_errors),
+		cmocka_unit_test(test_written_shows),
+		cmocka_unit_test(test_read_cut),
 	};
 	return cmocka_run_group_tests(tests, setup_namespaces, teardown_namespaces);
 }
