@@ -997,18 +997,20 @@ static bool has_family(const struct iface_cfg *i, int family)
 	return false;
 }
 
-/* An address of the interface equal to gateway GW (of line LINE): the
- * default route would point back at this host. Reported on the gateway,
- * which is the key the rule is about. */
-static void gateway_not_own(struct parser *p, const struct ipaddr *gw, int line)
+/* An address of the interface equal to gateway GW (of line LINE, of key
+ * 'gateway' or, ROUTE, of a 'route' via it): the route would point back at
+ * this host; the kernel refuses it for IPv6 ("Gateway can not be a local
+ * address") and, for IPv4, takes it and drops what it carries. Reported on
+ * the gateway's line, which is the key the rule is about. */
+static void gateway_not_own(struct parser *p, const struct ipaddr *gw, int line, bool route)
 {
 	const struct iface_cfg *i = &p->c->iface;
 	char b[IPADDR_STRLEN];
 
 	for (size_t k = 0; k < i->n_addrs; k++) {
 		if (ipaddr_equal(&i->addrs[k].pfx.addr, gw)) {
-			perr(p, line, "key 'gateway': %s is this host's own address (key 'address' at line %d)",
-			     ipaddr_str(gw, b), i->addrs[k].line);
+			perr(p, line, "key '%s': %s%s is this host's own address (key 'address' at line %d)",
+			     route ? "route" : "gateway", route ? "gateway " : "", ipaddr_str(gw, b), i->addrs[k].line);
 			return;
 		}
 	}
@@ -1043,15 +1045,17 @@ static void validate_interface(struct parser *p, int sec_line)
 	if (i->has_gw6 && !has_family(i, AF_INET6) && !IN6_IS_ADDR_LINKLOCAL(&i->gw6.v6))
 		perr(p, i->gw6_line, "key 'gateway': IPv6 gateway but no IPv6 address on the interface");
 	if (i->has_gw4)
-		gateway_not_own(p, &i->gw4, i->gw4_line);
+		gateway_not_own(p, &i->gw4, i->gw4_line, false);
 	if (i->has_gw6)
-		gateway_not_own(p, &i->gw6, i->gw6_line);
+		gateway_not_own(p, &i->gw6, i->gw6_line, false);
 	for (size_t k = 0; k < i->n_routes; k++) {
 		struct route_cfg *r = &i->routes[k];
 		if (!has_family(i, r->dst.addr.family) &&
 		    !(r->has_via && r->via.family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&r->via.v6)))
 			perr(p, r->line, "key 'route': no %s address on the interface to reach it",
 			     r->dst.addr.family == AF_INET ? "IPv4" : "IPv6");
+		else if (r->has_via)
+			gateway_not_own(p, &r->via, r->line, true);
 	}
 	/* IPv6 is off on a link below 1280: also for a link-local gateway. */
 	if (i->mtu && i->mtu < 1280 && config_wants_ipv6(p->c))

@@ -425,6 +425,26 @@ EOF
 tcheck "gateway is our own address" \
 	"@gateway|key 'gateway': 203.0.113.10 is this host's own address (key 'address' at line $(lineof /24))"
 
+# The same for a route via the host's own address: the kernel refuses it
+# for IPv6 and, for IPv4, takes it and drops the traffic.
+ip link add own0 type veth peer name own1 && ip addr add 2001:db8:10::10/64 dev own0 nodad && ip link set own0 up ||
+	bail "cannot make a veth in the sandbox"
+! ip route add 2001:db8:99::/48 via 2001:db8:10::10 dev own0 2>/dev/null
+ok $? "the kernel refuses an IPv6 route via the host's own address"
+ip link del own0
+cfg <<EOF
+[interface]
+match = eno2
+address = 203.0.113.10/24
+address = 2001:db8:10::10/64
+route = 198.51.100.0/24 via 203.0.113.10
+route = 198.51.101.0/24 via 203.0.113.11
+route = 2001:db8:99::/48 via 2001:db8:10::10
+EOF
+tcheck "route via our own address" \
+	"@198.51.100.0/24|key 'route': gateway 203.0.113.10 is this host's own address (key 'address' at line $(lineof /24))" \
+	"@2001:db8:99::/48|key 'route': gateway 2001:db8:10::10 is this host's own address (key 'address' at line $(lineof /64))"
+
 cfg <<EOF
 [interface]
 match = eno2
