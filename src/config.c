@@ -1364,10 +1364,29 @@ static void check_broadcast(const struct config *c, const struct ipaddr *a, int 
 			prefix_str(&on->pfx, p), on->line, what);
 }
 
+/* The IPv4 address of the NIC whose subnet is exactly DST (a prefix of
+ * 31 bits or fewer: a /32 has no subnet route), or NULL. The kernel adds
+ * a route to that subnet through the NIC with the address, of metric 0 as
+ * oobd's are, so it refuses a route there via a gateway ("File exists").
+ * IPv6 does not collide: the kernel's prefix route has metric 256, one
+ * with a gateway 1024. */
+static const struct addr_cfg *subnet_of(const struct iface_cfg *i, const struct prefix *dst)
+{
+	for (size_t k = 0; dst->addr.family == AF_INET && k < i->n_addrs; k++) {
+		struct prefix net = i->addrs[k].pfx;
+		if (net.addr.family != AF_INET || net.len >= 32 || net.len != dst->len)
+			continue;
+		prefix_mask(&net);
+		if (prefix_equal(&net, dst))
+			return &i->addrs[k];
+	}
+	return NULL;
+}
+
 /* A gateway the kernel will refuse ("Nexthop has invalid gateway") unless
  * a route oobd does not own makes it on-link, or at all (a broadcast
- * address); a name server at a broadcast address: warnings, in oobd -t
- * too. */
+ * address); a route via a gateway to an address's own IPv4 subnet; a name
+ * server at a broadcast address: warnings, in oobd -t too. */
 static void check_gateways(const struct config *c, FILE *errs)
 {
 	static const char no_gw[] = "the kernel takes no gateway there",
@@ -1379,9 +1398,21 @@ static void check_gateways(const struct config *c, FILE *errs)
 
 	if (i->has_gw4)
 		check_broadcast(c, &i->gw4, i->gw4_line, "gateway", no_gw, errs);
-	for (size_t k = 0; k < i->n_routes; k++)
-		if (i->routes[k].has_via)
-			check_broadcast(c, &i->routes[k].via, i->routes[k].line, "route", no_gw, errs);
+	for (size_t k = 0; k < i->n_routes; k++) {
+		const struct route_cfg *r = &i->routes[k];
+		const struct addr_cfg *on;
+		char pb[PREFIX_STRLEN], ab[PREFIX_STRLEN];
+
+		if (!r->has_via)
+			continue;
+		check_broadcast(c, &r->via, r->line, "route", no_gw, errs);
+		on = subnet_of(i, &r->dst);
+		if (on)
+			fprintf(errs, "%s: warning: the kernel already has a route for %s through the interface, the "
+				"subnet of %s (line %d): it refuses this one\n",
+				config_where(c->path, r->line, "route", where, sizeof(where)), prefix_str(&r->dst, pb),
+				prefix_str(&on->pfx, ab), on->line);
+	}
 	for (size_t k = 0; k < c->dns.n_ns; k++)
 		check_broadcast(c, &c->dns.ns[k], c->dns.ns_line[k], "nameserver", no_ns, errs);
 	for (int f = 0; f < 2; f++) {

@@ -166,6 +166,43 @@ like "$err" "^$CF:$(lineof 'nameserver = 203.0.113.255'): key 'nameserver': warn
 	"a name server at the broadcast address: a warning on its line"
 is "$(printf '%s\n' "$err" | grep -c .)" 3 "none for a /31's other address, a network address or another name server"
 
+# A route via a gateway to exactly the IPv4 subnet of an address of the
+# NIC: the kernel's own route for that subnet (metric 0, as oobd's) is
+# there already, so it refuses the route at every reconcile: a warning on
+# its line. Not for IPv6, where the kernel's prefix route has metric 256
+# and one via a gateway 1024; nor for an on-link route, which the kernel's
+# is. Checked against the kernel first.
+ip link add sn0 type veth peer name sn1 && ip addr add 203.0.113.10/24 dev sn0 &&
+	ip addr add 2001:db8:10::10/64 dev sn0 nodad && ip link set sn0 up || bail "cannot make a veth in the sandbox"
+! ip route add 203.0.113.0/24 via 203.0.113.1 dev sn0 proto 176 2>/dev/null
+ok $? "the kernel refuses a route via a gateway to an IPv4 address's own subnet"
+check "... takes one to a part of it" -- ip route add 203.0.113.0/25 via 203.0.113.1 dev sn0 proto 176
+check "... and an IPv6 one to an address's own prefix" -- \
+	ip -6 route add 2001:db8:10::/64 via 2001:db8:10::1 dev sn0 proto 176
+ip link del sn0
+cfg <<EOF
+[interface]
+match = eno2
+address = 203.0.113.10/24
+address = 198.51.100.10/30
+address = 192.0.0.10/32
+address = 2001:db8:10::10/64
+route = 203.0.113.0/24 via 203.0.113.1
+route = 198.51.100.8/30 via 198.51.100.9
+route = 203.0.113.0/25 via 203.0.113.1
+route = 198.51.100.0/24 via 198.51.100.9
+route = 192.0.0.10/32 via 203.0.113.1
+route = 2001:db8:10::/64 via 2001:db8:10::1
+EOF
+out=$("$OOBD" -t -c "$CF" 2>"$T/err"); st=$?
+is "$st" 0 "routes to an address's own subnet: still valid (exit status 0)"
+err=$(cat "$T/err")
+like "$err" "^$CF:$(lineof 'route = 203.0.113.0/24'): key 'route': warning: the kernel already has a route for 203\.0\.113\.0/24 through the interface, the subnet of 203\.0\.113\.10/24 \(line $(lineof 'address = 203.0.113.10/24')\): it refuses this one$" \
+	"a route via a gateway to a /24's own subnet: a warning on its line"
+like "$err" "^$CF:$(lineof 'route = 198.51.100.8/30'): key 'route': warning: the kernel already has a route for 198\.51\.100\.8/30 through the interface, the subnet of 198\.51\.100\.10/30 \(line $(lineof 'address = 198.51.100.10/30')\)" \
+	"... and to a /30's"
+is "$(printf '%s\n' "$err" | grep -c .)" 2 "none for a part or a superset of the subnet, a /32, or IPv6"
+
 # A sysctl key this kernel does not have (a typo): setting it will fail at
 # run time, so a warning on its line; the NIC's own keys (not in this
 # namespace) are looked up as those of "default".
