@@ -243,6 +243,66 @@ static void etc_overlay(const char *name)
 	}
 }
 
+struct rebind_args {
+	int mntfd;
+	const char *src, *dst;
+};
+
+/* The source by its path in the view itself: a bind from another mount
+ * namespace is refused (EINVAL). */
+static int rebind_child(void *arg)
+{
+	const struct rebind_args *a = arg;
+
+	if (setns(a->mntfd, CLONE_NEWNS) < 0)
+		_exit(errno);
+	if (mount(a->src, a->dst, "none", MS_BIND, NULL) < 0)
+		_exit(errno);
+	_exit(0);
+}
+
+int netns_etc_rebind(pid_t pid, const char *name, const char *file)
+{
+	char src[PATH_MAX], seen[PATH_MAX], dst[PATH_MAX], mnt[64];
+	struct stat want, have;
+	_cleanup_close_ int srcfd = -1, mntfd = -1;
+	int status;
+
+	if (snprintf(src, sizeof(src), "%s/%s/%s", NETNS_ETC_DIR, name, file) >= (int)sizeof(src) ||
+	    snprintf(dst, sizeof(dst), "/etc/%s", file) >= (int)sizeof(dst))
+		return -ENAMETOOLONG;
+	if (snprintf(seen, sizeof(seen), "/proc/%d/root%s", (int)pid, dst) >= (int)sizeof(seen))
+		return -ENAMETOOLONG;
+	snprintf(mnt, sizeof(mnt), "/proc/%d/ns/mnt", (int)pid);
+	srcfd = open(src, O_PATH | O_CLOEXEC);
+	if (srcfd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(srcfd, &want) < 0)
+		return -errno;
+	if (stat(seen, &have) == 0 && have.st_dev == want.st_dev && have.st_ino == want.st_ino)
+		return 0;
+	mntfd = open(mnt, O_RDONLY | O_CLOEXEC);
+	if (mntfd < 0)
+		return -errno;
+	/* Not yet in a view of its own (a child between its clone and its
+	 * unshare): a bind here would be over the host's own file. */
+	struct stat self_ns, its_ns;
+	if (stat("/proc/self/ns/mnt", &self_ns) < 0 || fstat(mntfd, &its_ns) < 0)
+		return -errno;
+	if (self_ns.st_ino == its_ns.st_ino && self_ns.st_dev == its_ns.st_dev)
+		return 0;
+	struct rebind_args a = { mntfd, src, dst };
+	pid_t child = clone_vfork(rebind_child, &a, 8192);
+	if (child < 0)
+		return child;
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(status))
+		return -EIO;
+	return WEXITSTATUS(status) ? -WEXITSTATUS(status) : 1;
+}
+
 int netns_exec_view(const char *name, int nsfd, char *errbuf, int errlen)
 {
 	struct statvfs st;

@@ -3,6 +3,7 @@
 #define OOBD_NETNS_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 /*
  * Named network namespaces, with exactly the semantics of iproute2's
@@ -39,5 +40,15 @@ int netns_call_in(int nsfd, int (*fn)(void *), void *arg);
  * with a message in ERRBUF.
  */
 int netns_exec_view(const char *name, int nsfd, char *errbuf, int errlen);
+
+/*
+ * Bind /etc/netns/NAME/FILE over /etc/FILE again in the mount namespace of
+ * process PID (one that netns_exec_view made), unless that is what it sees
+ * there: the file was made after the process started (it bound nothing
+ * then), or the host replaced its /etc/FILE by a rename (the kernel drops
+ * the binds on the old one). 1 when bound now, 0 when nothing was to do
+ * (the view is right, or there is no such overlay file), -errno.
+ */
+int netns_etc_rebind(pid_t pid, const char *name, const char *file);
 
 #endif

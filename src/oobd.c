@@ -503,7 +503,8 @@ static void watch_programs(struct oobd *o)
 			o->prog_watch[kept++] = w;
 			continue;
 		}
-		if (w.wd >= 0 && w.wd != o->run_wd && w.wd != o->netns_wd)
+		if (w.wd >= 0 && w.wd != o->run_wd && w.wd != o->netns_wd && w.wd != o->etc_wd &&
+		    w.wd != o->resolv_dir_wd)
 			inotify_rm_watch(o->inofd, w.wd);
 		free(w.dir);
 	}
@@ -604,11 +605,77 @@ static void watch_mounts(struct oobd *o)
 	}
 }
 
+/*
+ * The resolv.conf overlay in the views of sshd (and so of its sessions)
+ * and of the services: bound again where it is missing. A process binds
+ * the overlay files that exist when it starts; one written later (a
+ * read-only /etc at boot, [dns] added by a reload), or the host's
+ * /etc/resolv.conf replaced by a rename (dhclient, NetworkManager,
+ * resolvconf: the kernel drops the binds on the old file), would leave
+ * them resolving with the host's servers, which the namespace cannot
+ * reach.
+ */
+static void dns_views_heal(struct oobd *o)
+{
+	if (!o->cfg->dns.present || o->down || o->stopping)
+		return;
+	for (size_t k = 0; k <= o->n_svcs; k++) {
+		const struct service *s = k == 0 ? &o->sshd.svc : &o->svcs[k - 1];
+		if (s->state != SVC_UP || s->pid <= 0)
+			continue;
+		int r = netns_etc_rebind(s->pid, o->cfg->netns, "resolv.conf");
+		if (r > 0)
+			log_notice("%s (pid %d) did not see the resolv.conf overlay (written, or the host's file "
+				   "replaced, since it started); bound it again", s->name, (int)s->pid);
+		if (r < 0 && r != o->dns_view_err)
+			log_warn("binding the resolv.conf overlay into the view of %s (pid %d): %s (tried again when "
+				 "/etc/resolv.conf or the overlay changes)", s->name, (int)s->pid, strerror(-r));
+		if (r < 0)
+			o->dns_view_err = r;
+		else if (r > 0)
+			o->dns_view_err = 0;
+	}
+}
+
+/* Watch what the host's /etc/resolv.conf links to (systemd-resolved's
+ * stub, made after oobd starts), besides /etc itself. */
+static void watch_resolv_target(struct oobd *o)
+{
+	char link[PATH_MAX], dir[PATH_MAX + 8];
+	ssize_t n = readlink("/etc/resolv.conf", link, sizeof(link) - 1);
+
+	bool shared = o->resolv_dir_wd == o->etc_wd || o->resolv_dir_wd == o->run_wd || o->resolv_dir_wd == o->netns_wd;
+	for (size_t k = 0; k < o->n_prog_watch && !shared; k++)
+		shared = o->prog_watch[k].wd == o->resolv_dir_wd;
+	if (o->resolv_dir_wd >= 0 && !shared)
+		inotify_rm_watch(o->inofd, o->resolv_dir_wd);
+	o->resolv_dir_wd = -1;
+	o->resolv_target[0] = '\0';
+	if (o->inofd < 0 || n <= 0)
+		return;
+	link[n] = '\0';
+	char *slash = strrchr(link, '/');
+	const char *base = slash ? slash + 1 : link;
+	if (!*base || strlen(base) >= sizeof(o->resolv_target))
+		return;
+	if (!slash)
+		snprintf(dir, sizeof(dir), "/etc");
+	else if (link[0] == '/')
+		snprintf(dir, sizeof(dir), "%.*s", slash == link ? 1 : (int)(slash - link), link);
+	else
+		snprintf(dir, sizeof(dir), "/etc/%.*s", (int)(slash - link), link);
+	o->resolv_dir_wd = inotify_add_watch(o->inofd, dir, IN_CREATE | IN_MOVED_TO | IN_ONLYDIR | IN_MASK_ADD);
+	if (o->resolv_dir_wd >= 0)
+		str_copy(o->resolv_target, base, sizeof(o->resolv_target));
+}
+
 /* The mount table changed while the overlay waits: try it now. */
 static void handle_mounts(struct oobd *o)
 {
-	if (o->ns.dns_retry && !o->down && !o->stopping && reconcile_dns(o->cfg, &o->ns) == 0)
+	if (o->ns.dns_retry && !o->down && !o->stopping && reconcile_dns(o->cfg, &o->ns) == 0) {
 		log_info("the resolv.conf overlay was written after a change of the mount table");
+		dns_views_heal(o);
+	}
 }
 
 /* One timer for everything: the earliest deadline of any state machine. */
@@ -951,7 +1018,8 @@ static void run_reconcile(struct oobd *o)
 	if (reconcile_namespace(o->cfg, &o->ns) < 0 && !o->ns.name_elsewhere && o->ns.nsfd < 0)
 		return;
 	watch_netns_dir(o);
-	reconcile_dns(o->cfg, &o->ns);
+	if (reconcile_dns(o->cfg, &o->ns) == 0)
+		dns_views_heal(o);
 	/* Never a NIC up without a firewall in its namespace. */
 	if (!o->fw_ok && firewall_update(o, FW_ALL_FAMILIES) < 0) {
 		log_err("still no firewall in namespace \"%s\"; leaving the NIC alone", o->cfg->netns);
@@ -1307,7 +1375,7 @@ static void privsep_ensure(struct oobd *o)
 static void handle_inotify(struct oobd *o)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool privsep = false;
+	bool privsep = false, resolv = false;
 	ssize_t n;
 
 	while ((n = read(o->inofd, buf, sizeof(buf))) > 0) {
@@ -1325,6 +1393,11 @@ static void handle_inotify(struct oobd *o)
 					o->netns_wd = -1; /* /run/netns went: watched again once made again */
 				o->need_reconcile = true;
 			}
+			if (ev->len && ((ev->wd == o->etc_wd && strcmp(ev->name, "resolv.conf") == 0) ||
+					(ev->wd == o->resolv_dir_wd && strcmp(ev->name, o->resolv_target) == 0)))
+				resolv = true;
+			if (ev->wd == o->resolv_dir_wd && (ev->mask & IN_IGNORED))
+				o->resolv_dir_wd = -1;
 			/* Not "else": the same directory may be watched for two things. */
 			if (!(ev->mask & IN_Q_OVERFLOW) && !o->down && !o->stopping)
 				program_event(o, ev->wd, ev->mask, ev->len ? ev->name : "");
@@ -1332,6 +1405,10 @@ static void handle_inotify(struct oobd *o)
 	}
 	if (privsep && !o->down)
 		privsep_ensure(o);
+	if (resolv) {
+		watch_resolv_target(o);
+		dns_views_heal(o);
+	}
 }
 
 /* An IPv6 address event while a start of sshd waits for DAD. */
@@ -1424,6 +1501,9 @@ static void watch_main(struct oobd *o)
 	if (o->run_wd < 0)
 		log_warn("watching %s: %s (a removed %s is made again only before sshd's next start)",
 			 SSHD_PRIVSEP_PARENT, strerror(errno), SSHD_PRIVSEP_DIR);
+	/* The host's resolv.conf replaced (or made where it links to). */
+	o->etc_wd = inotify_add_watch(o->inofd, "/etc", IN_CREATE | IN_MOVED_TO | IN_ONLYDIR | IN_MASK_ADD);
+	watch_resolv_target(o);
 }
 
 /* Event sources that need the namespace. */
@@ -1767,7 +1847,7 @@ int main(int argc, char **argv)
 	 * which (control clients' buffers, path fields) is never written. */
 	static struct oobd o;
 	o.epfd = o.sigfd = o.timerfd = o.inofd = o.lockfd = o.ctl.fd = -1;
-	o.netns_wd = o.run_wd = o.mntfd = -1;
+	o.netns_wd = o.run_wd = o.mntfd = o.etc_wd = o.resolv_dir_wd = -1;
 	const char *path = OOBD_DEFAULT_CONFIG;
 	_cleanup_free_ char *lg_data = NULL; /* the config file's content, when it is in force */
 	size_t lg_len = 0;

@@ -50,6 +50,12 @@ struct oobd {
 	size_t n_prog_watch;
 	long long privsep_retry;     /* /run/sshd could not be made: try again at; 0: it is there */
 	int mntfd;                   /* /proc/self/mountinfo, open while the DNS overlay waits for a retry */
+	/* inotify: /etc, and the directory of what /etc/resolv.conf links to
+	 * (its name there): the host's file replaced, which drops the overlay
+	 * from the views of sshd and the services. */
+	int etc_wd, resolv_dir_wd;
+	char resolv_target[256];
+	int dns_view_err;            /* the last failure to bind the overlay into a view, said once */
 	bool stopping, need_reconcile;
 	bool down;                   /* deliberately torn down */
 	bool up_pending;             /* "oobctl up" failed part way: reconciles bring the whole path up */
