@@ -581,6 +581,15 @@ static void iface_route(struct parser *p, const char *value)
 	/* Without host bits, a prefix in ::ffff:0:0/96 has an address in it. */
 	if (v4mapped(p, "route", &r.dst.addr, tok[0]))
 		return;
+	/* The kernel takes a route there, but the host's own loopback routes
+	 * (table local) win: nothing would go out of the NIC. Multicast and
+	 * the rest are routes like others. */
+	if (r.dst.addr.family == AF_INET ? r.dst.len >= 8 && r.dst.addr.b[0] == 127
+					 : r.dst.len == 128 && IN6_IS_ADDR_LOOPBACK(&r.dst.addr.v6)) {
+		perr(p, p->line, "key 'route': '%s' is a loopback prefix (inside 127.0.0.0/8, or ::1/128), which the "
+		     "host keeps to itself", tok[0]);
+		return;
+	}
 	if (n == 3) {
 		if (!ipaddr_parse(tok[2], &r.via)) {
 			perr(p, p->line, "key 'route': gateway '%s' is not an IP address", tok[2]);

@@ -299,6 +299,26 @@ address = 127.0.0.2/8
 EOF
 tcheck "loopback address" "@127.0.0.2|not a usable unicast address"
 
+# A route to a loopback prefix: the kernel takes it, but its own loopback
+# routes win, so nothing goes out of the NIC. A multicast prefix is a route
+# like another.
+cfg <<EOF
+[interface]
+match = eno2
+address = 203.0.113.10/24
+address = 2001:db8:10::10/64
+route = 127.0.0.0/8
+route = 127.1.2.0/24 via 203.0.113.1
+route = ::1/128
+route = 126.0.0.0/7 via 203.0.113.1
+route = 224.0.0.0/4
+route = ff00::/8
+EOF
+tcheck "loopback route prefixes" \
+	"@127.0.0.0/8|key 'route': '127.0.0.0/8' is a loopback prefix (inside 127.0.0.0/8, or ::1/128)" \
+	"@127.1.2.0/24|key 'route': '127.1.2.0/24' is a loopback prefix" \
+	"@::1/128|key 'route': '::1/128' is a loopback prefix"
+
 # '#' after a blank starts no comment (only ';' does): the value would
 # hold it, and be written as it is (a sysctl the kernel takes half of, a
 # command line with more words). Refused for every key, with one message.

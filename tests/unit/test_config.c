@@ -438,6 +438,15 @@ static void test_routes(void **state)
 		   "14: key 'route': '127.0.0.1' is not a usable unicast address");
 	load_fails("[interface]\nmatch = eno2\naddress = 203.0.113.10/24\nroute = 2001:db8:99::/48\n", 1,
 		   "4: key 'route': no IPv6 address on the interface to reach it");
+	/* Loopback prefixes: the host's own routes win; multicast is a route like another. */
+	load_fails("[interface]\nmatch = eno2\naddress = 203.0.113.10/24\naddress = 2001:db8::1/64\n"
+		   "route = 127.0.0.0/8\nroute = 127.0.0.1/32 via 203.0.113.1\nroute = ::1/128\n", 3,
+		   "5: key 'route': '127.0.0.0/8' is a loopback prefix", "6: key 'route': '127.0.0.1/32' is a loopback prefix",
+		   "7: key 'route': '::1/128' is a loopback prefix");
+	c = load_ok("[interface]\nmatch = eno2\naddress = 203.0.113.10/24\nroute = 224.0.0.0/4\n"
+		    "route = 126.0.0.0/7 via 203.0.113.1\n");
+	assert_int_equal(c->iface.n_routes, 2);
+	config_free(c);
 	/* Through an IPv6 link-local router, no global IPv6 address is needed. */
 	c = load_ok("[interface]\nmatch = eno2\naddress = 203.0.113.10/24\nroute = 2001:db8:99::/48 via fe80::1\n");
 	assert_int_equal(c->iface.n_routes, 1);
