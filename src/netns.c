@@ -56,8 +56,12 @@ int netns_open(const char *name)
 	return fd;
 }
 
-/* Make /run/netns a shared mount point, as ip does, so that namespaces
- * bound later appear in mount namespaces that were copied earlier. */
+/* Make /run/netns a shared mount point, as ip (iproute2 6.1) does, so
+ * that namespaces bound later appear in mount namespaces that were copied
+ * earlier. Its bind onto itself stays in the peer group of /run (no
+ * private step between): a mount namespace copied before the first
+ * namespace was made (a service with private mounts started before oobd)
+ * sees the binds too. */
 static int run_dir_make_shared(void)
 {
 	if (mount("", NETNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) == 0)
@@ -65,8 +69,6 @@ static int run_dir_make_shared(void)
 	if (errno != EINVAL)
 		return -errno;
 	if (mount(NETNS_RUN_DIR, NETNS_RUN_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
-		return -errno;
-	if (mount("", NETNS_RUN_DIR, "none", MS_PRIVATE | MS_REC, NULL) < 0)
 		return -errno;
 	if (mount("", NETNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) < 0)
 		return -errno;

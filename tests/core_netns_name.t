@@ -5,7 +5,8 @@
 # that "ip netns exec oob" misses the path, and the namespace oobd holds,
 # with the NIC and sshd in it, is still kept in repair; "oobctl down" hands
 # the NIC back from it and leaves the hand-made namespace alone. Then
-# another kind of namespace under the name: replaced.
+# another kind of namespace under the name: replaced. And the name seen
+# from a mount namespace copied before it was made.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 OOBCTL=$BUILD/oobctl
 path_up "gateway = $ADM4"
@@ -43,5 +44,27 @@ log_after "$mark" 'namespace "oob": /run/netns/oob is not a namespace; replacing
 ok $? "... saying it replaced what was there"
 ip netns exec oob ip link show oob0 >/dev/null 2>&1
 ok $? "... and the name is a network namespace with the NIC"
+stop_oobd
+
+# A mount namespace copied before oobd made /run/netns a mount point of
+# its own (a service with private mounts, a slave of the host's, started
+# earlier) sees the namespace oobd binds, as with "ip netns add". Before,
+# /run/netns was made private on its way to shared, out of the peer group
+# of /run, and such a namespace saw an empty file.
+ip netns del oob 2>/dev/null
+while mountpoint -q /run/netns; do umount -l /run/netns || break; done
+rm -rf /run/netns
+sleep_until_gone() { ! ip -n admin link show adm0 >/dev/null 2>&1; }
+wait_until 5 sleep_until_gone # the veth went with the namespace
+make_nic
+mount --make-shared /run
+unshare -m --propagation slave sleep 600 &
+peer=$!
+wait_until 5 eval '[ "$(readlink /proc/$peer/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ]'
+start_oobd "$T/oobd.conf"
+check "oobd makes the namespace again" -- wait_until 15 ssh_banner "$OOB4"
+nsenter -t "$peer" -m ip netns exec oob ip link show oob0 >/dev/null 2>&1
+ok $? "a mount namespace copied earlier enters it by its name"
+kill "$peer"
 stop_oobd
 done_testing
