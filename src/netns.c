@@ -77,7 +77,8 @@ static int run_dir_make_shared(void)
 
 struct bind_args {
 	const char *src, *path;
-	bool new_ns;
+	bool new_ns;   /* in a network namespace of its own, made first */
+	int mntfd;     /* in this mount namespace (-1: the caller's) */
 };
 
 static int bind_child(void *arg)
@@ -86,18 +87,21 @@ static int bind_child(void *arg)
 
 	if (a->new_ns && unshare(CLONE_NEWNET) < 0)
 		_exit(errno);
+	if (a->mntfd >= 0 && setns(a->mntfd, CLONE_NEWNS) < 0)
+		_exit(errno);
 	if (mount(a->src, a->path, "none", MS_BIND, NULL) < 0)
 		_exit(errno);
 	_exit(0);
 }
 
-/* Bind-mount SRC (a /proc/.../ns/net path) onto the empty file at PATH,
- * in a child process: "/proc/self" of a thread would name the wrong task.
- * The child shares this process's memory until it exits (no page table
- * copied, no copy-on-write fault after), and only makes system calls. */
-static int bind_in_child(const char *src, const char *path, bool new_ns)
+/* Bind-mount SRC onto the file at PATH, in a child process: "/proc/self"
+ * of a thread would name the wrong task, and a process that shares its
+ * file system attributes cannot enter another mount namespace. The child
+ * shares this process's memory until it exits (no page table copied, no
+ * copy-on-write fault after), and only makes system calls. */
+static int bind_in_child(const char *src, const char *path, bool new_ns, int mntfd)
 {
-	struct bind_args a = { .src = src, .path = path, .new_ns = new_ns };
+	struct bind_args a = { .src = src, .path = path, .new_ns = new_ns, .mntfd = mntfd };
 	pid_t pid = clone_vfork(bind_child, &a, 8192);
 	int status;
 
@@ -142,7 +146,7 @@ int netns_create(const char *name)
 	if (fd < 0)
 		return -errno;
 	close(fd);
-	r = bind_in_child("/proc/self/ns/net", path, true);
+	r = bind_in_child("/proc/self/ns/net", path, true, -1);
 	if (r < 0) {
 		umount2(path, MNT_DETACH);
 		unlink(path);
@@ -175,7 +179,7 @@ int netns_bind(const char *name, int nsfd)
 	/* The forked child still has NSFD (O_CLOEXEC acts only at exec); its
 	 * /proc/self/fd entry names the namespace inode. */
 	snprintf(src, sizeof(src), "/proc/self/fd/%d", nsfd);
-	r = bind_in_child(src, path, false);
+	r = bind_in_child(src, path, false, -1);
 	if (r < 0) {
 		unlink(path);
 		return r;
@@ -245,30 +249,11 @@ static void etc_overlay(const char *name)
 	}
 }
 
-struct rebind_args {
-	int mntfd;
-	const char *src, *dst;
-};
-
-/* The source by its path in the view itself: a bind from another mount
- * namespace is refused (EINVAL). */
-static int rebind_child(void *arg)
-{
-	const struct rebind_args *a = arg;
-
-	if (setns(a->mntfd, CLONE_NEWNS) < 0)
-		_exit(errno);
-	if (mount(a->src, a->dst, "none", MS_BIND, NULL) < 0)
-		_exit(errno);
-	_exit(0);
-}
-
 int netns_etc_rebind(pid_t pid, const char *name, const char *file)
 {
 	char src[PATH_MAX], seen[PATH_MAX], dst[PATH_MAX], mnt[64];
 	struct stat want, have;
 	_cleanup_close_ int srcfd = -1, mntfd = -1;
-	int status;
 
 	if (snprintf(src, sizeof(src), "%s/%s/%s", NETNS_ETC_DIR, name, file) >= (int)sizeof(src) ||
 	    snprintf(dst, sizeof(dst), "/etc/%s", file) >= (int)sizeof(dst))
@@ -293,16 +278,10 @@ int netns_etc_rebind(pid_t pid, const char *name, const char *file)
 		return -errno;
 	if (self_ns.st_ino == its_ns.st_ino && self_ns.st_dev == its_ns.st_dev)
 		return 0;
-	struct rebind_args a = { mntfd, src, dst };
-	pid_t child = clone_vfork(rebind_child, &a, 8192);
-	if (child < 0)
-		return child;
-	while (waitpid(child, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (!WIFEXITED(status))
-		return -EIO;
-	return WEXITSTATUS(status) ? -WEXITSTATUS(status) : 1;
+	/* The source by its path in that view: a bind from another mount
+	 * namespace is refused (EINVAL). */
+	int r = bind_in_child(src, dst, false, mntfd);
+	return r < 0 ? r : 1;
 }
 
 int netns_exec_view(const char *name, int nsfd, char *errbuf, int errlen)
