@@ -451,6 +451,14 @@ static void iface_address(struct parser *p, const char *text)
 	}
 	if (!unicast_ok(p, "address", &pfx.addr, value, false))
 		return;
+	/* The kernel adds no on-link route for a /0 address: the NIC would
+	 * reach nothing through it, and a "default" on-link route would stand
+	 * in the way of the gateway. */
+	if (pfx.len == 0) {
+		perr(p, p->line, "key 'address': prefix length 0 in '%s': an address needs the prefix of its subnet",
+		     value);
+		return;
+	}
 	for (size_t k = 0; k < i->n_addrs; k++) {
 		if (ipaddr_equal(&i->addrs[k].pfx.addr, &pfx.addr)) {
 			perr(p, p->line, "key 'address': duplicate address '%s' (first at line %d)", value,

@@ -442,6 +442,18 @@ tcheck "prefix length out of range" \
 	"@/33|key 'address': prefix length of '203.0.113.10/33' out of range (0-32)" \
 	"@/129|key 'address': prefix length of '2001:db8::10/129' out of range (0-128)"
 
+# A /0 address: the kernel adds no on-link route for it, so nothing is
+# reachable through it and a "default" on-link route would block the gateway.
+cfg <<EOF
+[interface]
+match = eno2
+address = 198.51.100.7/0
+address = 2001:db8::10/0
+EOF
+tcheck "prefix length 0" \
+	"@198.51.100.7/0|key 'address': prefix length 0 in '198.51.100.7/0': an address needs the prefix of its subnet" \
+	"@2001:db8::10/0|key 'address': prefix length 0 in '2001:db8::10/0'"
+
 cfg <<EOF
 [interface]
 match = eno2

@@ -367,6 +367,9 @@ static void test_addresses(void **state)
 	load_fails("[interface]\nmatch = eno2\naddress = 203.0.113.10/33\naddress = 2001:db8::1/129\n", 2,
 		   "3: key 'address': prefix length of '203.0.113.10/33' out of range (0-32)",
 		   "4: key 'address': prefix length of '2001:db8::1/129' out of range (0-128)");
+	load_fails("[interface]\nmatch = eno2\naddress = 198.51.100.7/0\naddress = 2001:db8::1/0\n", 2,
+		   "3: key 'address': prefix length 0 in '198.51.100.7/0': an address needs the prefix of its subnet",
+		   "4: key 'address': prefix length 0 in '2001:db8::1/0'");
 	load_fails("[interface]\nmatch = eno2\naddress = 127.0.0.2/8\naddress = 224.0.0.1/4\naddress = 0.0.0.0/0\n"
 		   "address = ::1/128\naddress = ff02::1/64\naddress = ::/0\n",
 		   6, "3: not a usable unicast address", "4: not a usable unicast address",
