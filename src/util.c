@@ -493,14 +493,21 @@ pid_t clone_vfork(int (*fn)(void *), void *arg, size_t stack_size)
  * the child's stack is an array on this one, kept off ASan's fake stacks,
  * with no guard page. */
 #define CLONE_VFORK_ASAN_STACK 32768
+void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 __attribute__((no_sanitize_address)) pid_t clone_vfork(int (*fn)(void *), void *arg, size_t stack_size)
 {
 	char stack[CLONE_VFORK_ASAN_STACK] __attribute__((aligned(16)));
 	pid_t pid;
+	int e;
 
 	if (stack_size > sizeof(stack))
 		return -EINVAL;
 	pid = clone(fn, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, arg);
-	return pid < 0 ? -errno : pid;
+	e = errno;
+	/* The child's frames left their redzones in the shadow memory it
+	 * shares: stale, they would be taken for errors in the frames that
+	 * reuse this part of the stack later. */
+	__asan_unpoison_memory_region(stack, sizeof(stack));
+	return pid < 0 ? -e : pid;
 }
 #endif
