@@ -40,15 +40,35 @@ static void sysctl_said_free(struct netstate *ns)
 	ns->n_sysctl_said = 0;
 }
 
+/*
+ * The configured addresses the kernel refused with EEXIST at the last
+ * reconcile (the NIC has the address with another prefix length), as
+ * logged: the same again, at every reconcile, is not, until the refusal
+ * ends or a reload. Kept here, beside the one netstate of the daemon.
+ */
+static struct {
+	struct prefix *v;
+	size_t n;
+} addr_exists_said;
+
+static void addr_exists_said_set(struct prefix *v, size_t n)
+{
+	free(addr_exists_said.v);
+	addr_exists_said.v = v;
+	addr_exists_said.n = n;
+}
+
 void netstate_forget_refusals(struct netstate *ns)
 {
 	sysctl_said_free(ns);
 	ns->dns_said = false;
+	addr_exists_said_set(NULL, 0);
 }
 
 void netstate_close(struct netstate *ns)
 {
 	sysctl_said_free(ns);
+	addr_exists_said_set(NULL, 0);
 	/* A claim's request names the namespace by its descriptor: let it end
 	 * before that is closed. */
 	if (ns->claim.pending) {
@@ -934,6 +954,7 @@ struct batch_item {
 	const struct ipaddr *via;    /* a route's gateway, or NULL */
 	bool repair;                 /* putting back what had disappeared */
 	bool refused;                /* the kernel refused it */
+	bool exists;                 /* ... with EEXIST */
 };
 #define BATCH_ITEM_STRLEN (PREFIX_STRLEN + IPADDR_STRLEN + 8)
 
@@ -963,7 +984,9 @@ static void batch_error(long tag, int err, const char *ext, void *data)
 
 	rep->items[tag].refused = true;
 	if (err == -EEXIST) {
-		/* Present already (someone else's entry with the same key). */
+		/* Present already (someone else's entry with the same key): for
+		 * an address, said by its caller. */
+		rep->items[tag].exists = true;
 		rep->failed_eexist++;
 		return;
 	}
@@ -983,6 +1006,45 @@ static void batch_count_repairs(struct netstate *ns, const struct batch_item *it
 static bool is_linklocal6(const struct prefix *p)
 {
 	return p->addr.family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&p->addr.v6);
+}
+
+/*
+ * The configured addresses the kernel refused with EEXIST: the NIC has the
+ * address already, with another prefix length (an IPv6 address is one per
+ * link whatever its prefix length; an administrator's, say). A warning,
+ * once while that lasts; the on-link route of the configured prefix is not
+ * put back for it (reconcile_routes). CUR: the NIC's addresses before.
+ */
+static void addr_exists_say(const struct ifaddr_entry *cur, size_t n_cur, const struct batch_item *items,
+			    size_t n_items, const char *nic)
+{
+	struct prefix *said = xcalloc(n_items + 1, sizeof(*said));
+	size_t n_said = 0;
+	char desc[BATCH_ITEM_STRLEN], other[PREFIX_STRLEN];
+
+	for (size_t t = 0; t < n_items; t++) {
+		if (!items[t].exists)
+			continue;
+		bool again = false;
+		for (size_t k = 0; k < addr_exists_said.n && !again; k++)
+			again = prefix_equal(&addr_exists_said.v[k], items[t].pfx);
+		const struct prefix *have = NULL;
+		for (size_t k = 0; k < n_cur && !have; k++)
+			if (ipaddr_equal(&cur[k].pfx.addr, &items[t].pfx->addr))
+				have = &cur[k].pfx;
+		if (have && have->len != items[t].pfx->len)
+			log_msg(again ? LOG_DEBUG : LOG_WARNING,
+				"adding address %s on %s: the NIC already has it with another prefix length (%s); "
+				"not added while that stays",
+				batch_item_str(&items[t], desc), nic, prefix_str(have, other));
+		else
+			log_msg(again ? LOG_DEBUG : LOG_WARNING,
+				"adding address %s on %s: the NIC already has that address (with another prefix length); "
+				"not added",
+				batch_item_str(&items[t], desc), nic);
+		said[n_said++] = *items[t].pfx;
+	}
+	addr_exists_said_set(said, n_said);
 }
 
 /* Also says whether the NIC has an IPv6 link-local address (the list it
@@ -1028,8 +1090,12 @@ static bool reconcile_addresses(const struct config *c, struct netstate *ns)
 			present = prefix_equal(&cur[k].pfx, &i->addrs[d].pfx);
 		if (present)
 			continue;
-		items[n_items] = (struct batch_item){ .pfx = &i->addrs[d].pfx, .repair = ns->drift };
-		if (ns->drift)
+		/* Refused last time (said): not one that disappeared. */
+		bool refused = false;
+		for (size_t k = 0; k < addr_exists_said.n && !refused; k++)
+			refused = prefix_equal(&addr_exists_said.v[k], &i->addrs[d].pfx);
+		items[n_items] = (struct batch_item){ .pfx = &i->addrs[d].pfx, .repair = ns->drift && !refused };
+		if (items[n_items].repair)
 			log_warn("address %s on %s had disappeared; putting it back", batch_item_str(&items[n_items], desc),
 				 ns->nic_name);
 		ifaddr_batch_add(b, &ns->nl_oob, ns->nic_ifindex, &i->addrs[d].pfx, i->addrs[d].nodad ? IFA_F_NODAD : 0,
@@ -1044,6 +1110,11 @@ static bool reconcile_addresses(const struct config *c, struct netstate *ns)
 		else
 			log_info("addresses on %s: %zu changed, %d failed", ns->nic_name, nl_batch_count(b), r);
 		batch_count_repairs(ns, items, n_items, r);
+		/* Not run at all: what was said stays said. */
+		if (r >= 0)
+			addr_exists_say(cur, n_cur, items, n_items, ns->nic_name);
+	} else {
+		addr_exists_said_set(NULL, 0);
 	}
 	nl_batch_free(b);
 	free(items);
@@ -1306,6 +1377,13 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 		free(want);
 		return;
 	}
+	/* The NIC's addresses, after reconcile_addresses' changes: the kernel
+	 * may have refused some. */
+	struct ifaddr_entry *addrs = NULL;
+	size_t n_addrs = 0;
+	r = ifaddr_list(&ns->nl_oob, ns->nic_ifindex, &addrs, &n_addrs);
+	if (r < 0)
+		log_err("listing addresses of %s: %s", ns->nic_name, strerror(-r));
 	items = xcalloc(n_want + n_cur + c->iface.n_addrs + 1, sizeof(*items));
 	bool *present = xcalloc(n_want + 1, sizeof(bool)), *wanted = xcalloc(n_cur + 1, sizeof(bool));
 	reconcile_match_routes(want, n_want, cur, n_cur, ns->nic_ifindex, present, wanted);
@@ -1320,11 +1398,18 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 	/* The on-link route of each configured address's prefix, which the
 	 * kernel adds with the address: without it (a "route flush" by hand)
 	 * no gateway in that prefix can be added again, and nothing on the
-	 * link is reachable. Put back as the kernel has it. */
+	 * link is reachable. Put back as the kernel has it; only for an
+	 * address the NIC has (not for one the kernel refused, nor when its
+	 * addresses are not known): without it, the kernel has no such route
+	 * either, and oobd never removes one that is not its own. */
 	for (size_t d = 0; d < c->iface.n_addrs; d++) {
 		const struct prefix *a = &c->iface.addrs[d].pfx;
 		bool have = a->len == 8 * ipaddr_len(&a->addr) || /* a host prefix has none */
 			    (ns->v6_off && a->addr.family == AF_INET6);
+		bool on_nic = false;
+		for (size_t k = 0; k < n_addrs && !on_nic; k++)
+			on_nic = prefix_equal(&addrs[k].pfx, a);
+		have = have || !on_nic;
 		for (size_t k = 0; k < n_cur && !have; k++)
 			have = !cur[k].has_gw && cur[k].oif == ns->nic_ifindex && cur[k].dst.len == a->len &&
 			       prefix_contains(&cur[k].dst, &a->addr);
@@ -1368,6 +1453,7 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 	free(items);
 	free(want);
 	free(cur);
+	free(addrs);
 }
 
 int reconcile_nic(const struct config *c, struct netstate *ns, struct nl *nl_main, bool up)
