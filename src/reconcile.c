@@ -1008,6 +1008,15 @@ static bool is_linklocal6(const struct prefix *p)
 	return p->addr.family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&p->addr.v6);
 }
 
+/* One of oobd's IPv6 addresses whose nodad is not the config's (a reload
+ * changed it): taken away and added again with the config's. An IPv4
+ * address has no DAD; another's address is left as it is. */
+static bool addr_nodad_differs(const struct ifaddr_entry *cur, const struct addr_cfg *a)
+{
+	return cur->proto == RTPROT_OOBD && cur->pfx.addr.family == AF_INET6 &&
+	       ((cur->flags & IFA_F_NODAD) != 0) != a->nodad;
+}
+
 /*
  * The configured addresses the kernel refused with EEXIST: the NIC has the
  * address already, with another prefix length (an IPv6 address is one per
@@ -1068,33 +1077,50 @@ static bool reconcile_addresses(const struct config *c, struct netstate *ns)
 		have_ll = is_linklocal6(&cur[k].pfx);
 	items = xcalloc(i->n_addrs + n_cur + 1, sizeof(*items));
 	b = nl_batch_new();
-	/* Ours (by protocol tag) that the config no longer names go first, so
-	 * a changed prefix length can be re-added. */
+	/* Ours (by protocol tag) that the config no longer names, or names
+	 * with another nodad, go first, so a changed prefix length or nodad
+	 * can be re-added. */
 	for (size_t k = 0; k < n_cur; k++) {
+		const struct addr_cfg *reflag = NULL;
 		bool wanted = false;
 		if (cur[k].proto != RTPROT_OOBD)
 			continue;
-		for (size_t d = 0; d < i->n_addrs && !wanted; d++)
-			wanted = prefix_equal(&cur[k].pfx, &i->addrs[d].pfx);
+		for (size_t d = 0; d < i->n_addrs && !wanted && !reflag; d++) {
+			if (!prefix_equal(&cur[k].pfx, &i->addrs[d].pfx))
+				continue;
+			if (addr_nodad_differs(&cur[k], &i->addrs[d]))
+				reflag = &i->addrs[d];
+			else
+				wanted = true;
+		}
 		if (wanted)
 			continue;
 		items[n_items] = (struct batch_item){ .pfx = &cur[k].pfx };
-		log_info("removing address %s from %s (no longer configured)", batch_item_str(&items[n_items], desc),
-			 ns->nic_name);
+		if (reflag)
+			log_info("removing address %s from %s, to add it again %s nodad",
+				 batch_item_str(&items[n_items], desc), ns->nic_name, reflag->nodad ? "with" : "without");
+		else
+			log_info("removing address %s from %s (no longer configured)",
+				 batch_item_str(&items[n_items], desc), ns->nic_name);
 		ifaddr_batch_del(b, &ns->nl_oob, ns->nic_ifindex, &cur[k].pfx, (long)n_items);
 		n_items++;
 	}
 	for (size_t d = 0; d < i->n_addrs; d++) {
 		bool present = ns->v6_off && i->addrs[d].pfx.addr.family == AF_INET6; /* the kernel refuses it */
 		for (size_t k = 0; k < n_cur && !present; k++)
-			present = prefix_equal(&cur[k].pfx, &i->addrs[d].pfx);
+			present = prefix_equal(&cur[k].pfx, &i->addrs[d].pfx) && !addr_nodad_differs(&cur[k], &i->addrs[d]);
 		if (present)
 			continue;
-		/* Refused last time (said): not one that disappeared. */
+		/* Refused last time (said), or taken away above to change its
+		 * nodad: not one that disappeared. */
 		bool refused = false;
 		for (size_t k = 0; k < addr_exists_said.n && !refused; k++)
 			refused = prefix_equal(&addr_exists_said.v[k], &i->addrs[d].pfx);
-		items[n_items] = (struct batch_item){ .pfx = &i->addrs[d].pfx, .repair = ns->drift && !refused };
+		bool reflag = false;
+		for (size_t k = 0; k < n_cur && !reflag; k++)
+			reflag = prefix_equal(&cur[k].pfx, &i->addrs[d].pfx);
+		items[n_items] = (struct batch_item){ .pfx = &i->addrs[d].pfx,
+						      .repair = ns->drift && !refused && !reflag };
 		if (items[n_items].repair)
 			log_warn("address %s on %s had disappeared; putting it back", batch_item_str(&items[n_items], desc),
 				 ns->nic_name);

@@ -1,12 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# A configured IPv6 address the kernel refuses.
+# A configured IPv6 address the kernel refuses, and the nodad of an
+# address changed by a reload.
 # - The NIC has the configured IPv6 address with another prefix length
 #   (added by hand): the kernel refuses the configured one with EEXIST.
 #   Before, that was silent ("1 failed" at info level), and oobd then put
 #   back "the on-link route" of the configured prefix, which no address
 #   backs and which oobd never removes. Now a warning names the address,
 #   once, and no such route is made.
+# - A reload that adds or removes nodad on an address: before, only the
+#   address and prefix were compared, and it kept its old flags. Now it is
+#   taken away and added again with the config's.
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 OOBCTL=$BUILD/oobctl
 [ -x "$OOBCTL" ] || bail "$OOBCTL not built (run make)"
@@ -53,6 +57,41 @@ ip -n oob addr del "$OOB6/56" dev oob0
 "$OOBCTL" reload >/dev/null 2>&1
 check "a reload: $OOB6/64 goes in" -- wait_until 10 eval "a6 | grep -q ' $OOB6/64 '"
 check "... with its on-link route" -- wait_until 10 eval "ip -n oob -6 route show 2001:db8:10::/64 | grep -q 'dev oob0'"
+
+# --- nodad added by a reload ---
+# At once: the address above is fresh, still in duplicate address
+# detection (tentative) for a second.
+write_nic_config "$T/oobd.conf" "address = $OOB6/64 nodad"
+mark=$(log_mark)
+"$OOBCTL" reload >/dev/null 2>&1
+ok $? "a reload adds nodad to $OOB6/64"
+settle
+unlike "$(a6)" "tentative" "$OOB6/64 is not tentative right after it"
+check "$OOB6/64 has the nodad flag" -- wait_until 10 eval "a6 | grep ' $OOB6/64 ' | grep -qw nodad"
+settle
+! log_after "$mark" "had disappeared"
+ok $? "nothing is said to have disappeared"
+ip -n oob addr del "$OOB6/64" dev oob0
+check "$OOB6/64 removed by hand: put back, with nodad" -- \
+	wait_until 10 eval "a6 | grep ' $OOB6/64 ' | grep -qw nodad"
+
+# No churn: another reconcile leaves it alone.
+mark=$(log_mark)
+ip -n oob addr del "$OOB4/24" dev oob0
+check "$OOB4/24 removed by hand: put back" -- wait_until 10 eval "ip -n oob -4 addr show dev oob0 | grep -q ' $OOB4/24 '"
+settle
+! log_after "$mark" "address $OOB6/64"
+ok $? "$OOB6/64 is left as it is at the next reconcile"
+
+# --- nodad removed by a reload ---
+write_nic_config "$T/oobd.conf" "address = $OOB6/64"
+"$OOBCTL" reload >/dev/null 2>&1
+ok $? "a reload removes nodad from $OOB6/64"
+check "$OOB6/64 no longer has the nodad flag" -- \
+	wait_until 10 eval "a6 | grep ' $OOB6/64 ' | grep -qvw nodad"
+check "... and finishes duplicate address detection" -- \
+	wait_until 10 eval "a6 | grep ' $OOB6/64 ' | grep -qv tentative"
+check "sshd answers at $OOB6" -- wait_until 10 ssh_banner "$OOB6"
 
 stop_oobd
 done_testing
