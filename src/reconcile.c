@@ -46,29 +46,24 @@ static void sysctl_said_free(struct netstate *ns)
  * logged: the same again, at every reconcile, is not, until the refusal
  * ends or a reload. Kept here, beside the one netstate of the daemon.
  */
-static struct {
-	struct prefix *v;
-	size_t n;
-} addr_exists_said;
-
-static void addr_exists_said_set(struct prefix *v, size_t n)
+static void addr_exists_said_set(struct netstate *ns, struct prefix *v, size_t n)
 {
-	free(addr_exists_said.v);
-	addr_exists_said.v = v;
-	addr_exists_said.n = n;
+	free(ns->addr_exists_said);
+	ns->addr_exists_said = v;
+	ns->n_addr_exists_said = n;
 }
 
 void netstate_forget_refusals(struct netstate *ns)
 {
 	sysctl_said_free(ns);
 	ns->dns_said = false;
-	addr_exists_said_set(NULL, 0);
+	addr_exists_said_set(ns, NULL, 0);
 }
 
 void netstate_close(struct netstate *ns)
 {
 	sysctl_said_free(ns);
-	addr_exists_said_set(NULL, 0);
+	addr_exists_said_set(ns, NULL, 0);
 	/* A claim's request names the namespace by its descriptor: let it end
 	 * before that is closed. */
 	if (ns->claim.pending) {
@@ -1024,8 +1019,8 @@ static bool addr_nodad_differs(const struct ifaddr_entry *cur, const struct addr
  * once while that lasts; the on-link route of the configured prefix is not
  * put back for it (reconcile_routes). CUR: the NIC's addresses before.
  */
-static void addr_exists_say(const struct ifaddr_entry *cur, size_t n_cur, const struct batch_item *items,
-			    size_t n_items, const char *nic)
+static void addr_exists_say(struct netstate *ns, const struct ifaddr_entry *cur, size_t n_cur,
+			    const struct batch_item *items, size_t n_items, const char *nic)
 {
 	struct prefix *said = xcalloc(n_items + 1, sizeof(*said));
 	size_t n_said = 0;
@@ -1035,8 +1030,8 @@ static void addr_exists_say(const struct ifaddr_entry *cur, size_t n_cur, const 
 		if (!items[t].exists)
 			continue;
 		bool again = false;
-		for (size_t k = 0; k < addr_exists_said.n && !again; k++)
-			again = prefix_equal(&addr_exists_said.v[k], items[t].pfx);
+		for (size_t k = 0; k < ns->n_addr_exists_said && !again; k++)
+			again = prefix_equal(&ns->addr_exists_said[k], items[t].pfx);
 		const struct prefix *have = NULL;
 		for (size_t k = 0; k < n_cur && !have; k++)
 			if (ipaddr_equal(&cur[k].pfx.addr, &items[t].pfx->addr))
@@ -1053,7 +1048,7 @@ static void addr_exists_say(const struct ifaddr_entry *cur, size_t n_cur, const 
 				batch_item_str(&items[t], desc), nic);
 		said[n_said++] = *items[t].pfx;
 	}
-	addr_exists_said_set(said, n_said);
+	addr_exists_said_set(ns, said, n_said);
 }
 
 /* Also says whether the NIC has an IPv6 link-local address (the list it
@@ -1114,8 +1109,8 @@ static bool reconcile_addresses(const struct config *c, struct netstate *ns)
 		/* Refused last time (said), or taken away above to change its
 		 * nodad: not one that disappeared. */
 		bool refused = false;
-		for (size_t k = 0; k < addr_exists_said.n && !refused; k++)
-			refused = prefix_equal(&addr_exists_said.v[k], &i->addrs[d].pfx);
+		for (size_t k = 0; k < ns->n_addr_exists_said && !refused; k++)
+			refused = prefix_equal(&ns->addr_exists_said[k], &i->addrs[d].pfx);
 		bool reflag = false;
 		for (size_t k = 0; k < n_cur && !reflag; k++)
 			reflag = prefix_equal(&cur[k].pfx, &i->addrs[d].pfx);
@@ -1138,9 +1133,9 @@ static bool reconcile_addresses(const struct config *c, struct netstate *ns)
 		batch_count_repairs(ns, items, n_items, r);
 		/* Not run at all: what was said stays said. */
 		if (r >= 0)
-			addr_exists_say(cur, n_cur, items, n_items, ns->nic_name);
+			addr_exists_say(ns, cur, n_cur, items, n_items, ns->nic_name);
 	} else {
-		addr_exists_said_set(NULL, 0);
+		addr_exists_said_set(ns, NULL, 0);
 	}
 	nl_batch_free(b);
 	free(items);

@@ -60,6 +60,9 @@ struct netstate {
 	struct sysctl_refusal *sysctl_said; /* the sysctl writes the kernel refused at the last reconcile,
 					     * logged: the same again is not, until it is taken or a reload */
 	size_t n_sysctl_said;
+	struct prefix *addr_exists_said; /* configured addresses the kernel refused (EEXIST) at the last
+					  * reconcile, logged: the same again is not, until a reload */
+	size_t n_addr_exists_said;
 	struct nic_claim claim;
 	/* A bind of the name that failed (creating the namespace, or binding
 	 * the one held again) removes the file it made, which the watch on
