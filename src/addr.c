@@ -16,7 +16,12 @@ size_t ipaddr_len(const struct ipaddr *a)
 
 bool ipaddr_equal(const struct ipaddr *a, const struct ipaddr *b)
 {
-	return a->family == b->family && memcmp(a->b, b->b, ipaddr_len(a)) == 0;
+	if (a->family != b->family)
+		return false;
+	/* The config checks compare every route with every address. */
+	if (a->family == AF_INET)
+		return a->v4.s_addr == b->v4.s_addr;
+	return memcmp(a->b, b->b, ipaddr_len(a)) == 0;
 }
 
 bool ipaddr_parse(const char *s, struct ipaddr *out)

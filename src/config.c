@@ -1389,12 +1389,14 @@ static void check_broadcast(const struct config *c, const struct ipaddr *a, int 
  * with a gateway 1024. */
 static const struct addr_cfg *subnet_of(const struct iface_cfg *i, const struct prefix *dst)
 {
-	for (size_t k = 0; dst->addr.family == AF_INET && k < i->n_addrs; k++) {
-		struct prefix net = i->addrs[k].pfx;
-		if (net.addr.family != AF_INET || net.len >= 32 || net.len != dst->len)
-			continue;
-		prefix_mask(&net);
-		if (prefix_equal(&net, dst))
+	/* Called for every route: the masks are compared as words (a config
+	 * may hold thousands of routes and hundreds of addresses). */
+	uint32_t mask = dst->len ? htonl(~0u << (32 - dst->len)) : 0;
+
+	for (size_t k = 0; dst->addr.family == AF_INET && dst->len < 32 && k < i->n_addrs; k++) {
+		const struct prefix *a = &i->addrs[k].pfx;
+		if (a->addr.family == AF_INET && a->len == dst->len &&
+		    (a->addr.v4.s_addr & mask) == (dst->addr.v4.s_addr & mask))
 			return &i->addrs[k];
 	}
 	return NULL;
