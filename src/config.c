@@ -1391,9 +1391,11 @@ static const struct addr_cfg *subnet_of(const struct iface_cfg *i, const struct 
 {
 	/* Called for every route: the masks are compared as words (a config
 	 * may hold thousands of routes and hundreds of addresses). */
+	if (dst->addr.family != AF_INET || dst->len >= 32)
+		return NULL;
 	uint32_t mask = dst->len ? htonl(~0u << (32 - dst->len)) : 0;
 
-	for (size_t k = 0; dst->addr.family == AF_INET && dst->len < 32 && k < i->n_addrs; k++) {
+	for (size_t k = 0; k < i->n_addrs; k++) {
 		const struct prefix *a = &i->addrs[k].pfx;
 		if (a->addr.family == AF_INET && a->len == dst->len &&
 		    (a->addr.v4.s_addr & mask) == (dst->addr.v4.s_addr & mask))
