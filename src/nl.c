@@ -188,24 +188,38 @@ static void nl_renew(struct nl *nl)
 	/* Sequence numbers go on: answers to the old socket's requests can
 	 * never be taken for the new one's. */
 	fresh.seq = nl->seq;
+	fresh.room = nl->room;
 	nl_close(nl);
 	*nl = fresh;
 	log_debug("netlink: socket renewed (answers lost or out of step)");
 }
 
-/* Room in *BUF (*CAP bytes; STACK, the caller's, until it grows) for the
- * next datagram, however long: a link's message grows with its altnames
- * and VFs, past any fixed buffer (a cut one is lost). Its length, peeked,
- * or -1 with errno. */
-static ssize_t nl_room_next(struct mnl_socket *sock, char **buf, size_t *cap, const char *stack)
+/* Read the next datagram into BUF (CAP bytes): its length, or -1 with
+ * errno. A link's message grows with its altnames and VFs, past any fixed
+ * buffer: one longer than CAP is cut, so lost (EMSGSIZE); NL->room then
+ * says how long it was, for the reader's next buffer. One system call per
+ * datagram, with no peek at its length first: monitors read one per event. */
+static ssize_t nl_read(struct nl *nl, char *buf, size_t cap)
 {
-	ssize_t want = recv(mnl_socket_get_fd(sock), NULL, 0, MSG_PEEK | MSG_TRUNC);
+	ssize_t n = recv(mnl_socket_get_fd(nl->sock), buf, cap, MSG_TRUNC);
 
-	if (want > 0 && (size_t)want > *cap) {
-		*buf = xrealloc(*buf == stack ? NULL : *buf, (size_t)want, 1);
-		*cap = (size_t)want;
+	if (n > 0 && (size_t)n > cap) {
+		if ((size_t)n > nl->room)
+			nl->room = (size_t)n;
+		errno = EMSGSIZE;
+		return -1;
 	}
-	return want;
+	return n;
+}
+
+/* A reader's buffer: STACK (*CAP bytes), or one on the heap that holds the
+ * longest datagram NL has had (*BUF, the old one freed). */
+static void nl_room(const struct nl *nl, char **buf, size_t *cap, const char *stack)
+{
+	if (nl->room > *cap) {
+		*buf = xrealloc(*buf == stack ? NULL : *buf, nl->room, 1);
+		*cap = nl->room;
+	}
 }
 
 bool nl_monitor_drain(struct nl *mon, void (*cb)(const struct nlmsghdr *nlh, void *data), void *data)
@@ -215,14 +229,16 @@ bool nl_monitor_drain(struct nl *mon, void (*cb)(const struct nlmsghdr *nlh, voi
 	bool lost = false;
 	ssize_t n;
 
-	while ((n = nl_room_next(mon->sock, &buf, &cap, stack)) != 0) {
-		if (n > 0)
-			n = mnl_socket_recvfrom(mon->sock, buf, cap);
+	nl_room(mon, &buf, &cap, stack);
+	while ((n = nl_read(mon, buf, cap)) != 0) {
 		if (n < 0) {
-			/* ENOBUFS: the socket overflowed, events were lost. */
-			if (errno == ENOBUFS)
+			/* ENOBUFS: the socket overflowed, events were lost;
+			 * EMSGSIZE: one was too long for the buffer. */
+			if (errno == ENOBUFS || errno == EMSGSIZE)
 				lost = true;
-			if (errno == EINTR || errno == ENOBUFS)
+			if (errno == EMSGSIZE)
+				nl_room(mon, &buf, &cap, stack);
+			if (errno == EINTR || errno == ENOBUFS || errno == EMSGSIZE)
 				continue;
 			break; /* EAGAIN: all read */
 		}
@@ -621,7 +637,7 @@ static void dump_deliver_held(struct dump *d)
 
 /* One try: send NLH, read to its final message. 0 or -errno; D says
  * whether it was interrupted, and whether the socket failed under it. */
-static int dump_try(struct dump *d, const struct nlmsghdr *nlh, char **buf, size_t *buflen, const char *stack)
+static int dump_try(struct dump *d, const struct nlmsghdr *nlh, char *buf, size_t buflen)
 {
 	bool final = false;
 	int kerr = 0;
@@ -634,16 +650,9 @@ static int dump_try(struct dump *d, const struct nlmsghdr *nlh, char **buf, size
 	if (mnl_socket_sendto(d->nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	while (!final) {
-		ssize_t n = nl_room_next(d->nl->sock, buf, buflen, stack);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			d->lost = true;
-			return -errno;
-		}
 		/* The first part goes to BUF: most dumps have one only. */
-		char *p = d->held_len ? dump_room(d, *buflen) : *buf;
-		n = mnl_socket_recvfrom(d->nl->sock, p, *buflen);
+		char *p = d->held_len ? dump_room(d, buflen) : buf;
+		ssize_t n = nl_read(d->nl, p, buflen);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -660,7 +669,7 @@ static int dump_try(struct dump *d, const struct nlmsghdr *nlh, char **buf, size
 		} else if (d->restart || final) {
 			dump_deliver(d, p, (size_t)n);
 		} else {
-			memcpy(dump_room(d, *buflen), p, (size_t)n);
+			memcpy(dump_room(d, buflen), p, (size_t)n);
 			dump_hold(d, (size_t)n);
 		}
 	}
@@ -680,13 +689,15 @@ static int dump_run(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void (*res
 
 	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_DUMP;
 	for (int tries = 1;; tries++) {
-		r = dump_try(&d, nlh, &buf, &buflen, stack);
+		nl_room(nl, &buf, &buflen, stack);
+		r = dump_try(&d, nlh, buf, buflen);
 		/* EBUSY: another dump still runs on this socket (someone's
 		 * left unread); it only ends by being read or closed. */
 		if (d.lost || r == -EBUSY)
 			nl_renew(nl);
-		/* A dump reads the table only: trying again is safe. */
-		bool again = (r == 0 && d.intr) || (d.lost && r == -ENOBUFS) || r == -EBUSY;
+		/* A dump reads the table only: trying again is safe; after
+		 * EMSGSIZE, with room for the datagram that was cut. */
+		bool again = (r == 0 && d.intr) || (d.lost && (r == -ENOBUFS || r == -EMSGSIZE)) || r == -EBUSY;
 		if (!again)
 			break;
 		if (tries == NL_DUMP_TRIES) {

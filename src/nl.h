@@ -31,6 +31,7 @@ struct nl {
 	struct mnl_socket *sock;
 	uint32_t portid;
 	uint32_t seq;
+	size_t room;    /* the longest datagram read that outgrew a reader's buffer */
 };
 
 /* Open in the calling thread's namespace, or in NSFD's. 0 or -errno. */
