@@ -1244,25 +1244,62 @@ static bool addr_configured(const struct config *c, const struct prefix *p)
 	return false;
 }
 
+/* Netlink events: the NIC appeared in the main namespace, or vanished from
+ * ours; an address or route of ours vanished. WANT: the config's routes,
+ * sorted by destination, made at the first route event of a batch (a
+ * reload that removes thousands of routes brings as many events). */
+struct link_event {
+	struct oobd *o;
+	bool in_oob;
+	struct want_route *want;
+	size_t n_want;
+};
+
+static int dst_cmp(const struct prefix *a, const struct prefix *b)
+{
+	if (a->addr.family != b->addr.family)
+		return a->addr.family < b->addr.family ? -1 : 1;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return memcmp(a->addr.b, b->addr.b, ipaddr_len(&a->addr));
+}
+
+static int want_dst_cmp(const void *a, const void *b)
+{
+	return dst_cmp(&((const struct want_route *)a)->dst, &((const struct want_route *)b)->dst);
+}
+
 /* Is E a route of the config (DST_ONLY: one to the same destination)?
  * Not one that a reload removed (oobd's own deletion) or changed. */
-static bool route_configured(const struct config *c, const struct route_entry *e, int oif, bool dst_only)
+static bool route_configured(struct link_event *ev, const struct route_entry *e, int oif, bool dst_only)
 {
-	size_t n;
-	struct want_route *want = reconcile_wanted_routes(c, &n);
-	bool found = false;
+	size_t lo = 0, hi;
 
-	for (size_t k = 0; k < n && !found; k++)
-		found = dst_only ? prefix_equal(&e->dst, &want[k].dst) : reconcile_route_matches(e, &want[k], oif);
-	free(want);
-	return found;
+	if (!ev->want) {
+		ev->want = reconcile_wanted_routes(ev->o->cfg, &ev->n_want);
+		qsort(ev->want, ev->n_want, sizeof(*ev->want), want_dst_cmp);
+	}
+	/* The first wanted route to E's destination, then each after it. */
+	for (hi = ev->n_want; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (dst_cmp(&ev->want[mid].dst, &e->dst) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < ev->n_want && dst_cmp(&ev->want[lo].dst, &e->dst) == 0; lo++)
+		if (dst_only || reconcile_route_matches(e, &ev->want[lo], oif))
+			return true;
+	return false;
 }
 
 /* One of our addresses or routes vanished from the namespace, or the
  * NIC's IPv6 link-local address (the kernel's, which it does not make
  * again while the link stays up): drift. */
-static void handle_drift(struct oobd *o, const struct nlmsghdr *nlh)
+static void handle_drift(struct link_event *ev, const struct nlmsghdr *nlh)
 {
+	struct oobd *o = ev->o;
+
 	if (nlh->nlmsg_type == RTM_DELADDR) {
 		struct ifaddr_entry e;
 		if (ifaddr_parse(nlh, &e) == 0 && e.ifindex == o->ns.nic_ifindex &&
@@ -1275,10 +1312,10 @@ static void handle_drift(struct oobd *o, const struct nlmsghdr *nlh)
 		struct route_entry e;
 		if (route_parse(nlh, &e) < 0 || e.table != RT_TABLE_MAIN)
 			return;
-		if (e.proto == RTPROT_OOBD && route_configured(o->cfg, &e, o->ns.nic_ifindex, false)) {
+		if (e.proto == RTPROT_OOBD && route_configured(ev, &e, o->ns.nic_ifindex, false)) {
 			o->ns.drift = true;
 			o->need_reconcile = true;
-		} else if (e.proto != RTPROT_OOBD && route_configured(o->cfg, &e, o->ns.nic_ifindex, true)) {
+		} else if (e.proto != RTPROT_OOBD && route_configured(ev, &e, o->ns.nic_ifindex, true)) {
 			/* Another's route to one of our destinations: it may have
 			 * been in the way of ours (the kernel refused ours for
 			 * its key). */
@@ -1294,21 +1331,14 @@ static void handle_drift(struct oobd *o, const struct nlmsghdr *nlh)
 	}
 }
 
-/* Netlink events: the NIC appeared in the main namespace, or vanished from
- * ours; an address or route of ours vanished. */
-struct link_event {
-	struct oobd *o;
-	bool in_oob;
-};
-
 static void link_event_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct link_event *ev = data;
+	struct link_event *ev = data;
 	struct oobd *o = ev->o;
 	struct link_info li;
 
 	if (ev->in_oob && o->ns.nic_ifindex)
-		handle_drift(o, nlh);
+		handle_drift(ev, nlh);
 	if ((nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK) || link_parse(nlh, &li) < 0)
 		return;
 	/* A link that may be the NIC; or, while several matched, one gone
@@ -1344,6 +1374,7 @@ static void handle_link_events(struct oobd *o, struct nl *mon, bool in_oob)
 
 	if (nl_monitor_drain(mon, link_event_cb, &ev))
 		o->need_reconcile = true; /* lost events: look again */
+	free(ev.want);
 }
 
 /*
