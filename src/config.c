@@ -1014,23 +1014,96 @@ static bool has_family(const struct iface_cfg *i, int family)
 	return false;
 }
 
+/*
+ * The interface's addresses sorted by a key, for the checks that look up
+ * every route's gateway or destination among them: a config may hold
+ * thousands of routes and hundreds of addresses, and a look at each for
+ * each (n * m) costs more than the rest of a reload together. Among equal
+ * keys the first address in the config comes first, as a walk would find.
+ */
+enum addr_ix_kind {
+	IX_ADDRESS,     /* the address itself */
+	IX_BROADCAST,   /* IPv4, 30 bits or fewer: its subnet's broadcast address */
+	IX_SUBNET,      /* IPv4, 31 bits or fewer: its subnet, with the length */
+};
+
+struct addr_ix {
+	struct ipaddr key;
+	unsigned len;                /* IX_SUBNET's; 0 otherwise */
+	const struct addr_cfg *addr;
+};
+
+static int addr_ix_cmp(const struct addr_ix *x, const struct addr_ix *y)
+{
+	if (x->key.family != y->key.family)
+		return x->key.family < y->key.family ? -1 : 1;
+	int r = memcmp(x->key.b, y->key.b, ipaddr_len(&x->key));
+	if (r)
+		return r;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static int addr_ix_sort_cmp(const void *a, const void *b)
+{
+	const struct addr_ix *x = a, *y = b;
+	int r = addr_ix_cmp(x, y);
+
+	return r ? r : x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static struct addr_ix *addr_ix_make(const struct iface_cfg *i, enum addr_ix_kind kind, size_t *n)
+{
+	struct addr_ix *ix = xcalloc(i->n_addrs + 1, sizeof(*ix));
+
+	*n = 0;
+	for (size_t k = 0; k < i->n_addrs; k++) {
+		const struct prefix *p = &i->addrs[k].pfx;
+		struct addr_ix e = { .key = p->addr, .addr = &i->addrs[k] };
+
+		if (kind != IX_ADDRESS) {
+			if (p->addr.family != AF_INET || p->len > (kind == IX_BROADCAST ? 30u : 31u))
+				continue;
+			uint32_t host = p->len ? 0xffffffffu >> p->len : 0xffffffffu;
+			e.key.v4.s_addr = htonl(kind == IX_BROADCAST ? ntohl(p->addr.v4.s_addr) | host
+								     : ntohl(p->addr.v4.s_addr) & ~host);
+			e.len = kind == IX_SUBNET ? p->len : 0;
+		}
+		ix[(*n)++] = e;
+	}
+	qsort(ix, *n, sizeof(*ix), addr_ix_sort_cmp);
+	return ix;
+}
+
+/* The first address of the config whose key is KEY (and LEN), or NULL. */
+static const struct addr_cfg *addr_ix_find(const struct addr_ix *ix, size_t n, const struct ipaddr *key, unsigned len)
+{
+	struct addr_ix want = { .key = *key, .len = len };
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (addr_ix_cmp(&ix[mid], &want) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && addr_ix_cmp(&ix[lo], &want) == 0 ? ix[lo].addr : NULL;
+}
+
 /* An address of the interface equal to gateway GW (of line LINE, of key
  * 'gateway' or, ROUTE, of a 'route' via it): the route would point back at
  * this host; the kernel refuses it for IPv6 ("Gateway can not be a local
  * address") and, for IPv4, takes it and drops what it carries. Reported on
  * the gateway's line, which is the key the rule is about. */
-static void gateway_not_own(struct parser *p, const struct ipaddr *gw, int line, bool route)
+static void gateway_not_own(struct parser *p, const struct addr_ix *own, size_t n_own, const struct ipaddr *gw,
+			    int line, bool route)
 {
-	const struct iface_cfg *i = &p->c->iface;
+	const struct addr_cfg *a = addr_ix_find(own, n_own, gw, 0);
 	char b[IPADDR_STRLEN];
 
-	for (size_t k = 0; k < i->n_addrs; k++) {
-		if (ipaddr_equal(&i->addrs[k].pfx.addr, gw)) {
-			perr(p, line, "key '%s': %s%s is this host's own address (key 'address' at line %d)",
-			     route ? "route" : "gateway", route ? "gateway " : "", ipaddr_str(gw, b), i->addrs[k].line);
-			return;
-		}
-	}
+	if (a)
+		perr(p, line, "key '%s': %s%s is this host's own address (key 'address' at line %d)",
+		     route ? "route" : "gateway", route ? "gateway " : "", ipaddr_str(gw, b), a->line);
 }
 
 /* The [interface] checks that need the whole section. */
@@ -1061,10 +1134,12 @@ static void validate_interface(struct parser *p, int sec_line)
 		perr(p, i->gw4_line, "key 'gateway': IPv4 gateway but no IPv4 address on the interface");
 	if (i->has_gw6 && !has_family(i, AF_INET6) && !IN6_IS_ADDR_LINKLOCAL(&i->gw6.v6))
 		perr(p, i->gw6_line, "key 'gateway': IPv6 gateway but no IPv6 address on the interface");
+	size_t n_own;
+	struct addr_ix *own = addr_ix_make(i, IX_ADDRESS, &n_own);
 	if (i->has_gw4)
-		gateway_not_own(p, &i->gw4, i->gw4_line, false);
+		gateway_not_own(p, own, n_own, &i->gw4, i->gw4_line, false);
 	if (i->has_gw6)
-		gateway_not_own(p, &i->gw6, i->gw6_line, false);
+		gateway_not_own(p, own, n_own, &i->gw6, i->gw6_line, false);
 	for (size_t k = 0; k < i->n_routes; k++) {
 		struct route_cfg *r = &i->routes[k];
 		if (!has_family(i, r->dst.addr.family) &&
@@ -1072,8 +1147,9 @@ static void validate_interface(struct parser *p, int sec_line)
 			perr(p, r->line, "key 'route': no %s address on the interface to reach it",
 			     r->dst.addr.family == AF_INET ? "IPv4" : "IPv6");
 		else if (r->has_via)
-			gateway_not_own(p, &r->via, r->line, true);
+			gateway_not_own(p, own, n_own, &r->via, r->line, true);
 	}
+	free(own);
 	/* IPv6 is off on a link below 1280: also for a link-local gateway. */
 	if (i->mtu && i->mtu < 1280 && config_wants_ipv6(p->c))
 		perr(p, p->once_line[K_MTU], "key 'mtu': IPv6 needs an MTU of at least 1280");
@@ -1352,27 +1428,21 @@ static bool gateway_on_link(const struct iface_cfg *i, const struct ipaddr *gw)
 
 /* The IPv4 address of the NIC whose subnet has A as its broadcast address
  * (a prefix of 30 bits or fewer: a /31 and a /32 have none), or NULL. The
- * kernel keeps a broadcast route for each, and takes no gateway there. */
-static const struct addr_cfg *broadcast_of(const struct iface_cfg *i, const struct ipaddr *a)
+ * kernel keeps a broadcast route for each, and takes no gateway there.
+ * BCAST: the addresses by broadcast address (addr_ix_make). */
+static const struct addr_cfg *broadcast_of(const struct addr_ix *bcast, size_t n, const struct ipaddr *a)
 {
-	for (size_t k = 0; a->family == AF_INET && k < i->n_addrs; k++) {
-		const struct prefix *p = &i->addrs[k].pfx;
-		uint32_t host = p->len >= 32 ? 0 : 0xffffffffu >> p->len;
-		if (p->addr.family == AF_INET && p->len <= 30 &&
-		    (ntohl(p->addr.v4.s_addr) | host) == ntohl(a->v4.s_addr))
-			return &i->addrs[k];
-	}
-	return NULL;
+	return a->family == AF_INET ? addr_ix_find(bcast, n, a, 0) : NULL;
 }
 
 /* A gateway or a name server at a subnet's broadcast address (a typo of
  * .255 for .254): the kernel refuses the route ("Nexthop has invalid
  * gateway"), and the resolver cannot send there. A warning: the rest of
  * the path works. */
-static void check_broadcast(const struct config *c, const struct ipaddr *a, int line, const char *key,
-			    const char *what, FILE *errs)
+static void check_broadcast(const struct config *c, const struct addr_ix *bcast, size_t n, const struct ipaddr *a,
+			    int line, const char *key, const char *what, FILE *errs)
 {
-	const struct addr_cfg *on = broadcast_of(&c->iface, a);
+	const struct addr_cfg *on = broadcast_of(bcast, n, a);
 	char where[CONFIG_WHERE_MAX], b[IPADDR_STRLEN], p[PREFIX_STRLEN];
 
 	if (on)
@@ -1386,22 +1456,16 @@ static void check_broadcast(const struct config *c, const struct ipaddr *a, int 
  * a route to that subnet through the NIC with the address, of metric 0 as
  * oobd's are, so it refuses a route there via a gateway ("File exists").
  * IPv6 does not collide: the kernel's prefix route has metric 256, one
- * with a gateway 1024. */
-static const struct addr_cfg *subnet_of(const struct iface_cfg *i, const struct prefix *dst)
+ * with a gateway 1024. SUBNETS: the addresses by subnet (addr_ix_make). */
+static const struct addr_cfg *subnet_of(const struct addr_ix *subnets, size_t n, const struct prefix *dst)
 {
-	/* Called for every route: the masks are compared as words (a config
-	 * may hold thousands of routes and hundreds of addresses). */
 	if (dst->addr.family != AF_INET || dst->len >= 32)
 		return NULL;
-	uint32_t mask = dst->len ? htonl(~0u << (32 - dst->len)) : 0;
+	struct ipaddr net = dst->addr;
+	uint32_t host = dst->len ? 0xffffffffu >> dst->len : 0xffffffffu;
 
-	for (size_t k = 0; k < i->n_addrs; k++) {
-		const struct prefix *a = &i->addrs[k].pfx;
-		if (a->addr.family == AF_INET && a->len == dst->len &&
-		    (a->addr.v4.s_addr & mask) == (dst->addr.v4.s_addr & mask))
-			return &i->addrs[k];
-	}
-	return NULL;
+	net.v4.s_addr = htonl(ntohl(net.v4.s_addr) & ~host);
+	return addr_ix_find(subnets, n, &net, dst->len);
 }
 
 /* A gateway the kernel will refuse ("Nexthop has invalid gateway") unless
@@ -1417,8 +1481,11 @@ static void check_gateways(const struct config *c, FILE *errs)
 	bool last_on = true;
 	char where[CONFIG_WHERE_MAX], b[IPADDR_STRLEN];
 
+	size_t n_bcast, n_subnets;
+	struct addr_ix *bcast = addr_ix_make(i, IX_BROADCAST, &n_bcast), *subnets = addr_ix_make(i, IX_SUBNET, &n_subnets);
+
 	if (i->has_gw4)
-		check_broadcast(c, &i->gw4, i->gw4_line, "gateway", no_gw, errs);
+		check_broadcast(c, bcast, n_bcast, &i->gw4, i->gw4_line, "gateway", no_gw, errs);
 	for (size_t k = 0; k < i->n_routes; k++) {
 		const struct route_cfg *r = &i->routes[k];
 		const struct addr_cfg *on;
@@ -1426,8 +1493,8 @@ static void check_gateways(const struct config *c, FILE *errs)
 
 		if (!r->has_via)
 			continue;
-		check_broadcast(c, &r->via, r->line, "route", no_gw, errs);
-		on = subnet_of(i, &r->dst);
+		check_broadcast(c, bcast, n_bcast, &r->via, r->line, "route", no_gw, errs);
+		on = subnet_of(subnets, n_subnets, &r->dst);
 		if (on)
 			fprintf(errs, "%s: warning: the kernel already has a route for %s through the interface, the "
 				"subnet of %s (line %d): it refuses this one\n",
@@ -1435,7 +1502,9 @@ static void check_gateways(const struct config *c, FILE *errs)
 				prefix_str(&on->pfx, ab), on->line);
 	}
 	for (size_t k = 0; k < c->dns.n_ns; k++)
-		check_broadcast(c, &c->dns.ns[k], c->dns.ns_line[k], "nameserver", no_ns, errs);
+		check_broadcast(c, bcast, n_bcast, &c->dns.ns[k], c->dns.ns_line[k], "nameserver", no_ns, errs);
+	free(bcast);
+	free(subnets);
 	for (int f = 0; f < 2; f++) {
 		const struct ipaddr *gw = f == 0 ? &i->gw4 : &i->gw6;
 		if (!(f == 0 ? i->has_gw4 : i->has_gw6) || gateway_on_link(i, gw))

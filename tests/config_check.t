@@ -147,6 +147,7 @@ match = eno2
 address = 203.0.113.10/24
 address = 198.18.0.1/30
 address = 198.51.100.10/31
+address = 203.0.113.20/24
 gateway = 203.0.113.255
 route = 198.19.0.0/24 via 198.18.0.3
 route = 198.20.0.0/24 via 198.51.100.11
@@ -159,7 +160,7 @@ out=$("$OOBD" -t -c "$CF" 2>"$T/err"); st=$?
 is "$st" 0 "broadcast addresses as gateway and name server: still valid (exit status 0)"
 err=$(cat "$T/err")
 like "$err" "^$CF:$(lineof 'gateway = 203.0.113.255'): key 'gateway': warning: 203\.0\.113\.255 is the broadcast address of 203\.0\.113\.10/24 \(line $(lineof 'address = 203.0.113.10/24')\): the kernel takes no gateway there$" \
-	"the gateway at the /24's broadcast address: a warning on its line, naming the address"
+	"the gateway at the /24's broadcast address: a warning on its line, naming the first address of that subnet"
 like "$err" "^$CF:$(lineof '198.19.0.0/24 via'): key 'route': warning: 198\.18\.0\.3 is the broadcast address of 198\.18\.0\.1/30 \(line $(lineof 'address = 198.18.0.1/30')\): the kernel takes no gateway there$" \
 	"a route via a /30's broadcast address: the same"
 like "$err" "^$CF:$(lineof 'nameserver = 203.0.113.255'): key 'nameserver': warning: 203\.0\.113\.255 is the broadcast address of 203\.0\.113\.10/24 \(line $(lineof 'address = 203.0.113.10/24')\): the resolver sends no query there$" \
@@ -187,6 +188,7 @@ address = 203.0.113.10/24
 address = 198.51.100.10/30
 address = 192.0.0.10/32
 address = 2001:db8:10::10/64
+address = 203.0.113.20/24
 route = 203.0.113.0/24 via 203.0.113.1
 route = 198.51.100.8/30 via 198.51.100.9
 route = 203.0.113.0/25 via 203.0.113.1
@@ -198,7 +200,7 @@ out=$("$OOBD" -t -c "$CF" 2>"$T/err"); st=$?
 is "$st" 0 "routes to an address's own subnet: still valid (exit status 0)"
 err=$(cat "$T/err")
 like "$err" "^$CF:$(lineof 'route = 203.0.113.0/24'): key 'route': warning: the kernel already has a route for 203\.0\.113\.0/24 through the interface, the subnet of 203\.0\.113\.10/24 \(line $(lineof 'address = 203.0.113.10/24')\): it refuses this one$" \
-	"a route via a gateway to a /24's own subnet: a warning on its line"
+	"a route via a gateway to a /24's own subnet: a warning on its line, naming the first address of it"
 like "$err" "^$CF:$(lineof 'route = 198.51.100.8/30'): key 'route': warning: the kernel already has a route for 198\.51\.100\.8/30 through the interface, the subnet of 198\.51\.100\.10/30 \(line $(lineof 'address = 198.51.100.10/30')\)" \
 	"... and to a /30's"
 is "$(printf '%s\n' "$err" | grep -c .)" 2 "none for a part or a superset of the subnet, a /32, or IPv6"
