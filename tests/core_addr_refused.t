@@ -43,11 +43,18 @@ is "$(state6 "$OOB6/64")" missing "status reports $OOB6/64 missing"
 like "$("$OOBCTL" status)" "address $OOB6/64 is missing" "... as a problem"
 is "$(a6 | awk '{ print $4 }')" "$OOB6/56" "the address by hand is left as it is"
 
+# another_reconcile: one of oobd's reconciles, for a cause of its own: its
+# IPv4 address removed by hand and put back; then the rest of it settled.
+another_reconcile() {
+	ip -n oob addr del "$OOB4/24" dev oob0
+	check "$OOB4/24 removed by hand: put back" -- \
+		wait_until 10 eval "ip -n oob -4 addr show dev oob0 | grep -q ' $OOB4/24 '"
+	settle
+}
+
 # Said once: other reconciles (an address of oobd's taken away) do not say it again.
 mark=$(log_mark)
-ip -n oob addr del "$OOB4/24" dev oob0
-check "$OOB4/24 removed by hand: put back" -- wait_until 10 eval "ip -n oob -4 addr show dev oob0 | grep -q ' $OOB4/24 '"
-settle
+another_reconcile
 ! log_after "$mark" "^<[0-4]>.*$OOB6/64"
 ok $? "the refusal of $OOB6/64 is not said again at the next reconcile (nor as disappeared)"
 is "$(ip -n oob -6 route show 2001:db8:10::/64)" "" "still no route of 2001:db8:10::/64"
@@ -77,9 +84,7 @@ check "$OOB6/64 removed by hand: put back, with nodad" -- \
 
 # No churn: another reconcile leaves it alone.
 mark=$(log_mark)
-ip -n oob addr del "$OOB4/24" dev oob0
-check "$OOB4/24 removed by hand: put back" -- wait_until 10 eval "ip -n oob -4 addr show dev oob0 | grep -q ' $OOB4/24 '"
-settle
+another_reconcile
 ! log_after "$mark" "address $OOB6/64"
 ok $? "$OOB6/64 is left as it is at the next reconcile"
 

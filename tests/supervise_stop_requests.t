@@ -65,7 +65,7 @@ ok $? "... nor tried"
 "$OOBCTL" up >/dev/null 2>&1
 ok $? "oobctl up"
 check "up again: the service runs its new program" -- wait_until 15 pgrep -f "^/bin/sh $T/stubborn2"
-check "... and sshd is up again" -- wait_until 15 eval '[ "$(svc_js sshd .state)" = up ]'
+check "... and sshd is up again" -- wait_until 15 sshd_ready
 
 # --- removed by a reload while it takes its time to stop ---
 sed -i '/^\[service stubborn\]$/,/^exec = /d' "$T/oobd.conf"
