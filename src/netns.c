@@ -249,38 +249,56 @@ static void etc_overlay(const char *name)
 	}
 }
 
-int netns_etc_rebind(pid_t pid, const char *name, const char *file)
+/* Does process PID, in the view (mount namespace) of its own that
+ * netns_exec_view made, lack /etc/netns/NAME/FILE over its /etc/FILE?
+ * 1: it does (*MNTFD, when not NULL, then opens that view); 0: it sees the
+ * overlay, there is no such overlay file, or the process has no view of
+ * its own yet (a child between its clone and its unshare); -errno. */
+static int etc_view_lacks(pid_t pid, const char *name, const char *file, int *mntfd)
 {
-	char src[PATH_MAX], seen[PATH_MAX], dst[PATH_MAX], mnt[64];
-	struct stat want, have;
-	_cleanup_close_ int srcfd = -1, mntfd = -1;
+	char src[PATH_MAX], seen[PATH_MAX], mnt[64];
+	struct stat want, have, self_ns, its_ns;
+	_cleanup_close_ int fd = -1;
 
 	if (snprintf(src, sizeof(src), "%s/%s/%s", NETNS_ETC_DIR, name, file) >= (int)sizeof(src) ||
-	    snprintf(dst, sizeof(dst), "/etc/%s", file) >= (int)sizeof(dst))
+	    snprintf(seen, sizeof(seen), "/proc/%d/root/etc/%s", (int)pid, file) >= (int)sizeof(seen))
 		return -ENAMETOOLONG;
-	if (snprintf(seen, sizeof(seen), "/proc/%d/root%s", (int)pid, dst) >= (int)sizeof(seen))
-		return -ENAMETOOLONG;
-	snprintf(mnt, sizeof(mnt), "/proc/%d/ns/mnt", (int)pid);
-	srcfd = open(src, O_PATH | O_CLOEXEC);
-	if (srcfd < 0)
+	if (stat(src, &want) < 0)
 		return errno == ENOENT ? 0 : -errno;
-	if (fstat(srcfd, &want) < 0)
-		return -errno;
 	if (stat(seen, &have) == 0 && have.st_dev == want.st_dev && have.st_ino == want.st_ino)
 		return 0;
-	mntfd = open(mnt, O_RDONLY | O_CLOEXEC);
-	if (mntfd < 0)
+	snprintf(mnt, sizeof(mnt), "/proc/%d/ns/mnt", (int)pid);
+	fd = open(mnt, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
-	/* Not yet in a view of its own (a child between its clone and its
-	 * unshare): a bind here would be over the host's own file. */
-	struct stat self_ns, its_ns;
-	if (stat("/proc/self/ns/mnt", &self_ns) < 0 || fstat(mntfd, &its_ns) < 0)
+	if (stat("/proc/self/ns/mnt", &self_ns) < 0 || fstat(fd, &its_ns) < 0)
 		return -errno;
 	if (self_ns.st_ino == its_ns.st_ino && self_ns.st_dev == its_ns.st_dev)
 		return 0;
+	if (mntfd)
+		*mntfd = steal_fd(&fd);
+	return 1;
+}
+
+int netns_etc_sees(pid_t pid, const char *name, const char *file)
+{
+	int r = etc_view_lacks(pid, name, file, NULL);
+	return r < 0 ? r : !r;
+}
+
+int netns_etc_rebind(pid_t pid, const char *name, const char *file)
+{
+	char src[PATH_MAX], dst[PATH_MAX];
+	_cleanup_close_ int mntfd = -1;
+	int r = etc_view_lacks(pid, name, file, &mntfd);
+
+	if (r <= 0)
+		return r;
+	snprintf(src, sizeof(src), "%s/%s/%s", NETNS_ETC_DIR, name, file);
+	snprintf(dst, sizeof(dst), "/etc/%s", file);
 	/* The source by its path in that view: a bind from another mount
 	 * namespace is refused (EINVAL). */
-	int r = bind_in_child(src, dst, false, mntfd);
+	r = bind_in_child(src, dst, false, mntfd);
 	return r < 0 ? r : 1;
 }
 

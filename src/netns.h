@@ -50,5 +50,9 @@ int netns_exec_view(const char *name, int nsfd, char *errbuf, int errlen);
  * (the view is right, or there is no such overlay file), -errno.
  */
 int netns_etc_rebind(pid_t pid, const char *name, const char *file);
+/* Does process PID see /etc/netns/NAME/FILE as its /etc/FILE? 1 when it
+ * does, when there is no such overlay file, or when the process has no
+ * view of its own yet (as netns_etc_rebind); 0 when it does not; -errno. */
+int netns_etc_sees(pid_t pid, const char *name, const char *file);
 
 #endif

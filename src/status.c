@@ -523,6 +523,18 @@ static void gather(struct status *st)
 				problem(st, "service %s daemonizes (its program exited and left pid %d running, which oobd "
 					"stopped): services must run in the foreground", s->name, (int)s->left_pid);
 		}
+		/* The overlay in each view: a bind that failed there (at the
+		 * start, or when the host replaced its file) leaves the
+		 * sessions resolving with the host's servers. */
+		for (size_t k = 0; o->cfg->dns.present && k <= o->n_svcs; k++) {
+			const struct service *s = k == 0 ? &o->sshd.svc : &o->svcs[k - 1];
+			if (s->state != SVC_UP || s->pid <= 0 || (k > 0 && !svc_listed(o, k)))
+				continue;
+			if (netns_etc_sees(s->pid, o->cfg->netns, "resolv.conf") == 0)
+				problem(st, "%s%s (pid %d) does not see the resolv.conf overlay: it resolves with the host's "
+					"/etc/resolv.conf%s", k ? "service " : "", s->name, (int)s->pid,
+					o->dns_view_err ? " (binding it failed: see the log)" : "");
+		}
 	}
 }
 

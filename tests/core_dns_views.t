@@ -55,5 +55,25 @@ ok $? "the file it links to is made"
 check "a session sees the overlay" -- wait_until 10 sees_overlay
 is "$(cat /run/resolve/stub-resolv.conf)" "nameserver 127.0.0.53" "the host's file is untouched"
 
+# Every bind refused (a seccomp filter): sshd's view keeps the host's file,
+# and status says so rather than that all is well.
 stop_oobd
+if [ -x "$NOBIND" ] && "$NOBIND" true; then
+	"$NOBIND" "$OOBD" -c "$T/oobd.conf" >>"$T/oobd.log" 2>&1 &
+	OOBD_PID=$!
+	wait_until 15 ssh_banner "$OOB4" && wait_until 10 sshd_ready
+	ok $? "oobd again, every bind mount refused"
+	like "$(seen)" "^nameserver 127\.0\.0\.53$" "a session sees the host's file"
+	out=$("$BUILD/oobctl" status); st=$?
+	isnt_zero() { [ "$1" -ne 0 ]; }
+	isnt_zero "$st"; ok $? "status reports a problem (exit status $st)"
+	like "$out" "sshd \(pid [0-9]+\) does not see the resolv\.conf overlay: it resolves with the host's /etc/resolv\.conf" \
+		"... that sshd does not see the overlay"
+	stop_oobd
+	start_oobd "$T/oobd.conf"
+	wait_until 15 ssh_banner "$OOB4" && wait_until 10 sshd_ready
+	ok $? "oobd again, as usual"
+	unlike "$("$BUILD/oobctl" status)" "does not see the resolv" "status has nothing to say of the overlay"
+	stop_oobd
+fi
 done_testing
