@@ -638,10 +638,13 @@ static void dns_views_heal(struct oobd *o)
 }
 
 /* Watch what the host's /etc/resolv.conf links to (systemd-resolved's
- * stub, made after oobd starts), besides /etc itself. */
+ * stub, made after oobd starts), besides /etc itself. Its directory not
+ * there yet (early in the boot, before systemd-resolved made
+ * /run/systemd/resolve): the nearest one up the path that is, for the
+ * next one down; each made is watched in turn, down to the file's. */
 static void watch_resolv_target(struct oobd *o)
 {
-	char link[PATH_MAX], dir[PATH_MAX + 8];
+	char link[PATH_MAX], dir[PATH_MAX + 8], up[sizeof(o->resolv_target)];
 	ssize_t n = readlink("/etc/resolv.conf", link, sizeof(link) - 1);
 
 	bool shared = o->resolv_dir_wd == o->etc_wd || o->resolv_dir_wd == o->run_wd || o->resolv_dir_wd == o->netns_wd;
@@ -664,7 +667,15 @@ static void watch_resolv_target(struct oobd *o)
 		snprintf(dir, sizeof(dir), "%.*s", slash == link ? 1 : (int)(slash - link), link);
 	else
 		snprintf(dir, sizeof(dir), "/etc/%.*s", (int)(slash - link), link);
-	o->resolv_dir_wd = inotify_add_watch(o->inofd, dir, IN_CREATE | IN_MOVED_TO | IN_ONLYDIR | IN_MASK_ADD);
+	for (;;) {
+		o->resolv_dir_wd = inotify_add_watch(o->inofd, dir, IN_CREATE | IN_MOVED_TO | IN_ONLYDIR | IN_MASK_ADD);
+		char *cut = strrchr(dir, '/');
+		if (o->resolv_dir_wd >= 0 || errno != ENOENT || !cut || strlen(cut + 1) >= sizeof(up) || !cut[1])
+			break;
+		str_copy(up, cut + 1, sizeof(up));
+		base = up;
+		cut[cut == dir] = '\0'; /* "/run" -> "/" */
+	}
 	if (o->resolv_dir_wd >= 0)
 		str_copy(o->resolv_target, base, sizeof(o->resolv_target));
 }

@@ -76,4 +76,19 @@ if [ -x "$NOBIND" ] && "$NOBIND" true; then
 	unlike "$("$BUILD/oobctl" status)" "does not see the resolv" "status has nothing to say of the overlay"
 	stop_oobd
 fi
+
+# A link into a directory not made yet (early in the boot, before
+# systemd-resolved made /run/systemd/resolve): the binds at sshd's start
+# find no file; oobd watches up the path, and binds once the file is there.
+rm -f /etc/resolv.conf && ln -s ../run/resolve2/sub/stub-resolv.conf /etc/resolv.conf
+start_oobd "$T/oobd.conf"
+wait_until 15 ssh_banner "$OOB4" && wait_until 10 sshd_ready
+ok $? "oobd again, /etc/resolv.conf a link into a directory not made yet"
+like "$("$BUILD/oobctl" status)" "sshd \(pid [0-9]+\) does not see the resolv\.conf overlay" \
+	"status says sshd does not see the overlay meanwhile"
+mkdir -p /run/resolve2/sub && printf 'nameserver 127.0.0.54\n' > /run/resolve2/sub/stub-resolv.conf
+ok $? "the directories and the file are made"
+check "a session sees the overlay" -- wait_until 10 sees_overlay
+unlike "$("$BUILD/oobctl" status)" "does not see the resolv" "... and status has nothing more to say of it"
+stop_oobd
 done_testing
