@@ -1686,10 +1686,8 @@ static void test_reach(const char *conf_path, int cline, const struct family *fa
 {
 	enum fw_family f = fa == &families[FW_IPV4] ? FW_IPV4 : FW_IPV6;
 	struct fw_syn_check chk[FIREWALL_MAX_PORTS];
-	struct fw_rule_counter *rules = NULL;
 	struct iptr_prog ip;
 	char prog[PATH_MAX], why[256], line[640];
-	size_t n = 0;
 	int at, r = -1;
 
 	if (!reach || !reach->family[f] || reach->n_ports <= 0)
@@ -1712,9 +1710,8 @@ static void test_reach(const char *conf_path, int cline, const struct family *fa
 	}
 	for (int k = 0; k < reach->n_ports && k < FIREWALL_MAX_PORTS; k++)
 		chk[k] = (struct fw_syn_check){ .iface = reach->iface, .port = reach->ports[k] };
-	if (r < 0 || firewall_input_counters(*scratch, f, chk, (size_t)reach->n_ports, &rules, &n) < 0)
+	if (r < 0 || firewall_input_counters(*scratch, f, chk, (size_t)reach->n_ports, NULL, NULL) < 0)
 		return;
-	free(rules);
 	for (int reply = 0; reply < 2; reply++)
 		if (firewall_shut_line(f, reach->iface, chk, (size_t)reach->n_ports, reply, line, sizeof(line)))
 			fprintf(errs, "%s:%d: warning: key '%s': under %s, %s\n", conf_path, cline, fa->key, path,
@@ -1805,6 +1802,7 @@ int firewall_test_files(const char *conf_path, const struct firewall_cfg *cfg, c
 
 struct counters_job {
 	enum fw_family f;
+	bool rules;                  /* describe the rules, or the checks only */
 	struct fw_rule_counter *v;
 	size_t n, cap;
 	struct fw_syn_check *chk;
@@ -2263,7 +2261,7 @@ static int job_counters(void *arg)
 
 	if (r < 0)
 		return r;
-	if (v.valid_hooks & (1U << NF_INET_LOCAL_IN)) {
+	if (j->rules && (v.valid_hooks & (1U << NF_INET_LOCAL_IN))) {
 		for (unsigned off = v.hook_entry[NF_INET_LOCAL_IN]; off < v.underflow[NF_INET_LOCAL_IN];) {
 			struct entry_ref e = entry_at(j->f, v.blob, off);
 			struct fw_rule_counter *rc = counter_next(j);
@@ -2283,12 +2281,12 @@ static int job_counters(void *arg)
 int firewall_input_counters(int nsfd, enum fw_family f, struct fw_syn_check *chk, size_t n_chk,
 			    struct fw_rule_counter **out, size_t *n)
 {
-	struct counters_job j = { .f = f, .chk = chk, .n_chk = n_chk };
+	struct counters_job j = { .f = f, .rules = out != NULL, .chk = chk, .n_chk = n_chk };
 	int r = netns_call_in(nsfd, job_counters, &j);
 
-	if (r < 0) {
+	if (r < 0 || !out) {
 		free(j.v);
-		return r;
+		return r < 0 ? r : 0;
 	}
 	*out = j.v;
 	*n = j.n;

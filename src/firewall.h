@@ -206,7 +206,8 @@ bool firewall_shut_line(enum fw_family f, const char *nic, const struct fw_syn_c
 
 /* The INPUT rules of family F's filter table inside NSFD, with their
  * counters, read straight from the kernel; and each of the N_CHK checks of
- * CHK (may be 0) on the same table. *OUT is malloc'ed; 0 or -errno. */
+ * CHK (may be 0) on the same table. *OUT is malloc'ed; OUT NULL: the checks
+ * only (no rule is described: thousands cost milliseconds). 0 or -errno. */
 int firewall_input_counters(int nsfd, enum fw_family f, struct fw_syn_check *chk, size_t n_chk,
 			    struct fw_rule_counter **out, size_t *n);
 

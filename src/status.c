@@ -109,14 +109,12 @@ void status_firewall_warn(struct oobd *o, const struct sshd_listen *l, int n_l, 
 
 	for (int f = 0; f < FW__NFAMILIES && !o->down && o->ns.nsfd >= 0; f++) {
 		struct fw_syn_check chk[SSHD_MAX_LISTEN];
-		struct fw_rule_counter *rules = NULL;
-		size_t n_rules = 0, n_chk = sshd_port_checks(o, o->ns.nic_ifindex ? o->ns.nic_name : NULL, l, n_l,
-							   (enum fw_family)f, chk, ARRAY_SIZE(chk));
+		size_t n_chk = sshd_port_checks(o, o->ns.nic_ifindex ? o->ns.nic_name : NULL, l, n_l,
+						(enum fw_family)f, chk, ARRAY_SIZE(chk));
 
 		if (o->fw.fam[f].source == FW_SOURCE_NONE || !n_chk ||
-		    firewall_input_counters(o->ns.nsfd, (enum fw_family)f, chk, n_chk, &rules, &n_rules) < 0)
+		    firewall_input_counters(o->ns.nsfd, (enum fw_family)f, chk, n_chk, NULL, NULL) < 0)
 			continue;
-		free(rules);
 		for (int reply = 0; reply < 2; reply++) {
 			if (!firewall_shut_line((enum fw_family)f, o->ns.nic_name, chk, n_chk, reply, line, sizeof(line)))
 				continue;
