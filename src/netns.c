@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <linux/magic.h>
 #include <linux/nsfs.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -249,6 +250,31 @@ static void etc_overlay(const char *name)
 	}
 }
 
+/* What process PID sees at path REL (from its root), as it sees it: an
+ * absolute symbolic link on the way (/etc/resolv.conf ->
+ * /run/systemd/resolve/stub-resolv.conf) is followed from its root too, where
+ * a path through /proc/PID/root would follow it from oobd's. */
+static int stat_in_root(pid_t pid, const char *rel, struct stat *st)
+{
+	char root[64], path[PATH_MAX];
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+	_cleanup_close_ int dfd = -1, fd = -1;
+
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
+	dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	fd = (int)syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
+	if (fd >= 0)
+		return fstat(fd, st) < 0 ? -errno : 0;
+	if (errno != ENOSYS)
+		return -errno;
+	/* Before Linux 5.6: through the link (right for a relative one). */
+	if (snprintf(path, sizeof(path), "%s/%s", root, rel) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return stat(path, st) < 0 ? -errno : 0;
+}
+
 /* Does process PID, in the view (mount namespace) of its own that
  * netns_exec_view made, lack /etc/netns/NAME/FILE over its /etc/FILE?
  * 1: it does (*MNTFD, when not NULL, then opens that view); 0: it sees the
@@ -257,15 +283,15 @@ static void etc_overlay(const char *name)
 static int etc_view_lacks(pid_t pid, const char *name, const char *file, int *mntfd)
 {
 	char src[PATH_MAX], seen[PATH_MAX], mnt[64];
-	struct stat want, have, self_ns, its_ns;
+	struct stat want, have = { 0 }, self_ns, its_ns;
 	_cleanup_close_ int fd = -1;
 
 	if (snprintf(src, sizeof(src), "%s/%s/%s", NETNS_ETC_DIR, name, file) >= (int)sizeof(src) ||
-	    snprintf(seen, sizeof(seen), "/proc/%d/root/etc/%s", (int)pid, file) >= (int)sizeof(seen))
+	    snprintf(seen, sizeof(seen), "etc/%s", file) >= (int)sizeof(seen))
 		return -ENAMETOOLONG;
 	if (stat(src, &want) < 0)
 		return errno == ENOENT ? 0 : -errno;
-	if (stat(seen, &have) == 0 && have.st_dev == want.st_dev && have.st_ino == want.st_ino)
+	if (stat_in_root(pid, seen, &have) == 0 && have.st_dev == want.st_dev && have.st_ino == want.st_ino)
 		return 0;
 	snprintf(mnt, sizeof(mnt), "/proc/%d/ns/mnt", (int)pid);
 	fd = open(mnt, O_RDONLY | O_CLOEXEC);

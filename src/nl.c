@@ -232,13 +232,14 @@ bool nl_monitor_drain(struct nl *mon, void (*cb)(const struct nlmsghdr *nlh, voi
 	nl_room(mon, &buf, &cap, stack);
 	while ((n = nl_read(mon, buf, cap)) != 0) {
 		if (n < 0) {
+			int e = errno;
 			/* ENOBUFS: the socket overflowed, events were lost;
 			 * EMSGSIZE: one was too long for the buffer. */
-			if (errno == ENOBUFS || errno == EMSGSIZE)
+			if (e == ENOBUFS || e == EMSGSIZE)
 				lost = true;
-			if (errno == EMSGSIZE)
+			if (e == EMSGSIZE)
 				nl_room(mon, &buf, &cap, stack);
-			if (errno == EINTR || errno == ENOBUFS || errno == EMSGSIZE)
+			if (e == EINTR || e == ENOBUFS || e == EMSGSIZE)
 				continue;
 			break; /* EAGAIN: all read */
 		}

@@ -637,6 +637,20 @@ static void dns_views_heal(struct oobd *o)
 	}
 }
 
+/* Drop the watch on the directory of /etc/resolv.conf's target, unless
+ * it is one oobd watches for something else too. */
+static void resolv_watch_drop(struct oobd *o)
+{
+	bool shared = o->resolv_dir_wd == o->etc_wd || o->resolv_dir_wd == o->run_wd || o->resolv_dir_wd == o->netns_wd;
+
+	for (size_t k = 0; k < o->n_prog_watch && !shared; k++)
+		shared = o->prog_watch[k].wd == o->resolv_dir_wd;
+	if (o->resolv_dir_wd >= 0 && !shared)
+		inotify_rm_watch(o->inofd, o->resolv_dir_wd);
+	o->resolv_dir_wd = -1;
+	o->resolv_target[0] = '\0';
+}
+
 /* Watch what the host's /etc/resolv.conf links to (systemd-resolved's
  * stub, made after oobd starts), besides /etc itself. Its directory not
  * there yet (early in the boot, before systemd-resolved made
@@ -644,40 +658,47 @@ static void dns_views_heal(struct oobd *o)
  * next one down; each made is watched in turn, down to the file's. */
 static void watch_resolv_target(struct oobd *o)
 {
-	char link[PATH_MAX], dir[PATH_MAX + 8], up[sizeof(o->resolv_target)];
+	char link[PATH_MAX], dir[PATH_MAX + 8], up[sizeof(o->resolv_target)], next[sizeof(dir) + sizeof(up)];
 	ssize_t n = readlink("/etc/resolv.conf", link, sizeof(link) - 1);
 
-	bool shared = o->resolv_dir_wd == o->etc_wd || o->resolv_dir_wd == o->run_wd || o->resolv_dir_wd == o->netns_wd;
-	for (size_t k = 0; k < o->n_prog_watch && !shared; k++)
-		shared = o->prog_watch[k].wd == o->resolv_dir_wd;
-	if (o->resolv_dir_wd >= 0 && !shared)
-		inotify_rm_watch(o->inofd, o->resolv_dir_wd);
-	o->resolv_dir_wd = -1;
-	o->resolv_target[0] = '\0';
+	resolv_watch_drop(o);
 	if (o->inofd < 0 || n <= 0)
 		return;
 	link[n] = '\0';
 	char *slash = strrchr(link, '/');
-	const char *base = slash ? slash + 1 : link;
-	if (!*base || strlen(base) >= sizeof(o->resolv_target))
-		return;
-	if (!slash)
-		snprintf(dir, sizeof(dir), "/etc");
-	else if (link[0] == '/')
-		snprintf(dir, sizeof(dir), "%.*s", slash == link ? 1 : (int)(slash - link), link);
-	else
-		snprintf(dir, sizeof(dir), "/etc/%.*s", (int)(slash - link), link);
-	for (;;) {
-		o->resolv_dir_wd = inotify_add_watch(o->inofd, dir, IN_CREATE | IN_MOVED_TO | IN_ONLYDIR | IN_MASK_ADD);
-		char *cut = strrchr(dir, '/');
-		if (o->resolv_dir_wd >= 0 || errno != ENOENT || !cut || strlen(cut + 1) >= sizeof(up) || !cut[1])
-			break;
-		str_copy(up, cut + 1, sizeof(up));
-		base = up;
-		cut[cut == dir] = '\0'; /* "/run" -> "/" */
-	}
-	if (o->resolv_dir_wd >= 0)
+	if (slash && !slash[1])
+		return; /* "dir/": no file named */
+	/* A few times at most: again when the next directory down was made
+	 * between the failed watch on it and the watch on its parent (no
+	 * event comes for it then). */
+	for (int again = 0; again < 8; again++) {
+		const char *base = slash ? slash + 1 : link;
+		if (strlen(base) >= sizeof(o->resolv_target))
+			return;
+		if (!slash)
+			snprintf(dir, sizeof(dir), "/etc");
+		else if (link[0] == '/')
+			snprintf(dir, sizeof(dir), "%.*s", slash == link ? 1 : (int)(slash - link), link);
+		else
+			snprintf(dir, sizeof(dir), "/etc/%.*s", (int)(slash - link), link);
+		for (;;) {
+			o->resolv_dir_wd = inotify_add_watch(o->inofd, dir, IN_CREATE | IN_MOVED_TO | IN_ONLYDIR | IN_MASK_ADD);
+			int e = errno;
+			char *cut = strrchr(dir, '/');
+			if (o->resolv_dir_wd >= 0 || e != ENOENT || !cut || strlen(cut + 1) >= sizeof(up) || !cut[1])
+				break;
+			str_copy(up, cut + 1, sizeof(up));
+			base = up;
+			cut[cut == dir] = '\0'; /* "/run" -> "/" */
+		}
+		if (o->resolv_dir_wd < 0)
+			return;
 		str_copy(o->resolv_target, base, sizeof(o->resolv_target));
+		if (base != up || snprintf(next, sizeof(next), "%s/%s", strcmp(dir, "/") ? dir : "", up) >= (int)sizeof(next) ||
+		    access(next, F_OK) < 0)
+			return;
+		resolv_watch_drop(o);
+	}
 }
 
 /* The mount table changed while the overlay waits: try it now. */
@@ -1482,8 +1503,8 @@ static void handle_timer(struct oobd *o)
 		o->need_reconcile = true;
 	/* The resolv.conf overlay could not be written (a read-only /etc):
 	 * that step of the reconcile again, alone. */
-	if (o->ns.dns_retry && now >= o->ns.dns_retry && !o->down && !o->stopping)
-		reconcile_dns(o->cfg, &o->ns);
+	if (o->ns.dns_retry && now >= o->ns.dns_retry && !o->down && !o->stopping && reconcile_dns(o->cfg, &o->ns) == 0)
+		dns_views_heal(o);
 	ctl_tick(&o->ctl, now);
 	if (o->watchdog_next && now >= o->watchdog_next) {
 		notify_watchdog_ping();
