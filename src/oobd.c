@@ -1325,6 +1325,19 @@ static bool route_configured(struct link_event *ev, const struct route_entry *e,
 	return false;
 }
 
+/* Is DST the on-link route of one of the config's addresses (the one the
+ * kernel adds with it, which reconcile_routes puts back)? */
+static bool onlink_of_configured(const struct config *c, const struct prefix *dst)
+{
+	for (size_t k = 0; k < c->iface.n_addrs; k++) {
+		const struct prefix *a = &c->iface.addrs[k].pfx;
+		if (a->addr.family == dst->addr.family && a->len == dst->len && a->len < 8 * ipaddr_len(&a->addr) &&
+		    prefix_contains(dst, &a->addr))
+			return true;
+	}
+	return false;
+}
+
 /* One of our addresses or routes vanished from the namespace, or the
  * NIC's IPv6 link-local address (the kernel's, which it does not make
  * again while the link stays up): drift. */
@@ -1351,6 +1364,14 @@ static void handle_drift(struct link_event *ev, const struct nlmsghdr *nlh)
 			/* Another's route to one of our destinations: it may have
 			 * been in the way of ours (the kernel refused ours for
 			 * its key). */
+			o->need_reconcile = true;
+		} else if (e.proto == RTPROT_KERNEL && !e.has_gw && e.oif == o->ns.nic_ifindex &&
+			   onlink_of_configured(o->cfg, &e.dst)) {
+			/* The kernel's on-link route of one of our addresses,
+			 * removed by hand: nothing on that subnet is reachable
+			 * without it (the kernel removes it itself only with the
+			 * address, or with the link set down). */
+			o->ns.drift = true;
 			o->need_reconcile = true;
 		}
 	} else if (nlh->nlmsg_type == RTM_NEWROUTE && o->ns.v6_off) {

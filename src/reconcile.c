@@ -1436,7 +1436,7 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 			       prefix_contains(&cur[k].dst, &a->addr);
 		if (have)
 			continue;
-		items[n_items] = (struct batch_item){ .pfx = a };
+		items[n_items] = (struct batch_item){ .pfx = a, .repair = ns->drift };
 		log_warn("the on-link route of %s on %s had disappeared; putting it back",
 			 batch_item_str(&items[n_items], desc), ns->nic_name);
 		route_batch_add_connected(b, &ns->nl_oob, ns->nic_ifindex, a, (long)n_items);

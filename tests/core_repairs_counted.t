@@ -10,6 +10,8 @@
 #   same key took the place of oobd's. Before, it was counted when asked.
 #   Once that other route goes, oobd's goes in (before, it stayed out until
 #   some other event made oobd look again).
+# And the kernel's on-link route of a configured address, removed by hand,
+# is put back and counted (before, nothing heard of its removal).
 . "$(dirname "$0")/lib.sh"; sandbox_enter "$@"
 OOBCTL=$BUILD/oobctl
 [ -x "$OOBCTL" ] || bail "$OOBCTL not built (run make)"
@@ -69,6 +71,17 @@ check "oobd's route removed by hand: put back" -- \
 	wait_until 10 eval "ip -n oob route show 172.16.0.0/12 | grep -q 'via $ADM4'"
 settle
 is "$(repairs)" 1 "and counted: one repair"
+
+# The kernel's on-link route of $OOB4/24, removed by hand: oobd hears of it,
+# puts it back as the kernel had it, and counts it.
+mark=$(log_mark)
+ip -n oob route del 203.0.113.0/24 dev oob0 proto kernel
+ok $? "the on-link route of $OOB4/24 removed by hand"
+check "... put back" -- wait_until 10 eval "ip -n oob route show 203.0.113.0/24 dev oob0 | grep -q 'scope link'"
+log_after "$mark" "the on-link route of $OOB4/24 on oob0 had disappeared; putting it back"
+ok $? "... and the log says so"
+settle
+is "$(repairs)" 2 "and counted: two repairs"
 
 stop_oobd
 done_testing
