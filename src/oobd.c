@@ -1357,21 +1357,20 @@ static void handle_drift(struct link_event *ev, const struct nlmsghdr *nlh)
 		struct route_entry e;
 		if (route_parse(nlh, &e) < 0 || e.table != RT_TABLE_MAIN)
 			return;
-		if (e.proto == RTPROT_OOBD && route_configured(ev, &e, o->ns.nic_ifindex, false)) {
+		/* One of ours; or the kernel's on-link route of one of our
+		 * addresses, removed by hand: nothing on that subnet is
+		 * reachable without it (the kernel removes it itself only with
+		 * the address, or with the link set down). */
+		bool ours = e.proto == RTPROT_OOBD && route_configured(ev, &e, o->ns.nic_ifindex, false);
+		bool onlink = e.proto == RTPROT_KERNEL && !e.has_gw && e.oif == o->ns.nic_ifindex &&
+			      onlink_of_configured(o->cfg, &e.dst);
+		if (ours || onlink) {
 			o->ns.drift = true;
 			o->need_reconcile = true;
 		} else if (e.proto != RTPROT_OOBD && route_configured(ev, &e, o->ns.nic_ifindex, true)) {
 			/* Another's route to one of our destinations: it may have
 			 * been in the way of ours (the kernel refused ours for
 			 * its key). */
-			o->need_reconcile = true;
-		} else if (e.proto == RTPROT_KERNEL && !e.has_gw && e.oif == o->ns.nic_ifindex &&
-			   onlink_of_configured(o->cfg, &e.dst)) {
-			/* The kernel's on-link route of one of our addresses,
-			 * removed by hand: nothing on that subnet is reachable
-			 * without it (the kernel removes it itself only with the
-			 * address, or with the link set down). */
-			o->ns.drift = true;
 			o->need_reconcile = true;
 		}
 	} else if (nlh->nlmsg_type == RTM_NEWROUTE && o->ns.v6_off) {
