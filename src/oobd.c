@@ -47,6 +47,11 @@
 #include "util.h"
 #include "version.h"
 
+/* What oobd watches /run (for sshd's privilege separation directory) and
+ * /run/netns (for the namespace's name) for. */
+#define RUN_WATCH_MASK (IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR)
+#define NETNS_WATCH_MASK (IN_DELETE | IN_MOVED_FROM | IN_ATTRIB)
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -443,7 +448,7 @@ static void watch_netns_dir(struct oobd *o)
 {
 	if (o->inofd < 0 || o->netns_wd >= 0)
 		return;
-	o->netns_wd = inotify_add_watch(o->inofd, NETNS_RUN_DIR, IN_DELETE | IN_MOVED_FROM | IN_ATTRIB);
+	o->netns_wd = inotify_add_watch(o->inofd, NETNS_RUN_DIR, NETNS_WATCH_MASK);
 	if (o->netns_wd < 0)
 		log_warn("watching %s: %s", NETNS_RUN_DIR, strerror(errno));
 }
@@ -647,6 +652,12 @@ static void resolv_watch_drop(struct oobd *o)
 		shared = o->prog_watch[k].wd == o->resolv_dir_wd;
 	if (o->resolv_dir_wd >= 0 && !shared)
 		inotify_rm_watch(o->inofd, o->resolv_dir_wd);
+	/* Shared: that watch's own events again, not also every file made
+	 * there (the walk up a path not made yet may have stopped at /run). */
+	if (o->resolv_dir_wd >= 0 && o->resolv_dir_wd == o->run_wd)
+		inotify_add_watch(o->inofd, SSHD_PRIVSEP_PARENT, RUN_WATCH_MASK);
+	if (o->resolv_dir_wd >= 0 && o->resolv_dir_wd == o->netns_wd)
+		inotify_add_watch(o->inofd, NETNS_RUN_DIR, NETNS_WATCH_MASK);
 	o->resolv_dir_wd = -1;
 	o->resolv_target[0] = '\0';
 }
@@ -1580,7 +1591,7 @@ static void watch_main(struct oobd *o)
 	 * directory's own IN_DELETE_SELF only once nothing holds it, and a
 	 * preauth child of sshd is chrooted into it. Entries of /run itself
 	 * are seldom removed, so this wakes oobd rarely. */
-	o->run_wd = inotify_add_watch(o->inofd, SSHD_PRIVSEP_PARENT, IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR);
+	o->run_wd = inotify_add_watch(o->inofd, SSHD_PRIVSEP_PARENT, RUN_WATCH_MASK);
 	if (o->run_wd < 0)
 		log_warn("watching %s: %s (a removed %s is made again only before sshd's next start)",
 			 SSHD_PRIVSEP_PARENT, strerror(errno), SSHD_PRIVSEP_DIR);

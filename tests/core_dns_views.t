@@ -95,5 +95,17 @@ mkdir -p /run/resolve2/sub && printf 'nameserver 127.0.0.54\n' > /run/resolve2/s
 ok $? "the directories and the file are made"
 check "a session sees the overlay" -- wait_until 10 sees_overlay
 unlike "$("$BUILD/oobctl" status)" "does not see the resolv" "... and status has nothing more to say of it"
+# oobd's watch on /run (the parent of /run/sshd), which the walk up the path
+# also used, is back to its own events: no wake-up for every file made there.
+run_watch_mask() {
+	local ino dev f
+	ino=$(printf '%x' "$(stat -c %i /run)"); dev=$(printf '%x' "$(stat -c %d /run)")
+	for f in /proc/"$OOBD_PID"/fdinfo/*; do
+		sed -n "s/^inotify wd:[0-9a-f]* ino:$ino sdev:$dev mask:\([0-9a-f]*\) .*/\1/p" "$f"
+	done
+}
+m=$(run_watch_mask)
+[ -n "$m" ] && [ $(( 0x$m & 0x100 )) -eq 0 ]
+ok $? "the watch on /run is for deletions and moves only again (mask ${m:-none})"
 stop_oobd
 done_testing
