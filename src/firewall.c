@@ -1038,8 +1038,31 @@ static const struct fw_decl *decl_table(const struct ns_job *j, const char *tabl
  * J->fingerprint gets each table's name and ruleset hash, in the kernel's
  * order: what a reload compares to tell whether anything changed since.
  */
+/* The filter table of each family as last read while firewall_keep_filter
+ * is on (see firewall.h). By family index: the two families' jobs may run
+ * side by side, each writes its own. */
+static bool keep_filter;
+static struct xt_table_view kept[FW__NFAMILIES];
+static bool kept_has[FW__NFAMILIES];
+
+static void kept_drop(int f)
+{
+	if (kept_has[f])
+		xt_table_view_free(&kept[f]);
+	kept_has[f] = false;
+}
+
+void firewall_keep_filter(bool on)
+{
+	keep_filter = on;
+	for (int f = 0; f < FW__NFAMILIES; f++)
+		kept_drop(f);
+}
+
 static int tables_scan(struct ns_job *j)
 {
+	struct xt_table_view filter;
+	bool filter_has = false;
 	_cleanup_free_ char *names = NULL;
 	unsigned long long h = FNV64_INIT;
 	int r = read_file(j->fa->names_self, &names, NULL, 1 << 16);
@@ -1069,15 +1092,32 @@ static int tables_scan(struct ns_job *j)
 		r = xt_table_read(j->fa->af, t, &v);
 		if (r < 0) {
 			snprintf(j->err, sizeof(j->err), "table %s: %s", t, strerror(-r));
+			if (filter_has)
+				xt_table_view_free(&filter);
 			return r;
 		}
 		d = decl_table(j, t);
 		r = d ? verify_table(j, d, &v) : 0;
 		h = fnv64_add(h, t, len + 1);
 		h = fnv64_add(h, &v.hash, sizeof(v.hash));
-		xt_table_view_free(&v);
-		if (r < 0)
+		if (r == 0 && keep_filter && strcmp(t, "filter") == 0 && !filter_has) {
+			filter = v;
+			filter_has = true;
+		} else {
+			xt_table_view_free(&v);
+		}
+		if (r < 0) {
+			if (filter_has)
+				xt_table_view_free(&filter);
 			return r;
+		}
+	}
+	/* Kept only from a scan that verified: a refused file is rolled back. */
+	if (filter_has) {
+		int f = j->fa == &families[FW_IPV4] ? FW_IPV4 : FW_IPV6;
+		kept_drop(f);
+		kept[f] = filter;
+		kept_has[f] = true;
 	}
 	j->fingerprint = h ? h : 1;
 	return 0;
@@ -2282,6 +2322,14 @@ int firewall_input_counters(int nsfd, enum fw_family f, struct fw_syn_check *chk
 			    struct fw_rule_counter **out, size_t *n)
 {
 	struct counters_job j = { .f = f, .rules = out != NULL, .chk = chk, .n_chk = n_chk };
+
+	/* The checks only, on the table just read back (taken once). */
+	if (!out && kept_has[f]) {
+		for (size_t k = 0; k < n_chk; k++)
+			syn_check(&kept[f], f, &chk[k]);
+		kept_drop(f);
+		return 0;
+	}
 	int r = netns_call_in(nsfd, job_counters, &j);
 
 	if (r < 0 || !out) {

@@ -211,4 +211,12 @@ bool firewall_shut_line(enum fw_family f, const char *nic, const struct fw_syn_c
 int firewall_input_counters(int nsfd, enum fw_family f, struct fw_syn_check *chk, size_t n_chk,
 			    struct fw_rule_counter **out, size_t *n);
 
+/* While ON, each read of a family's tables in the namespace (an apply's
+ * read-back, the look that finds them unchanged) keeps its filter table,
+ * the latest one; the next checks-only firewall_input_counters() of that
+ * family takes it instead of reading the table again (a reload's warning
+ * right after its apply: a 5,000-rule table takes milliseconds to read).
+ * Either way frees what is kept. */
+void firewall_keep_filter(bool on);
+
 #endif
