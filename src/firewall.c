@@ -1030,17 +1030,9 @@ static const struct fw_decl *decl_table(const struct ns_job *j, const char *tabl
 	return NULL;
 }
 
-/*
- * Every table of the family in the namespace, read once straight from the
- * kernel (xtables.c: one buffer and one walk, where libiptc would build a
- * structure per rule). With declarations (J->decls, a file just applied),
- * every table, chain and policy they name must be there. Either way
- * J->fingerprint gets each table's name and ruleset hash, in the kernel's
- * order: what a reload compares to tell whether anything changed since.
- */
 /* The filter table of each family as last read while firewall_keep_filter
- * is on (see firewall.h). By family index: the two families' jobs may run
- * side by side, each writes its own. */
+ * is on (see firewall.h). Every table read and commit runs in the main
+ * thread (netns_call_in); restores are other processes. */
 static bool keep_filter;
 static struct xt_table_view kept[FW__NFAMILIES];
 static bool kept_has[FW__NFAMILIES];
@@ -1052,6 +1044,11 @@ static void kept_drop(int f)
 	kept_has[f] = false;
 }
 
+static int family_index(const struct family *fa)
+{
+	return fa == &families[FW_IPV4] ? FW_IPV4 : FW_IPV6;
+}
+
 void firewall_keep_filter(bool on)
 {
 	keep_filter = on;
@@ -1059,6 +1056,14 @@ void firewall_keep_filter(bool on)
 		kept_drop(f);
 }
 
+/*
+ * Every table of the family in the namespace, read once straight from the
+ * kernel (xtables.c: one buffer and one walk, where libiptc would build a
+ * structure per rule). With declarations (J->decls, a file just applied),
+ * every table, chain and policy they name must be there. Either way
+ * J->fingerprint gets each table's name and ruleset hash, in the kernel's
+ * order: what a reload compares to tell whether anything changed since.
+ */
 static int tables_scan(struct ns_job *j)
 {
 	struct xt_table_view filter;
@@ -1068,6 +1073,10 @@ static int tables_scan(struct ns_job *j)
 	int r = read_file(j->fa->names_self, &names, NULL, 1 << 16);
 
 	j->fingerprint = 0;
+	/* What was kept describes the tables before this read: a read that
+	 * fails leaves nothing kept. */
+	if (keep_filter)
+		kept_drop(family_index(j->fa));
 	if (r < 0) {
 		snprintf(j->err, sizeof(j->err), "reading %s: %s", j->fa->names_self, strerror(-r));
 		return r;
@@ -1114,7 +1123,7 @@ static int tables_scan(struct ns_job *j)
 	}
 	/* Kept only from a scan that verified: a refused file is rolled back. */
 	if (filter_has) {
-		int f = j->fa == &families[FW_IPV4] ? FW_IPV4 : FW_IPV6;
+		int f = family_index(j->fa);
 		kept_drop(f);
 		kept[f] = filter;
 		kept_has[f] = true;
@@ -1217,6 +1226,8 @@ static int job_run(int nsfd, int (*fn)(void *), struct ns_job *j)
 
 static int job_run_locked(int nsfd, int (*fn)(void *), struct ns_job *j)
 {
+	/* A change: what was kept of the family's tables may no longer be. */
+	kept_drop(family_index(j->fa));
 	return ns_call_locked(nsfd, fn, j, j->err, sizeof(j->err));
 }
 
@@ -1376,6 +1387,7 @@ static int inproc_apply(const struct family *fa, int nsfd, struct fw_family_run 
 		snprintf(fr->handover, sizeof(fr->handover), "line %d: %s", line, why);
 		return r;
 	}
+	kept_drop(family_index(fa));
 	r = ns_call_locked(nsfd, job_inproc, &j, j.err, sizeof(j.err));
 	if (r < 0) {
 		char at[24] = "";

@@ -267,9 +267,11 @@ static int stat_in_root(pid_t pid, const char *rel, struct stat *st)
 	fd = (int)syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
 	if (fd >= 0)
 		return fstat(fd, st) < 0 ? -errno : 0;
-	if (errno != ENOSYS)
+	/* ENOSYS: before Linux 5.6; EPERM: a seccomp filter that does not
+	 * know it (a container's); EAGAIN: a rename or mount meanwhile. Then
+	 * through the link (right for a relative one). */
+	if (errno != ENOSYS && errno != EPERM && errno != EAGAIN)
 		return -errno;
-	/* Before Linux 5.6: through the link (right for a relative one). */
 	if (snprintf(path, sizeof(path), "%s/%s", root, rel) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	return stat(path, st) < 0 ? -errno : 0;

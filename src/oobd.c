@@ -51,6 +51,8 @@
  * /run/netns (for the namespace's name) for. */
 #define RUN_WATCH_MASK (IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR)
 #define NETNS_WATCH_MASK (IN_DELETE | IN_MOVED_FROM | IN_ATTRIB)
+/* And each supervised program's directory (a program replaced). */
+#define PROG_WATCH_MASK (IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR)
 
 static void usage(FILE *f)
 {
@@ -530,8 +532,7 @@ static void watch_programs(struct oobd *o)
 			free(dir);
 			continue;
 		}
-		int wd = inotify_add_watch(o->inofd, dir, IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR |
-								  IN_MASK_ADD);
+		int wd = inotify_add_watch(o->inofd, dir, PROG_WATCH_MASK | IN_MASK_ADD);
 		if (wd < 0) {
 			log_warn("watching %s: %s (a new program there is run only at its next start)", dir,
 				 strerror(errno));
@@ -654,10 +655,13 @@ static void resolv_watch_drop(struct oobd *o)
 		inotify_rm_watch(o->inofd, o->resolv_dir_wd);
 	/* Shared: that watch's own events again, not also every file made
 	 * there (the walk up a path not made yet may have stopped at /run). */
+	bool prog = false;
+	for (size_t k = 0; k < o->n_prog_watch && !prog; k++)
+		prog = o->prog_watch[k].wd == o->resolv_dir_wd;
 	if (o->resolv_dir_wd >= 0 && o->resolv_dir_wd == o->run_wd)
-		inotify_add_watch(o->inofd, SSHD_PRIVSEP_PARENT, RUN_WATCH_MASK);
+		inotify_add_watch(o->inofd, SSHD_PRIVSEP_PARENT, RUN_WATCH_MASK | (prog ? PROG_WATCH_MASK : 0));
 	if (o->resolv_dir_wd >= 0 && o->resolv_dir_wd == o->netns_wd)
-		inotify_add_watch(o->inofd, NETNS_RUN_DIR, NETNS_WATCH_MASK);
+		inotify_add_watch(o->inofd, NETNS_RUN_DIR, NETNS_WATCH_MASK | (prog ? PROG_WATCH_MASK : 0));
 	o->resolv_dir_wd = -1;
 	o->resolv_target[0] = '\0';
 }
@@ -706,7 +710,7 @@ static void watch_resolv_target(struct oobd *o)
 			return;
 		str_copy(o->resolv_target, base, sizeof(o->resolv_target));
 		if (base != up || snprintf(next, sizeof(next), "%s/%s", strcmp(dir, "/") ? dir : "", up) >= (int)sizeof(next) ||
-		    access(next, F_OK) < 0)
+		    access(next, F_OK) < 0 || again == 7)
 			return;
 		resolv_watch_drop(o);
 	}
