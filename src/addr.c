@@ -67,6 +67,15 @@ bool prefix_equal(const struct prefix *a, const struct prefix *b)
 	return a->len == b->len && ipaddr_equal(&a->addr, &b->addr);
 }
 
+int prefix_cmp(const struct prefix *a, const struct prefix *b)
+{
+	if (a->addr.family != b->addr.family)
+		return a->addr.family < b->addr.family ? -1 : 1;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return memcmp(a->addr.b, b->addr.b, ipaddr_len(&a->addr));
+}
+
 bool prefix_contains(const struct prefix *p, const struct ipaddr *a)
 {
 	unsigned full = p->len / 8, rest = p->len % 8;

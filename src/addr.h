@@ -28,6 +28,9 @@ bool ipaddr_parse(const char *s, struct ipaddr *out);
 /* "ADDR/LEN"; errors: -EINVAL (syntax), -ERANGE (length). */
 int prefix_parse(const char *s, struct prefix *out);
 bool prefix_equal(const struct prefix *a, const struct prefix *b);
+/* A total order of prefixes (family, length, address), for sorting and
+ * binary search: 0 exactly when prefix_equal. */
+int prefix_cmp(const struct prefix *a, const struct prefix *b);
 /* True if host bits beyond len are all zero. */
 bool prefix_is_network(const struct prefix *p);
 /* Clear the bits beyond the prefix's length: the network of an address. */

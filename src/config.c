@@ -1028,25 +1028,14 @@ enum addr_ix_kind {
 };
 
 struct addr_ix {
-	struct ipaddr key;
-	unsigned len;                /* IX_SUBNET's; 0 otherwise */
+	struct prefix key;           /* the length: IX_SUBNET's; 0 otherwise */
 	const struct addr_cfg *addr;
 };
-
-static int addr_ix_cmp(const struct addr_ix *x, const struct addr_ix *y)
-{
-	if (x->key.family != y->key.family)
-		return x->key.family < y->key.family ? -1 : 1;
-	int r = memcmp(x->key.b, y->key.b, ipaddr_len(&x->key));
-	if (r)
-		return r;
-	return x->len < y->len ? -1 : x->len > y->len;
-}
 
 static int addr_ix_sort_cmp(const void *a, const void *b)
 {
 	const struct addr_ix *x = a, *y = b;
-	int r = addr_ix_cmp(x, y);
+	int r = prefix_cmp(&x->key, &y->key);
 
 	return r ? r : x->addr < y->addr ? -1 : x->addr > y->addr;
 }
@@ -1058,15 +1047,15 @@ static struct addr_ix *addr_ix_make(const struct iface_cfg *i, enum addr_ix_kind
 	*n = 0;
 	for (size_t k = 0; k < i->n_addrs; k++) {
 		const struct prefix *p = &i->addrs[k].pfx;
-		struct addr_ix e = { .key = p->addr, .addr = &i->addrs[k] };
+		struct addr_ix e = { .key = { .addr = p->addr }, .addr = &i->addrs[k] };
 
 		if (kind != IX_ADDRESS) {
 			if (p->addr.family != AF_INET || p->len > (kind == IX_BROADCAST ? 30u : 31u))
 				continue;
 			uint32_t host = p->len ? 0xffffffffu >> p->len : 0xffffffffu;
-			e.key.v4.s_addr = htonl(kind == IX_BROADCAST ? ntohl(p->addr.v4.s_addr) | host
-								     : ntohl(p->addr.v4.s_addr) & ~host);
-			e.len = kind == IX_SUBNET ? p->len : 0;
+			e.key.addr.v4.s_addr = htonl(kind == IX_BROADCAST ? ntohl(p->addr.v4.s_addr) | host
+									  : ntohl(p->addr.v4.s_addr) & ~host);
+			e.key.len = kind == IX_SUBNET ? p->len : 0;
 		}
 		ix[(*n)++] = e;
 	}
@@ -1077,17 +1066,17 @@ static struct addr_ix *addr_ix_make(const struct iface_cfg *i, enum addr_ix_kind
 /* The first address of the config whose key is KEY (and LEN), or NULL. */
 static const struct addr_cfg *addr_ix_find(const struct addr_ix *ix, size_t n, const struct ipaddr *key, unsigned len)
 {
-	struct addr_ix want = { .key = *key, .len = len };
+	struct prefix want = { .addr = *key, .len = len };
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (addr_ix_cmp(&ix[mid], &want) < 0)
+		if (prefix_cmp(&ix[mid].key, &want) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < n && addr_ix_cmp(&ix[lo], &want) == 0 ? ix[lo].addr : NULL;
+	return lo < n && prefix_cmp(&ix[lo].key, &want) == 0 ? ix[lo].addr : NULL;
 }
 
 /* An address of the interface equal to gateway GW (of line LINE, of key

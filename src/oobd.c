@@ -647,17 +647,15 @@ static void dns_views_heal(struct oobd *o)
  * it is one oobd watches for something else too. */
 static void resolv_watch_drop(struct oobd *o)
 {
-	bool shared = o->resolv_dir_wd == o->etc_wd || o->resolv_dir_wd == o->run_wd || o->resolv_dir_wd == o->netns_wd;
+	bool prog = false;
 
-	for (size_t k = 0; k < o->n_prog_watch && !shared; k++)
-		shared = o->prog_watch[k].wd == o->resolv_dir_wd;
-	if (o->resolv_dir_wd >= 0 && !shared)
+	for (size_t k = 0; k < o->n_prog_watch && !prog; k++)
+		prog = o->prog_watch[k].wd == o->resolv_dir_wd;
+	if (o->resolv_dir_wd >= 0 && !prog && o->resolv_dir_wd != o->etc_wd && o->resolv_dir_wd != o->run_wd &&
+	    o->resolv_dir_wd != o->netns_wd)
 		inotify_rm_watch(o->inofd, o->resolv_dir_wd);
 	/* Shared: that watch's own events again, not also every file made
 	 * there (the walk up a path not made yet may have stopped at /run). */
-	bool prog = false;
-	for (size_t k = 0; k < o->n_prog_watch && !prog; k++)
-		prog = o->prog_watch[k].wd == o->resolv_dir_wd;
 	if (o->resolv_dir_wd >= 0 && o->resolv_dir_wd == o->run_wd)
 		inotify_add_watch(o->inofd, SSHD_PRIVSEP_PARENT, RUN_WATCH_MASK | (prog ? PROG_WATCH_MASK : 0));
 	if (o->resolv_dir_wd >= 0 && o->resolv_dir_wd == o->netns_wd)
@@ -1305,18 +1303,9 @@ struct link_event {
 	size_t n_want;
 };
 
-static int dst_cmp(const struct prefix *a, const struct prefix *b)
-{
-	if (a->addr.family != b->addr.family)
-		return a->addr.family < b->addr.family ? -1 : 1;
-	if (a->len != b->len)
-		return a->len < b->len ? -1 : 1;
-	return memcmp(a->addr.b, b->addr.b, ipaddr_len(&a->addr));
-}
-
 static int want_dst_cmp(const void *a, const void *b)
 {
-	return dst_cmp(&((const struct want_route *)a)->dst, &((const struct want_route *)b)->dst);
+	return prefix_cmp(&((const struct want_route *)a)->dst, &((const struct want_route *)b)->dst);
 }
 
 /* Is E a route of the config (DST_ONLY: one to the same destination)?
@@ -1332,12 +1321,12 @@ static bool route_configured(struct link_event *ev, const struct route_entry *e,
 	/* The first wanted route to E's destination, then each after it. */
 	for (hi = ev->n_want; lo < hi;) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (dst_cmp(&ev->want[mid].dst, &e->dst) < 0)
+		if (prefix_cmp(&ev->want[mid].dst, &e->dst) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (; lo < ev->n_want && dst_cmp(&ev->want[lo].dst, &e->dst) == 0; lo++)
+	for (; lo < ev->n_want && prefix_cmp(&ev->want[lo].dst, &e->dst) == 0; lo++)
 		if (dst_only || reconcile_route_matches(e, &ev->want[lo], oif))
 			return true;
 	return false;
