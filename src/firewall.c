@@ -1030,17 +1030,63 @@ static const struct fw_decl *decl_table(const struct ns_job *j, const char *tabl
 	return NULL;
 }
 
-/* The filter table of each family as last read while firewall_keep_filter
+/*
+ * The tables a packet to or from sshd crosses (syn_check), as far as the
+ * namespace has them, each read straight from the kernel.
+ */
+enum { WT_RAW, WT_MANGLE, WT_NAT, WT_FILTER, WT_SECURITY, WT__N };
+static const char *const walk_table_names[WT__N] = { "raw", "mangle", "nat", "filter", "security" };
+
+struct walk_tables {
+	struct xt_table_view v[WT__N];
+	bool has[WT__N];
+};
+
+static int walk_table_index(const char *name)
+{
+	for (int i = 0; i < WT__N; i++)
+		if (strcmp(name, walk_table_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static void walk_tables_free(struct walk_tables *t)
+{
+	for (int i = 0; i < WT__N; i++)
+		if (t->has[i])
+			xt_table_view_free(&t->v[i]);
+	memset(t, 0, sizeof(*t));
+}
+
+/* FA's walk tables that the calling thread's namespace has (a table is
+ * not asked for by name when it is not there: the kernel would make it). */
+static int walk_tables_read(const struct family *fa, struct walk_tables *t)
+{
+	_cleanup_free_ char *names = NULL;
+	int r = read_file(fa->names_self, &names, NULL, 1 << 16);
+
+	memset(t, 0, sizeof(*t));
+	for (int i = 0; r >= 0 && i < WT__N; i++) {
+		if (!line_in(names, walk_table_names[i]))
+			continue;
+		r = xt_table_read(fa->af, walk_table_names[i], &t->v[i]);
+		t->has[i] = r >= 0;
+	}
+	if (r < 0)
+		walk_tables_free(t);
+	return r < 0 ? r : 0;
+}
+
+/* The walk tables of each family as last read while firewall_keep_tables
  * is on (see firewall.h). Every table read and commit runs in the main
  * thread (netns_call_in); restores are other processes. */
-static bool keep_filter;
-static struct xt_table_view kept[FW__NFAMILIES];
+static bool keep_tables;
+static struct walk_tables kept[FW__NFAMILIES];
 static bool kept_has[FW__NFAMILIES];
 
 static void kept_drop(int f)
 {
-	if (kept_has[f])
-		xt_table_view_free(&kept[f]);
+	walk_tables_free(&kept[f]);
 	kept_has[f] = false;
 }
 
@@ -1049,9 +1095,9 @@ static int family_index(const struct family *fa)
 	return fa == &families[FW_IPV4] ? FW_IPV4 : FW_IPV6;
 }
 
-void firewall_keep_filter(bool on)
+void firewall_keep_tables(bool on)
 {
-	keep_filter = on;
+	keep_tables = on;
 	for (int f = 0; f < FW__NFAMILIES; f++)
 		kept_drop(f);
 }
@@ -1066,8 +1112,7 @@ void firewall_keep_filter(bool on)
  */
 static int tables_scan(struct ns_job *j)
 {
-	struct xt_table_view filter;
-	bool filter_has = false;
+	struct walk_tables keep = { 0 };
 	_cleanup_free_ char *names = NULL;
 	unsigned long long h = FNV64_INIT;
 	int r = read_file(j->fa->names_self, &names, NULL, 1 << 16);
@@ -1075,7 +1120,7 @@ static int tables_scan(struct ns_job *j)
 	j->fingerprint = 0;
 	/* What was kept describes the tables before this read: a read that
 	 * fails leaves nothing kept. */
-	if (keep_filter)
+	if (keep_tables)
 		kept_drop(family_index(j->fa));
 	if (r < 0) {
 		snprintf(j->err, sizeof(j->err), "reading %s: %s", j->fa->names_self, strerror(-r));
@@ -1094,6 +1139,7 @@ static int tables_scan(struct ns_job *j)
 		const struct fw_decl *d;
 		struct xt_table_view v;
 		size_t len = strcspn(l, "\n");
+		int wi;
 		if (!len || len >= sizeof(t))
 			continue;
 		memcpy(t, l, len);
@@ -1101,31 +1147,29 @@ static int tables_scan(struct ns_job *j)
 		r = xt_table_read(j->fa->af, t, &v);
 		if (r < 0) {
 			snprintf(j->err, sizeof(j->err), "table %s: %s", t, strerror(-r));
-			if (filter_has)
-				xt_table_view_free(&filter);
+			walk_tables_free(&keep);
 			return r;
 		}
 		d = decl_table(j, t);
 		r = d ? verify_table(j, d, &v) : 0;
 		h = fnv64_add(h, t, len + 1);
 		h = fnv64_add(h, &v.hash, sizeof(v.hash));
-		if (r == 0 && keep_filter && strcmp(t, "filter") == 0 && !filter_has) {
-			filter = v;
-			filter_has = true;
+		wi = walk_table_index(t);
+		if (r == 0 && keep_tables && wi >= 0 && !keep.has[wi]) {
+			keep.v[wi] = v;
+			keep.has[wi] = true;
 		} else {
 			xt_table_view_free(&v);
 		}
 		if (r < 0) {
-			if (filter_has)
-				xt_table_view_free(&filter);
+			walk_tables_free(&keep);
 			return r;
 		}
 	}
 	/* Kept only from a scan that verified: a refused file is rolled back. */
-	if (filter_has) {
+	if (keep_tables) {
 		int f = family_index(j->fa);
-		kept_drop(f);
-		kept[f] = filter;
+		kept[f] = keep;
 		kept_has[f] = true;
 	}
 	j->fingerprint = h ? h : 1;
@@ -2022,11 +2066,12 @@ static void target_name(const struct xt_table_view *v, const struct xt_entry_tar
 /*
  * Does the firewall shut sshd out? A new TCP connection to a port (its SYN,
  * which the connection tracker calls NEW) arriving on the NIC from an
- * address oobd cannot know, followed through INPUT and the chains it jumps
- * to. What each rule does with it is sure, surely not, or depends on what
- * is not known (the source address, a match not read here); only a fate
- * that is sure for every source counts as shut out, so a ruleset that lets
- * in some admin network is never taken for one that lets in nobody.
+ * address oobd cannot know, followed through each table's chain at each
+ * hook on its way to sshd (syn_check), and the chains they jump to. What
+ * each rule does with it is sure, surely not, or depends on what is not
+ * known (the source address, a match not read here); only a fate that is
+ * sure for every source counts as shut out, so a ruleset that lets in some
+ * admin network is never taken for one that lets in nobody.
  */
 enum take { TAKE_NO, TAKE_YES, TAKE_MAYBE };
 /* Where a chain leaves the SYN: on in the chain that called it, let in,
@@ -2038,10 +2083,12 @@ enum syn_fate { FATE_ON, FATE_IN, FATE_OUT, FATE_MAYBE };
 
 struct syn_walk {
 	const struct xt_table_view *v;
+	const char *where;           /* "raw ", "mangle ", ...: the table, in BY; "" for filter */
 	enum fw_family f;
 	const char *iface;           /* the NIC; NULL: its name is not known */
 	unsigned port;               /* sshd's */
 	bool reply;                  /* sshd's SYN-ACK out through OUTPUT, not the SYN in through INPUT */
+	unsigned states;             /* the conntrack states it may be in here: the state match's XT_STATE_* bits */
 	char *by;                    /* where it is dropped */
 	size_t by_len;
 };
@@ -2051,12 +2098,21 @@ static enum take take_if(bool yes, bool inverted)
 	return yes != inverted ? TAKE_YES : TAKE_NO;
 }
 
+/* A match of the conntrack states MASK, for a packet in one of STATES
+ * (both in the same bits: the state match's, or conntrack's). */
+static enum take states_take(unsigned states, unsigned mask, bool inverted)
+{
+	if ((mask & states) == states)
+		return take_if(true, inverted);
+	return (mask & states) ? TAKE_MAYBE : take_if(false, inverted);
+}
+
 /* Targets that let the packet go on to the next rule. */
 static bool target_passes(const char *name)
 {
-	static const char *const passing[] = { "LOG",	  "NFLOG",    "TRACE",	 "AUDIT",  "MARK",
-					       "CONNMARK", "CT",       "CLASSIFY", "DSCP",   "TOS",
-					       "TCPMSS",   "SECMARK",  "CONNSECMARK" };
+	static const char *const passing[] = { "LOG",	   "NFLOG",    "TRACE",	   "AUDIT",	  "MARK",
+					       "CONNMARK", "CT",       "NOTRACK",  "CLASSIFY",    "DSCP",
+					       "TOS",	   "TCPMSS",   "SECMARK",  "CONNSECMARK" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(passing); i++)
 		if (strcmp(name, passing[i]) == 0)
@@ -2068,8 +2124,6 @@ static enum take match_takes(const struct syn_walk *w, const char *name, unsigne
 			     size_t len)
 {
 	static const char *const other_protocols[] = { "udp", "udplite", "icmp", "icmp6", "sctp", "dccp" };
-	/* The SYN is NEW; the SYN-ACK, in the reply direction, ESTABLISHED. */
-	const unsigned ct = w->reply ? IP_CT_ESTABLISHED : IP_CT_NEW;
 
 	for (size_t i = 0; i < ARRAY_SIZE(other_protocols); i++)
 		if (strcmp(name, other_protocols[i]) == 0)
@@ -2090,14 +2144,8 @@ static enum take match_takes(const struct syn_walk *w, const char *name, unsigne
 		return theirs[0] != 0 || theirs[1] != 0xffff || (t->invflags & inv_theirs) || t->option ? TAKE_MAYBE
 													   : TAKE_YES;
 	}
-	/* Unless the raw table's NOTRACK made it UNTRACKED, or NAT adds SNAT
-	 * or DNAT: a mask that takes those depends. */
-	if (strcmp(name, "state") == 0 && len >= sizeof(struct xt_state_info)) {
-		unsigned mask = ((const struct xt_state_info *)data)->statemask;
-		if (!(mask & XT_STATE_BIT(ct)) && (mask & XT_STATE_UNTRACKED))
-			return TAKE_MAYBE;
-		return take_if(mask & XT_STATE_BIT(ct), false);
-	}
+	if (strcmp(name, "state") == 0 && len >= sizeof(struct xt_state_info))
+		return states_take(w->states, ((const struct xt_state_info *)data)->statemask, false);
 	if (strcmp(name, "conntrack") == 0) {
 		const struct xt_conntrack_mtinfo1 *c1 = data;
 		unsigned mask;
@@ -2109,10 +2157,13 @@ static enum take match_takes(const struct syn_walk *w, const char *name, unsigne
 			return TAKE_MAYBE;
 		if (c1->match_flags & ~(XT_CONNTRACK_STATE | XT_CONNTRACK_STATE_ALIAS))
 			return TAKE_MAYBE;
-		if (!(mask & XT_CONNTRACK_STATE_BIT(ct)) &&
-		    (mask & (XT_CONNTRACK_STATE_SNAT | XT_CONNTRACK_STATE_DNAT | XT_CONNTRACK_STATE_UNTRACKED)))
+		/* The same states as the state match's but UNTRACKED, in
+		 * another bit; a connection NAT made is taken whatever its state. */
+		unsigned states = (w->states & ~(unsigned)XT_STATE_UNTRACKED) |
+				  ((w->states & XT_STATE_UNTRACKED) ? XT_CONNTRACK_STATE_UNTRACKED : 0);
+		if ((mask & (XT_CONNTRACK_STATE_SNAT | XT_CONNTRACK_STATE_DNAT)) && (mask & states) != states)
 			return TAKE_MAYBE;
-		return take_if(mask & XT_CONNTRACK_STATE_BIT(ct), c1->invert_flags & XT_CONNTRACK_STATE);
+		return states_take(states, mask, c1->invert_flags & XT_CONNTRACK_STATE);
 	}
 	if (strcmp(name, "multiport") == 0 && len >= sizeof(struct xt_multiport)) {
 		const struct xt_multiport_v1 *mp = data;
@@ -2184,7 +2235,7 @@ static void syn_by(struct syn_walk *w, const char *chain, unsigned num, const st
 
 	describe_rule(&rc, e->iniface, e->outiface, e->proto, e->elems, e->elems_len);
 	target_name(w->v, e->target, target, sizeof(target));
-	snprintf(w->by, w->by_len, "%s rule %u (%s%s-j %s)", chain, num,
+	snprintf(w->by, w->by_len, "%s%s rule %u (%s%s-j %s)", w->where, chain, num,
 		 strcmp(rc.desc, "(all)") == 0 ? "" : rc.desc, strcmp(rc.desc, "(all)") == 0 ? "" : " ", target);
 }
 
@@ -2230,7 +2281,7 @@ static enum syn_fate policy_fate(struct syn_walk *w, const struct xt_chain_view 
 {
 	if (strcmp(ch->policy, "DROP") != 0)
 		return FATE_IN;
-	snprintf(w->by, w->by_len, "the %s policy DROP", ch->name);
+	snprintf(w->by, w->by_len, "the %s%s policy DROP", w->where, ch->name);
 	return FATE_OUT;
 }
 
@@ -2281,52 +2332,122 @@ static enum syn_fate chain_fate(struct syn_walk *w, const struct xt_chain_view *
 	return policy_fate(w, ch);
 }
 
-/* Follow C's SYN through V's INPUT chain, and sshd's SYN-ACK through its
- * OUTPUT chain. */
-static void syn_check(const struct xt_table_view *v, enum fw_family f, struct fw_syn_check *c)
+/* Does any rule of V have a target (by name) that PRED holds for? */
+static bool any_target(enum fw_family f, const struct xt_table_view *v, bool (*pred)(const char *name))
 {
-	static const struct {
-		const char *chain;
-		unsigned hook;
-	} ways[] = { { "INPUT", NF_INET_LOCAL_IN }, { "OUTPUT", NF_INET_LOCAL_OUT } };
+	for (unsigned off = 0; off < v->size;) {
+		struct entry_ref e = entry_at(f, v->blob, off);
+		if (e.target->u.user.name[0] && pred(e.target->u.user.name))
+			return true;
+		if (!e.next)
+			break;
+		off += e.next;
+	}
+	return false;
+}
 
-	for (size_t k = 0; k < ARRAY_SIZE(ways); k++) {
-		const struct xt_chain_view *ch = xt_table_chain(v, ways[k].chain);
-		bool *shut = k ? &c->reply_shut : &c->shut;
-		char *by = k ? c->reply_by : c->by;
-		struct syn_walk w = { v, f, c->iface, c->port, k == 1, by, sizeof(c->by) };
+/* The raw table's CT and NOTRACK: the connection may be UNTRACKED. */
+static bool target_untracks(const char *name)
+{
+	return strcmp(name, "CT") == 0 || strcmp(name, "NOTRACK") == 0;
+}
 
-		*shut = ch && (v->valid_hooks & (1U << ways[k].hook)) &&
-			chain_fate(&w, ch, v->hook_entry[ways[k].hook], v->underflow[ways[k].hook], 0) == FATE_OUT;
+/* A nat target that may send a connection to another port (DNAT,
+ * REDIRECT, any not known): before it, a packet for sshd may bear any. */
+static bool target_redirects(const char *name)
+{
+	return strcmp(name, "ERROR") != 0 && strcmp(name, "SNAT") != 0 && strcmp(name, "MASQUERADE") != 0 &&
+	       !target_passes(name);
+}
+
+/* Each table's chain at each hook, in the kernel's order: the SYN's way in
+ * to sshd, and the SYN-ACK's way out. raw comes before the connection
+ * tracker (no state yet: INVALID); nat sees only a connection's first
+ * packet, and makes DNAT before the routing. */
+struct syn_stage {
+	const char *chain;
+	int table;
+	unsigned hook;
+};
+static const struct syn_stage syn_in[] = {
+	{ "PREROUTING", WT_RAW, NF_INET_PRE_ROUTING }, { "PREROUTING", WT_MANGLE, NF_INET_PRE_ROUTING },
+	{ "PREROUTING", WT_NAT, NF_INET_PRE_ROUTING }, { "INPUT", WT_MANGLE, NF_INET_LOCAL_IN },
+	{ "INPUT", WT_FILTER, NF_INET_LOCAL_IN },      { "INPUT", WT_SECURITY, NF_INET_LOCAL_IN },
+};
+#define SYN_BEFORE_DNAT 3
+static const struct syn_stage synack_out[] = {
+	{ "OUTPUT", WT_RAW, NF_INET_LOCAL_OUT },      { "OUTPUT", WT_MANGLE, NF_INET_LOCAL_OUT },
+	{ "OUTPUT", WT_FILTER, NF_INET_LOCAL_OUT },   { "OUTPUT", WT_SECURITY, NF_INET_LOCAL_OUT },
+	{ "POSTROUTING", WT_MANGLE, NF_INET_POST_ROUTING },
+};
+
+/*
+ * Follow C's SYN on its way in and sshd's SYN-ACK on its way out, through
+ * each of T's tables it crosses. One that every such packet surely meets
+ * its end in shuts sshd out, whatever the others do (a packet some let
+ * through goes on with its ports and state: no target read here changes
+ * those). Where a nat
+ * rule may send connections to sshd's port from another, the tables before
+ * it see that other port: they are not judged.
+ */
+static void syn_check(const struct walk_tables *t, enum fw_family f, struct fw_syn_check *c)
+{
+	static const char *const where[WT__N] = { "raw ", "mangle ", "nat ", "", "security " };
+	bool untracked = t->has[WT_RAW] && any_target(f, &t->v[WT_RAW], target_untracks);
+	bool redirect = t->has[WT_NAT] && any_target(f, &t->v[WT_NAT], target_redirects);
+
+	for (int reply = 0; reply < 2; reply++) {
+		const struct syn_stage *st = reply ? synack_out : syn_in;
+		size_t n = reply ? ARRAY_SIZE(synack_out) : ARRAY_SIZE(syn_in);
+		bool *shut = reply ? &c->reply_shut : &c->shut;
+		char *by = reply ? c->reply_by : c->by;
+		/* The SYN is NEW; the SYN-ACK, in the reply direction, ESTABLISHED. */
+		unsigned tracked = XT_STATE_BIT(reply ? IP_CT_ESTABLISHED : IP_CT_NEW);
+
+		*shut = false;
+		for (size_t k = 0; k < n && !*shut; k++) {
+			const struct xt_table_view *v = &t->v[st[k].table];
+			const struct xt_chain_view *ch = t->has[st[k].table] ? xt_table_chain(v, st[k].chain) : NULL;
+			struct syn_walk w = { v, where[st[k].table], f, c->iface, c->port, reply,
+					      (st[k].table == WT_RAW ? XT_STATE_INVALID : tracked) |
+						      (untracked ? XT_STATE_UNTRACKED : 0),
+					      by, sizeof(c->by) };
+
+			if (!ch || !(v->valid_hooks & (1U << st[k].hook)) || (!reply && k < SYN_BEFORE_DNAT && redirect))
+				continue;
+			*shut = chain_fate(&w, ch, v->hook_entry[st[k].hook], v->underflow[st[k].hook], 0) == FATE_OUT;
+		}
 		if (!*shut)
 			by[0] = '\0';
 	}
 }
 
 /* The rules of the filter table's INPUT chain, read straight from the
- * kernel (xtables.c): from the hook's entry up to its policy entry. */
+ * kernel (xtables.c): from the hook's entry up to its policy entry; and
+ * the checks, on every table they cross. */
 static int job_counters(void *arg)
 {
 	struct counters_job *j = arg;
-	struct xt_table_view v;
-	int r = xt_table_read(j->f == FW_IPV4 ? AF_INET : AF_INET6, "filter", &v);
+	struct walk_tables t;
+	const struct xt_table_view *v = &t.v[WT_FILTER];
+	int r = walk_tables_read(&families[j->f], &t);
 
 	if (r < 0)
 		return r;
-	if (j->rules && (v.valid_hooks & (1U << NF_INET_LOCAL_IN))) {
-		for (unsigned off = v.hook_entry[NF_INET_LOCAL_IN]; off < v.underflow[NF_INET_LOCAL_IN];) {
-			struct entry_ref e = entry_at(j->f, v.blob, off);
+	if (j->rules && t.has[WT_FILTER] && (v->valid_hooks & (1U << NF_INET_LOCAL_IN))) {
+		for (unsigned off = v->hook_entry[NF_INET_LOCAL_IN]; off < v->underflow[NF_INET_LOCAL_IN];) {
+			struct entry_ref e = entry_at(j->f, v->blob, off);
 			struct fw_rule_counter *rc = counter_next(j);
 			describe_rule(rc, e.iniface, e.outiface, e.proto, e.elems, e.elems_len);
-			target_name(&v, e.target, rc->target, sizeof(rc->target));
+			target_name(v, e.target, rc->target, sizeof(rc->target));
 			rc->packets = e.counters->pcnt;
 			rc->bytes = e.counters->bcnt;
 			off += e.next;
 		}
 	}
 	for (size_t k = 0; k < j->n_chk; k++)
-		syn_check(&v, j->f, &j->chk[k]);
-	xt_table_view_free(&v);
+		syn_check(&t, j->f, &j->chk[k]);
+	walk_tables_free(&t);
 	return 0;
 }
 
@@ -2335,7 +2456,7 @@ int firewall_input_counters(int nsfd, enum fw_family f, struct fw_syn_check *chk
 {
 	struct counters_job j = { .f = f, .rules = out != NULL, .chk = chk, .n_chk = n_chk };
 
-	/* The checks only, on the table just read back (taken once). */
+	/* The checks only, on the tables just read back (taken once). */
 	if (!out && kept_has[f]) {
 		for (size_t k = 0; k < n_chk; k++)
 			syn_check(&kept[f], f, &chk[k]);

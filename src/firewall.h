@@ -178,19 +178,25 @@ struct fw_rule_counter {
 
 /* A new TCP connection to PORT arriving on IFACE from an address oobd
  * cannot know (its SYN, which the connection tracker calls NEW), followed
- * through the filter table's INPUT chain and the chains it jumps to; and
- * sshd's answer to it (the SYN-ACK, ESTABLISHED in the reply direction)
- * through OUTPUT. SHUT (REPLY_SHUT) only when every such packet is surely
- * dropped or rejected: a rule that depends on the source address, or a
- * match or target oobd does not read, that could let it through, is taken
- * as letting it through. */
+ * through the chains it crosses on its way in (raw and mangle PREROUTING,
+ * nat PREROUTING, mangle, filter and security INPUT) and the chains they
+ * jump to; and sshd's answer to it (the SYN-ACK, ESTABLISHED in the reply
+ * direction) through those on its way out (raw, mangle, filter and
+ * security OUTPUT, mangle POSTROUTING). SHUT (REPLY_SHUT) only when every
+ * such packet is surely dropped or rejected: a rule that depends on the
+ * source address, or a match or target oobd does not read, that could let
+ * it through, is taken as letting it through. */
 struct fw_syn_check {
 	const char *iface;           /* the NIC's name inside the namespace */
 	unsigned port;
 	bool shut;                   /* out */
-	char by[256];                /* out, when shut: "INPUT rule 3 (-p tcp -j DROP)", "the INPUT policy DROP" */
+	/* out, when shut: "INPUT rule 3 (-p tcp -j DROP)", "the INPUT policy
+	 * DROP", "raw PREROUTING rule 1 (-j DROP)" (a table other than filter
+	 * is named) */
+	char by[256];
 	/* out: sshd's answer to it (the SYN-ACK, ESTABLISHED in the reply
-	 * direction, leaving by IFACE) is surely dropped in OUTPUT, and by what */
+	 * direction, leaving by IFACE) is surely dropped on its way out, and
+	 * by what */
 	bool reply_shut;
 	char reply_by[256];
 };
@@ -206,17 +212,18 @@ bool firewall_shut_line(enum fw_family f, const char *nic, const struct fw_syn_c
 
 /* The INPUT rules of family F's filter table inside NSFD, with their
  * counters, read straight from the kernel; and each of the N_CHK checks of
- * CHK (may be 0) on the same table. *OUT is malloc'ed; OUT NULL: the checks
- * only (no rule is described: thousands cost milliseconds). 0 or -errno. */
+ * CHK (may be 0) on the tables read with it. *OUT is malloc'ed; OUT NULL:
+ * the checks only (no rule is described: thousands cost milliseconds).
+ * 0 or -errno. */
 int firewall_input_counters(int nsfd, enum fw_family f, struct fw_syn_check *chk, size_t n_chk,
 			    struct fw_rule_counter **out, size_t *n);
 
 /* While ON, each read of a family's tables in the namespace (an apply's
- * read-back, the look that finds them unchanged) keeps its filter table,
- * the latest one; the next checks-only firewall_input_counters() of that
- * family takes it instead of reading the table again (a reload's warning
+ * read-back, the look that finds them unchanged) keeps those the checks
+ * cross, the latest read; the next checks-only firewall_input_counters() of
+ * that family takes them instead of reading them again (a reload's warning
  * right after its apply: a 5,000-rule table takes milliseconds to read).
  * Either way frees what is kept. */
-void firewall_keep_filter(bool on);
+void firewall_keep_tables(bool on);
 
 #endif

@@ -1195,7 +1195,7 @@ static int reload(struct oobd *o, struct strbuf *errs)
 		return 0;
 	}
 	/* The warning below checks the rules the update reads back. */
-	firewall_keep_filter(true);
+	firewall_keep_tables(true);
 	firewall_update(o, FW_ALL_FAMILIES);
 	run_reconcile(o);
 	if (sshd_changed || o->sshd.source != SSHD_CONFIGURED) {
@@ -1216,7 +1216,7 @@ static int reload(struct oobd *o, struct strbuf *errs)
 			status_firewall_warn(o, l, nl, errs);
 		else
 			status_firewall_warn(o, o->sshd.listen, o->sshd.n_listen, errs);
-		firewall_keep_filter(false);
+		firewall_keep_tables(false);
 	}
 	log_notice(n ? "reload done, but a firewall file was refused (see above)" : "reload done");
 	return n ? 1 : 0;

@@ -5,9 +5,11 @@
 # from the management network: the ssh rule names another port than sshd's
 # Port, a DROP comes before it, it names another interface, it takes only
 # established connections; or OUTPUT lets sshd's answers out on loopback
-# only. oobd follows a new connection to sshd's port arriving on the NIC
-# through INPUT and the chains it jumps to, and sshd's answer to it (its
-# SYN-ACK) through OUTPUT. When every one is surely dropped, whatever its
+# only; or a DROP in another table (raw, mangle, security) does. oobd
+# follows a new connection to sshd's port arriving on the NIC through every
+# chain it crosses on its way in (INPUT, and the other tables' chains before
+# and after it) and the chains they jump to, and sshd's answer to it (its
+# SYN-ACK) on its way out the same way. When every one is surely dropped, whatever its
 # source, status shows a problem naming the rule (or policy) that drops
 # it, and oobctl reload and oobd -t warn of it.
 # Each verdict is checked against a real connection from the admin side:
@@ -22,7 +24,10 @@ problem() { "$OOBCTL" status --json | jq -r '.problems[]' | grep "^IPv$1 firewal
 
 # rules V POLICY [RULE...]: the IPv$V file: loopback and established
 # connections in, then the RULEs (lines of *filter; -N lines first), INPUT's
-# POLICY; OUTPUT open.
+# POLICY; OUTPUT open. Then the tables "with" gave since the last one.
+# with TABLE LINE...: the next file also has a *TABLE of these lines.
+extra=""
+with() { extra+=$(printf '*%s\n' "$1"; shift; printf '%s\n' "$@" COMMIT)$'\n'; }
 rules() {
 	local v=$1 policy=$2; shift 2
 	{
@@ -30,8 +35,9 @@ rules() {
 		printf '%s\n' "$@" | grep '^-N' | sed 's/^-N \(.*\)/:\1 - [0:0]/'
 		printf '%s\n' '-A INPUT -i lo -j ACCEPT' '-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT'
 		printf '%s\n' "$@" | grep -v '^-N'
-		printf 'COMMIT\n'
+		printf 'COMMIT\n%s' "$extra"
 	} > "$T/fw$v.rules"
+	extra=""
 }
 # apply: oobctl reload; its answer in $reloaded.
 n_reloads=0
@@ -48,7 +54,7 @@ shut() {
 	local desc=$1 by=$2; shift 2
 	rules 4 DROP "$@"
 	apply
-	like "$reloaded" "^warning: IPv4 firewall: no new connection to sshd \(port 22\) gets in on oob0: $by drops it"$'\n'"reloaded$" \
+	matches "$reloaded" "^warning: IPv4 firewall: no new connection to sshd \(port 22\) gets in on oob0: $by drops it"$'\n'"reloaded$" \
 		"$desc: oobctl reload warns that sshd is shut out, by $by"
 	like "$(problem 4)" "^IPv4 firewall: no new connection to sshd \(port 22\) gets in on oob0: $by drops it$" \
 		"$desc: status says so"
@@ -109,6 +115,10 @@ printf '%s\n' '*filter' ':INPUT ACCEPT [0:0]' ':FORWARD DROP [0:0]' ':OUTPUT DRO
 	> "$T/fw4.rules"
 t_check "OUTPUT DROP, loopback only" \
 	"sshd's answers \(from port 22\) do not get out on oob0: the OUTPUT policy DROP drops them$"
+with raw '-A PREROUTING -i oob0 -p tcp --dport 22 -j DROP'
+rules 4 DROP '-A INPUT -p tcp --dport 22 -j ACCEPT'
+t_check "a DROP of the port in the raw table" \
+	"no new connection to sshd \(port 22\) gets in on oob0: raw PREROUTING rule 1 \(-i oob0 -p tcp -m tcp --dport 22 -j DROP\) drops it$"
 rules 4 DROP '-A INPUT -i oob0 -p tcp --dport 22 -j ACCEPT'
 # Matched by MAC and not renamed, the NIC's name inside is not known
 # before it is moved: a rule for some interface may be for it, one for
@@ -226,6 +236,60 @@ speaks "OUTPUT lets out established connections" '-A OUTPUT -m conntrack --ctsta
 speaks "OUTPUT lets out what comes from port 22" '-A OUTPUT -p tcp --sport 22 -j ACCEPT'
 speaks "OUTPUT lets out established connections on the NIC" '-A OUTPUT -o oob0 -m state --state ESTABLISHED -j ACCEPT'
 speaks "multiport source ports" '-A OUTPUT -p tcp -m multiport --sports 22,2222 -j ACCEPT'
+
+# The other tables. The SYN crosses raw and mangle PREROUTING (and nat's,
+# which makes DNAT), then mangle INPUT before filter, security INPUT after;
+# sshd's answer raw, mangle and security OUTPUT and mangle POSTROUTING. A
+# DROP in any of them shuts sshd out, wherever the rest let it in. (Rules
+# for oob0 only: the readiness probe comes through loopback.)
+ssh22='-A INPUT -p tcp --dport 22 -j ACCEPT'
+with raw '-A PREROUTING -i oob0 -p tcp --dport 22 -j DROP'
+shut "a DROP of the port in raw PREROUTING" "raw PREROUTING rule 1 \(-i oob0 -p tcp -m tcp --dport 22 -j DROP\)" "$ssh22"
+with raw '-A PREROUTING -i oob0 -m conntrack --ctstate INVALID -j DROP'
+shut "a DROP of INVALID in raw, before the connection tracker: everything" \
+	"raw PREROUTING rule 1 \(-i oob0 -m conntrack -j DROP\)" "$ssh22"
+with raw '-A PREROUTING -i oob0 -m conntrack --ctstate NEW -j DROP'
+open "a DROP of NEW in raw, where nothing is NEW yet" DROP "$ssh22"
+with mangle '-A PREROUTING -i oob0 -m conntrack --ctstate NEW -j DROP'
+shut "a DROP of NEW in mangle PREROUTING" "mangle PREROUTING rule 1 \(-i oob0 -m conntrack -j DROP\)" "$ssh22"
+with mangle ':INPUT DROP [0:0]' '-A INPUT -i lo -j ACCEPT'
+shut "mangle INPUT's policy DROP" "the mangle INPUT policy DROP" "$ssh22"
+with security '-A INPUT -i oob0 -p tcp --dport 20:30 -j DROP'
+shut "a DROP in security INPUT, after filter let it in" \
+	"security INPUT rule 1 \(-i oob0 -p tcp -m tcp --dport 20:30 -j DROP\)" "$ssh22"
+with raw '-A PREROUTING -s 198.51.100.0/24 -j DROP'
+open "a DROP of some sources in raw" DROP "$ssh22"
+with raw '-A PREROUTING -s 198.51.100.0/24 -j DROP'
+shut "a DROP of some sources in raw, then filter's ssh rule on another port" "the INPUT policy DROP" \
+	'-A INPUT -p tcp --dport 2222 -j ACCEPT'
+# A connection the raw table cannot have left untracked is NEW.
+shut "UNTRACKED let in, nothing in raw to untrack" "the INPUT policy DROP" \
+	'-A INPUT -m conntrack --ctstate UNTRACKED -j ACCEPT'
+# nat's REDIRECT sends port 2200 to sshd's 22: raw sees 2200, so its DROP
+# of 22 drops none of those, and is not judged.
+with raw '-A PREROUTING -i oob0 -p tcp --dport 22 -j DROP'
+with nat '-A PREROUTING -i oob0 -p tcp --dport 2200 -j REDIRECT --to-ports 22'
+rules 4 DROP "$ssh22"
+apply
+is "$reloaded" "reloaded" "a DROP of the port in raw, and a REDIRECT to it in nat: oobctl reload: no warning"
+is "$(problem 4)" "" "... no problem"
+check "... and the admin gets the banner through port 2200" -- ssh_banner "$OOB4" 2200
+# The answer: in raw OUTPUT it is not ESTABLISHED yet (INVALID).
+with raw '-A OUTPUT -o oob0 -m conntrack --ctstate ESTABLISHED -j DROP'
+rules 4 DROP "$ssh22"
+apply
+is "$(out_problem)" "" "a DROP of ESTABLISHED in raw OUTPUT, where nothing is yet: no problem"
+check "... and the admin gets the banner" -- ssh_banner "$OOB4"
+with mangle '-A POSTROUTING -o oob0 -p tcp --sport 22 -j DROP'
+rules 4 DROP "$ssh22"
+apply
+by="mangle POSTROUTING rule 1 \(-o oob0 -p tcp -m tcp --sport 22 -j DROP\)"
+like "$reloaded" "^warning: IPv4 firewall: sshd's answers \(from port 22\) do not get out on oob0: $by drops them" \
+	"a DROP of port 22's answers in mangle POSTROUTING: oobctl reload warns"
+like "$(out_problem)" "^IPv4 firewall: sshd's answers \(from port 22\) do not get out on oob0: $by drops them$" \
+	"... status says so"
+! ssh_banner "$OOB4"
+ok $? "... and the admin gets no banner"
 
 # IPv6: the family has an address, so its file is looked at too.
 sed -i 's/--dport 22 /--dport 2222 /' "$T/fw6.rules"

@@ -47,8 +47,16 @@ check() { # check DESCRIPTION -- CMD...: ok if CMD succeeds
 is() { # is GOT WANT DESCRIPTION
 	if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; diag "got:  '$1'"; diag "want: '$2'"; fi
 }
-like() { # like TEXT REGEX DESCRIPTION
+like() { # like TEXT REGEX DESCRIPTION: some line of TEXT matches REGEX (grep -E)
+	# grep takes each line of a pattern as one more pattern: the match would
+	# need only one of them.
+	case $2 in *$'\n'*) bail "like: a newline in /$2/ (use matches)" ;; esac
 	if printf '%s' "$1" | grep -Eq -- "$2"; then ok 0 "$3"; else ok 1 "$3"; diag "no match for /$2/ in:"; printf '%s\n' "$1" | sed 's/^/#   /'; fi
+}
+# matches TEXT REGEX DESCRIPTION: REGEX (bash's ERE) matches the whole of
+# TEXT, newlines and all.
+matches() {
+	if [[ $1 =~ $2 ]]; then ok 0 "$3"; else ok 1 "$3"; diag "no match for /$2/ in:"; printf '%s\n' "$1" | sed 's/^/#   /'; fi
 }
 unlike() {
 	if printf '%s' "$1" | grep -Eq -- "$2"; then ok 1 "$3"; diag "unexpected /$2/ in:"; printf '%s\n' "$1" | sed 's/^/#   /'; else ok 0 "$3"; fi
