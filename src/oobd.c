@@ -1332,16 +1332,13 @@ static bool route_configured(struct link_event *ev, const struct route_entry *e,
 	return false;
 }
 
-/* Is DST the on-link route of one of the config's addresses (the one the
- * kernel adds with it, which reconcile_routes puts back)? */
-static bool onlink_of_configured(const struct config *c, const struct prefix *dst)
+/* Is E the on-link route of one of the config's addresses on the NIC OIF
+ * (the one the kernel adds with it, which reconcile_routes puts back)? */
+static bool onlink_of_configured(const struct config *c, const struct route_entry *e, int oif)
 {
-	for (size_t k = 0; k < c->iface.n_addrs; k++) {
-		const struct prefix *a = &c->iface.addrs[k].pfx;
-		if (a->addr.family == dst->addr.family && a->len == dst->len && a->len < 8 * ipaddr_len(&a->addr) &&
-		    prefix_contains(dst, &a->addr))
+	for (size_t k = 0; k < c->iface.n_addrs; k++)
+		if (route_onlink_of(e, oif, &c->iface.addrs[k].pfx))
 			return true;
-	}
 	return false;
 }
 
@@ -1369,8 +1366,7 @@ static void handle_drift(struct link_event *ev, const struct nlmsghdr *nlh)
 		 * reachable without it (the kernel removes it itself only with
 		 * the address, or with the link set down). */
 		bool ours = e.proto == RTPROT_OOBD && route_configured(ev, &e, o->ns.nic_ifindex, false);
-		bool onlink = e.proto == RTPROT_KERNEL && !e.has_gw && e.oif == o->ns.nic_ifindex &&
-			      onlink_of_configured(o->cfg, &e.dst);
+		bool onlink = e.proto == RTPROT_KERNEL && onlink_of_configured(o->cfg, &e, o->ns.nic_ifindex);
 		if (ours || onlink) {
 			o->ns.drift = true;
 			o->need_reconcile = true;

@@ -1432,8 +1432,7 @@ static void reconcile_routes(const struct config *c, struct netstate *ns)
 			on_nic = prefix_equal(&addrs[k].pfx, a);
 		have = have || !on_nic;
 		for (size_t k = 0; k < n_cur && !have; k++)
-			have = !cur[k].has_gw && cur[k].oif == ns->nic_ifindex && cur[k].dst.len == a->len &&
-			       prefix_contains(&cur[k].dst, &a->addr);
+			have = route_onlink_of(&cur[k], ns->nic_ifindex, a);
 		if (have)
 			continue;
 		items[n_items] = (struct batch_item){ .pfx = a, .repair = ns->drift };

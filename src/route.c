@@ -46,6 +46,12 @@ static int route_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+bool route_onlink_of(const struct route_entry *e, int oif, const struct prefix *a)
+{
+	return !e->has_gw && e->oif == oif && e->dst.addr.family == a->addr.family && e->dst.len == a->len &&
+	       a->len < 8 * ipaddr_len(&a->addr) && prefix_contains(&e->dst, &a->addr);
+}
+
 int route_parse(const struct nlmsghdr *nlh, struct route_entry *e)
 {
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);

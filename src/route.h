@@ -31,6 +31,11 @@ struct route_entry {
 int route_list(struct nl *nl, int family, struct route_entry **out, size_t *n);
 int route_parse(const struct nlmsghdr *nlh, struct route_entry *e);
 
+/* Is E an on-link route (no gateway, out of OIF) to the prefix of address
+ * A, as the kernel adds one with the address? Never for a host prefix
+ * (/32, /128), which has none. */
+bool route_onlink_of(const struct route_entry *e, int oif, const struct prefix *a);
+
 /* Queue adding a route via GW (or on-link when GW is NULL) out of OIF. */
 void route_batch_add(struct nl_batch *b, struct nl *nl, int oif, const struct prefix *dst,
 		     const struct ipaddr *gw, long tag);
