@@ -76,6 +76,21 @@ int prefix_cmp(const struct prefix *a, const struct prefix *b)
 	return memcmp(a->addr.b, b->addr.b, ipaddr_len(&a->addr));
 }
 
+size_t prefix_lower_bound(const void *base, size_t n, size_t size, size_t offset, const struct prefix *key)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct prefix *p = (const void *)((const char *)base + mid * size + offset);
+		if (prefix_cmp(p, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 bool prefix_contains(const struct prefix *p, const struct ipaddr *a)
 {
 	unsigned full = p->len / 8, rest = p->len % 8;

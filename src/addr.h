@@ -31,6 +31,10 @@ bool prefix_equal(const struct prefix *a, const struct prefix *b);
 /* A total order of prefixes (family, length, address), for sorting and
  * binary search: 0 exactly when prefix_equal. */
 int prefix_cmp(const struct prefix *a, const struct prefix *b);
+/* Binary search: the index of the first of the N elements of BASE (each
+ * SIZE bytes, sorted in prefix_cmp order of the struct prefix at OFFSET in
+ * each) that is not before KEY; N when none is. */
+size_t prefix_lower_bound(const void *base, size_t n, size_t size, size_t offset, const struct prefix *key);
 /* True if host bits beyond len are all zero. */
 bool prefix_is_network(const struct prefix *p);
 /* Clear the bits beyond the prefix's length: the network of an address. */

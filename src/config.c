@@ -1067,15 +1067,8 @@ static struct addr_ix *addr_ix_make(const struct iface_cfg *i, enum addr_ix_kind
 static const struct addr_cfg *addr_ix_find(const struct addr_ix *ix, size_t n, const struct ipaddr *key, unsigned len)
 {
 	struct prefix want = { .addr = *key, .len = len };
-	size_t lo = 0, hi = n;
+	size_t lo = prefix_lower_bound(ix, n, sizeof(*ix), offsetof(struct addr_ix, key), &want);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (prefix_cmp(&ix[mid].key, &want) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo < n && prefix_cmp(&ix[lo].key, &want) == 0 ? ix[lo].addr : NULL;
 }
 

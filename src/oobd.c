@@ -1312,21 +1312,14 @@ static int want_dst_cmp(const void *a, const void *b)
  * Not one that a reload removed (oobd's own deletion) or changed. */
 static bool route_configured(struct link_event *ev, const struct route_entry *e, int oif, bool dst_only)
 {
-	size_t lo = 0, hi;
-
 	if (!ev->want) {
 		ev->want = reconcile_wanted_routes(ev->o->cfg, &ev->n_want);
 		qsort(ev->want, ev->n_want, sizeof(*ev->want), want_dst_cmp);
 	}
 	/* The first wanted route to E's destination, then each after it. */
-	for (hi = ev->n_want; lo < hi;) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (prefix_cmp(&ev->want[mid].dst, &e->dst) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < ev->n_want && prefix_cmp(&ev->want[lo].dst, &e->dst) == 0; lo++)
+	for (size_t lo = prefix_lower_bound(ev->want, ev->n_want, sizeof(*ev->want), offsetof(struct want_route, dst),
+					    &e->dst);
+	     lo < ev->n_want && prefix_cmp(&ev->want[lo].dst, &e->dst) == 0; lo++)
 		if (dst_only || reconcile_route_matches(e, &ev->want[lo], oif))
 			return true;
 	return false;

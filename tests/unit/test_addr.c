@@ -201,6 +201,31 @@ static void test_prefix_contains(void **state)
 	}
 }
 
+static void test_prefix_lower_bound(void **state)
+{
+	/* Sorted in prefix_cmp order: IPv4 before IPv6, shorter first. */
+	struct item {
+		int tag;
+		struct prefix p;
+	} v[] = { { 1, pfx("10.0.0.0/8") },	    { 2, pfx("198.51.100.0/24") }, { 3, pfx("198.51.100.0/24") },
+		  { 4, pfx("203.0.113.0/24") },	    { 5, pfx("203.0.113.7/32") },  { 6, pfx("2001:db8::/64") } };
+	const size_t n = sizeof(v) / sizeof(v[0]), off = offsetof(struct item, p);
+	struct prefix k;
+	(void)state;
+
+	for (size_t i = 1; i < n; i++)
+		assert_true(prefix_cmp(&v[i - 1].p, &v[i].p) <= 0);
+	k = pfx("198.51.100.0/24");
+	assert_int_equal(prefix_lower_bound(v, n, sizeof(v[0]), off, &k), 1); /* the first of two equal */
+	k = pfx("10.0.0.0/8");
+	assert_int_equal(prefix_lower_bound(v, n, sizeof(v[0]), off, &k), 0);
+	k = pfx("203.0.113.0/25");
+	assert_int_equal(prefix_lower_bound(v, n, sizeof(v[0]), off, &k), 4); /* absent: where it would go */
+	k = pfx("2001:db8:1::/64");
+	assert_int_equal(prefix_lower_bound(v, n, sizeof(v[0]), off, &k), n); /* after all */
+	assert_int_equal(prefix_lower_bound(v, 0, sizeof(v[0]), off, &k), 0);
+}
+
 static void test_format(void **state)
 {
 	char b[IPADDR_STRLEN], pb[PREFIX_STRLEN];
@@ -290,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_prefix_is_network),
 		cmocka_unit_test(test_prefix_mask),
 		cmocka_unit_test(test_prefix_contains),
+		cmocka_unit_test(test_prefix_lower_bound),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_mac),
 		cmocka_unit_test(test_mac_only_hex_digits),
