@@ -2087,7 +2087,7 @@ struct syn_walk {
 	enum fw_family f;
 	const char *iface;           /* the NIC; NULL: its name is not known */
 	unsigned port;               /* sshd's */
-	bool reply;                  /* sshd's SYN-ACK out through OUTPUT, not the SYN in through INPUT */
+	bool reply;                  /* sshd's SYN-ACK on its way out, not the SYN on its way in */
 	unsigned states;             /* the conntrack states it may be in here: the state match's XT_STATE_* bits */
 	char *by;                    /* where it is dropped */
 	size_t by_len;
@@ -2346,8 +2346,9 @@ static bool any_target(enum fw_family f, const struct xt_table_view *v, bool (*p
 	return false;
 }
 
-/* The raw table's CT and NOTRACK: the connection may be UNTRACKED. */
-static bool target_untracks(const char *name)
+/* The raw table's CT and NOTRACK: the connection may be UNTRACKED, or
+ * given its conntrack entry in raw already. */
+static bool target_ct(const char *name)
 {
 	return strcmp(name, "CT") == 0 || strcmp(name, "NOTRACK") == 0;
 }
@@ -2373,6 +2374,7 @@ static const struct syn_stage syn_in[] = {
 	{ "PREROUTING", WT_RAW, NF_INET_PRE_ROUTING }, { "PREROUTING", WT_MANGLE, NF_INET_PRE_ROUTING },
 	{ "PREROUTING", WT_NAT, NF_INET_PRE_ROUTING }, { "INPUT", WT_MANGLE, NF_INET_LOCAL_IN },
 	{ "INPUT", WT_FILTER, NF_INET_LOCAL_IN },      { "INPUT", WT_SECURITY, NF_INET_LOCAL_IN },
+	{ "INPUT", WT_NAT, NF_INET_LOCAL_IN },
 };
 #define SYN_BEFORE_DNAT 3
 static const struct syn_stage synack_out[] = {
@@ -2385,15 +2387,17 @@ static const struct syn_stage synack_out[] = {
  * Follow C's SYN on its way in and sshd's SYN-ACK on its way out, through
  * each of T's tables it crosses. One that every such packet surely meets
  * its end in shuts sshd out, whatever the others do (a packet some let
- * through goes on with its ports and state: no target read here changes
- * those). Where a nat
- * rule may send connections to sshd's port from another, the tables before
- * it see that other port: they are not judged.
+ * through goes on with its ports: no target read here changes those; a CT
+ * rule in raw changes the state, which the states below allow for). Where
+ * a nat rule may send connections to sshd's port from another, the tables
+ * before it see that other port: they are not judged. nat is not judged
+ * either where raw may leave the connection untracked: the kernel passes an
+ * untracked packet by the nat chains.
  */
 static void syn_check(const struct walk_tables *t, enum fw_family f, struct fw_syn_check *c)
 {
 	static const char *const where[WT__N] = { "raw ", "mangle ", "nat ", "", "security " };
-	bool untracked = t->has[WT_RAW] && any_target(f, &t->v[WT_RAW], target_untracks);
+	bool ct = t->has[WT_RAW] && any_target(f, &t->v[WT_RAW], target_ct);
 	bool redirect = t->has[WT_NAT] && any_target(f, &t->v[WT_NAT], target_redirects);
 
 	for (int reply = 0; reply < 2; reply++) {
@@ -2401,19 +2405,25 @@ static void syn_check(const struct walk_tables *t, enum fw_family f, struct fw_s
 		size_t n = reply ? ARRAY_SIZE(synack_out) : ARRAY_SIZE(syn_in);
 		bool *shut = reply ? &c->reply_shut : &c->shut;
 		char *by = reply ? c->reply_by : c->by;
-		/* The SYN is NEW; the SYN-ACK, in the reply direction, ESTABLISHED. */
-		unsigned tracked = XT_STATE_BIT(reply ? IP_CT_ESTABLISHED : IP_CT_NEW);
+		/* In raw, before the connection tracker, a packet has no
+		 * state yet (INVALID), unless a CT rule gave it one (NEW) or
+		 * left it untracked. After it the SYN is NEW and the SYN-ACK,
+		 * in the reply direction, ESTABLISHED, or UNTRACKED; the
+		 * answer to a SYN left untracked is INVALID (the tracker does
+		 * not start a connection from a SYN-ACK). */
+		unsigned raw = XT_STATE_INVALID | (ct ? XT_STATE_BIT(IP_CT_NEW) | XT_STATE_UNTRACKED : 0);
+		unsigned after = XT_STATE_BIT(reply ? IP_CT_ESTABLISHED : IP_CT_NEW) |
+				 (ct ? XT_STATE_UNTRACKED | (reply ? XT_STATE_INVALID : 0) : 0);
 
 		*shut = false;
 		for (size_t k = 0; k < n && !*shut; k++) {
 			const struct xt_table_view *v = &t->v[st[k].table];
 			const struct xt_chain_view *ch = t->has[st[k].table] ? xt_table_chain(v, st[k].chain) : NULL;
 			struct syn_walk w = { v, where[st[k].table], f, c->iface, c->port, reply,
-					      (st[k].table == WT_RAW ? XT_STATE_INVALID : tracked) |
-						      (untracked ? XT_STATE_UNTRACKED : 0),
-					      by, sizeof(c->by) };
+					      st[k].table == WT_RAW ? raw : after, by, sizeof(c->by) };
 
-			if (!ch || !(v->valid_hooks & (1U << st[k].hook)) || (!reply && k < SYN_BEFORE_DNAT && redirect))
+			if (!ch || !(v->valid_hooks & (1U << st[k].hook)) || (!reply && k < SYN_BEFORE_DNAT && redirect) ||
+			    (st[k].table == WT_NAT && ct))
 				continue;
 			*shut = chain_fate(&w, ch, v->hook_entry[st[k].hook], v->underflow[st[k].hook], 0) == FATE_OUT;
 		}

@@ -179,7 +179,7 @@ struct fw_rule_counter {
 /* A new TCP connection to PORT arriving on IFACE from an address oobd
  * cannot know (its SYN, which the connection tracker calls NEW), followed
  * through the chains it crosses on its way in (raw and mangle PREROUTING,
- * nat PREROUTING, mangle, filter and security INPUT) and the chains they
+ * nat PREROUTING, mangle, filter, security and nat INPUT) and the chains they
  * jump to; and sshd's answer to it (the SYN-ACK, ESTABLISHED in the reply
  * direction) through those on its way out (raw, mangle, filter and
  * security OUTPUT, mangle POSTROUTING). SHUT (REPLY_SHUT) only when every

@@ -53,8 +53,8 @@ like() { # like TEXT REGEX DESCRIPTION: some line of TEXT matches REGEX (grep -E
 	case $2 in *$'\n'*) bail "like: a newline in /$2/ (use matches)" ;; esac
 	if printf '%s' "$1" | grep -Eq -- "$2"; then ok 0 "$3"; else ok 1 "$3"; diag "no match for /$2/ in:"; printf '%s\n' "$1" | sed 's/^/#   /'; fi
 }
-# matches TEXT REGEX DESCRIPTION: REGEX (bash's ERE) matches the whole of
-# TEXT, newlines and all.
+# matches TEXT REGEX DESCRIPTION: REGEX (bash's ERE) is found in TEXT taken
+# as one string, newlines and all (anchor it to match the whole).
 matches() {
 	if [[ $1 =~ $2 ]]; then ok 0 "$3"; else ok 1 "$3"; diag "no match for /$2/ in:"; printf '%s\n' "$1" | sed 's/^/#   /'; fi
 }
