@@ -655,7 +655,7 @@ static bool reject_with(int af, const char *s, unsigned *out)
 		[IP6T_ICMP6_ADM_PROHIBITED] = { "icmp6-adm-prohibited", "adm-prohibited" },
 		[IP6T_ICMP6_ADDR_UNREACH] = { "icmp6-addr-unreachable", "addr-unreach" },
 		[IP6T_ICMP6_PORT_UNREACH] = { "icmp6-port-unreachable", "port-unreach" },
-		[IP6T_TCP_RESET] = { "tcp-reset", "tcp-rst" },
+		[IP6T_TCP_RESET] = { "tcp-reset", "tcp-reset" }, /* "tcp-rst" is IPv4's alone */
 		[IP6T_ICMP6_POLICY_FAIL] = { "icmp6-policy-fail", "policy-fail" },
 		[IP6T_ICMP6_REJECT_ROUTE] = { "icmp6-reject-route", "reject-route" },
 	};
@@ -883,6 +883,13 @@ static int line_rule(struct parser *p, char *l)
 	e = rule_words(p, &r, w + 2, n - 2);
 	if (e < 0)
 		return e;
+	/* As iptables: a packet coming in has no output interface yet, one
+	 * going out no input interface (the kernel would take the rule, and
+	 * it would never match). */
+	if ((r.seen & O_OUT) && (strcmp(w[1], "PREROUTING") == 0 || strcmp(w[1], "INPUT") == 0))
+		return nope(p, "-o in chain %s, which iptables refuses (no output interface there)", w[1]);
+	if ((r.seen & O_IN) && (strcmp(w[1], "POSTROUTING") == 0 || strcmp(w[1], "OUTPUT") == 0))
+		return nope(p, "-i in chain %s, which iptables refuses (no input interface there)", w[1]);
 	p->prog->rules = xrealloc(p->prog->rules, p->prog->n_rules + 1, sizeof(*p->prog->rules));
 	ir = &p->prog->rules[p->prog->n_rules++];
 	memset(ir, 0, sizeof(*ir));
@@ -923,8 +930,11 @@ static int line_chain(struct parser *p, char *l)
 	if (builtin ? strcmp(w[1], "ACCEPT") != 0 && strcmp(w[1], "DROP") != 0 && strcmp(w[1], "-") != 0
 		    : strcmp(w[1], "-") != 0)
 		return nope(p, "policy '%s' of chain '%s'", w[1], w[0]);
+	/* "standard": the name iptables gives the verdicts' target, which a
+	 * jump to such a chain would load. */
 	if (!builtin && (strlen(w[0]) > CHAIN_NAME_MAX || w[0][0] == '-' || w[0][0] == '!' || hook_name(w[0]) ||
-			 verdict_label(w[0]) || strcmp(w[0], "REJECT") == 0 || match_by_name(p->af, w[0]) >= 0))
+			 verdict_label(w[0]) || strcmp(w[0], "REJECT") == 0 || strcmp(w[0], "standard") == 0 ||
+			 match_by_name(p->af, w[0]) >= 0))
 		return nope(p, "chain name '%s'", w[0]);
 	for (size_t i = 0; i < p->cur->n_chains; i++)
 		if (strcmp(p->prog->chains[p->cur->first_chain + i].name, w[0]) == 0)

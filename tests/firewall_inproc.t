@@ -404,6 +404,18 @@ rejected 4 "-j to an undeclared chain" <<<'-A INPUT -j nosuchchain'
 rejected 4 "udp with --reject-with tcp-reset" <<<'-A INPUT -p udp -j REJECT --reject-with tcp-reset'
 rejected 4 "-p udp -m tcp" <<<'-A INPUT -p udp -m tcp --dport 22 -j ACCEPT'
 rejected 6 "IPv6 -j to an undeclared chain" <<<'-A INPUT -j nosuchchain'
+# Lines the kernel would take and restore refuses: oobd's reading must not
+# take them either.
+rejected 4 "-o in INPUT (it would never match)" <<<'-A INPUT -o oob0 -j DROP'
+rejected 6 "IPv6 -i in OUTPUT" <<<'-A OUTPUT -i lo -j ACCEPT'
+rejected 6 "IPv6 --reject-with tcp-rst (IPv4's name)" <<<'-A INPUT -p tcp -j REJECT --reject-with tcp-rst'
+rejected 4 "a chain named standard" <<'EOF'
+*filter
+:INPUT ACCEPT [0:0]
+:standard - [0:0]
+-A INPUT -j standard
+COMMIT
+EOF
 
 # A file whose *raw oobd commits and whose *filter the kernel refuses:
 # restore, taking over, fails at the same table, and what was in place
