@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -48,16 +49,17 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 		case 'V':
 			printf("nsenter-oob %s\n", OOBD_VERSION);
-			return 0;
+			return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 		default:
 			usage(stderr);
 			return 2;
 		}
 	}
 	if (optind >= argc) {
+		fprintf(stderr, "nsenter-oob: no command\n");
 		usage(stderr);
 		return 2;
 	}
@@ -65,8 +67,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nsenter-oob: invalid namespace name \"%s\"\n", name);
 		return 2;
 	}
-	if (geteuid() != 0) {
-		fprintf(stderr, "nsenter-oob: must be run as root\n");
+	/* Root itself, not a setuid bit: the command and the PATH it is
+	 * looked up in are the caller's. */
+	if (geteuid() != 0 || getuid() != 0 || getauxval(AT_SECURE)) {
+		fprintf(stderr, "nsenter-oob: must be run as root%s\n", geteuid() == 0 ? " (not through a setuid bit)" : "");
 		return 126;
 	}
 	fd = netns_open(name);

@@ -12,6 +12,8 @@ ip link add mainmark0 type veth peer name mainmark1
 printf '#!/bin/sh\necho should not run\n' > "$T/notexec"
 chmod 0644 "$T/notexec"
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+# Where a setuid bit is honoured (/run is mounted nosuid).
+mkdir -p "$T/suid" && mount -t tmpfs -o mode=0755 oobd-suid "$T/suid"
 
 for h in nsenter-main nsenter-oob; do
 	bin=$BUILD/$h
@@ -35,9 +37,20 @@ for h in nsenter-main nsenter-oob; do
 	ok $(( st == 0 )) "$h: not root: fails (exit $st)"
 	like "$err" "^$h: must be run as root$" "$h: not root: says it must be run as root"
 
+	# Installed setuid root by mistake: a user's command would run as root.
+	cp "$bin" "$T/suid/$h" && chmod 4755 "$T/suid/$h"
+	err=$($NOBODY "$T/suid/$h" id -u 2>&1); st=$?
+	is "$st" 126 "$h: setuid root, run by a user: refused (126)"
+	like "$err" "^$h: must be run as root \(not through a setuid bit\)$" "$h: ... and says why"
+
 	err=$("$bin" 2>&1); st=$?
 	is "$st" 2 "$h: no command: usage error (2)"
 	like "$err" "^Usage: $h " "$h: no command: prints the usage"
+	err=$("$bin" -- 2>&1); st=$?
+	is "$st" 2 "$h: -- and no command: usage error (2)"
+	like "$err" "^$h: no command" "$h: ... and says there is no command"
+	"$bin" --version > /dev/full 2>/dev/null
+	is "$?" 1 "$h: --version that cannot be written: exit status 1"
 done
 
 # --- nsenter-main: PID 1's namespaces ---
@@ -53,6 +66,15 @@ is "$(ip netns exec oob "$NSENTER_MAIN" readlink /proc/self/ns/mnt)" "$(readlink
 is "$(ip netns exec oob "$NSENTER_MAIN" cat /etc/resolv.conf)" "$(cat /etc/resolv.conf)" \
 	"nsenter-main: the main resolv.conf, not the overlay"
 is "$(cd /tmp && ip netns exec oob "$NSENTER_MAIN" pwd)" "/tmp" "nsenter-main keeps the working directory"
+# A disk mounted in the session (its own mount namespace) is not in the
+# main one, where the same path is another, empty directory.
+mkdir -p "$T/disk"
+# shellcheck disable=SC2016 # the inner shell's arguments
+out=$(ip netns exec oob sh -c 'mount -t tmpfs oobd-disk "$1" && touch "$1/mine" && cd "$1" && "$2" pwd' sh \
+	"$T/disk" "$NSENTER_MAIN" 2>"$T/err")
+is "$out" "/" "nsenter-main: a working directory that is another directory in the main system: runs in /"
+like "$(cat "$T/err")" "^nsenter-main: warning: the working directory $T/disk is not the same directory in the main system; running in /$" \
+	"... and says so"
 is "$("$NSENTER_MAIN" -- echo dashdash)" "dashdash" "nsenter-main accepts -- before the command"
 
 # --- nsenter-oob: the "ip netns exec" view ---
