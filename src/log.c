@@ -224,8 +224,9 @@ void log_msg(int level, const char *fmt, ...)
 
 	if (log_prefix)
 		n = snprintf(line, sizeof(line), "<%d>%s\n", level, text);
-	else
-		n = snprintf(line, sizeof(line), "%s: %s\n", log_progname, text);
+	else /* a tool's own words: a warning is not taken for the error that stops it */
+		n = snprintf(line, sizeof(line), "%s: %s%s\n", log_progname, level == LOG_WARNING ? "warning: " : "",
+			     text);
 	if (n > 0)
 		out_line(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 

@@ -348,12 +348,16 @@ int netns_exec_view(const char *name, int nsfd, char *errbuf, int errlen)
 		snprintf(errbuf, (size_t)errlen, "making / a slave mount: %s", strerror(errno));
 		return -errno;
 	}
-	/* A fresh sysfs, so /sys/class/net lists this namespace's links. */
-	if (statvfs("/sys", &st) == 0 && (st.f_flag & ST_RDONLY))
-		flags = MS_RDONLY;
-	if (umount2("/sys", MNT_DETACH) < 0 && errno != EINVAL) {
+	/* A fresh sysfs, so /sys/class/net lists this namespace's links. As
+	 * ip: one that stays (it could not be unmounted) and is read-only
+	 * cannot be shadowed with a read-write one. */
+	if (umount2("/sys", MNT_DETACH) < 0) {
+		int e = errno;
+		if (statvfs("/sys", &st) == 0 && (st.f_flag & ST_RDONLY))
+			flags = MS_RDONLY;
 		/* ip carries on too: /sys then shows the host's links. */
-		log_warn("umount of /sys failed: %s", strerror(errno));
+		if (e != EINVAL)
+			log_warn("umount of /sys failed: %s", strerror(e));
 	}
 	if (mount(name, "/sys", "sysfs", flags, NULL) < 0)
 		log_warn("mount of /sys failed: %s", strerror(errno));

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * nsenter-oob [-n NAME] CMD [ARGS...]: run CMD in the oob namespace with
- * exactly the view "ip netns exec NAME" gives (own mount namespace, fresh
+ * the view "ip netns exec NAME" gives (own mount namespace, fresh
  * /sys, each /etc/netns/NAME/E over /etc/E). Execs directly (no shell).
  */
 #include <errno.h>

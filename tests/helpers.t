@@ -90,6 +90,12 @@ unlike "$(cat /etc/resolv.conf)" "198.51.100.53" "the main resolv.conf is not th
 is "$(grep -c ' /etc/resolv.conf ' /proc/self/mountinfo)" 0 "nothing of nsenter-oob's is mounted in main"
 is "$("$NSENTER_OOB" sh -c 'echo "$0 $1"' a b)" "a b" "nsenter-oob passes the arguments as they are"
 is "$("$NSENTER_OOB" ls -d /)" "/" "nsenter-oob leaves the command's options to it"
+# A read-only /sys that can be unmounted: ip mounts the fresh one read-write.
+sysopts() { awk '$2 == "/sys" { split($4, o, ","); print o[1] }' /proc/self/mounts | tail -n 1; }
+mount -o remount,bind,ro /sys
+is "$("$NSENTER_OOB" sh -c "$(declare -f sysopts); sysopts")" "$(ip netns exec oob sh -c "$(declare -f sysopts); sysopts")" \
+	"nsenter-oob: the main /sys read-only, the fresh one as ip netns exec mounts it"
+mount -o remount,bind,rw /sys
 
 ip netns add other
 ip -n other link add otherside0 type veth peer name otherside1
