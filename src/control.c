@@ -70,6 +70,7 @@ static void client_drop(struct ctl_server *srv, struct ctl_client *c)
 	srv->n_clients--;
 	if (!srv->listening && srv->fd >= 0) {
 		srv->listening = true;
+		srv->resume_at = 0;
 		ctl_watch(srv, srv->fd, EPOLLIN, EPOLL_CTL_ADD);
 	}
 }
@@ -112,8 +113,28 @@ static void ctl_accept(struct ctl_server *srv)
 			return;
 		}
 		fd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
+			continue;
+		if (fd < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			/* Out of descriptors or memory (EMFILE, ENFILE, ENOMEM,
+			 * ENOBUFS): the connection stays in the backlog, and the
+			 * listener would wake the loop again at once, for as
+			 * long as that lasts. Paused instead, and tried again
+			 * in a while (or when a client leaves). */
+			log_msg(srv->accept_err_said ? LOG_DEBUG : LOG_ERR,
+				"control socket: accepting a connection: %s; trying again every %d ms", strerror(errno),
+				CTL_ACCEPT_PAUSE_MS);
+			srv->accept_err_said = true;
+			epoll_ctl(srv->epfd, EPOLL_CTL_DEL, srv->fd, NULL);
+			srv->listening = false;
+			srv->resume_at = now_ms() + CTL_ACCEPT_PAUSE_MS;
+			return;
+		}
 		if (fd < 0)
-			return; /* EAGAIN, or a transient error: the loop calls us again */
+			return;
+		if (srv->accept_err_said)
+			log_notice("control socket: accepting connections again");
+		srv->accept_err_said = false;
 		for (int i = 0; i < srv->n_slots && !c; i++)
 			if (srv->clients[i].fd < 0)
 				c = &srv->clients[i];
@@ -131,6 +152,12 @@ static void ctl_accept(struct ctl_server *srv)
 		c->uid = cred.uid;
 		c->gid = cred.gid;
 		c->pid = cred.pid;
+		if (c->uid != 0) {
+			/* Whatever it would send. */
+			ctl_watch(srv, fd, 0, EPOLL_CTL_ADD);
+			ctl_reply(srv, c, 4, "denied", xstrdup("permission denied: only root may use the control socket\n"));
+			continue;
+		}
 		ctl_watch(srv, fd, EPOLLIN, EPOLL_CTL_ADD);
 	}
 }
@@ -207,6 +234,13 @@ static void client_read(struct ctl_server *srv, struct ctl_client *c)
 			client_drop(srv, c);
 			return;
 		}
+		if (n == 0 && c->in_len && !memchr(c->in, '\n', c->in_len)) {
+			/* Its line, then its end ("printf status | nc -U"): the
+			 * end stands for the newline. */
+			c->in[c->in_len++] = '\n';
+			c->in[c->in_len] = '\0';
+			break;
+		}
 		if (n == 0) {
 			client_drop(srv, c);
 			return;
@@ -229,10 +263,6 @@ static void client_read(struct ctl_server *srv, struct ctl_client *c)
 	}
 	/* From here the client only waits for its answer. */
 	ctl_watch(srv, c->fd, 0, EPOLL_CTL_MOD);
-	if (c->uid != 0) {
-		ctl_reply(srv, c, 4, "denied", xstrdup("permission denied: only root may use the control socket\n"));
-		return;
-	}
 	srv->handler(srv, c, c->in, srv->data);
 }
 
@@ -260,7 +290,7 @@ void ctl_event(struct ctl_server *srv, int fd, uint32_t events)
 
 long long ctl_deadline(const struct ctl_server *srv)
 {
-	long long d = 0;
+	long long d = srv->resume_at;
 	for (int i = 0; i < srv->n_slots; i++) {
 		const struct ctl_client *c = &srv->clients[i];
 		long long t;
@@ -275,6 +305,11 @@ long long ctl_deadline(const struct ctl_server *srv)
 
 void ctl_tick(struct ctl_server *srv, long long now)
 {
+	if (srv->resume_at && now >= srv->resume_at && !srv->listening && srv->fd >= 0) {
+		srv->resume_at = 0;
+		srv->listening = true;
+		ctl_watch(srv, srv->fd, EPOLLIN, EPOLL_CTL_ADD);
+	}
 	for (int i = 0; i < srv->n_slots; i++) {
 		struct ctl_client *c = &srv->clients[i];
 		if (c->fd < 0)

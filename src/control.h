@@ -26,6 +26,7 @@
 #define CTL_REQUEST_TIMEOUT_MS 5000
 #define CTL_TOTAL_TIMEOUT_MS 15000
 #define CTL_MAX_RESPONSE (16 << 20)
+#define CTL_ACCEPT_PAUSE_MS 1000
 
 struct ctl_client {
 	int fd;                      /* -1: free slot */
@@ -51,7 +52,9 @@ struct ctl_server {
 	char path[108];
 	int n_clients;
 	int n_slots;                 /* clients[0..n_slots) are initialised; the rest never used yet */
-	bool listening;              /* accept paused while the table is full */
+	bool listening;              /* accept paused while the table is full, or (resume_at) out of resources */
+	long long resume_at;         /* accept failed for want of descriptors or memory: tried again then (ms) */
+	bool accept_err_said;
 	ctl_handler handler;
 	void *data;
 	struct ctl_client clients[CTL_MAX_CLIENTS];   /* last: ctl_open() leaves it untouched */

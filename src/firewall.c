@@ -61,7 +61,6 @@
  * this namespace's own, which nothing else takes. */
 #define FW_LOCK_PRIVATE OOBD_RUN_DIR "/xtables.lock"
 #define FW_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#define FW_MAX_CHAINS 1024
 
 /*
  * libiptc is needed only for what oobd writes itself: a file it read, the
@@ -780,12 +779,21 @@ static int iptc_errno(void)
 }
 
 /* The chain names of H, copied out: changing H moves libiptc's iterator. */
-static size_t chains_list(const struct xtc_ops *ops, struct xtc_handle *h, xt_chainlabel *out, size_t max)
+/* Every chain of H, however many: *N of them, malloc'ed. */
+static xt_chainlabel *chains_list(const struct xtc_ops *ops, struct xtc_handle *h, size_t *n)
 {
-	size_t n = 0;
-	for (const char *c = ops->first_chain(h); c && n < max; c = ops->next_chain(h))
-		str_copy(out[n++], c, sizeof(out[0]));
-	return n;
+	xt_chainlabel *v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	for (const char *c = ops->first_chain(h); c; c = ops->next_chain(h)) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			v = xrealloc(v, cap, sizeof(*v));
+		}
+		str_copy(v[(*n)++], c, sizeof(v[0]));
+	}
+	return v;
 }
 
 /* Flush every chain of H, delete the user-defined ones, and set the
@@ -795,8 +803,8 @@ static int handle_empty(const struct family *fa, struct xtc_handle *h, const cha
 			char *err, size_t errlen)
 {
 	const struct xtc_ops *ops = fa->lib->ops_p; /* loaded: H came from it */
-	xt_chainlabel *chains = xcalloc(FW_MAX_CHAINS, sizeof(*chains));
-	size_t n = chains_list(ops, h, chains, FW_MAX_CHAINS);
+	size_t n;
+	xt_chainlabel *chains = chains_list(ops, h, &n);
 	int r = 0;
 
 	for (size_t i = 0; i < n && r == 0; i++)

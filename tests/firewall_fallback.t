@@ -194,5 +194,20 @@ ok $? "no [firewall]: the untouched IPv6 one is left as it is"
 fallback_works "no [firewall], after the reloads"
 stop_oobd
 
+# 4. A namespace left with more chains than a page of them (1,100), the last
+# jumping to the first: emptied whole for the built-in ruleset (a chain is
+# deleted only once nothing jumps to it any more).
+{
+	printf '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n'
+	seq -f ':c%04g - [0:0]' 0 1099
+	printf '%s\n' '-A c1099 -j c0000' COMMIT
+} | ip netns exec oob iptables-legacy-restore
+is "$(ip netns exec oob iptables-legacy-save | grep -c '^:c')" 1100 "1,100 chains in the namespace"
+: > "$T/oobd.log"
+start_oobd "$T/none.conf"
+check "1,100 chains: oobd comes up" -- wait_until 20 ssh_banner "$OOB4"
+is "$(oob_ruleset 4)" "$(fallback_expected 4 22)" "1,100 chains: the built-in IPv4 ruleset is in place, and nothing else"
+stop_oobd
+
 check_main_ruleset_unchanged
 done_testing

@@ -139,6 +139,9 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.settimeout(20)
 s.connect(sys.argv[1])
 for part in sys.argv[2:]:
+    if part == "<EOF>":   # the client's end of the connection
+        s.shutdown(socket.SHUT_WR)
+        continue
     s.sendall(part.encode().decode("unicode_escape").encode("latin-1"))
     time.sleep(0.2)   # separate writes: the server must assemble the line
 data = b""
@@ -166,6 +169,34 @@ like "$(raw1 'restart nosuch\n')" "^3 error.*no service named \"nosuch\"" "resta
 like "$(raw1 "$(printf 'x%.0s' $(seq 1100))")" "^3 error.*request too long" "a line over 1024 bytes: 3 error"
 like "$(raw1 'pi\x00ng\n')" "^3 error.*NUL" "a NUL byte in the line: 3 error"
 like "$(raw1 'status json\n')" "^0 ok.*\"health\":\"ok\"" "status json: 0 ok and the JSON"
+is "$(raw 'ping' '<EOF>')" "$(printf '0 ok\npong')" "a line the client's end ends, with no newline: answered"
+# Another user (were the socket open to one) is denied whatever it sends.
+chmod 0666 "$SOCK"
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" - "$SOCK" "$@" < "$T/raw.py" | tr '\n' ' '; }
+like "$(nobody 'ping\n')" "^4 denied" "another user: 4 denied"
+like "$(nobody "$(printf 'x%.0s' $(seq 1100))")" "^4 denied" "another user, a line over 1024 bytes: 4 denied"
+like "$(nobody 'ping' '<EOF>')" "^4 denied" "another user, no newline: 4 denied"
+chmod 0600 "$SOCK"
+
+# Out of file descriptors: a connection waits in the backlog, and oobd
+# neither spins on it nor forgets it (served once descriptors are back).
+cputicks() { awk '{ print $14 + $15 }' "/proc/$OOBD_PID/stat"; }
+soft=$(prlimit --pid "$OOBD_PID" --nofile --output SOFT --noheadings | tr -d ' ')
+free=0 # the lowest free descriptor: a limit of it leaves none
+while [ -e "/proc/$OOBD_PID/fd/$free" ]; do free=$((free + 1)); done
+prlimit --pid "$OOBD_PID" --nofile="$free:"
+"$PY" "$T/raw.py" "$SOCK" 'ping\n' > "$T/emfile.out" &
+client=$!
+check "out of descriptors: oobd says it cannot accept" -- \
+	wait_until 10 log_has "control socket: accepting a connection: Too many open files"
+t0=$(cputicks)
+sleep 2
+t1=$(cputicks)
+ok $(( t1 - t0 > 50 )) "out of descriptors: oobd does not spin (CPU $((t1 - t0)) ticks in 2 s)"
+prlimit --pid "$OOBD_PID" --nofile="$soft:"
+wait "$client"
+is "$(cat "$T/emfile.out")" "$(printf '0 ok\npong')" "descriptors back: the waiting client is answered"
+check "... and oobd says it accepts again" -- log_has "control socket: accepting connections again"
 
 # --- oobctl's own usage errors and its answers ---
 "$OOBCTL" >/dev/null 2>&1
