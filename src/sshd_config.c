@@ -114,7 +114,9 @@ static int load_includes(struct load_ctx *c, struct sshd_conf_file *f, struct ss
 		}
 		/* Kept for sshd_conf_include_dirs(), matched or not. */
 		strv_push(&l->patterns, &np, pattern);
-		r = glob(pattern, 0, NULL, &g);
+		/* GLOB_MARK: a directory the pattern matches ends in '/'; sshd
+		 * reads one as an empty file. */
+		r = glob(pattern, GLOB_MARK, NULL, &g);
 		if (r == GLOB_NOMATCH)
 			continue;
 		if (r != 0) {
@@ -124,6 +126,9 @@ static int load_includes(struct load_ctx *c, struct sshd_conf_file *f, struct ss
 		}
 		for (size_t k = 0; k < g.gl_pathc; k++) {
 			struct sshd_conf_file *inc = NULL;
+			size_t plen = strlen(g.gl_pathv[k]);
+			if (plen > 1 && g.gl_pathv[k][plen - 1] == '/')
+				continue;
 			r = load_file(c, g.gl_pathv[k], f->depth + 1, &inc);
 			if (inc) { /* even half-read: freed with the rest */
 				l->inc = xrealloc(l->inc, (size_t)l->ninc + 1, sizeof(struct sshd_conf_file *));
@@ -231,6 +236,13 @@ void sshd_conf_free(struct sshd_conf_file *f)
 	free(f);
 }
 
+/* "Match all": every connection matches, so what follows applies to
+ * every one again, as outside any Match. */
+static bool match_all(const struct sshd_conf_line *l)
+{
+	return l->nargs == 1 && strcasecmp(l->args[0], "all") == 0;
+}
+
 /* A Match holds to the end of its file; an included file starts as the
  * line that includes it stands, and leaves it so (sshd restores it). The
  * lines with KEYWORD that apply to every connection (ACTIVE): the first
@@ -242,7 +254,7 @@ static void lines_walk(const struct sshd_conf_file *f, bool active, const char *
 	for (int i = 0; i < f->nlines; i++) {
 		const struct sshd_conf_line *l = &f->lines[i];
 		if (strcasecmp(l->keyword, "Match") == 0) {
-			active = false;
+			active = match_all(l);
 		} else if (sshd_conf_is_include(l)) {
 			for (int k = 0; k < l->ninc; k++)
 				lines_walk(l->inc[k], active, keyword, first_only, matched, seen, out, n);
@@ -301,7 +313,7 @@ static const struct sshd_conf_line *first_walk(const struct sshd_conf_file *f, b
 	for (int i = 0; i < f->nlines; i++) {
 		const struct sshd_conf_line *l = &f->lines[i], *found;
 		if (strcasecmp(l->keyword, "Match") == 0) {
-			active = false;
+			active = match_all(l);
 		} else if (sshd_conf_is_include(l)) {
 			for (int k = 0; k < l->ninc; k++)
 				if ((found = first_walk(l->inc[k], active, keyword, in)))

@@ -206,7 +206,14 @@ static void test_first(void **state)
 	assert_int_equal(l->lineno, 3);
 	assert_int_equal(l->nargs, 1);
 	assert_string_equal(l->args[0], "/k/ca one");
-	assert_null(sshd_conf_first(f, "AuthorizedPrincipalsFile", NULL));
+	/* "Match all" matches every connection: what follows counts again. */
+	l = sshd_conf_first(f, "AuthorizedPrincipalsFile", NULL);
+	assert_non_null(l);
+	assert_int_equal(l->lineno, 6);
+	sshd_conf_free(f);
+	put("f-main", "Match User x\nPort 2201\nMatch ALL\nPort 2222\nMatch Address 10.0.0.0/8\nPort 2223\n", NULL);
+	f = load("f-main");
+	assert_string_equal(values(f, "Port", false), "2222");
 	sshd_conf_free(f);
 	put("f-main", "Include f-inc\nRevokedKeys /k/later\n", NULL);
 	f = load("f-main");
@@ -232,10 +239,14 @@ static void test_errors(void **state)
 	assert_null(f);
 	assert_non_null(strstr(why, "nested more than 16 deep"));
 
-	/* A pattern that names a file which cannot be read: sshd refuses it. */
-	put("e-dir", "Include conf.d\n", p); /* made by test_include_order */
-	assert_int_equal(sshd_conf_load(p, dir, &f, why, sizeof(why)), -EISDIR);
-	assert_non_null(strstr(why, "/conf.d: Is a directory"));
+	/* A directory, named or matched: sshd reads it as an empty file. */
+	put("e-dir", "Include conf.d\nInclude c*.d\nPort 2200\n", p); /* made by test_include_order */
+	assert_int_equal(sshd_conf_load(p, dir, &f, why, sizeof(why)), 0);
+	assert_int_equal(f->lines[0].ninc, 0);
+	assert_int_equal(f->lines[1].ninc, 0);
+	assert_string_equal(values(f, "Port", true), "2200");
+	sshd_conf_free(f);
+	f = NULL;
 
 	snprintf(p, sizeof(p), "%s/absent", dir);
 	assert_int_equal(sshd_conf_load(p, dir, &f, why, sizeof(why)), -ENOENT);
