@@ -107,10 +107,11 @@ static bool keys_can_login(const struct sshd_conf_file *conf, char *why, size_t 
 		snprintf(why, len, "the config says PubkeyAuthentication no: sshd takes no key");
 		return false;
 	}
-	/* ssh-dss keys, off since OpenSSH 7.0, unless the config names them. */
-	for (size_t k = 0; k < 2; k++) {
+	/* ssh-dss keys, off since OpenSSH 7.0, unless the config names them
+	 * (PubkeyAcceptedKeyTypes, the old name, is read as this one). */
+	{
 		char **algs;
-		int n = sshd_conf_values(conf, k ? "PubkeyAcceptedKeyTypes" : "PubkeyAcceptedAlgorithms", true, &algs);
+		int n = sshd_conf_values(conf, "PubkeyAcceptedAlgorithms", true, &algs);
 		for (int i = 0; i < n; i++)
 			dss = dss || strstr(algs[i], "ssh-dss");
 		strv_free(algs);

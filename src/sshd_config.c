@@ -72,9 +72,39 @@ static int split_words(char *s, char ***out)
 
 /* LINE (blank and comment lines already skipped) into L: the keyword ends
  * at a blank or at one '=' (sshd's strdelim). L->keyword owns the words. */
+/* Old names sshd 9.2 still reads as another keyword, by that keyword. */
+static const char *keyword_canonical(const char *k)
+{
+	static const char *const alias[][2] = {
+		{ "HostDSAKey", "HostKey" },
+		{ "DSAAuthentication", "PubkeyAuthentication" },
+		{ "PubkeyAcceptedKeyTypes", "PubkeyAcceptedAlgorithms" },
+	};
+
+	for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (strcasecmp(k, alias[i][0]) == 0)
+			return alias[i][1];
+	return NULL;
+}
+
 static void parse_line(char *line, int lineno, struct sshd_conf_line *l)
 {
-	char *buf = xstrdup(line), *end, *rest;
+	size_t klen = strcspn(line, " \t=");
+	char k[32], *buf, *end, *rest;
+	const char *canon = NULL;
+
+	if (klen < sizeof(k)) {
+		memcpy(k, line, klen);
+		k[klen] = '\0';
+		canon = keyword_canonical(k);
+	}
+	if (canon) { /* the line as if it named the keyword by its name */
+		buf = xcalloc(strlen(canon) + strlen(line + klen) + 1, 1);
+		strcpy(buf, canon);
+		strcat(buf, line + klen);
+	} else {
+		buf = xstrdup(line);
+	}
 
 	l->lineno = lineno;
 	l->text = xstrdup(line);

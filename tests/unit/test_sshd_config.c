@@ -182,6 +182,22 @@ static void test_lines(void **state)
 	sshd_conf_free(f);
 }
 
+/* Old names sshd still reads as another keyword count as that keyword. */
+static void test_aliases(void **state)
+{
+	struct sshd_conf_file *f;
+
+	(void)state;
+	put("al-main", "HostKey /k/a\nhostdsakey=/k/dsa\nDSAAuthentication no\nPubkeyAuthentication yes\n"
+		       "PubkeyAcceptedKeyTypes ssh-dss\nPubkeyAcceptedAlgorithms ssh-ed25519\n", NULL);
+	f = load("al-main");
+	assert_string_equal(values(f, "HostKey", false), "/k/a /k/dsa");
+	assert_string_equal(values(f, "PubkeyAuthentication", true), "no"); /* the first wins */
+	assert_string_equal(values(f, "PubkeyAcceptedAlgorithms", true), "ssh-dss");
+	assert_string_equal(f->lines[1].text, "hostdsakey=/k/dsa"); /* what the copy keeps */
+	sshd_conf_free(f);
+}
+
 /* The first line of a keyword that counts, and the file it is in. */
 static void test_first(void **state)
 {
@@ -426,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_include_order),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_aliases),
 		cmocka_unit_test(test_first),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_include_dirs),
