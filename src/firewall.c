@@ -778,8 +778,8 @@ static int iptc_errno(void)
 	return errno ? -errno : -EIO;
 }
 
-/* The chain names of H, copied out: changing H moves libiptc's iterator. */
-/* Every chain of H, however many: *N of them, malloc'ed. */
+/* The chain names of H, every one however many (*N), copied out (malloc'ed):
+ * changing H moves libiptc's iterator. */
 static xt_chainlabel *chains_list(const struct xtc_ops *ops, struct xtc_handle *h, size_t *n)
 {
 	xt_chainlabel *v = NULL;

@@ -883,6 +883,9 @@ static int line_rule(struct parser *p, char *l)
 	e = rule_words(p, &r, w + 2, n - 2);
 	if (e < 0)
 		return e;
+	/* As iptables: "The nat table is not intended for filtering". */
+	if (strcmp(p->table->name, "nat") == 0 && strcmp(r.target, "DROP") == 0)
+		return nope(p, "-j DROP in the nat table, which iptables refuses");
 	/* As iptables: a packet coming in has no output interface yet, one
 	 * going out no input interface (the kernel would take the rule, and
 	 * it would never match). */

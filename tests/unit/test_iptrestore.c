@@ -317,6 +317,7 @@ static void test_handed_over(void **state)
 		{ AF_INET, "*mangle\n-A POSTROUTING -i eth0\nCOMMIT\n", 2, "-i in chain POSTROUTING" },
 		{ AF_INET6, "*filter\n-A INPUT -p tcp -j REJECT --reject-with tcp-rst\nCOMMIT\n", 2, "--reject-with tcp-rst" },
 		{ AF_INET, "*filter\n:standard - [0:0]\n-A INPUT -j standard\nCOMMIT\n", 2, "chain name 'standard'" },
+		{ AF_INET, "*nat\n-A PREROUTING -p tcp -j DROP\nCOMMIT\n", 2, "DROP in the nat table" },
 		{ AF_INET, "*filter\n-A INPUT -i abcdefghijklmnop\nCOMMIT\n", 2, "-i" },
 		{ AF_INET, "*filter\n:INPUT QUEUE [0:0]\nCOMMIT\n", 2, "policy" },
 		{ AF_INET, "*filter\n:mine DROP [0:0]\nCOMMIT\n", 2, "policy" },

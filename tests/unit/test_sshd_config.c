@@ -231,6 +231,18 @@ static void test_first(void **state)
 	f = load("f-main");
 	assert_string_equal(values(f, "Port", false), "2222");
 	sshd_conf_free(f);
+	/* A file included under a Match matches nothing, "Match all" in it
+	 * neither (sshd -T: the PermitRootLogin below is no one's). */
+	put("f-inc2", "Match all\nPermitRootLogin no\n", NULL);
+	put("f-main", "PermitRootLogin yes\nMatch User x\nInclude f-inc2\n", NULL);
+	f = load("f-main");
+	assert_string_equal(values(f, "PermitRootLogin", false), "yes");
+	assert_int_equal(sshd_conf_first(f, "PermitRootLogin", NULL)->lineno, 1);
+	sshd_conf_free(f);
+	put("f-main", "Match User x\nInclude f-inc2\n", NULL);
+	f = load("f-main");
+	assert_null(sshd_conf_first(f, "PermitRootLogin", NULL));
+	sshd_conf_free(f);
 	put("f-main", "Include f-inc\nRevokedKeys /k/later\n", NULL);
 	f = load("f-main");
 	in = NULL;
