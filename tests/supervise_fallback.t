@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # What the fallbacks are for, and what a stop leaves behind:
-# - an sshd config that oobd's own reader refuses (an Include loop, an
-#   Include glob that also matches a directory) does not keep a restarted
-#   oobd from starting: the path comes up on the last-good config;
+# - an sshd config that oobd's own reader refuses (an Include loop) does
+#   not keep a restarted oobd from starting: the path comes up on the
+#   last-good config; one whose Include glob also matches a directory
+#   (sshd reads it as empty) runs as it is;
 # - a configured host key that sshd refuses (too open, empty) does not fail
 #   the built-in config too: it brings a key of its own, and the admin gets
 #   in; status tells why (sshd's "no hostkeys available");
@@ -36,11 +37,16 @@ mkdir -m 0700 "$T/conf.d" "$T/conf.d/old.d"
 echo "ClientAliveInterval 20" > "$T/conf.d/10-alive.conf"
 chmod 600 "$T/conf.d/10-alive.conf"
 sed -i "1i Include $T/conf.d/*" "$T/sshd_config"
-for broken in directory loop; do
-	if [ "$broken" = loop ]; then
-		rmdir "$T/conf.d/old.d"
-		echo "Include $T/sshd_config" >> "$T/sshd_config"
-	fi
+mark=$(log_mark)
+start_oobd "$T/oobd.conf"
+wait_until 20 ssh_banner "$OOB4"
+ok $? "(directory) oobd restarted: sshd answers"
+wait_until 10 log_after "$mark" '^<6>sshd ready \(pid [0-9]+, configured config'
+ok $? "(directory) sshd runs with the configured config: the directory reads as empty, as sshd reads it"
+stop_oobd
+rmdir "$T/conf.d/old.d"
+for broken in loop; do
+	echo "Include $T/sshd_config" >> "$T/sshd_config"
 	mark=$(log_mark)
 	start_oobd "$T/oobd.conf"
 	wait_until 20 ssh_banner "$OOB4"
