@@ -58,6 +58,24 @@ int ctl_open(struct ctl_server *srv, const char *path, unsigned mode, int epfd, 
 	return 0;
 }
 
+/* Accept no more for now (RESUME_AT: until then, ms; 0: until a client
+ * leaves), and again. */
+static void listen_pause(struct ctl_server *srv, long long resume_at)
+{
+	epoll_ctl(srv->epfd, EPOLL_CTL_DEL, srv->fd, NULL);
+	srv->listening = false;
+	srv->resume_at = resume_at;
+}
+
+static void listen_resume(struct ctl_server *srv)
+{
+	if (srv->listening || srv->fd < 0)
+		return;
+	srv->listening = true;
+	srv->resume_at = 0;
+	ctl_watch(srv, srv->fd, EPOLLIN, EPOLL_CTL_ADD);
+}
+
 static void client_drop(struct ctl_server *srv, struct ctl_client *c)
 {
 	if (c->fd < 0)
@@ -68,11 +86,7 @@ static void client_drop(struct ctl_server *srv, struct ctl_client *c)
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	srv->n_clients--;
-	if (!srv->listening && srv->fd >= 0) {
-		srv->listening = true;
-		srv->resume_at = 0;
-		ctl_watch(srv, srv->fd, EPOLLIN, EPOLL_CTL_ADD);
-	}
+	listen_resume(srv);
 }
 
 void ctl_close(struct ctl_server *srv)
@@ -108,8 +122,7 @@ static void ctl_accept(struct ctl_server *srv)
 
 		if (srv->n_clients >= CTL_MAX_CLIENTS) {
 			/* Full: leave the rest in the backlog until a slot frees. */
-			epoll_ctl(srv->epfd, EPOLL_CTL_DEL, srv->fd, NULL);
-			srv->listening = false;
+			listen_pause(srv, 0);
 			return;
 		}
 		fd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -125,9 +138,7 @@ static void ctl_accept(struct ctl_server *srv)
 				"control socket: accepting a connection: %s; trying again every %d ms", strerror(errno),
 				CTL_ACCEPT_PAUSE_MS);
 			srv->accept_err_said = true;
-			epoll_ctl(srv->epfd, EPOLL_CTL_DEL, srv->fd, NULL);
-			srv->listening = false;
-			srv->resume_at = now_ms() + CTL_ACCEPT_PAUSE_MS;
+			listen_pause(srv, now_ms() + CTL_ACCEPT_PAUSE_MS);
 			return;
 		}
 		if (fd < 0)
@@ -305,11 +316,8 @@ long long ctl_deadline(const struct ctl_server *srv)
 
 void ctl_tick(struct ctl_server *srv, long long now)
 {
-	if (srv->resume_at && now >= srv->resume_at && !srv->listening && srv->fd >= 0) {
-		srv->resume_at = 0;
-		srv->listening = true;
-		ctl_watch(srv, srv->fd, EPOLLIN, EPOLL_CTL_ADD);
-	}
+	if (srv->resume_at && now >= srv->resume_at)
+		listen_resume(srv);
 	for (int i = 0; i < srv->n_slots; i++) {
 		struct ctl_client *c = &srv->clients[i];
 		if (c->fd < 0)

@@ -2091,7 +2091,7 @@ enum syn_fate { FATE_ON, FATE_IN, FATE_OUT, FATE_MAYBE };
 
 struct syn_walk {
 	const struct xt_table_view *v;
-	const char *where;           /* "raw ", "mangle ", ...: the table, in BY; "" for filter */
+	char where[16];              /* "raw ", "mangle ", ...: the table, in BY; "" for filter */
 	enum fw_family f;
 	const char *iface;           /* the NIC; NULL: its name is not known */
 	unsigned port;               /* sshd's */
@@ -2404,7 +2404,6 @@ static const struct syn_stage synack_out[] = {
  */
 static void syn_check(const struct walk_tables *t, enum fw_family f, struct fw_syn_check *c)
 {
-	static const char *const where[WT__N] = { "raw ", "mangle ", "nat ", "", "security " };
 	bool ct = t->has[WT_RAW] && any_target(f, &t->v[WT_RAW], target_ct);
 	bool redirect = t->has[WT_NAT] && any_target(f, &t->v[WT_NAT], target_redirects);
 
@@ -2427,12 +2426,14 @@ static void syn_check(const struct walk_tables *t, enum fw_family f, struct fw_s
 		for (size_t k = 0; k < n && !*shut; k++) {
 			const struct xt_table_view *v = &t->v[st[k].table];
 			const struct xt_chain_view *ch = t->has[st[k].table] ? xt_table_chain(v, st[k].chain) : NULL;
-			struct syn_walk w = { v, where[st[k].table], f, c->iface, c->port, reply,
-					      st[k].table == WT_RAW ? raw : after, by, sizeof(c->by) };
+			struct syn_walk w = { v, "", f, c->iface, c->port, reply, st[k].table == WT_RAW ? raw : after,
+					      by, sizeof(c->by) };
 
 			if (!ch || !(v->valid_hooks & (1U << st[k].hook)) || (!reply && k < SYN_BEFORE_DNAT && redirect) ||
 			    (st[k].table == WT_NAT && ct))
 				continue;
+			if (st[k].table != WT_FILTER)
+				snprintf(w.where, sizeof(w.where), "%s ", walk_table_names[st[k].table]);
 			*shut = chain_fate(&w, ch, v->hook_entry[st[k].hook], v->underflow[st[k].hook], 0) == FATE_OUT;
 		}
 		if (!*shut)

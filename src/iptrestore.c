@@ -655,7 +655,7 @@ static bool reject_with(int af, const char *s, unsigned *out)
 		[IP6T_ICMP6_ADM_PROHIBITED] = { "icmp6-adm-prohibited", "adm-prohibited" },
 		[IP6T_ICMP6_ADDR_UNREACH] = { "icmp6-addr-unreachable", "addr-unreach" },
 		[IP6T_ICMP6_PORT_UNREACH] = { "icmp6-port-unreachable", "port-unreach" },
-		[IP6T_TCP_RESET] = { "tcp-reset", "tcp-reset" }, /* "tcp-rst" is IPv4's alone */
+		[IP6T_TCP_RESET] = { "tcp-reset", NULL }, /* "tcp-rst" is IPv4's alone */
 		[IP6T_ICMP6_POLICY_FAIL] = { "icmp6-policy-fail", "policy-fail" },
 		[IP6T_ICMP6_REJECT_ROUTE] = { "icmp6-reject-route", "reject-route" },
 	};
@@ -663,7 +663,7 @@ static bool reject_with(int af, const char *s, unsigned *out)
 	size_t n = af == AF_INET ? sizeof(v4) / sizeof(v4[0]) : sizeof(v6) / sizeof(v6[0]);
 
 	for (size_t i = 0; i < n; i++)
-		if (t[i][0] && (strcmp(t[i][0], s) == 0 || strcmp(t[i][1], s) == 0)) {
+		if (t[i][0] && (strcmp(t[i][0], s) == 0 || (t[i][1] && strcmp(t[i][1], s) == 0))) {
 			*out = (unsigned)i;
 			return true;
 		}

@@ -96,7 +96,7 @@ static bool keys_can_login(const struct sshd_conf_file *conf, char *why, size_t 
 {
 	static const char *const keywords[] = { "AuthorizedKeysFile", "TrustedUserCAKeys" };
 	const struct sshd_conf_line **lines;
-	char what[160];
+	char what[160], **algs;
 	bool can = false, dss = false;
 	size_t used = 0;
 
@@ -109,13 +109,9 @@ static bool keys_can_login(const struct sshd_conf_file *conf, char *why, size_t 
 	}
 	/* ssh-dss keys, off since OpenSSH 7.0, unless the config names them
 	 * (PubkeyAcceptedKeyTypes, the old name, is read as this one). */
-	{
-		char **algs;
-		int n = sshd_conf_values(conf, "PubkeyAcceptedAlgorithms", true, &algs);
-		for (int i = 0; i < n; i++)
-			dss = dss || strstr(algs[i], "ssh-dss");
-		strv_free(algs);
-	}
+	for (int i = 0, n = sshd_conf_values(conf, "PubkeyAcceptedAlgorithms", true, &algs); i < n; i++)
+		dss = dss || strstr(algs[i], "ssh-dss");
+	strv_free(algs);
 	/* Keys from a program: only sshd can tell. */
 	for (int i = 0, n = sshd_conf_lines(conf, "AuthorizedKeysCommand", true, &lines); i < n; i++)
 		can |= lines[i]->nargs > 0 && strcasecmp(lines[i]->args[0], "none") != 0;

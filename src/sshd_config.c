@@ -276,22 +276,24 @@ static bool match_all(const struct sshd_conf_line *l)
 
 /* A Match holds to the end of its file; an included file starts as the
  * line that includes it stands, and leaves it so (sshd restores it). A
- * file included under a Match is read by sshd as matching nothing
- * (NEVER): not even a "Match all" in it applies to every connection. The
+ * file included under a Match (one that starts inactive) is read by sshd
+ * as matching nothing: not even a "Match all" in it applies to every
+ * connection. The
  * lines with KEYWORD that apply to every connection (ACTIVE): the first
  * only when FIRST_ONLY (*SEEN: one was); those under a Match all, when
  * MATCHED. */
-static void lines_walk(const struct sshd_conf_file *f, bool active, bool never, const char *keyword,
-		       bool first_only, bool matched, bool *seen, const struct sshd_conf_line ***out, int *n)
+static void lines_walk(const struct sshd_conf_file *f, bool active, const char *keyword, bool first_only,
+		       bool matched, bool *seen, const struct sshd_conf_line ***out, int *n)
 {
+	const bool never = !active;
+
 	for (int i = 0; i < f->nlines; i++) {
 		const struct sshd_conf_line *l = &f->lines[i];
 		if (strcasecmp(l->keyword, "Match") == 0) {
 			active = !never && match_all(l);
 		} else if (sshd_conf_is_include(l)) {
 			for (int k = 0; k < l->ninc; k++)
-				lines_walk(l->inc[k], active, never || !active, keyword, first_only, matched, seen, out,
-					   n);
+				lines_walk(l->inc[k], active, keyword, first_only, matched, seen, out, n);
 		} else if (strcasecmp(l->keyword, keyword) == 0 && (active ? !(first_only && *seen) : matched)) {
 			*seen |= active;
 			*out = xrealloc(*out, (size_t)*n + 2, sizeof(const struct sshd_conf_line *));
@@ -308,7 +310,7 @@ static int lines_of(const struct sshd_conf_file *f, const char *keyword, bool fi
 	int n = 0;
 
 	*out = xcalloc(1, sizeof(const struct sshd_conf_line *));
-	lines_walk(f, true, false, keyword, first_only, matched, &seen, out, &n);
+	lines_walk(f, true, keyword, first_only, matched, &seen, out, &n);
 	return n;
 }
 
@@ -341,16 +343,20 @@ bool sshd_conf_in_match(const struct sshd_conf_file *f, const char *keyword)
 	return n > n_every;
 }
 
-static const struct sshd_conf_line *first_walk(const struct sshd_conf_file *f, bool active, bool never,
-					       const char *keyword, const struct sshd_conf_file **in)
+/* The first line of KEYWORD that applies to every connection; as
+ * lines_walk. */
+static const struct sshd_conf_line *first_walk(const struct sshd_conf_file *f, bool active, const char *keyword,
+					       const struct sshd_conf_file **in)
 {
+	const bool never = !active;
+
 	for (int i = 0; i < f->nlines; i++) {
 		const struct sshd_conf_line *l = &f->lines[i], *found;
 		if (strcasecmp(l->keyword, "Match") == 0) {
 			active = !never && match_all(l);
 		} else if (sshd_conf_is_include(l)) {
 			for (int k = 0; k < l->ninc; k++)
-				if ((found = first_walk(l->inc[k], active, never || !active, keyword, in)))
+				if ((found = first_walk(l->inc[k], active, keyword, in)))
 					return found;
 		} else if (active && strcasecmp(l->keyword, keyword) == 0) {
 			if (in)
@@ -364,7 +370,7 @@ static const struct sshd_conf_line *first_walk(const struct sshd_conf_file *f, b
 const struct sshd_conf_line *sshd_conf_first(const struct sshd_conf_file *f, const char *keyword,
 					     const struct sshd_conf_file **in)
 {
-	return first_walk(f, true, false, keyword, in);
+	return first_walk(f, true, keyword, in);
 }
 
 static void files_walk(const struct sshd_conf_file *f, const char ***out, int *n)
